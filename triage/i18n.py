@@ -1,0 +1,90 @@
+"""Interface strings in the user's language.
+
+Every string the engine, CLI or app shows (not tree content, which carries its own
+translations) goes through :func:`t`. Add a language by adding a catalog below; a key
+missing from a catalog falls back to English, never to an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["LANGUAGES", "t"]
+
+_EN: dict[str, str] = {
+    "action.fixed": "Yes, that fixed it",
+    "action.not_fixed": "No, still not working",
+    "action.could_not": "I could not do this",
+    "action.check": "Did that fix it?",
+    "yesno.yes": "Yes",
+    "yesno.no": "No",
+    "answer.invalid_option": "{answer!r} is not one of the options; choose one of: {options}",
+    "answer.required": "an answer is required",
+    "answer.not_number": "{answer!r} is not a number",
+    "answer.too_small": "{answer} is below the minimum of {min}",
+    "answer.too_large": "{answer} is above the maximum of {max}",
+    "answer.pattern": "{answer!r} does not have the expected format",
+    "answer.not_yesno": "{answer!r} is not yes or no",
+    "answer.not_choice": "{answer!r} is not one of: {options}",
+    "policy.safety": "Safety: {reason}. Self-help stops here.",
+    "policy.safety.message": "For your safety, please stop now: switch the device off at the wall and do not use it. "
+    "A specialist will contact you.",
+    "policy.performer": "Step {node!r} needs a {performer}, and this is a {mode} session.",
+    "policy.budget": "The session reached the {mode} step budget of {budget} steps without a fix.",
+    "policy.repeat": "The customer has contacted us {count} times about this problem recently.",
+    "policy.uncovered": "A home visit is needed ({skill}), but the customer's plan does not cover visits.",
+    "policy.customer_request": "The customer asked for a person: the self-help steps did not help.",
+    "policy.agent_request": "The agent escalated by hand.",
+    "decision.resolved": "Resolved",
+    "decision.escalate": "Escalate",
+    "decision.visit": "Home visit",
+    "message.escalate": "We are passing this to a specialist team, with everything you told us.",
+    "message.visit": "A technician needs to visit. Please pick a time that suits you.",
+    "message.resolved": "Great, the problem is solved.",
+    "message.person": "A member of our team will take over from here, with everything you told us.",
+    "next.safety": "Call the customer back urgently; make sure the device stays unplugged.",
+    "next.performer.agent": "An agent performs step {node!r} and continues the session from there.",
+    "next.performer.technician": "Book a technician with skill {skill!r}.",
+    "next.budget": "Review the steps tried and continue diagnosis at tier 2.",
+    "next.repeat": "Tier 2 takes over: the usual steps have not lasted for this customer.",
+    "next.uncovered": "Offer a paid visit or an upgrade that covers visits, then book it.",
+    "next.customer_request": "Call the customer and continue from the step they reached.",
+    "handoff.title": "Hand-off",
+}
+
+_DE: dict[str, str] = {
+    "action.fixed": "Ja, das hat geholfen",
+    "action.not_fixed": "Nein, es geht immer noch nicht",
+    "action.could_not": "Das konnte ich nicht tun",
+    "action.check": "Hat das geholfen?",
+    "yesno.yes": "Ja",
+    "yesno.no": "Nein",
+    "answer.required": "Bitte geben Sie eine Antwort ein",
+    "answer.not_number": "{answer!r} ist keine Zahl",
+    "answer.too_small": "{answer} liegt unter dem Minimum von {min}",
+    "answer.too_large": "{answer} liegt über dem Maximum von {max}",
+    "answer.pattern": "{answer!r} hat nicht das erwartete Format",
+    "answer.not_yesno": "{answer!r} ist weder Ja noch Nein",
+    "answer.invalid_option": "{answer!r} ist keine der Antworten; wählen Sie eine von: {options}",
+    "answer.not_choice": "{answer!r} ist keine von: {options}",
+    "policy.safety.message": "Bitte hören Sie zu Ihrer Sicherheit sofort auf: Gerät an der Steckdose ausschalten "
+    "und nicht mehr benutzen. Ein Spezialist meldet sich bei Ihnen.",
+    "decision.resolved": "Gelöst",
+    "decision.escalate": "Weitergeleitet",
+    "decision.visit": "Technikerbesuch",
+    "message.escalate": "Wir geben das mit allen Ihren Angaben an ein Fachteam weiter.",
+    "message.visit": "Ein Techniker muss vorbeikommen. Bitte wählen Sie einen passenden Termin.",
+    "message.resolved": "Prima, das Problem ist gelöst.",
+    "message.person": "Ein Mitarbeiter übernimmt ab hier, mit allem, was Sie uns gesagt haben.",
+}
+
+_CATALOGS: dict[str, dict[str, str]] = {"en": _EN, "de": _DE}
+LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch"}
+
+
+def t(key: str, locale: str = "en", **params: Any) -> str:
+    """The interface string ``key`` in ``locale`` (falling back to English), formatted with ``params``."""
+    lang = locale.split("-")[0].split("_")[0]
+    catalog = _CATALOGS.get(locale) or _CATALOGS.get(lang) or _EN
+    template = catalog.get(key) or _EN.get(key) or key
+    return template.format(**params) if params else template

@@ -1,0 +1,266 @@
+"""The tree library: every tree file under some folders, checked together.
+
+:func:`load_library` reads the files, checks each tree's graph, checks calls between
+trees, and runs every tree's scenario tests. A tree with errors is kept aside in
+``broken`` (so an author sees why) and never offered to agents or customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from triage.engine import Session
+from triage.errors import Diagnostic, LibraryError, Severity, SessionError, did_you_mean
+from triage.graph import check_tree
+from triage.loader import LoadedTree, find_tree_files, load_tree, parse_tree
+from triage.model import CallNode, Category, Tree, localize
+
+__all__ = ["Library", "ScenarioResult", "load_library", "run_scenarios"]
+
+DEFAULT_TREES = Path(__file__).resolve().parent.parent / "trees"
+
+
+@dataclass
+class ScenarioResult:
+    tree_id: str
+    name: str
+    passed: bool
+    message: str
+    reached: str | None = None
+
+
+@dataclass
+class Library(Mapping[str, Tree]):
+    """Valid trees by id (a read-only mapping), plus the files that did not make it."""
+
+    files: dict[str, LoadedTree] = field(default_factory=dict)
+    trees: dict[str, Tree] = field(default_factory=dict)
+    sources: dict[str, LoadedTree] = field(default_factory=dict)
+
+    def __getitem__(self, tree_id: str) -> Tree:
+        return self.trees[tree_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.trees)
+
+    def __len__(self) -> int:
+        return len(self.trees)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files.values() for d in f.diagnostics]
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def broken(self) -> dict[str, LoadedTree]:
+        """Files with errors, by path."""
+        return {p: f for p, f in self.files.items() if not f.ok}
+
+    def get_tree(self, tree_id: str) -> Tree:
+        """The tree, or :class:`LibraryError` saying whether it is broken or unknown."""
+        if tree_id in self.trees:
+            return self.trees[tree_id]
+        for f in self.files.values():
+            if f.tree is not None and f.tree.id == tree_id:
+                raise LibraryError(f"tree {tree_id!r} ({f.path}) has errors; run `triage validate {f.path}`")
+        hint = did_you_mean(tree_id, self.trees)
+        raise LibraryError(f"no tree {tree_id!r} in the library" + (f" ({hint})" if hint else ""))
+
+    def resolve(self, ref: str) -> Tree:
+        """A tree by id or by file path."""
+        if ref in self.trees or ref not in self.files and not Path(ref).exists():
+            return self.get_tree(ref)
+        path = str(Path(ref))
+        for p, f in self.files.items():
+            if Path(p).resolve() == Path(path).resolve():
+                if f.tree is None or not f.ok:
+                    raise LibraryError(f"{p} has errors; run `triage validate {p}`")
+                return f.tree
+        raise LibraryError(f"{ref} is not a tree file of this library")
+
+    def digest(self, tree_id: str) -> str:
+        return self.sources[tree_id].digest
+
+    def offered(self, audience: str | None = None, include_procedures: bool = False) -> list[Tree]:
+        """Trees to offer in a picker: valid, not procedures, and open to ``audience``."""
+        out = [
+            t
+            for t in self.trees.values()
+            if (include_procedures or not t.procedure) and (audience is None or audience in t.audiences)
+        ]
+        return sorted(out, key=lambda t: (t.category.value, localize(t.title, "en")))
+
+    def by_category(self) -> dict[Category, list[Tree]]:
+        out: dict[Category, list[Tree]] = {c: [] for c in Category}
+        for t in self.offered(include_procedures=True):
+            out[t.category].append(t)
+        return out
+
+    def search(self, query: str, audience: str | None = None, locale: str = "en") -> list[Tree]:
+        """Trees whose title, symptoms, tags or category match the words of ``query``, best first."""
+        words = [w for w in query.lower().split() if w]
+        scored: list[tuple[int, str, Tree]] = []
+        for t in self.offered(audience):
+            title = localize(t.title, locale).lower()
+            fields = [
+                (title, 5),
+                (" ".join(localize(s, locale).lower() for s in t.symptoms), 3),
+                (" ".join(t.tags).lower(), 2),
+                (t.category.value, 1),
+                (localize(t.description, locale).lower(), 1),
+            ]
+            score = sum(w2 for w in words for text, w2 in fields if w in text)
+            if score or not words:
+                scored.append((-score, title, t))
+        return [t for _, _, t in sorted(scored, key=lambda x: (x[0], x[1]))]
+
+
+def run_scenarios(tree: Tree, library: Mapping[str, Tree]) -> list[ScenarioResult]:
+    """Run a tree's scenario tests: feed the answers in order, compare where the walk ends."""
+    results = []
+    for sc in tree.scenarios:
+        try:
+            s = Session.start(library, tree.id, mode=sc.mode, locale=sc.locale, facts=sc.facts)
+            for i, ans in enumerate(sc.answers):
+                if s.finished:
+                    raise SessionError(
+                        f"the walk ended at {s.decision.node_id if s.decision else None!r} "
+                        f"after {i} answers, but the scenario has {len(sc.answers)}"
+                    )
+                s.answer(ans)
+        except SessionError as exc:
+            results.append(ScenarioResult(tree.id, sc.name, False, str(exc)))
+            continue
+        d = s.decision
+        if d is None:
+            msg = f"the answers ran out at step {s.node.id!r} before an outcome"
+            results.append(ScenarioResult(tree.id, sc.name, False, msg, s.node.id))
+            continue
+        problems = []
+        if sc.expect is not None and d.node_id != sc.expect:
+            problems.append(f"expected to end at {sc.expect!r} but ended at {d.node_id!r} ({d.kind.value}, {d.rule})")
+        if sc.decision is not None and d.kind != sc.decision:
+            problems.append(f"expected decision {sc.decision.value!r} but got {d.kind.value!r}")
+        results.append(ScenarioResult(tree.id, sc.name, not problems, "; ".join(problems) or "ok", d.node_id))
+    return results
+
+
+def _scenario_diagnostics(loaded: LoadedTree, library: Mapping[str, Tree]) -> list[Diagnostic]:
+    assert loaded.tree is not None
+    out = []
+    for i, r in enumerate(run_scenarios(loaded.tree, library)):
+        if not r.passed:
+            out.append(
+                Diagnostic(
+                    severity=Severity.ERROR,
+                    code="scenario-failed",
+                    message=f"scenario {r.name!r} failed: {r.message}",
+                    loc=("scenarios", i),
+                    hint="fix the tree or the scenario's answers",
+                )
+            )
+    return out
+
+
+def build_library(loaded: Iterable[LoadedTree], scenarios: bool = True) -> Library:
+    """Check loaded files together and keep the valid trees."""
+    lib = Library()
+    by_id: dict[str, LoadedTree] = {}
+    for f in loaded:
+        lib.files[f.path] = f
+        if f.tree is None:
+            continue
+        other = by_id.get(f.tree.id)
+        if other is not None:
+            f.add(
+                [
+                    Diagnostic(
+                        severity=Severity.ERROR,
+                        code="duplicate-tree",
+                        message=f"tree id {f.tree.id!r} is already used by {other.path}",
+                        loc=("id",),
+                        hint="tree ids must be unique across the library",
+                    )
+                ]
+            )
+            continue
+        by_id[f.tree.id] = f
+        stem = Path(f.path).stem
+        if f.path != "<tree>" and stem != f.tree.id:
+            f.add(
+                [
+                    Diagnostic(
+                        severity=Severity.WARNING,
+                        code="file-name",
+                        message=f"file name {stem!r} differs from the tree id {f.tree.id!r}",
+                        loc=("id",),
+                        hint=f"name the file {f.tree.id}.yaml so authors find it",
+                    )
+                ]
+            )
+    all_trees = {tid: f.tree for tid, f in by_id.items() if f.tree is not None}
+    for f in by_id.values():
+        assert f.tree is not None
+        f.add(check_tree(f.tree, all_trees))
+    # a tree that calls a broken procedure is broken too; repeat until stable
+    good = {tid: f for tid, f in by_id.items() if f.ok}
+    changed = True
+    while changed:
+        changed = False
+        for tid, f in list(good.items()):
+            assert f.tree is not None
+            bad_calls = [p for p in _calls(f.tree) if p in by_id and p not in good]
+            if bad_calls:
+                f.add(
+                    [
+                        Diagnostic(
+                            severity=Severity.ERROR,
+                            code="broken-procedure",
+                            message=f"calls {bad_calls[0]!r}, which has errors",
+                            loc=("nodes",),
+                            hint=f"fix {by_id[bad_calls[0]].path} first",
+                        )
+                    ]
+                )
+                del good[tid]
+                changed = True
+    valid = {tid: f.tree for tid, f in good.items() if f.tree is not None}
+    if scenarios:
+        for tid, f in list(good.items()):
+            f.add(_scenario_diagnostics(f, valid))
+        good = {tid: f for tid, f in good.items() if f.ok}
+    for tid, f in good.items():
+        assert f.tree is not None
+        lib.trees[tid] = f.tree
+        lib.sources[tid] = f
+    return lib
+
+
+def _calls(tree: Tree) -> list[str]:
+    return [n.procedure for n in tree.by_id.values() if isinstance(n, CallNode)]
+
+
+def load_library(
+    paths: Iterable[str | Path] | None = None,
+    *,
+    scenarios: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Library:
+    """Load and check every tree file under ``paths`` (default: the shipped ``trees/`` folder)."""
+    files = find_tree_files(paths if paths is not None else [DEFAULT_TREES])
+    loaded = []
+    for i, p in enumerate(files):
+        if progress is not None:
+            progress(i, len(files), str(p))
+        loaded.append(load_tree(p))
+    return build_library(loaded, scenarios=scenarios)
+
+
+def library_from_texts(texts: Mapping[str, str], scenarios: bool = True) -> Library:
+    """A library from ``{path: yaml text}``, for previews and tests."""
+    return build_library([parse_tree(text, path) for path, text in texts.items()], scenarios=scenarios)

@@ -1,0 +1,390 @@
+"""Reading tree files: YAML in, a :class:`~triage.model.Tree` or diagnostics out.
+
+Parsing uses libyaml when it is there. Line numbers are worked out only when there is
+something to report, from a second, position-keeping pass over the same text, so a
+clean file pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from triage.errors import Diagnostic, Severity, TreeError, did_you_mean
+from triage.model import (
+    LOCALE_PATTERN,
+    NODE_KINDS,
+    OUTCOME_KINDS,
+    ActionNode,
+    CallNode,
+    CollectNode,
+    EscalateOutcome,
+    Fact,
+    Fault,
+    LogicNode,
+    LogicRule,
+    Option,
+    QuestionNode,
+    ResolvedOutcome,
+    ReturnNode,
+    Scenario,
+    Tree,
+    VisitOutcome,
+)
+
+__all__ = ["LoadedTree", "LineIndex", "find_tree_files", "load_tree", "parse_tree", "tree_from_text"]
+
+_LOCALE_RE = re.compile(LOCALE_PATTERN)
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_KIND_MODELS: dict[str, type[Any]] = {
+    "question": QuestionNode,
+    "action": ActionNode,
+    "collect": CollectNode,
+    "logic": LogicNode,
+    "call": CallNode,
+    "return": ReturnNode,
+    "resolved": ResolvedOutcome,
+    "escalate": EscalateOutcome,
+    "visit": VisitOutcome,
+}
+_SUB_MODELS: dict[str, type[Any]] = {
+    "options": Option,
+    "rules": LogicRule,
+    "scenarios": Scenario,
+    "faults": Fault,
+}
+
+
+class LineIndex:
+    """Maps a location inside the YAML data (``("nodes", 3, "next")``) to its 1-based line."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[tuple[str | int, ...], int] = {}
+        try:
+            root = yaml.compose(text, Loader=_Loader)
+        except yaml.YAMLError:
+            return
+        if root is not None:
+            self._walk(root, ())
+
+    def _walk(self, node: yaml.Node, loc: tuple[str | int, ...]) -> None:
+        self._lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                k = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
+                self._walk(value, (*loc, k))
+                # a mapping's key line is where an author looks for "this field"
+                self._lines[(*loc, k)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._walk(item, (*loc, i))
+
+    def line(self, loc: Sequence[str | int]) -> int | None:
+        """The line of ``loc``, or of its nearest enclosing location that has one."""
+        loc = tuple(loc)
+        while True:
+            if loc in self._lines:
+                return self._lines[loc]
+            if not loc:
+                return None
+            loc = loc[:-1]
+
+
+@dataclass
+class LoadedTree:
+    """One tree file after loading: the tree (``None`` if it could not be built) and what was found."""
+
+    path: str
+    text: str
+    tree: Tree | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    raw: Any = None
+    _index: LineIndex | None = field(default=None, repr=False)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the file text: the identity of this exact version."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def ok(self) -> bool:
+        return self.tree is not None and not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    def locate(self, diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+        """Fill in path, line and node id for diagnostics that carry only a location."""
+        out = []
+        for d in diags:
+            update: dict[str, Any] = {"path": self.path}
+            if d.line is None and d.loc:
+                if self._index is None:
+                    self._index = LineIndex(self.text)
+                update["line"] = self._index.line(d.loc)
+            if d.node_id is None:
+                update["node_id"] = _node_id_at(self.raw, d.loc)
+            if self.tree is not None and d.tree_id is None:
+                update["tree_id"] = self.tree.id
+            out.append(d.model_copy(update=update))
+        return out
+
+    def add(self, diags: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(self.locate(diags))
+
+    def raise_for_errors(self) -> Tree:
+        """The tree, or :class:`TreeError` listing every error."""
+        if self.tree is None or self.errors:
+            raise TreeError(self.errors or self.diagnostics)
+        return self.tree
+
+
+def _node_id_at(raw: Any, loc: Sequence[str | int]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "nodes" and isinstance(raw, dict):
+        nodes = raw.get("nodes")
+        idx = loc[1]
+        if isinstance(nodes, list) and isinstance(idx, int) and 0 <= idx < len(nodes):
+            node = nodes[idx]
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                return node["id"]
+    return None
+
+
+def _error(code: str, message: str, loc: tuple[str | int, ...] = (), hint: str | None = None) -> Diagnostic:
+    return Diagnostic(severity=Severity.ERROR, code=code, message=message, loc=loc, hint=hint)
+
+
+def _precheck(raw: Any) -> list[Diagnostic]:
+    """Shape problems pydantic would report poorly: unknown kinds, missing ids."""
+    if not isinstance(raw, dict):
+        found = type(raw).__name__ if raw is not None else "an empty file"
+        return [_error("not-a-mapping", f"a tree file must be a mapping of fields (got {found})")]
+    nodes = raw.get("nodes")
+    if not isinstance(nodes, list):
+        return []
+    out: list[Diagnostic] = []
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict):
+            out.append(_error("bad-node", f"node #{i + 1} must be a mapping of fields", ("nodes", i)))
+            continue
+        if "id" not in node:
+            out.append(_error("missing-id", f"node #{i + 1} has no `id`", ("nodes", i), "give every node a unique id"))
+        kind = node.get("kind")
+        if kind is None:
+            out.append(
+                _error("missing-kind", "has no `kind`", ("nodes", i), f"use one of: {', '.join(NODE_KINDS)}")
+            )
+        elif kind not in NODE_KINDS:
+            hint = did_you_mean(str(kind), NODE_KINDS) or f"use one of: {', '.join(NODE_KINDS)}"
+            out.append(_error("unknown-kind", f"unknown kind {kind!r}", ("nodes", i, "kind"), hint))
+        elif kind == "outcome":
+            outcome = node.get("outcome")
+            if outcome not in OUTCOME_KINDS:
+                got = "no `outcome`" if outcome is None else f"unknown outcome {outcome!r}"
+                hint = (did_you_mean(str(outcome), OUTCOME_KINDS) if outcome else None) or (
+                    f"use one of: {', '.join(OUTCOME_KINDS)}"
+                )
+                out.append(_error("unknown-outcome", got, ("nodes", i, "outcome"), hint))
+    return out
+
+
+def _model_for(raw: Any, loc: Sequence[str | int]) -> type[Any] | None:
+    """The model class whose fields sit at ``loc`` in the raw data."""
+    model: type[Any] | None = Tree
+    cur = raw
+    for part in loc:
+        if isinstance(cur, dict):
+            if part not in cur:
+                return model
+            cur = cur[part]
+            if part == "nodes":
+                model = None
+            elif isinstance(part, str) and part in _SUB_MODELS:
+                model = _SUB_MODELS[part]
+            elif part == "facts" and model is Tree:
+                model = None
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+            if model is None and isinstance(cur, dict):
+                kind = cur.get("kind")
+                key = cur.get("outcome") if kind == "outcome" else kind
+                model = _KIND_MODELS.get(str(key)) or Fact
+        else:
+            return model
+    return model
+
+
+def _data_loc(raw: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """Drop the discriminator tags pydantic puts in locations, keeping the path through the data."""
+    loc = tuple(loc)
+    if len(loc) > 2 and loc[0] == "nodes" and loc[2] in NODE_KINDS:
+        # ("nodes", i, "question", ...) or ("nodes", i, "outcome", "escalate", ...)
+        skip = 2 if loc[2] == "outcome" and len(loc) > 3 and loc[3] in OUTCOME_KINDS else 1
+        loc = loc[:2] + loc[2 + skip :]
+    out: list[str | int] = []
+    cur = raw
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            out.append(part)
+            cur = cur[part]
+        else:
+            out.append(part)
+            cur = None
+    return tuple(out)
+
+
+def _lookup(raw: Any, loc: Sequence[str | int]) -> Any:
+    cur = raw
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+        else:
+            return None
+    return cur
+
+
+def _text_error(raw: Any, loc: tuple[str | int, ...]) -> Diagnostic:
+    """One clear message for a text field that is neither a string nor a locale map."""
+    value = _lookup(raw, loc)
+    name = next((p for p in reversed(loc) if isinstance(p, str)), "text")
+    hint = "write plain text, or a map such as {en: ..., de: ...}"
+    if isinstance(value, dict):
+        bad = [k for k, v in value.items() if not isinstance(v, str) or not _LOCALE_RE.match(str(k))]
+        got = f"a map with key {bad[0]!r}" if bad else "a map"
+        if any(value.get(k) is None for k in bad):
+            hint = "text with a comma or colon inside {...} must be in quotes"
+    else:
+        got = f"a {type(value).__name__}"
+    return _error("bad-text", f"`{name}` must be text or a map of locale to text (got {got})", loc, hint)
+
+
+def _translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen: set[tuple[tuple[str | int, ...], str]] = set()
+    text_fields: set[tuple[str | int, ...]] = set()
+    for err in exc.errors(include_url=False):
+        full = tuple(err["loc"])
+        member = next((i for i, p in enumerate(full) if p in ("str", "dict[constrained-str,str]")), None)
+        if member is not None:
+            where = _data_loc(raw, full[:member])
+            if where not in text_fields:
+                text_fields.add(where)
+                out.append(_text_error(raw, where))
+            continue
+        loc = _data_loc(raw, err["loc"])
+        kind = err["type"]
+        field_name = loc[-1] if loc else None
+        parent = loc[:-1]
+        if kind == "missing":
+            msg, hint, where = f"missing required field `{field_name}`", None, parent
+        elif kind == "extra_forbidden":
+            model = _model_for(raw, parent)
+            fields = list(model.model_fields) if model is not None else []
+            msg = f"unknown field `{field_name}`"
+            hint = did_you_mean(str(field_name), fields) or (f"allowed: {', '.join(fields)}" if fields else None)
+            where = loc
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            continue  # reported with a better message by _precheck
+        else:
+            text = err["msg"].removeprefix("Value error, ")
+            got = err.get("input")
+            shown = f" (got {got!r})" if not isinstance(got, dict | list) and got is not None else ""
+            label = f"`{field_name}`" if isinstance(field_name, str) else "value"
+            msg, hint, where = f"{label}: {text}{shown}", None, loc
+        key = (where, msg)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(_error(f"schema-{kind}", msg, where, hint))
+    return out
+
+
+def parse_tree(text: str, path: str = "<tree>") -> LoadedTree:
+    """Parse one tree from YAML text. Never raises for bad content: look at ``.diagnostics``."""
+    loaded = LoadedTree(path=path, text=text, tree=None)
+    try:
+        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        msg = f"this is not valid YAML: {problem}" + (f" ({context})" if context else "")
+        loaded.diagnostics.append(
+            Diagnostic(
+                severity=Severity.ERROR,
+                code="yaml",
+                message=msg,
+                path=path,
+                line=mark.line + 1 if mark is not None else None,
+                hint="check the indentation and quoting on this line and the one before",
+            )
+        )
+        return loaded
+    loaded.raw = raw
+    pre = _precheck(raw)
+    if pre:
+        loaded.add(pre)
+        if any(d.code == "not-a-mapping" for d in pre):
+            return loaded
+    try:
+        loaded.tree = Tree.model_validate(raw)
+    except ValidationError as exc:
+        loaded.add(_translate(raw, exc))
+    return loaded
+
+
+def tree_from_text(text: str, path: str = "<tree>") -> Tree:
+    """Parse a tree and return it, or raise :class:`TreeError` for shape errors."""
+    return parse_tree(text, path).raise_for_errors()
+
+
+def load_tree(path: str | Path) -> LoadedTree:
+    """Read and parse one tree file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return LoadedTree(
+            path=str(path),
+            text="",
+            tree=None,
+            diagnostics=[
+                Diagnostic(
+                    severity=Severity.ERROR,
+                    code="unreadable",
+                    message=f"cannot read the file: {exc}",
+                    path=str(path),
+                    hint="check that the path exists and the file is UTF-8 text",
+                )
+            ],
+        )
+    return parse_tree(text, str(path))
+
+
+def find_tree_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Every ``.yaml``/``.yml`` file named or found below the given paths, sorted."""
+    out: set[Path] = set()
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.update(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
+        else:
+            out.add(p)
+    return sorted(out)
