@@ -498,13 +498,13 @@ class Session:
         """A stored answer in words."""
         loc = locale or self.locale
         if tried:
-            return "already tried by the customer"
+            return t("result.tried", loc)
         if isinstance(node, QuestionNode):
             for o in node.options:
                 if o.value == value:
                     return localize(o.label, loc)
         if isinstance(node, ActionNode):
-            return t(f"action.{value}", loc)
+            return t(f"result.{value}", loc)
         if isinstance(node, CollectNode) and node.type is FactType.YESNO:
             return t("yesno.yes" if value else "yesno.no", loc)
         return str(value)

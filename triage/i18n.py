@@ -12,9 +12,13 @@ from typing import Any
 __all__ = ["LANGUAGES", "t"]
 
 _EN: dict[str, str] = {
-    "action.fixed": "Yes, that fixed it",
-    "action.not_fixed": "No, still not working",
+    "action.fixed": "Yes",
+    "action.not_fixed": "No",
     "action.could_not": "I could not do this",
+    "result.fixed": "fixed it",
+    "result.not_fixed": "did not fix it",
+    "result.could_not": "could not be done",
+    "result.tried": "already tried by the customer before; did not fix it",
     "action.check": "Did that fix it?",
     "yesno.yes": "Yes",
     "yesno.no": "No",
@@ -53,9 +57,13 @@ _EN: dict[str, str] = {
 }
 
 _DE: dict[str, str] = {
-    "action.fixed": "Ja, das hat geholfen",
-    "action.not_fixed": "Nein, es geht immer noch nicht",
+    "action.fixed": "Ja",
+    "action.not_fixed": "Nein",
     "action.could_not": "Das konnte ich nicht tun",
+    "result.fixed": "hat geholfen",
+    "result.not_fixed": "hat nicht geholfen",
+    "result.could_not": "war nicht möglich",
+    "result.tried": "vom Kunden bereits vorher versucht; hat nicht geholfen",
     "action.check": "Hat das geholfen?",
     "yesno.yes": "Ja",
     "yesno.no": "Nein",

@@ -1,0 +1,297 @@
+"""The ``triage`` command line.
+
+    triage validate [PATH...] [--format text|json]   check tree files; exit 1 on errors
+    triage run TREE [--mode agent|self_service] [--locale L] [--fact k=v ...]
+                                                      walk a tree in the terminal
+    triage show TREE                                  outline of a tree
+    triage export TREE --format mermaid|dot|json      the graph for other tools
+    triage schema                                     JSON Schema of the tree format
+    triage list                                       the trees in the library
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from triage.engine import Session, StepView
+from triage.errors import InvalidAnswer, SessionError, TriageError
+from triage.export import export_graph
+from triage.graph import outline
+from triage.handoff import build_handoff
+from triage.library import DEFAULT_TREES, Library, load_library
+from triage.model import Audience, Tree, localize
+
+__all__ = ["main"]
+
+
+def _trees_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trees",
+        action="append",
+        metavar="DIR",
+        help=f"tree folder or file (repeatable; default: {DEFAULT_TREES})",
+    )
+
+
+def _library(args: argparse.Namespace) -> Library:
+    return load_library(args.trees or [DEFAULT_TREES])
+
+
+def _pick_tree(lib: Library, ref: str) -> Tree:
+    """A tree named by id or by path; a path outside the library is loaded with the library beside it."""
+    p = Path(ref)
+    if ref not in lib.trees and p.suffix in (".yaml", ".yml") and p.exists():
+        for path, f in lib.files.items():
+            if Path(path).resolve() == p.resolve():
+                return lib.resolve(path)
+        extra = load_library([*lib.files.keys(), p])
+        return extra.resolve(str(p))
+    return lib.get_tree(ref)
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    paths = args.paths or [str(DEFAULT_TREES)]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        print(f"triage validate: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    # procedures called from the named files are looked up in the default library too
+    search = list(paths)
+    if all(Path(p).resolve() != DEFAULT_TREES.resolve() for p in paths) and DEFAULT_TREES.exists():
+        search.append(str(DEFAULT_TREES))
+    lib = load_library(search)
+    wanted = {str(f.resolve()) for f in _files(paths)}
+    diags = [d for path, f in lib.files.items() if str(Path(path).resolve()) in wanted for d in f.diagnostics]
+    if not args.warnings:
+        shown = [d for d in diags if d.is_error]
+    else:
+        shown = diags
+    errors = sum(1 for d in diags if d.is_error)
+    warnings = len(diags) - errors
+    n_files = len(wanted)
+    if args.format == "json":
+        payload = {
+            "files": n_files,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": [d.model_dump(mode="json", exclude={"loc"}) for d in shown],
+        }
+        out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        for d in shown:
+            out.write(f"{d}\n")
+        status = "OK" if errors == 0 else "FAILED"
+        out.write(f"{status}: {n_files} file(s), {errors} error(s), {warnings} warning(s)\n")
+    return 1 if errors else 0
+
+
+def _files(paths: Sequence[str]) -> list[Path]:
+    from triage.loader import find_tree_files
+
+    return find_tree_files(paths)
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    lib = _library(args)
+    for t in lib.offered(include_procedures=True):
+        kind = " (procedure)" if t.procedure else ""
+        out.write(f"{t.category.value:<13} {t.id:<28} {localize(t.title, 'en')}{kind}\n")
+    for path, f in lib.broken.items():
+        out.write(f"{'BROKEN':<13} {path}: {len(f.errors)} error(s)\n")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    lib = _library(args)
+    tree = _pick_tree(lib, args.tree)
+    out.write(f"{tree.id}: {localize(tree.title, args.locale)} [{tree.category.value}]\n")
+    for depth, label, node in outline(tree):
+        pad = "  " * depth
+        if isinstance(node, str):
+            out.write(f"{pad}{label}: {node}\n")
+            continue
+        kind = node.kind if node.kind != "outcome" else f"outcome:{node.outcome}"
+        text = localize(node.text, args.locale)
+        if node.kind == "call":
+            text = f"runs {node.procedure}"
+        out.write(f"{pad}{label}: [{kind}] {node.id} — {text}\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    lib = _library(args)
+    tree = _pick_tree(lib, args.tree)
+    out.write(export_graph(tree, args.format, args.locale))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from triage.model import Tree as TreeModel
+
+    schema = TreeModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "triage tree"
+    out.write(json.dumps(schema, indent=2) + "\n")
+    return 0
+
+
+def _parse_facts(pairs: Sequence[str]) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise TriageError(f"--fact takes key=value (got {pair!r})")
+        try:
+            facts[key] = json.loads(value)
+        except json.JSONDecodeError:
+            facts[key] = value
+    return facts
+
+
+_HELP = "commands: b [N] back (to step N), t already tried, n TEXT note, p get me a person, r restart, q quit, ? help"
+
+
+def _render(view: StepView, out: TextIO) -> None:
+    out.write("\n")
+    out.write(f"[step {view.step_number}, {view.progress:.0%}] {view.text}\n")
+    if view.hint:
+        out.write(f"  (agent hint) {view.hint}\n")
+    if view.kind == "action":
+        extra = f", about {view.minutes:g} min" if view.minutes is not None else ""
+        out.write(f"  (do: {view.performer}{extra}) then: {view.check}\n")
+    if view.field is not None and not view.options:
+        f = view.field
+        rng = ""
+        if f.min is not None or f.max is not None:
+            rng = f" between {f.min if f.min is not None else '-'} and {f.max if f.max is not None else '-'}"
+        out.write(f"  enter {f.type.value}{rng}:\n")
+    for i, opt in enumerate(view.options, 1):
+        out.write(f"  {i}) {opt.label}\n")
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    lib = _library(args)
+    tree = _pick_tree(lib, args.tree)
+    if tree.id not in lib.trees:
+        lib.trees[tree.id] = tree
+    session = Session.start(lib, tree.id, mode=args.mode, locale=args.locale, facts=_parse_facts(args.fact or []))
+    out.write(f"{localize(tree.title, args.locale)} — {session.mode.value} session {session.id}\n{_HELP}\n")
+    view = session.view()
+    while not view.finished:
+        _render(view, out)
+        out.write("> ")
+        out.flush()
+        line = inp.readline()
+        if not line:
+            out.write("\n(input ended; session left open)\n")
+            _save(session, args)
+            return 1
+        cmd = line.strip()
+        try:
+            if cmd in ("q", "quit"):
+                out.write("Session left open.\n")
+                _save(session, args)
+                return 1
+            if cmd in ("?", "help"):
+                out.write(_HELP + "\n")
+                continue
+            if cmd == "b" or cmd.startswith("b "):
+                arg = cmd[1:].strip()
+                view = session.back(int(arg) - 1 if arg else None)
+            elif cmd == "t":
+                view = session.mark_tried()
+            elif cmd.startswith("n "):
+                session.add_note(cmd[2:])
+                out.write("  note added\n")
+            elif cmd == "p":
+                session.escalate_now()
+                view = session.view()
+            elif cmd == "r":
+                view = session.restart()
+            else:
+                if cmd.isdigit() and view.options and 1 <= int(cmd) <= len(view.options):
+                    cmd = view.options[int(cmd) - 1].value
+                view = session.answer(cmd)
+        except (InvalidAnswer, SessionError, ValueError) as exc:
+            out.write(f"  ! {exc}\n")
+    d = view.decision
+    assert d is not None
+    out.write(f"\n== Decision: {d.label(args.locale).upper()} ==\n{d.message}\n")
+    for r in d.reasons:
+        out.write(f"  because: {r}\n")
+    if d.kind.value != "resolved":
+        out.write("\n" + build_handoff(session).to_markdown())
+    _save(session, args)
+    return 0
+
+
+def _save(session: Session, args: argparse.Namespace) -> None:
+    if args.save:
+        Path(args.save).write_text(json.dumps(session.to_dict(), indent=2, default=str), encoding="utf-8")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triage", description="Guided troubleshooting engine for technical support.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check tree files and print errors and warnings")
+    p.add_argument("paths", nargs="*", help="tree files or folders (default: the shipped trees)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--no-warnings", dest="warnings", action="store_false", help="print errors only")
+
+    p = sub.add_parser("run", help="walk a tree interactively in the terminal")
+    p.add_argument("tree", help="tree id or file")
+    p.add_argument("--mode", choices=[a.value for a in Audience], default="agent")
+    p.add_argument("--locale", default="en")
+    p.add_argument("--fact", action="append", metavar="KEY=VALUE", help="a fact known at the start (repeatable)")
+    p.add_argument("--save", metavar="FILE", help="write the session as JSON when it ends")
+    _trees_arg(p)
+
+    p = sub.add_parser("show", help="print an outline of a tree")
+    p.add_argument("tree")
+    p.add_argument("--locale", default="en")
+    _trees_arg(p)
+
+    p = sub.add_parser("export", help="export a tree's graph")
+    p.add_argument("tree")
+    p.add_argument("--format", choices=["mermaid", "dot", "json"], default="mermaid")
+    p.add_argument("--locale", default="en")
+    _trees_arg(p)
+
+    p = sub.add_parser("list", help="list the trees in the library")
+    _trees_arg(p)
+
+    sub.add_parser("schema", help="print the JSON Schema of tree files")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, inp: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    inp = inp or sys.stdin
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return cmd_validate(args, out)
+        if args.command == "run":
+            return cmd_run(args, out, inp)
+        if args.command == "show":
+            return cmd_show(args, out)
+        if args.command == "export":
+            return cmd_export(args, out)
+        if args.command == "list":
+            return cmd_list(args, out)
+        if args.command == "schema":
+            return cmd_schema(args, out)
+    except TriageError as exc:
+        print(f"triage {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 2  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
