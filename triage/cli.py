@@ -1,12 +1,12 @@
 """The ``triage`` command line.
 
-    triage validate [PATH...] [--format text|json]   check tree files; exit 1 on errors
-    triage run TREE [--mode agent|self_service] [--locale L] [--fact k=v ...]
-                                                      walk a tree in the terminal
-    triage show TREE                                  outline of a tree
-    triage export TREE --format mermaid|dot|json      the graph for other tools
-    triage schema                                     JSON Schema of the tree format
-    triage list                                       the trees in the library
+triage validate [PATH...] [--format text|json]   check tree files; exit 1 on errors
+triage run TREE [--mode agent|self_service] [--locale L] [--fact k=v ...]
+                                                  walk a tree in the terminal
+triage show TREE                                  outline of a tree
+triage export TREE --format mermaid|dot|json      the graph for other tools
+triage schema                                     JSON Schema of the tree format
+triage list                                       the trees in the library
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _pick_tree(lib: Library, ref: str) -> Tree:
     """A tree named by id or by path; a path outside the library is loaded with the library beside it."""
     p = Path(ref)
     if ref not in lib.trees and p.suffix in (".yaml", ".yml") and p.exists():
-        for path, f in lib.files.items():
+        for path in lib.files:
             if Path(path).resolve() == p.resolve():
                 return lib.resolve(path)
         extra = load_library([*lib.files.keys(), p])
@@ -67,10 +67,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     lib = load_library(search)
     wanted = {str(f.resolve()) for f in _files(paths)}
     diags = [d for path, f in lib.files.items() if str(Path(path).resolve()) in wanted for d in f.diagnostics]
-    if not args.warnings:
-        shown = [d for d in diags if d.is_error]
-    else:
-        shown = diags
+    shown = diags if args.warnings else [d for d in diags if d.is_error]
     errors = sum(1 for d in diags if d.is_error)
     warnings = len(diags) - errors
     n_files = len(wanted)
@@ -179,7 +176,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
     tree = _pick_tree(lib, args.tree)
     if tree.id not in lib.trees:
         lib.trees[tree.id] = tree
-    session = Session.start(lib, tree.id, mode=args.mode, locale=args.locale, facts=_parse_facts(args.fact or []))
+    session = Session.start(
+        lib, tree.id, mode=args.mode, locale=args.locale, facts=_parse_facts(args.fact or [])
+    )
     out.write(f"{localize(tree.title, args.locale)} — {session.mode.value} session {session.id}\n{_HELP}\n")
     view = session.view()
     while not view.finished:
@@ -236,7 +235,9 @@ def _save(session: Session, args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="triage", description="Guided troubleshooting engine for technical support.")
+    parser = argparse.ArgumentParser(
+        prog="triage", description="Guided troubleshooting engine for technical support."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check tree files and print errors and warnings")
@@ -248,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("tree", help="tree id or file")
     p.add_argument("--mode", choices=[a.value for a in Audience], default="agent")
     p.add_argument("--locale", default="en")
-    p.add_argument("--fact", action="append", metavar="KEY=VALUE", help="a fact known at the start (repeatable)")
+    p.add_argument(
+        "--fact", action="append", metavar="KEY=VALUE", help="a fact known at the start (repeatable)"
+    )
     p.add_argument("--save", metavar="FILE", help="write the session as JSON when it ends")
     _trees_arg(p)
 

@@ -226,9 +226,7 @@ def _compare(op: str, a: Any, b: Any) -> bool:
         return False
     if isinstance(a, bool) or isinstance(b, bool):
         return False
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        pass
-    elif isinstance(a, str) and isinstance(b, str):
+    if isinstance(a, int | float) and isinstance(b, int | float) or isinstance(a, str) and isinstance(b, str):
         pass
     else:
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -235,7 +235,9 @@ class Session:
             clock=clock,
             tree_digest=tree_digest,
         )
-        ev = s._record("start", None, {"tree": tree_id, "mode": s.mode.value, "locale": locale, "facts": s.initial_facts})
+        ev = s._record(
+            "start", None, {"tree": tree_id, "mode": s.mode.value, "locale": locale, "facts": s.initial_facts}
+        )
         s._begin(ev.at)
         return s
 
@@ -249,7 +251,9 @@ class Session:
         self.notes: list[str] = []
 
     def _record(self, type_: EventType, node: str | None, value: Any, at: datetime | None = None) -> Event:
-        ev = Event.model_construct(seq=len(self.events), at=at or self.clock(), type=type_, node=node, value=value)
+        ev = Event.model_construct(
+            seq=len(self.events), at=at or self.clock(), type=type_, node=node, value=value
+        )
         self.events.append(ev)
         return ev
 
@@ -295,13 +299,17 @@ class Session:
             node = self.node_at(self.pos)
             if isinstance(node, _INTERACTIVE):
                 answered = sum(1 for s in self.path if not s.auto)
-                stop = self.policy.at_step(self.pos.tree_id, node, self.facts, self.mode, self.locale, answered)
+                stop = self.policy.at_step(
+                    self.pos.tree_id, node, self.facts, self.mode, self.locale, answered
+                )
                 if stop is not None:
                     self.decision = stop
                 return
             hops += 1
             if hops > _MAX_AUTO:
-                raise SessionError(f"node {node.id!r}: automatic steps loop without reaching a step or outcome")
+                raise SessionError(
+                    f"node {node.id!r}: automatic steps loop without reaching a step or outcome"
+                )
             if isinstance(node, OutcomeTypes):
                 self.path.append(Step(self.pos, "outcome", at, auto=True))
                 self.decision = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale)
@@ -350,7 +358,9 @@ class Session:
         node = self._require_open()
         assert self.pos is not None
         if not isinstance(node, ActionNode):
-            raise InvalidAnswer(f"step {node.id!r} is a {node.kind}; only an action can be marked as already tried")
+            raise InvalidAnswer(
+                f"step {node.id!r} is a {node.kind}; only an action can be marked as already tried"
+            )
         ev = self._record("tried", self.pos.key, ActionResult.NOT_FIXED.value)
         self._apply(node, ActionResult.NOT_FIXED.value, node.on_not_fixed, None, ev.at, tried=True)
         self._take_forward(ev.at)
@@ -363,10 +373,9 @@ class Session:
         arrived = self.answers[-1].at if self.answers else self.walk_started_at
         self.path.append(Step(self.pos, node.kind, arrived, stored, at, tried))
         self.answers.append(_Answered(self.pos.key, stored, tried, at))
-        if isinstance(node, CollectNode):
-            self.facts[node.fact] = stored
-        elif isinstance(node, QuestionNode) and node.fact:
-            self.facts[node.fact] = stored
+        fact = node.fact if isinstance(node, CollectNode | QuestionNode) else None
+        if fact:
+            self.facts[fact] = stored
         here = self.pos
         self.pos = Pos(here.tree_id, target, here.calls)
         if safety is not None:
@@ -539,7 +548,9 @@ class Session:
         )
         if self.decision is None:
             if isinstance(node, QuestionNode):
-                v.options = [OptionView(value=o.value, label=localize(o.label, self.locale)) for o in node.options]
+                v.options = [
+                    OptionView(value=o.value, label=localize(o.label, self.locale)) for o in node.options
+                ]
             elif isinstance(node, ActionNode):
                 v.performer = node.performer.value
                 v.minutes = node.minutes
@@ -645,7 +656,9 @@ class Session:
                 else:
                     raise SessionError(f"unknown event type {ev.type!r}")
             except SessionError as exc:
-                raise SessionError(f"session {s.id}: event {ev.seq} ({ev.type}) cannot be replayed: {exc}") from exc
+                raise SessionError(
+                    f"session {s.id}: event {ev.seq} ({ev.type}) cannot be replayed: {exc}"
+                ) from exc
         s.events = list(events)
         s.clock = _now
         return s

@@ -29,7 +29,7 @@ def node_label(node: AnyNode, locale: str = "en", width: int = 48) -> str:
 
 
 def _kind(node: AnyNode) -> str:
-    return f"outcome:{node.outcome}" if node.kind == "outcome" else node.kind  # type: ignore[union-attr]
+    return f"outcome:{node.outcome}" if node.kind == "outcome" else node.kind
 
 
 def _mermaid(tree: Tree, locale: str) -> str:
@@ -70,16 +70,26 @@ def _dot(tree: Tree, locale: str) -> str:
     lines = [f"digraph {q(tree.id)} {{", "  rankdir=TB;", '  node [fontname="Helvetica", fontsize=10];']
     shapes = {"question": "diamond", "action": "box", "collect": "parallelogram", "logic": "hexagon"}
     for node in tree.nodes:
-        attrs = {"label": f"{node.id}\\n{node_label(node, locale, 36)}", "shape": shapes.get(node.kind, "box")}
+        attrs = {
+            "label": f"{node.id}\\n{node_label(node, locale, 36)}",
+            "shape": shapes.get(node.kind, "box"),
+        }
         if node.kind == "outcome":
-            attrs.update(shape="ellipse", style="filled", fillcolor=OUTCOME_COLOURS[node.outcome], fontcolor="white")  # type: ignore[union-attr]
+            attrs.update(
+                shape="ellipse", style="filled", fillcolor=OUTCOME_COLOURS[node.outcome], fontcolor="white"
+            )
         if node.id == tree.start:
             attrs["penwidth"] = "2"
-        body = ", ".join(f"{k}={q(v) if k != 'label' else chr(34) + v.replace(chr(34), chr(39)) + chr(34)}" for k, v in attrs.items())
+        body = ", ".join(
+            f"{k}={q(v) if k != 'label' else chr(34) + v.replace(chr(34), chr(39)) + chr(34)}"
+            for k, v in attrs.items()
+        )
         lines.append(f"  {q(node.id)} [{body}];")
     for node in tree.nodes:
         for label, target, _ in node.links():
-            lines.append(f"  {q(node.id)} -> {q(target)} [label={q(label.removeprefix('option ').strip(chr(39)))}];")
+            lines.append(
+                f"  {q(node.id)} -> {q(target)} [label={q(label.removeprefix('option ').strip(chr(39)))}];"
+            )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -88,7 +98,9 @@ def _json(tree: Tree, locale: str) -> str:
     g = build_graph(tree)
     for node in tree.nodes:
         if node.id in g:
-            g.nodes[node.id].update(kind=_kind(node), label=node_label(node, locale, 200), start=node.id == tree.start)
+            g.nodes[node.id].update(
+                kind=_kind(node), label=node_label(node, locale, 200), start=node.id == tree.start
+            )
     data = nx.node_link_data(g, edges="links")
     data["graph"] = {"id": tree.id, "title": localize(tree.title, locale), "category": tree.category.value}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -46,7 +46,12 @@ __all__ = [
 
 
 def _diag(
-    sev: Severity, code: str, msg: str, loc: tuple[str | int, ...], hint: str | None = None, node: str | None = None
+    sev: Severity,
+    code: str,
+    msg: str,
+    loc: tuple[str | int, ...],
+    hint: str | None = None,
+    node: str | None = None,
 ) -> Diagnostic:
     return Diagnostic(severity=sev, code=code, message=msg, loc=loc, hint=hint, node_id=node)
 
@@ -126,7 +131,7 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
     ``library`` (tree id to tree) is used to resolve procedure calls; without it, calls are not checked.
     """
     out: list[Diagnostic] = []
-    index = {}
+    index: dict[str, int] = {}
     for i, node in enumerate(tree.nodes):
         if node.id in index:
             first = index[node.id]
@@ -147,7 +152,12 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
 
     if tree.start not in ids:
         out.append(
-            _err("missing-start", f"start node {tree.start!r} does not exist", ("start",), did_you_mean(tree.start, ids))
+            _err(
+                "missing-start",
+                f"start node {tree.start!r} does not exist",
+                ("start",),
+                did_you_mean(tree.start, ids),
+            )
         )
 
     for node in ids.values():
@@ -155,7 +165,12 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
             if target not in ids:
                 hint = did_you_mean(target, ids) or "link to an existing node id"
                 out.append(
-                    _err("dangling-link", f"{label} goes to {target!r}, which does not exist", loc(node.id, *where), hint)
+                    _err(
+                        "dangling-link",
+                        f"{label} goes to {target!r}, which does not exist",
+                        loc(node.id, *where),
+                        hint,
+                    )
                 )
 
     g = build_graph(tree)
@@ -212,7 +227,11 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
                 )
 
     if not any(isinstance(n, OutcomeTypes) for n in ids.values()) and not tree.procedure:
-        out.append(_err("no-outcomes", "the tree has no outcome node", ("nodes",), "add at least one `kind: outcome`"))
+        out.append(
+            _err(
+                "no-outcomes", "the tree has no outcome node", ("nodes",), "add at least one `kind: outcome`"
+            )
+        )
 
     known = facts_known(tree, library)
     fault_ids = {f.id for f in tree.faults}
@@ -231,7 +250,9 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
                 try:
                     cond = parse_condition(rule.when)
                 except ConditionError as exc:
-                    out.append(_err("bad-condition", f"rule {i + 1}: {exc}", loc(node.id, "rules", i, "when")))
+                    out.append(
+                        _err("bad-condition", f"rule {i + 1}: {exc}", loc(node.id, "rules", i, "when"))
+                    )
                     continue
                 for fact in sorted(cond.facts - known):
                     hint = did_you_mean(fact, known) or "collect it first, or declare it under `facts:`"
@@ -245,12 +266,19 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
                     )
         if isinstance(node, QuestionNode) and len(node.options) == 1:
             out.append(
-                _warn("one-option", "question has only one option", loc(node.id), "add options, or make it an action")
+                _warn(
+                    "one-option",
+                    "question has only one option",
+                    loc(node.id),
+                    "add options, or make it an action",
+                )
             )
         if isinstance(node, ActionNode):
             if node.minutes is None:
                 out.append(
-                    _warn("no-minutes", "action has no `minutes`", loc(node.id), "say how long it usually takes")
+                    _warn(
+                        "no-minutes", "action has no `minutes`", loc(node.id), "say how long it usually takes"
+                    )
                 )
             for fault in node.fixes:
                 if fault_ids and fault not in fault_ids:
@@ -271,7 +299,9 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
                 if text is None or (field_name == "text" and text == ""):
                     continue
                 # a plain string counts as the tree's first locale only
-                missing = tree.locales[1:] if isinstance(text, str) else [x for x in tree.locales if x not in text]
+                missing = (
+                    tree.locales[1:] if isinstance(text, str) else [x for x in tree.locales if x not in text]
+                )
                 if missing:
                     out.append(
                         _warn(
@@ -285,7 +315,12 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
         total = sum(f.prior for f in tree.faults)
         if abs(total - 1.0) > 0.01:
             out.append(
-                _warn("priors-sum", f"fault priors add up to {total:.2f}, not 1", ("faults",), "make them sum to 1")
+                _warn(
+                    "priors-sum",
+                    f"fault priors add up to {total:.2f}, not 1",
+                    ("faults",),
+                    "make them sum to 1",
+                )
             )
 
     if tree.procedure and not any(isinstance(n, ReturnNode) for n in ids.values()):
@@ -345,13 +380,22 @@ def check_calls(tree: Tree, library: Mapping[str, Tree]) -> list[Diagnostic]:
         target = library.get(node.procedure)
         if target is None:
             hint = did_you_mean(node.procedure, library) or "name the id of a tree in the library"
-            out.append(_err("missing-procedure", f"calls {node.procedure!r}, which is not in the library", where, hint))
+            out.append(
+                _err(
+                    "missing-procedure", f"calls {node.procedure!r}, which is not in the library", where, hint
+                )
+            )
             continue
         if g is not None and (node.procedure == tree.id or nx.has_path(g, node.procedure, tree.id)):
             path = nx.shortest_path(g, node.procedure, tree.id) if node.procedure != tree.id else [tree.id]
             chain = " -> ".join([tree.id, *path]) if node.procedure != tree.id else f"{tree.id} -> {tree.id}"
             out.append(
-                _err("call-cycle", f"calls form a cycle: {chain}", where, "a procedure must not call back its caller")
+                _err(
+                    "call-cycle",
+                    f"calls form a cycle: {chain}",
+                    where,
+                    "a procedure must not call back its caller",
+                )
             )
         statuses = {n.status for n in target.by_id.values() if isinstance(n, ReturnNode)}
         for status in node.on_return:

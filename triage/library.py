@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage.engine import Session
-from triage.errors import Diagnostic, LibraryError, Severity, SessionError, did_you_mean
+from triage.errors import Diagnostic, LibraryError, SessionError, Severity, did_you_mean
 from triage.graph import check_tree
 from triage.loader import LoadedTree, find_tree_files, load_tree, parse_tree
 from triage.model import CallNode, Category, Tree, localize
@@ -143,7 +143,9 @@ def run_scenarios(tree: Tree, library: Mapping[str, Tree]) -> list[ScenarioResul
             continue
         problems = []
         if sc.expect is not None and d.node_id != sc.expect:
-            problems.append(f"expected to end at {sc.expect!r} but ended at {d.node_id!r} ({d.kind.value}, {d.rule})")
+            problems.append(
+                f"expected to end at {sc.expect!r} but ended at {d.node_id!r} ({d.kind.value}, {d.rule})"
+            )
         if sc.decision is not None and d.kind != sc.decision:
             problems.append(f"expected decision {sc.decision.value!r} but got {d.kind.value!r}")
         results.append(ScenarioResult(tree.id, sc.name, not problems, "; ".join(problems) or "ok", d.node_id))
@@ -231,7 +233,7 @@ def build_library(loaded: Iterable[LoadedTree], scenarios: bool = True) -> Libra
                 changed = True
     valid = {tid: f.tree for tid, f in good.items() if f.tree is not None}
     if scenarios:
-        for tid, f in list(good.items()):
+        for f in good.values():
             f.add(_scenario_diagnostics(f, valid))
         good = {tid: f for tid, f in good.items() if f.ok}
     for tid, f in good.items():

@@ -158,8 +158,9 @@ def _node_id_at(raw: Any, loc: Sequence[str | int]) -> str | None:
         idx = loc[1]
         if isinstance(nodes, list) and isinstance(idx, int) and 0 <= idx < len(nodes):
             node = nodes[idx]
-            if isinstance(node, dict) and isinstance(node.get("id"), str):
-                return node["id"]
+            node_id = node.get("id") if isinstance(node, dict) else None
+            if isinstance(node_id, str):
+                return node_id
     return None
 
 
@@ -181,7 +182,11 @@ def _precheck(raw: Any) -> list[Diagnostic]:
             out.append(_error("bad-node", f"node #{i + 1} must be a mapping of fields", ("nodes", i)))
             continue
         if "id" not in node:
-            out.append(_error("missing-id", f"node #{i + 1} has no `id`", ("nodes", i), "give every node a unique id"))
+            out.append(
+                _error(
+                    "missing-id", f"node #{i + 1} has no `id`", ("nodes", i), "give every node a unique id"
+                )
+            )
         kind = node.get("kind")
         if kind is None:
             out.append(
@@ -227,36 +232,33 @@ def _model_for(raw: Any, loc: Sequence[str | int]) -> type[Any] | None:
     return model
 
 
-def _data_loc(raw: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+def _data_loc(loc: Sequence[str | int]) -> tuple[str | int, ...]:
     """Drop the discriminator tags pydantic puts in locations, keeping the path through the data."""
     loc = tuple(loc)
     if len(loc) > 2 and loc[0] == "nodes" and loc[2] in NODE_KINDS:
         # ("nodes", i, "question", ...) or ("nodes", i, "outcome", "escalate", ...)
         skip = 2 if loc[2] == "outcome" and len(loc) > 3 and loc[3] in OUTCOME_KINDS else 1
         loc = loc[:2] + loc[2 + skip :]
-    out: list[str | int] = []
-    cur = raw
-    for part in loc:
-        if isinstance(cur, dict) and part in cur:
-            out.append(part)
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-            out.append(part)
-            cur = cur[part]
-        else:
-            out.append(part)
-            cur = None
-    return tuple(out)
+    # the location itself is already the path through the data once the tags are gone
+    return loc
+
+
+_MISSING = object()
+
+
+def _child(cur: Any, part: str | int) -> Any:
+    if isinstance(cur, dict):
+        return cur.get(part, _MISSING)
+    if isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        return cur[part]
+    return _MISSING
 
 
 def _lookup(raw: Any, loc: Sequence[str | int]) -> Any:
     cur = raw
     for part in loc:
-        if isinstance(cur, dict) and part in cur:
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-            cur = cur[part]
-        else:
+        cur = _child(cur, part)
+        if cur is _MISSING:
             return None
     return cur
 
@@ -284,12 +286,12 @@ def _translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
         full = tuple(err["loc"])
         member = next((i for i, p in enumerate(full) if p in ("str", "dict[constrained-str,str]")), None)
         if member is not None:
-            where = _data_loc(raw, full[:member])
+            where = _data_loc(full[:member])
             if where not in text_fields:
                 text_fields.add(where)
                 out.append(_text_error(raw, where))
             continue
-        loc = _data_loc(raw, err["loc"])
+        loc = _data_loc(err["loc"])
         kind = err["type"]
         field_name = loc[-1] if loc else None
         parent = loc[:-1]
@@ -299,7 +301,9 @@ def _translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
             model = _model_for(raw, parent)
             fields = list(model.model_fields) if model is not None else []
             msg = f"unknown field `{field_name}`"
-            hint = did_you_mean(str(field_name), fields) or (f"allowed: {', '.join(fields)}" if fields else None)
+            hint = did_you_mean(str(field_name), fields) or (
+                f"allowed: {', '.join(fields)}" if fields else None
+            )
             where = loc
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             continue  # reported with a better message by _precheck

@@ -11,8 +11,8 @@ The model checks the shape of one node at a time. Checks that need the whole gra
 from __future__ import annotations
 
 import re
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -164,7 +164,8 @@ class Option(_Model):
     value: str = ""
     next: str
     safety: str | None = Field(
-        default=None, description="Set to a reason when choosing this answer is a safety sign that stops self-help."
+        default=None,
+        description="Set to a reason when choosing this answer is a safety sign that stops self-help.",
     )
     help: Text | None = None
 
@@ -183,7 +184,8 @@ class _NodeBase(_Model):
     )
     hint: Text | None = Field(default=None, description="Agent-only note. Never shown in self-service.")
     safety: str | None = Field(
-        default=None, description="Set to a reason when reaching this node is a safety sign that stops self-help."
+        default=None,
+        description="Set to a reason when reaching this node is a safety sign that stops self-help.",
     )
     tags: list[str] = Field(default_factory=list)
 
@@ -215,7 +217,8 @@ class QuestionNode(_NodeBase):
 
     def links(self) -> list[Link]:
         return [
-            (f"option {localize(o.label, 'en')!r}", o.next, ("options", i, "next")) for i, o in enumerate(self.options)
+            (f"option {localize(o.label, 'en')!r}", o.next, ("options", i, "next"))
+            for i, o in enumerate(self.options)
         ]
 
 
@@ -225,14 +228,20 @@ class ActionNode(_NodeBase):
     kind: Literal["action"] = "action"
     minutes: float | None = Field(default=None, ge=0, description="Expected minutes the action takes.")
     performer: Performer = Performer.CUSTOMER
-    skill: str | None = Field(default=None, description="Skill a technician needs, when only a technician may do it.")
-    check: Text | None = Field(default=None, description="The follow-up question; default 'Did that fix it?'.")
+    skill: str | None = Field(
+        default=None, description="Skill a technician needs, when only a technician may do it."
+    )
+    check: Text | None = Field(
+        default=None, description="The follow-up question; default 'Did that fix it?'."
+    )
     fixes: dict[str, float] = Field(
         default_factory=dict, description="Suspected fault id -> probability this action fixes it."
     )
     on_fixed: str
     on_not_fixed: str
-    on_could_not: str | None = Field(default=None, description="Where to go if it cannot be done; default on_not_fixed.")
+    on_could_not: str | None = Field(
+        default=None, description="Where to go if it cannot be done; default on_not_fixed."
+    )
 
     @field_validator("fixes")
     @classmethod
@@ -265,7 +274,9 @@ class CollectNode(_NodeBase):
     kind: Literal["collect"] = "collect"
     fact: str
     type: FactType
-    pattern: str | None = Field(default=None, description="Regular expression a text answer must match fully.")
+    pattern: str | None = Field(
+        default=None, description="Regular expression a text answer must match fully."
+    )
     min: float | None = None
     max: float | None = None
     choices: list[str] = Field(default_factory=list)
@@ -276,7 +287,9 @@ class CollectNode(_NodeBase):
     @classmethod
     def _fact_name(cls, v: str) -> str:
         if not re.match(r"^[a-z_][a-z0-9_]*$", v):
-            raise ValueError(f"fact name {v!r} must be lower-case letters, digits and '_', not starting with a digit")
+            raise ValueError(
+                f"fact name {v!r} must be lower-case letters, digits and '_', not starting with a digit"
+            )
         return v
 
     @model_validator(mode="after")
@@ -348,8 +361,12 @@ class ReturnNode(_NodeBase):
 
 class _OutcomeBase(_NodeBase):
     kind: Literal["outcome"] = "outcome"
-    reason: Text | None = Field(default=None, description="Why the session ends here, for the record and hand-off.")
-    next_action: Text | None = Field(default=None, description="Recommended next action for whoever picks it up.")
+    reason: Text | None = Field(
+        default=None, description="Why the session ends here, for the record and hand-off."
+    )
+    next_action: Text | None = Field(
+        default=None, description="Recommended next action for whoever picks it up."
+    )
 
 
 class ResolvedOutcome(_OutcomeBase):
@@ -379,7 +396,17 @@ Node = Annotated[
     Field(discriminator="kind"),
 ]
 
-AnyNode = QuestionNode | ActionNode | CollectNode | LogicNode | CallNode | ReturnNode | ResolvedOutcome | EscalateOutcome | VisitOutcome
+AnyNode = (
+    QuestionNode
+    | ActionNode
+    | CollectNode
+    | LogicNode
+    | CallNode
+    | ReturnNode
+    | ResolvedOutcome
+    | EscalateOutcome
+    | VisitOutcome
+)
 OutcomeTypes = (ResolvedOutcome, EscalateOutcome, VisitOutcome)
 
 NODE_KINDS = ("question", "action", "collect", "logic", "call", "return", "outcome")
@@ -431,7 +458,9 @@ class Tree(_Model):
     symptoms: list[Text] = Field(default_factory=list, description="Words a customer uses; used by search.")
     audiences: list[Audience] = Field(default_factory=lambda: [Audience.AGENT, Audience.SELF_SERVICE])
     locales: list[str] = Field(default_factory=lambda: ["en"], description="Locales every text must cover.")
-    procedure: bool = Field(default=False, description="A shared procedure, run from other trees by `call` nodes.")
+    procedure: bool = Field(
+        default=False, description="A shared procedure, run from other trees by `call` nodes."
+    )
     start: str
     facts: dict[str, Fact] = Field(default_factory=dict)
     faults: list[Fault] = Field(default_factory=list)

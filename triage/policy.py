@@ -64,7 +64,9 @@ class Decision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: OutcomeKind
-    rule: str = Field(description="'authored' or the global rule that decided: safety, performer, budget, ...")
+    rule: str = Field(
+        description="'authored' or the global rule that decided: safety, performer, budget, ..."
+    )
     reasons: list[str]
     message: str = Field(default="", description="What to tell the person in the session, in their language.")
     tree_id: str | None = None
@@ -132,7 +134,9 @@ class Policy:
                 node_id=node.id,
             )
         if isinstance(node, ActionNode) and not self.may_perform(node.performer, mode):
-            reason = t("policy.performer", "en", node=node.id, performer=node.performer.value, mode=_mode_words(mode))
+            reason = t(
+                "policy.performer", "en", node=node.id, performer=node.performer.value, mode=_mode_words(mode)
+            )
             if node.performer is Performer.TECHNICIAN:
                 skill = node.skill or self.config.default_visit_skill
                 visit = Decision(
@@ -203,7 +207,12 @@ class Policy:
         text = localize(node.text, locale)
         reason = localize(getattr(node, "reason", None), "en") or localize(node.text, "en")
         next_action = localize(getattr(node, "next_action", None), "en")
-        base: dict[str, Any] = {"rule": "authored", "reasons": [reason], "tree_id": tree_id, "node_id": node.id}
+        base: dict[str, Any] = {
+            "rule": "authored",
+            "reasons": [reason],
+            "tree_id": tree_id,
+            "node_id": node.id,
+        }
         if isinstance(node, ResolvedOutcome):
             return Decision(
                 kind=OutcomeKind.RESOLVED,
