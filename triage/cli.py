@@ -67,6 +67,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     lib = load_library(search)
     wanted = {str(f.resolve()) for f in _files(paths)}
     diags = [d for path, f in lib.files.items() if str(Path(path).resolve()) in wanted for d in f.diagnostics]
+    diags.sort(key=lambda d: (d.path, d.line or 0, d.severity.value))
     shown = diags if args.warnings else [d for d in diags if d.is_error]
     errors = sum(1 for d in diags if d.is_error)
     warnings = len(diags) - errors

@@ -670,6 +670,8 @@ class Session:
 
 
 def _pick_option(node: QuestionNode, value: Any, locale: str) -> Any:
+    if isinstance(value, bool):  # YAML turns an unquoted yes/no into true/false
+        value = "yes" if value else "no"
     raw = str(value).strip()
     for o in node.options:
         if o.value == raw:

@@ -278,6 +278,21 @@ def _text_error(raw: Any, loc: tuple[str | int, ...]) -> Diagnostic:
     return _error("bad-text", f"`{name}` must be text or a map of locale to text (got {got})", loc, hint)
 
 
+_PLACES = {"scenarios": "scenario", "faults": "fault", "options": "option", "rules": "rule"}
+
+
+def _place(loc: Sequence[str | int]) -> str:
+    """Where outside a node's own fields an error sits, in words: 'scenario #2', 'option #1'."""
+    words = []
+    start = 2 if len(loc) >= 2 and loc[0] == "nodes" else 0
+    for a, b in zip(loc[start:], loc[start + 1 :], strict=False):
+        if isinstance(a, str) and isinstance(b, int) and a in _PLACES:
+            words.append(f"{_PLACES[a]} #{b + 1}")
+    if start == 0 and len(loc) >= 2 and loc[0] == "facts":
+        words.append(f"fact {loc[1]!r}")
+    return ", ".join(words)
+
+
 def _translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: set[tuple[tuple[str | int, ...], str]] = set()
@@ -313,6 +328,11 @@ def _translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
             shown = f" (got {got!r})" if not isinstance(got, dict | list) and got is not None else ""
             label = f"`{field_name}`" if isinstance(field_name, str) else "value"
             msg, hint, where = f"{label}: {text}{shown}", None, loc
+            if kind == "string_type" and isinstance(got, bool):
+                hint = "YAML reads yes, no, on, off, true and false as true/false; put the word in quotes"
+        prefix = _place(loc)
+        if prefix:
+            msg = f"{prefix}: {msg}"
         key = (where, msg)
         if key in seen:
             continue
@@ -330,6 +350,12 @@ def parse_tree(text: str, path: str = "<tree>") -> LoadedTree:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
+        context_mark = getattr(exc, "context_mark", None)
+        if context_mark is not None and "end of stream" in problem:
+            # an unclosed quote or bracket: point at where it opened, not at the end of the file
+            what = context.removeprefix("while scanning ") if context else "a value"
+            mark, problem = context_mark, f"{what} is never closed"
+            context = None
         msg = f"this is not valid YAML: {problem}" + (f" ({context})" if context else "")
         loaded.diagnostics.append(
             Diagnostic(
