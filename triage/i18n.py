@@ -33,8 +33,8 @@ _EN: dict[str, str] = {
     "policy.safety": "Safety: {reason}. Self-help stops here.",
     "policy.safety.message": "For your safety, please stop now: switch the device off at the wall and do not use it. "
     "A specialist will contact you.",
-    "policy.performer": "Step {node!r} needs a {performer}, and this is a {mode} session.",
-    "policy.budget": "The session reached the {mode} step budget of {budget} steps without a fix.",
+    "policy.performer": "Step {node!r} may only be done by {who}, and this session is {mode}.",
+    "policy.budget": "The session reached the step budget of {budget} steps for {mode} sessions without a fix.",
     "policy.repeat": "The customer has contacted us {count} times about this problem recently.",
     "policy.uncovered": "A home visit is needed ({skill}), but the customer's plan does not cover visits.",
     "policy.customer_request": "The customer asked for a person: the self-help steps did not help.",

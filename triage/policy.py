@@ -134,10 +134,9 @@ class Policy:
                 node_id=node.id,
             )
         if isinstance(node, ActionNode) and not self.may_perform(node.performer, mode):
-            reason = t(
-                "policy.performer", "en", node=node.id, performer=node.performer.value, mode=_mode_words(mode)
-            )
-            if node.performer is Performer.TECHNICIAN:
+            who = "a technician" if node.performer == Performer.TECHNICIAN else "an agent"
+            reason = t("policy.performer", "en", node=node.id, who=who, mode=_mode_words(mode))
+            if node.performer == Performer.TECHNICIAN:
                 skill = node.skill or self.config.default_visit_skill
                 visit = Decision(
                     kind=OutcomeKind.VISIT,
@@ -168,10 +167,10 @@ class Policy:
 
     def may_perform(self, performer: Performer, mode: Audience) -> bool:
         """Agents may do customer and agent steps; customers only their own; nobody here a technician's."""
-        if performer is Performer.TECHNICIAN:
+        if performer == Performer.TECHNICIAN:
             return False
-        if mode is Audience.SELF_SERVICE:
-            return performer is Performer.CUSTOMER
+        if mode == Audience.SELF_SERVICE:
+            return performer == Performer.CUSTOMER
         return True
 
     def safety_stop(
@@ -323,7 +322,7 @@ class Policy:
 
 
 def _mode_words(mode: Audience) -> str:
-    return "self-service" if mode is Audience.SELF_SERVICE else "agent"
+    return "self-service" if mode == Audience.SELF_SERVICE else "agent-led"
 
 
 def _as_int(value: Any) -> int | None:
