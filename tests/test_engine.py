@@ -35,7 +35,12 @@ def ticking_clock(start: datetime | None = None, step: timedelta = timedelta(sec
 def test_start_shows_first_step_with_hint_for_agents(lib: Library) -> None:
     """An agent sees the script and the agent-only hint; options come in authored order."""
     v = Session.start(lib, "mini").view()
-    assert (v.node_id, v.kind, v.text, v.hint) == ("smell", "question", "Is there a burning smell?", "Ask this first, always.")
+    assert (v.node_id, v.kind, v.text, v.hint) == (
+        "smell",
+        "question",
+        "Is there a burning smell?",
+        "Ask this first, always.",
+    )
     assert [(o.value, o.label) for o in v.options] == [("no", "No"), ("yes", "Yes")]
     assert v.step_number == 1 and not v.can_back and not v.finished
 
@@ -72,7 +77,13 @@ def test_walk_through_logic_and_procedure_to_escalation(lib: Library) -> None:
     assert v.finished
     d = v.decision
     assert d is not None
-    assert (d.kind, d.rule, d.tier, d.queue, d.priority) == (OutcomeKind.ESCALATE, "authored", 2, "network", "high")
+    assert (d.kind, d.rule, d.tier, d.queue, d.priority) == (
+        OutcomeKind.ESCALATE,
+        "authored",
+        2,
+        "network",
+        "high",
+    )
     assert s.facts["lights"] == 5 and s.facts["account"] == "AB1234"
     kinds = [(st.pos.node_id, st.auto) for st in s.path]
     assert kinds == [
@@ -111,7 +122,11 @@ def test_outcome_inside_procedure_ends_the_session(lib: Library) -> None:
         (["no"], "-1", "-1 is below the minimum of 0"),
         (["no"], "", "an answer is required"),
         (["no", 5, "not_fixed", "not_fixed"], "ab12", "'ab12' does not have the expected format"),
-        (["no", 0], "perhaps", "'perhaps' is not one of the options; choose one of: 'fixed', 'not_fixed', 'could_not'"),
+        (
+            ["no", 0],
+            "perhaps",
+            "'perhaps' is not one of the options; choose one of: 'fixed', 'not_fixed', 'could_not'",
+        ),
     ],
 )
 def test_invalid_answers_say_what_fits(lib: Library, answers: list[object], bad: str, message: str) -> None:
@@ -186,7 +201,10 @@ def test_mark_tried_moves_on_and_is_recorded(lib: Library) -> None:
     s.answer(0)
     v = s.mark_tried()
     assert v.decision is not None and v.decision.node_id == "dead"
-    assert v.breadcrumb[-1].tried and v.breadcrumb[-1].answer == "already tried by the customer before; did not fix it"
+    assert (
+        v.breadcrumb[-1].tried
+        and v.breadcrumb[-1].answer == "already tried by the customer before; did not fix it"
+    )
 
 
 def test_mark_tried_only_on_actions(lib: Library) -> None:
@@ -247,7 +265,9 @@ def test_every_step_is_an_event_with_a_timestamp(lib: Library) -> None:
 
 def test_json_round_trip_replays_to_the_same_state(lib: Library) -> None:
     """A session serialized to JSON and back has the same events, view and decision."""
-    s = Session.start(lib, "mini", mode="self_service", locale="de", facts={"region": "north"}, clock=ticking_clock())
+    s = Session.start(
+        lib, "mini", mode="self_service", locale="de", facts={"region": "north"}, clock=ticking_clock()
+    )
     s.answer("no")
     s.answer(5)
     s.add_note("kunde ruft vom handy an")

@@ -33,7 +33,12 @@ def test_safety_on_a_node_escalates_urgently(lib: Library) -> None:
     node = lib["mini"].node("power").model_copy(update={"safety": "exposed wiring"})
     d = Policy().at_step("mini", node, {}, Audience.AGENT, "en", 2)
     assert d is not None
-    assert (d.kind, d.rule, d.queue, d.priority) == (OutcomeKind.ESCALATE, "safety", "safety", Priority.URGENT)
+    assert (d.kind, d.rule, d.queue, d.priority) == (
+        OutcomeKind.ESCALATE,
+        "safety",
+        "safety",
+        Priority.URGENT,
+    )
     assert d.reasons == ["Safety: exposed wiring. Self-help stops here."]
 
 
@@ -44,7 +49,13 @@ def test_agent_only_step_escalates_in_self_service(lib: Library) -> None:
     s.answer(5)
     d = s.answer("not_fixed").decision
     assert d is not None
-    assert (d.kind, d.rule, d.tier, d.queue, d.node_id) == (OutcomeKind.ESCALATE, "performer", 1, "tier1-support", "reset")
+    assert (d.kind, d.rule, d.tier, d.queue, d.node_id) == (
+        OutcomeKind.ESCALATE,
+        "performer",
+        1,
+        "tier1-support",
+        "reset",
+    )
     assert d.reasons == ["Step 'reset' may only be done by an agent, and this session is self-service."]
 
 
@@ -59,7 +70,11 @@ def test_same_step_is_an_instruction_for_agents(lib: Library) -> None:
 
 def test_technician_step_becomes_a_visit(lib: Library) -> None:
     """A technician-only action turns into a home visit with its skill."""
-    node = lib["mini"].node("power").model_copy(update={"performer": Performer.TECHNICIAN, "skill": "electrician"})
+    node = (
+        lib["mini"]
+        .node("power")
+        .model_copy(update={"performer": Performer.TECHNICIAN, "skill": "electrician"})
+    )
     d = Policy().at_step("mini", node, {}, Audience.AGENT, "en", 1)
     assert d is not None and (d.kind, d.rule, d.skill) == (OutcomeKind.VISIT, "performer", "electrician")
     assert d.reasons == ["Step 'power' may only be done by a technician, and this session is agent-led."]
@@ -72,14 +87,20 @@ def test_step_budget_escalates(lib: Library) -> None:
     s.answer("no")
     d = s.answer(0).decision
     assert d is not None and (d.kind, d.rule, d.tier) == (OutcomeKind.ESCALATE, "budget", 2)
-    assert d.reasons == ["The session reached the step budget of 2 steps for agent-led sessions without a fix."]
+    assert d.reasons == [
+        "The session reached the step budget of 2 steps for agent-led sessions without a fix."
+    ]
 
 
 def test_repeat_contact_escalates_at_start(lib: Library) -> None:
     """A customer on their second contact about the problem goes straight to tier 2."""
     s = Session.start(lib, "mini", facts={"repeat_contacts": 2})
     d = s.decision
-    assert d is not None and (d.kind, d.rule, d.priority) == (OutcomeKind.ESCALATE, "repeat-contact", Priority.HIGH)
+    assert d is not None and (d.kind, d.rule, d.priority) == (
+        OutcomeKind.ESCALATE,
+        "repeat-contact",
+        Priority.HIGH,
+    )
     assert d.reasons == ["The customer has contacted us 2 times about this problem recently."]
     assert Session.start(lib, "mini", facts={"repeat_contacts": 1}).decision is None
 
@@ -91,8 +112,15 @@ def test_uncovered_visit_becomes_escalation(lib: Library) -> None:
     s.answer(0)
     d = s.answer("not_fixed").decision
     assert d is not None
-    assert (d.kind, d.rule, d.queue, d.skill) == (OutcomeKind.ESCALATE, "entitlement", "field-service-sales", "broadband")
-    assert d.reasons[-1] == "A home visit is needed (broadband), but the customer's plan does not cover visits."
+    assert (d.kind, d.rule, d.queue, d.skill) == (
+        OutcomeKind.ESCALATE,
+        "entitlement",
+        "field-service-sales",
+        "broadband",
+    )
+    assert (
+        d.reasons[-1] == "A home visit is needed (broadband), but the customer's plan does not cover visits."
+    )
 
 
 def test_covered_visit_is_kept(lib: Library) -> None:
@@ -102,7 +130,13 @@ def test_covered_visit_is_kept(lib: Library) -> None:
     s.answer(0)
     d = s.answer("not_fixed").decision
     assert d is not None
-    assert (d.kind, d.skill, d.parts, d.duration_minutes, d.rule) == (OutcomeKind.VISIT, "broadband", ["router"], 45, "authored")
+    assert (d.kind, d.skill, d.parts, d.duration_minutes, d.rule) == (
+        OutcomeKind.VISIT,
+        "broadband",
+        ["router"],
+        45,
+        "authored",
+    )
 
 
 def test_get_me_a_person(lib: Library) -> None:

@@ -156,7 +156,7 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
                 "missing-start",
                 f"start node {tree.start!r} does not exist",
                 ("start",),
-                did_you_mean(tree.start, ids),
+                did_you_mean(tree.start, ids) or "set `start` to the id of the first step",
             )
         )
 

@@ -216,16 +216,17 @@ def build_library(loaded: Iterable[LoadedTree], scenarios: bool = True) -> Libra
         changed = False
         for tid, f in list(good.items()):
             assert f.tree is not None
-            bad_calls = [p for p in _calls(f.tree) if p in by_id and p not in good]
+            bad_calls = [(i, p) for i, p in _calls(f.tree) if p in by_id and p not in good]
             if bad_calls:
+                i, proc = bad_calls[0]
                 f.add(
                     [
                         Diagnostic(
                             severity=Severity.ERROR,
                             code="broken-procedure",
-                            message=f"calls {bad_calls[0]!r}, which has errors",
-                            loc=("nodes",),
-                            hint=f"fix {by_id[bad_calls[0]].path} first",
+                            message=f"calls {proc!r}, which has errors",
+                            loc=("nodes", i, "procedure"),
+                            hint=f"fix {by_id[proc].path} first",
                         )
                     ]
                 )
@@ -243,8 +244,8 @@ def build_library(loaded: Iterable[LoadedTree], scenarios: bool = True) -> Libra
     return lib
 
 
-def _calls(tree: Tree) -> list[str]:
-    return [n.procedure for n in tree.by_id.values() if isinstance(n, CallNode)]
+def _calls(tree: Tree) -> list[tuple[int, str]]:
+    return [(i, n.procedure) for i, n in enumerate(tree.nodes) if isinstance(n, CallNode)]
 
 
 def load_library(
