@@ -42,7 +42,9 @@ def test_start_shows_first_step_with_hint_for_agents(lib: Library) -> None:
         "Ask this first, always.",
     )
     assert [(o.value, o.label) for o in v.options] == [("no", "No"), ("yes", "Yes")]
-    assert v.step_number == 1 and not v.can_back and not v.finished
+    assert v.step_number == 1
+    assert not v.can_back
+    assert not v.finished
 
 
 def test_self_service_never_sees_hints(lib: Library) -> None:
@@ -84,7 +86,8 @@ def test_walk_through_logic_and_procedure_to_escalation(lib: Library) -> None:
         "network",
         "high",
     )
-    assert s.facts["lights"] == 5 and s.facts["account"] == "AB1234"
+    assert s.facts["lights"] == 5
+    assert s.facts["account"] == "AB1234"
     kinds = [(st.pos.node_id, st.auto) for st in s.path]
     assert kinds == [
         ("smell", False),
@@ -105,7 +108,8 @@ def test_outcome_inside_procedure_ends_the_session(lib: Library) -> None:
     s.answer("no")
     s.answer(3)
     d = s.answer("fixed").decision
-    assert d is not None and (d.kind, d.tree_id, d.node_id, d.fault) == (
+    assert d is not None
+    assert (d.kind, d.tree_id, d.node_id, d.fault) == (
         OutcomeKind.RESOLVED,
         "router-restart",
         "fixed",
@@ -154,10 +158,12 @@ def test_back_and_same_answer_restores_later_steps(lib: Library) -> None:
         s.answer(a)
     here = s.view()
     v = s.back(0)
-    assert v.node_id == "smell" and v.breadcrumb == []
+    assert v.node_id == "smell"
+    assert v.breadcrumb == []
     v = s.answer("no")
     assert v.node_id == here.node_id == "account"
-    assert v.breadcrumb == here.breadcrumb and v.facts == here.facts
+    assert v.breadcrumb == here.breadcrumb
+    assert v.facts == here.facts
 
 
 def test_back_with_changed_answer_keeps_answers_while_path_is_the_same(lib: Library) -> None:
@@ -167,10 +173,12 @@ def test_back_with_changed_answer_keeps_answers_while_path_is_the_same(lib: Libr
         s.answer(a)
     s.back(1)
     v = s.answer(4)  # still routes to the restart procedure
-    assert v.node_id == "account" and s.facts["lights"] == 4
+    assert v.node_id == "account"
+    assert s.facts["lights"] == 4
     s.back(1)
     v = s.answer(0)  # now routes to the power step: later answers are dropped
-    assert v.node_id == "power" and [c.node_id for c in v.breadcrumb] == ["smell", "lights"]
+    assert v.node_id == "power"
+    assert [c.node_id for c in v.breadcrumb] == ["smell", "lights"]
 
 
 def test_back_reopens_a_finished_session(lib: Library) -> None:
@@ -180,7 +188,8 @@ def test_back_reopens_a_finished_session(lib: Library) -> None:
     s.answer(0)
     assert s.answer("fixed").finished
     v = s.back()
-    assert not v.finished and v.node_id == "power"
+    assert not v.finished
+    assert v.node_id == "power"
     assert s.answer("not_fixed").decision.node_id == "dead"  # type: ignore[union-attr]
 
 
@@ -200,11 +209,10 @@ def test_mark_tried_moves_on_and_is_recorded(lib: Library) -> None:
     s.answer("no")
     s.answer(0)
     v = s.mark_tried()
-    assert v.decision is not None and v.decision.node_id == "dead"
-    assert (
-        v.breadcrumb[-1].tried
-        and v.breadcrumb[-1].answer == "already tried by the customer before; did not fix it"
-    )
+    assert v.decision is not None
+    assert v.decision.node_id == "dead"
+    assert v.breadcrumb[-1].tried
+    assert v.breadcrumb[-1].answer == "already tried by the customer before; did not fix it"
 
 
 def test_mark_tried_only_on_actions(lib: Library) -> None:
@@ -219,7 +227,9 @@ def test_restart_keeps_notes(lib: Library) -> None:
     s.answer("no")
     s.add_note("customer on a mobile")
     v = s.restart()
-    assert v.node_id == "smell" and v.breadcrumb == [] and v.notes == ["customer on a mobile"]
+    assert v.node_id == "smell"
+    assert v.breadcrumb == []
+    assert v.notes == ["customer on a mobile"]
 
 
 def test_empty_note_is_refused(lib: Library) -> None:
@@ -277,7 +287,8 @@ def test_json_round_trip_replays_to_the_same_state(lib: Library) -> None:
     again = Session.from_dict(data, lib)
     assert again.events == s.events
     assert again.view().model_dump() == s.view().model_dump()
-    assert again.facts == s.facts and again.id == s.id
+    assert again.facts == s.facts
+    assert again.id == s.id
 
 
 def test_replay_rejects_events_for_another_step(lib: Library) -> None:

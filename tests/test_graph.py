@@ -63,7 +63,8 @@ def test_calling_a_broken_procedure_breaks_the_caller() -> None:
     """A tree is not offered when a procedure it calls has errors."""
     broken = _tree("p", "start: nowhere\nnodes:\n  - {id: back, kind: return}\n", procedure=True)
     lib = library_from_texts({"p.yaml": broken, "main.yaml": _tree("main", CALLER.format(proc="p"))})
-    assert "main" not in lib and "p" not in lib
+    assert "main" not in lib
+    assert "p" not in lib
     assert _messages(lib, "main.yaml") == [
         "main.yaml:9: node 'go': calls 'p', which has errors (fix p.yaml first)"
     ]

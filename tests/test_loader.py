@@ -90,8 +90,7 @@ def test_line_index_points_at_keys_and_items() -> None:
 def test_clean_file_has_digest_and_no_messages() -> None:
     """A valid file loads with no messages and a stable SHA-256 digest of its text."""
     loaded = load_tree(HERE / "data" / "mini" / "router-restart.yaml")
-    assert loaded.ok and loaded.diagnostics == []
-    assert (
-        len(loaded.digest) == 64
-        and loaded.digest == load_tree(HERE / "data" / "mini" / "router-restart.yaml").digest
-    )
+    assert loaded.ok
+    assert loaded.diagnostics == []
+    assert len(loaded.digest) == 64
+    assert loaded.digest == load_tree(HERE / "data" / "mini" / "router-restart.yaml").digest

@@ -65,7 +65,9 @@ def test_same_step_is_an_instruction_for_agents(lib: Library) -> None:
     s.answer("no")
     s.answer(5)
     v = s.answer("not_fixed")
-    assert not v.finished and v.node_id == "reset" and v.performer == "agent"
+    assert not v.finished
+    assert v.node_id == "reset"
+    assert v.performer == "agent"
 
 
 def test_technician_step_becomes_a_visit(lib: Library) -> None:
@@ -76,7 +78,8 @@ def test_technician_step_becomes_a_visit(lib: Library) -> None:
         .model_copy(update={"performer": Performer.TECHNICIAN, "skill": "electrician"})
     )
     d = Policy().at_step("mini", node, {}, Audience.AGENT, "en", 1)
-    assert d is not None and (d.kind, d.rule, d.skill) == (OutcomeKind.VISIT, "performer", "electrician")
+    assert d is not None
+    assert (d.kind, d.rule, d.skill) == (OutcomeKind.VISIT, "performer", "electrician")
     assert d.reasons == ["Step 'power' may only be done by a technician, and this session is agent-led."]
 
 
@@ -86,7 +89,8 @@ def test_step_budget_escalates(lib: Library) -> None:
     s = Session.start(lib, "mini", policy=policy)
     s.answer("no")
     d = s.answer(0).decision
-    assert d is not None and (d.kind, d.rule, d.tier) == (OutcomeKind.ESCALATE, "budget", 2)
+    assert d is not None
+    assert (d.kind, d.rule, d.tier) == (OutcomeKind.ESCALATE, "budget", 2)
     assert d.reasons == [
         "The session reached the step budget of 2 steps for agent-led sessions without a fix."
     ]
@@ -96,7 +100,8 @@ def test_repeat_contact_escalates_at_start(lib: Library) -> None:
     """A customer on their second contact about the problem goes straight to tier 2."""
     s = Session.start(lib, "mini", facts={"repeat_contacts": 2})
     d = s.decision
-    assert d is not None and (d.kind, d.rule, d.priority) == (
+    assert d is not None
+    assert (d.kind, d.rule, d.priority) == (
         OutcomeKind.ESCALATE,
         "repeat-contact",
         Priority.HIGH,
