@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from triage.engine import Session, StepView
 from triage.errors import InvalidAnswer, SessionError, TriageError
-from triage.export import export_graph
+from triage.export import export_graph, node_label
 from triage.graph import outline
 from triage.handoff import build_handoff
 from triage.library import DEFAULT_TREES, Library, load_library
@@ -114,9 +114,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"{pad}{label}: {node}\n")
             continue
         kind = node.kind if node.kind != "outcome" else f"outcome:{node.outcome}"
-        text = localize(node.text, args.locale)
-        if node.kind == "call":
-            text = f"runs {node.procedure}"
+        text = node_label(node, args.locale, 200)
         out.write(f"{pad}{label}: [{kind}] {node.id} — {text}\n")
     return 0
 

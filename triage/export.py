@@ -19,7 +19,7 @@ def node_label(node: AnyNode, locale: str = "en", width: int = 48) -> str:
     if node.kind == "call":
         text = f"run {getattr(node, 'procedure', '')}"
     elif node.kind == "logic":
-        text = "route on facts"
+        text = "route on facts: " + "; ".join(r.when for r in getattr(node, "rules", []))
     elif node.kind == "return":
         text = f"return {getattr(node, 'status', '')}"
     else:

@@ -1,0 +1,25 @@
+"""Test settings: the Hypothesis profiles.
+
+``dev`` (the default) keeps the property tests quick on a laptop; ``ci`` (chosen when
+``CI=true``) tries more examples. ``HYPOTHESIS_PROFILE=ci`` picks a profile by hand.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Building a tree and walking it with networkx behind takes a few milliseconds, and the
+# first example also pays for imports, so a per-example deadline would only be noise.
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci",
+    max_examples=250,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
+)

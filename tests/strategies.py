@@ -1,0 +1,332 @@
+"""Shared Hypothesis strategies: valid trees, walks through them, and answers that fit a step.
+
+Trees are built as plain dicts (the shape of a tree file) and validated into
+:class:`~triage.model.Tree` objects. They are acyclic by construction: node ``i`` only links
+to nodes after it. Every interior node is reachable because one link of each node (its
+"spine" link, at a random place among its links) goes to the next node; outcomes nobody
+links to are dropped. Hints are put on most nodes, each a unique marker string, so a test
+can look for any of them in what a customer sees.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+
+from triage.engine import StepView
+from triage.model import Tree
+
+__all__ = [
+    "INTERIOR_KINDS",
+    "OUTCOME_KINDS",
+    "TEXT_PATTERNS",
+    "answer_for",
+    "hint_marker",
+    "session_facts",
+    "step_answers",
+    "tree_dicts",
+    "trees",
+    "walks",
+]
+
+INTERIOR_KINDS = ("question", "action", "collect", "logic")
+OUTCOME_KINDS = ("resolved", "escalate", "visit")
+NUMBER_SPAN = 1_000  # bounds used to draw a number when a collect step sets no min or max
+
+
+def _letters(n: int, count: int, alphabet: str) -> str:
+    out = []
+    for _ in range(count):
+        out.append(alphabet[n % len(alphabet)])
+        n //= len(alphabet)
+    return "".join(out)
+
+
+TEXT_PATTERNS: dict[str, Callable[[int], str]] = {
+    "[A-Z]{2}[0-9]{3}": lambda n: _letters(n, 2, string.ascii_uppercase) + f"{n % 1000:03d}",
+    "[0-9]{4}-[0-9]{4}": lambda n: f"{n % 10_000:04d}-{(n * 7919) % 10_000:04d}",
+    "[a-z]{3,6}": lambda n: _letters(n, 3 + n % 4, string.ascii_lowercase),
+}
+"""Patterns a text collect step may carry, each with a way to make a matching answer from an int."""
+
+_LABELS = ("Yes", "No", "Not sure", "Sometimes", "Green", "Red", "Off", "Blinking", "Wi-Fi", "Cable")
+_CHOICES = ("red", "green", "amber", "off", "blinking", "wifi", "cable")
+_QUEUES = ("tier2-network", "billing", "tier3-hardware")
+_SKILLS = ("fibre", "copper", "field-technician", "tv")
+_FAULTS = ("router_hung", "loose_cable", "dns", "firmware")
+_BUILTIN_CONDITIONS = (
+    "mode == 'agent'",
+    "mode == 'self_service'",
+    "mode in ['agent']",
+    "visit_covered == false",
+    "visit_covered == true",
+    "repeat_contacts >= 1",
+    "customer_id != null",
+)
+
+
+def hint_marker(node_id: str) -> str:
+    """The hint text the strategy gives node ``node_id``: unique, so a test can search for it."""
+    return f"AGENT-ONLY HINT <{node_id}>"
+
+
+def _text(draw: st.DrawFn, base: str) -> Any:
+    if draw(st.integers(0, 3)) == 0:
+        return {"en": base, "de": f"{base} (de)"}
+    return base
+
+
+def _common(draw: st.DrawFn, node_id: str, words: str) -> dict[str, Any]:
+    node: dict[str, Any] = {"id": node_id, "text": _text(draw, words)}
+    if draw(st.integers(0, 3)) > 0:  # hints on about three nodes in four
+        marker = hint_marker(node_id)
+        node["hint"] = {"en": marker, "de": marker} if draw(st.booleans()) else marker
+    if draw(st.integers(0, 2)) == 0:
+        node["customer_text"] = _text(draw, f"In plain words: {words}")
+    return node
+
+
+def _links(draw: st.DrawFn, count: int, spine: str, later: list[str]) -> list[str]:
+    """``count`` link targets among ``later``, one of them (at a random place) ``spine``."""
+    at = draw(st.integers(0, count - 1))
+    return [spine if k == at else draw(st.sampled_from(later)) for k in range(count)]
+
+
+def _condition_on(draw: st.DrawFn, fact: dict[str, Any]) -> str:
+    """One condition reading ``fact`` (name, type and what values it can take)."""
+    name, kind = fact["name"], fact["type"]
+    if kind == "number":
+        lo = fact["min"] if fact["min"] is not None else -5
+        hi = fact["max"] if fact["max"] is not None else 5
+        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        return f"{name} {op} {draw(st.integers(int(lo) - 1, int(hi) + 1))}"
+    if kind == "yesno":
+        return draw(st.sampled_from([f"{name} == true", f"{name} == false", name, f"not {name}", f"{name} != true"]))
+    if kind in ("choice", "option"):
+        values = fact["values"]
+        some = draw(st.lists(st.sampled_from(values), min_size=1, max_size=len(values), unique=True))
+        listed = ", ".join(f"'{v}'" for v in some)
+        return draw(
+            st.sampled_from([f"{name} == '{some[0]}'", f"{name} in [{listed}]", f"{name} not in [{listed}]"])
+        )
+    # text: compare with a value the pattern allows, or look for a piece of it
+    value = TEXT_PATTERNS[fact["pattern"]](draw(st.integers(0, 50))) if fact["pattern"] else "hello"
+    return draw(st.sampled_from([f"{name} == '{value}'", f"{name} != '{value}'", f"'{value[:2]}' in {name}"]))
+
+
+def _condition(draw: st.DrawFn, facts: list[dict[str, Any]]) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 2))):
+        if facts and draw(st.integers(0, 4)) > 0:
+            parts.append(_condition_on(draw, draw(st.sampled_from(facts))))
+        else:
+            parts.append(draw(st.sampled_from(_BUILTIN_CONDITIONS)))
+    cond = f" {draw(st.sampled_from(['and', 'or']))} ".join(parts)
+    if draw(st.integers(0, 4)) == 0:
+        cond = f"not ({cond})"
+    return cond
+
+
+def _question(draw: st.DrawFn, i: int, node: dict[str, Any], spine: str, later: list[str]) -> dict[str, Any]:
+    count = draw(st.integers(2, 4))
+    labels = draw(st.lists(st.sampled_from(_LABELS), min_size=count, max_size=count, unique=True))
+    targets = _links(draw, count, spine, later)
+    options = []
+    for k, (label, target) in enumerate(zip(labels, targets, strict=True)):
+        opt: dict[str, Any] = {"label": _text(draw, label), "next": target}
+        if draw(st.booleans()):
+            opt["value"] = f"v{k}"
+        options.append(opt)
+    node.update(kind="question", options=options)
+    if draw(st.booleans()):
+        node["fact"] = f"q{i}"
+    return node
+
+
+def _action(draw: st.DrawFn, node: dict[str, Any], spine: str, later: list[str]) -> dict[str, Any]:
+    targets = _links(draw, draw(st.integers(2, 3)), spine, later)
+    node.update(kind="action", on_fixed=targets[0], on_not_fixed=targets[1])
+    if len(targets) == 3:
+        node["on_could_not"] = targets[2]
+    performer = draw(st.sampled_from(["customer", "customer", "customer", "agent", "technician"]))
+    node["performer"] = performer
+    if performer == "technician" and draw(st.booleans()):
+        node["skill"] = draw(st.sampled_from(_SKILLS))
+    minutes = draw(st.none() | st.integers(1, 30))
+    if minutes is not None:
+        node["minutes"] = minutes
+    if draw(st.booleans()):
+        node["check"] = _text(draw, "Does it work now?")
+    return node
+
+
+def _collect(draw: st.DrawFn, i: int, node: dict[str, Any], spine: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    kind = draw(st.sampled_from(["number", "yesno", "choice", "text"]))
+    name = f"c{i}"
+    node.update(kind="collect", fact=name, type=kind, next=spine)
+    fact: dict[str, Any] = {"name": name, "type": kind}
+    if kind == "number":
+        lo = draw(st.integers(-10, 10))
+        hi = lo + draw(st.integers(0, 20))
+        fact["min"] = lo if draw(st.integers(0, 4)) > 0 else None
+        fact["max"] = hi if draw(st.integers(0, 4)) > 0 else None
+        for bound in ("min", "max"):
+            if fact[bound] is not None:
+                node[bound] = fact[bound]
+    elif kind == "choice":
+        values = draw(st.lists(st.sampled_from(_CHOICES), min_size=2, max_size=4, unique=True))
+        node["choices"] = values
+        fact["values"] = values
+    elif kind == "text":
+        pattern = draw(st.sampled_from([*TEXT_PATTERNS, None]))
+        if pattern is not None:
+            node["pattern"] = pattern
+        fact["pattern"] = pattern
+    if draw(st.integers(0, 5)) == 0:
+        node["required"] = False
+    return node, fact
+
+
+def _outcome(draw: st.DrawFn, node: dict[str, Any], kind: str) -> dict[str, Any]:
+    node.update(kind="outcome", outcome=kind)
+    if draw(st.booleans()):
+        node["reason"] = _text(draw, f"Ends as {kind}")
+    if kind == "resolved":
+        if draw(st.booleans()):
+            node["fault"] = draw(st.sampled_from(_FAULTS))
+    elif kind == "escalate":
+        node["queue"] = draw(st.sampled_from(_QUEUES))
+        node["tier"] = draw(st.integers(1, 4))
+        node["priority"] = draw(st.sampled_from(["low", "normal", "high", "urgent"]))
+    else:
+        node["skill"] = draw(st.sampled_from(_SKILLS))
+        node["urgency"] = draw(st.sampled_from(["low", "normal", "urgent"]))
+        node["parts"] = draw(st.lists(st.sampled_from(["router", "cable", "psu"]), max_size=2, unique=True))
+        node["duration_minutes"] = draw(st.integers(15, 240))
+    return node
+
+
+@st.composite
+def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4) -> dict[str, Any]:
+    """A valid, acyclic tree as the dict a tree file holds, every node reachable from ``start``."""
+    kinds = draw(st.lists(st.sampled_from(INTERIOR_KINDS), min_size=1, max_size=max_steps))
+    outcome_kinds = draw(st.lists(st.sampled_from(OUTCOME_KINDS), min_size=1, max_size=max_outcomes))
+    interior = [f"{kind}{i}" for i, kind in enumerate(kinds)]
+    outcomes = [f"{kind}-end{j}" for j, kind in enumerate(outcome_kinds)]
+    ids = interior + outcomes
+    facts: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    for i, kind in enumerate(kinds):
+        spine = interior[i + 1] if i + 1 < len(interior) else draw(st.sampled_from(outcomes))
+        later = ids[i + 1 :]
+        node = _common(draw, interior[i], f"Step {i}: a {kind}")
+        if kind == "question":
+            node = _question(draw, i, node, spine, later)
+            if "fact" in node:
+                values = [o.get("value") or _slug(o["label"]) for o in node["options"]]
+                facts.append({"name": node["fact"], "type": "option", "values": values})
+        elif kind == "action":
+            node = _action(draw, node, spine, later)
+        elif kind == "collect":
+            node, fact = _collect(draw, i, node, spine)
+            facts.append(fact)
+        else:
+            targets = _links(draw, draw(st.integers(2, 4)), spine, later)
+            rules = [{"when": _condition(draw, facts), "next": t} for t in targets[:-1]]
+            node.update(kind="logic", rules=rules, default=targets[-1])
+        nodes.append(node)
+    linked = {t for n in nodes for t in _targets(n)}
+    for node_id, kind in zip(outcomes, outcome_kinds, strict=True):
+        if node_id in linked:
+            nodes.append(_outcome(draw, _common(draw, node_id, f"The end: {kind}"), kind))
+    return {
+        "id": "generated",
+        "title": _text(draw, "A generated tree"),
+        "category": draw(st.sampled_from(["hardware", "software", "connectivity"])),
+        "start": interior[0],
+        "nodes": nodes,
+    }
+
+
+def _slug(label: Any) -> str:
+    text = label["en"] if isinstance(label, dict) else label
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")  # as the model derives a missing value
+
+
+def _targets(node: dict[str, Any]) -> list[str]:
+    out = [o["next"] for o in node.get("options", [])] + [r["next"] for r in node.get("rules", [])]
+    out += [node[k] for k in ("next", "default", "on_fixed", "on_not_fixed", "on_could_not") if k in node]
+    return out
+
+
+def trees(max_steps: int = 8, max_outcomes: int = 4) -> st.SearchStrategy[Tree]:
+    """Valid trees as pydantic :class:`Tree` objects."""
+    return tree_dicts(max_steps, max_outcomes).map(Tree.model_validate)
+
+
+def session_facts() -> st.SearchStrategy[dict[str, Any]]:
+    """Facts a caller may give at session start (never ``repeat_contacts``, which ends it at once)."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "visit_covered": st.booleans(),
+            "customer_id": st.from_regex(r"C[0-9]{4}", fullmatch=True),
+            "region": st.sampled_from(["north", "south"]),
+        },
+    )
+
+
+def walks(max_size: int = 30) -> st.SearchStrategy[list[int]]:
+    """A random walk: answer choices; step ``k`` takes choice ``walk[k % len(walk)]`` (see :func:`answer_for`)."""
+    return st.lists(st.integers(0, 10_000), min_size=1, max_size=max_size)
+
+
+def _bounds(view: StepView) -> tuple[int, int]:
+    assert view.field is not None
+    lo = view.field.min if view.field.min is not None else -NUMBER_SPAN
+    hi = view.field.max if view.field.max is not None else NUMBER_SPAN
+    return math.ceil(lo), math.floor(hi)
+
+
+def answer_for(view: StepView, choice: int) -> Any:
+    """The answer choice number ``choice`` picks at this step: always valid for it."""
+    if view.options:
+        return view.options[choice % len(view.options)].value
+    assert view.field is not None, f"step {view.node_id!r} ({view.kind}) takes no answer"
+    if view.field.type == "number":
+        lo, hi = _bounds(view)
+        return lo + choice % (hi - lo + 1)
+    if view.field.pattern is not None:
+        return TEXT_PATTERNS[view.field.pattern](choice)
+    return f"free text {choice}"
+
+
+def step_answers(view: StepView) -> st.SearchStrategy[Any]:
+    """Any answer valid for this step: an option value, a number within bounds, a text matching the pattern."""
+    if view.field is None or view.field.type in ("choice",):
+        assert view.options, f"step {view.node_id!r} ({view.kind}) takes no answer"
+        return st.sampled_from([o.value for o in view.options])
+    spec = view.field
+    if spec.type == "yesno":
+        out: st.SearchStrategy[Any] = st.sampled_from(["yes", "no", "Yes", " no ", "y", "n"]) | st.booleans()
+    elif spec.type == "number":
+        lo, hi = _bounds(view)
+        real_lo = spec.min if spec.min is not None else lo
+        real_hi = spec.max if spec.max is not None else hi
+        out = (
+            st.integers(lo, hi)
+            | st.floats(real_lo, real_hi, allow_nan=False, allow_infinity=False)
+            | st.integers(lo, hi).map(str)
+        )
+    elif spec.pattern is not None:
+        out = st.from_regex(spec.pattern, fullmatch=True)
+    else:
+        out = st.text(min_size=1, max_size=20).filter(str.strip)
+    if not spec.required:
+        out = out | st.just("")
+    return out
