@@ -163,3 +163,11 @@ def test_console_script_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "triage", "validate", MINI], capture_output=True, text=True, check=False)
     assert proc.returncode == 0
     assert proc.stdout.startswith("OK: 2 file(s)")
+
+
+def test_run_without_tree_offers_a_picker() -> None:
+    """Without a tree, `triage run` lists the problems and takes a number or search words."""
+    code, out = run("run", "--trees", MINI, stdin="internet\nno\n0\nfixed\n")
+    assert code == 0
+    assert "   1) [connectivity] Internet is down" in out
+    assert "== Decision: RESOLVED ==" in out

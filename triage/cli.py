@@ -170,9 +170,36 @@ def _render(view: StepView, out: TextIO) -> None:
         out.write(f"  {i}) {opt.label}\n")
 
 
+def _choose_tree(lib: Library, args: argparse.Namespace, out: TextIO, inp: TextIO) -> Tree | None:
+    """Ask which tree to run: a number from the list, or words to search for."""
+    trees = lib.offered(args.mode)
+    while True:
+        for i, t in enumerate(trees, 1):
+            out.write(f"  {i:>2}) [{t.category.value}] {localize(t.title, args.locale)}\n")
+        out.write("Which problem? Type a number, or words to search (q to quit): ")
+        out.flush()
+        line = inp.readline()
+        if not line or line.strip() in ("q", "quit"):
+            return None
+        pick = line.strip()
+        if pick.isdigit() and 1 <= int(pick) <= len(trees):
+            return trees[int(pick) - 1]
+        found = lib.search(pick, audience=args.mode, locale=args.locale)
+        if len(found) == 1:
+            return found[0]
+        trees = found or lib.offered(args.mode)
+        out.write("No match; all problems:\n" if not found else f"{len(found)} matches:\n")
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
     lib = _library(args)
-    tree = _pick_tree(lib, args.tree)
+    if args.tree is None:
+        picked = _choose_tree(lib, args, out, inp)
+        if picked is None:
+            return 1
+        tree = picked
+    else:
+        tree = _pick_tree(lib, args.tree)
     if tree.id not in lib.trees:
         lib.trees[tree.id] = tree
     session = Session.start(
@@ -245,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-warnings", dest="warnings", action="store_false", help="print errors only")
 
     p = sub.add_parser("run", help="walk a tree interactively in the terminal")
-    p.add_argument("tree", help="tree id or file")
+    p.add_argument("tree", nargs="?", help="tree id or file (default: choose from a list)")
     p.add_argument("--mode", choices=[a.value for a in Audience], default="agent")
     p.add_argument("--locale", default="en")
     p.add_argument(
