@@ -317,3 +317,45 @@ def test_progress_grows_to_one(lib: Library) -> None:
     s.answer(0)
     assert 0 <= first < 1
     assert s.answer("fixed").progress == 1.0
+
+
+def test_handover_continues_a_customer_escalation_at_the_same_step(lib: Library) -> None:
+    """A self-service customer who asked for a person is picked up by an agent at the same step, answers intact."""
+    s = Session.start(lib, "mini", mode="self_service")
+    s.answer("no")
+    s.answer(5)
+    s.escalate_now()
+    v = s.handover("agent")
+    assert not v.finished
+    assert (v.mode.value, v.node_id, v.hint) == ("agent", "unplug", None)
+    assert [c.node_id for c in v.breadcrumb] == ["smell", "lights"]
+    again = Session.from_dict(s.to_dict(), lib)
+    assert again.view().model_dump() == s.view().model_dump()
+
+
+def test_handover_reopens_an_agent_only_step(lib: Library) -> None:
+    """A step only an agent may do stopped the customer; after hand-over the agent sees it as a step."""
+    s = Session.start(lib, "mini", mode="self_service")
+    for a in ("no", 5, "not_fixed"):
+        s.answer(a)
+    assert s.decision is not None
+    assert s.decision.rule == "performer"
+    v = s.handover("agent")
+    assert (v.finished, v.node_id, v.performer) == (False, "reset", "agent")
+
+
+def test_listener_failure_changes_nothing(lib: Library) -> None:
+    """If saving an event fails, the session does not move: nothing is half-done."""
+    saved: list[str] = []
+
+    def flaky(ev):  # type: ignore[no-untyped-def]
+        if ev.type == "answer" and ev.value == 0:
+            raise OSError("disk full")
+        saved.append(ev.type)
+
+    s = Session.start(lib, "mini", listeners=[flaky])
+    s.answer("no")
+    with pytest.raises(OSError, match="disk full"):
+        s.answer(0)
+    assert s.view().node_id == "lights"
+    assert [e.type for e in s.events] == saved == ["start", "answer"]

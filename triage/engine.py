@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -66,7 +66,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-EventType = Literal["start", "answer", "tried", "back", "restart", "note", "escalate"]
+EventType = Literal["start", "answer", "tried", "back", "restart", "note", "escalate", "handover"]
+EventListener = Callable[["Event"], None]
 
 
 class Event(BaseModel):
@@ -191,6 +192,7 @@ class Session:
         session_id: str | None = None,
         clock: Callable[[], datetime] = _now,
         tree_digest: str | None = None,
+        listeners: Sequence[EventListener] = (),
     ) -> None:
         if tree_id not in library:
             raise LibraryError(f"no tree {tree_id!r} in the library")
@@ -204,6 +206,7 @@ class Session:
         self.clock = clock
         self.tree_digest = tree_digest
         self.events: list[Event] = []
+        self.listeners: list[EventListener] = list(listeners)
         self._distances: dict[str, dict[str, int]] = {}
         self._reset_state()
 
@@ -222,8 +225,9 @@ class Session:
         session_id: str | None = None,
         clock: Callable[[], datetime] = _now,
         tree_digest: str | None = None,
+        listeners: Sequence[EventListener] = (),
     ) -> Session:
-        """Start a session at the tree's first step."""
+        """Start a session at the tree's first step. ``listeners`` see every event before it applies."""
         s = cls(
             library,
             tree_id,
@@ -234,6 +238,7 @@ class Session:
             session_id=session_id,
             clock=clock,
             tree_digest=tree_digest,
+            listeners=listeners,
         )
         ev = s._record(
             "start", None, {"tree": tree_id, "mode": s.mode.value, "locale": locale, "facts": s.initial_facts}
@@ -254,6 +259,9 @@ class Session:
         ev = Event.model_construct(
             seq=len(self.events), at=at or self.clock(), type=type_, node=node, value=value
         )
+        # listeners (the store) see the event before the session changes: if saving fails, nothing changes
+        for listener in self.listeners:
+            listener(ev)
         self.events.append(ev)
         return ev
 
@@ -472,6 +480,23 @@ class Session:
         self.decision = self.policy.person_requested(self.pos.tree_id, node.id, self.mode, self.locale)
         return self.decision
 
+    def handover(self, mode: Audience | str = Audience.AGENT) -> StepView:
+        """Hand the session to another audience (a customer's escalation picked up by an agent).
+
+        The walk continues from the step the customer reached, with every answer intact; a decision taken
+        there only because of who was at the keyboard (a person was asked for, a step only an agent may do)
+        is reopened.
+        """
+        new_mode = Audience(mode)
+        ev = self._record("handover", self.pos.key if self.pos else None, {"mode": new_mode.value})
+        self.mode = new_mode
+        self.facts["mode"] = new_mode.value
+        node = self.node
+        if isinstance(node, _INTERACTIVE) and (self.decision is None or self.decision.rule != "authored"):
+            self.decision = None
+            self._settle(ev.at)
+        return self.view()
+
     # -- what the audience sees ------------------------------------------------------------------
 
     def _distance(self, pos: Pos) -> int:
@@ -617,6 +642,7 @@ class Session:
         session_id: str | None = None,
         policy: Policy | None = None,
         tree_digest: str | None = None,
+        listeners: Sequence[EventListener] = (),
     ) -> Session:
         """Rebuild a session from its events, deterministically (timestamps come from the events)."""
         if not events or events[0].type != "start":
@@ -653,6 +679,8 @@ class Session:
                     s.add_note(ev.value)
                 elif ev.type == "escalate":
                     s.escalate_now()
+                elif ev.type == "handover":
+                    s.handover(ev.value["mode"])
                 else:
                     raise SessionError(f"unknown event type {ev.type!r}")
             except SessionError as exc:
@@ -661,6 +689,7 @@ class Session:
                 ) from exc
         s.events = list(events)
         s.clock = _now
+        s.listeners = list(listeners)
         return s
 
     def _expect_at(self, ev: Event) -> None:
