@@ -27,7 +27,9 @@ __all__ = [
     "TEXT_PATTERNS",
     "answer_for",
     "hint_marker",
+    "node_targets",
     "session_facts",
+    "session_ops",
     "step_answers",
     "tree_dicts",
     "trees",
@@ -240,7 +242,7 @@ def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4) -> di
             rules = [{"when": _condition(draw, facts), "next": t} for t in targets[:-1]]
             node.update(kind="logic", rules=rules, default=targets[-1])
         nodes.append(node)
-    linked = {t for n in nodes for t in _targets(n)}
+    linked = {t for n in nodes for t in node_targets(n)}
     for node_id, kind in zip(outcomes, outcome_kinds, strict=True):
         if node_id in linked:
             nodes.append(_outcome(draw, _common(draw, node_id, f"The end: {kind}"), kind))
@@ -258,7 +260,8 @@ def _slug(label: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")  # as the model derives a missing value
 
 
-def _targets(node: dict[str, Any]) -> list[str]:
+def node_targets(node: dict[str, Any]) -> list[str]:
+    """Every link target written in a node dict."""
     out = [o["next"] for o in node.get("options", [])] + [r["next"] for r in node.get("rules", [])]
     out += [node[k] for k in ("next", "default", "on_fixed", "on_not_fixed", "on_could_not") if k in node]
     return out
@@ -330,3 +333,23 @@ def step_answers(view: StepView) -> st.SearchStrategy[Any]:
     if not spec.required:
         out = out | st.just("")
     return out
+
+
+def session_ops(max_size: int = 25) -> st.SearchStrategy[list[tuple[str, Any]]]:
+    """What a person may do in a session, in order; a step that does not fit the moment is skipped.
+
+    ``("answer", choice)`` answers with :func:`answer_for`, ``("back", n)`` goes back to answered step
+    ``n`` modulo how many there are, and ``("note", text)`` may carry a blank note (which must be refused).
+    """
+    op = st.one_of(
+        st.tuples(st.just("answer"), st.integers(0, 10_000)),
+        st.tuples(st.just("answer"), st.integers(0, 10_000)),
+        st.tuples(st.just("answer"), st.integers(0, 10_000)),
+        st.tuples(st.just("tried"), st.just(0)),
+        st.tuples(st.just("back"), st.integers(0, 10_000)),
+        st.tuples(st.just("back-last"), st.just(0)),
+        st.tuples(st.just("restart"), st.just(0)),
+        st.tuples(st.just("note"), st.text(max_size=12)),
+        st.tuples(st.just("escalate"), st.just(0)),
+    )
+    return st.lists(op, max_size=max_size)

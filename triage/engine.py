@@ -541,6 +541,8 @@ class Session:
             return t(f"result.{value}", loc)
         if isinstance(node, CollectNode) and node.type is FactType.YESNO:
             return t("yesno.yes" if value else "yesno.no", loc)
+        if isinstance(node, CollectNode) and value in node.choice_labels:
+            return localize(node.choice_labels[value], loc)
         return str(value)
 
     def view(self) -> StepView:
@@ -599,7 +601,10 @@ class Session:
                         OptionView(value="no", label=t("yesno.no", self.locale)),
                     ]
                 elif node.type is FactType.CHOICE:
-                    v.options = [OptionView(value=c, label=c) for c in node.choices]
+                    v.options = [
+                        OptionView(value=c, label=localize(node.choice_labels.get(c, c), self.locale))
+                        for c in node.choices
+                    ]
         return v
 
     # -- serialization ---------------------------------------------------------------------------

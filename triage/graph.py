@@ -120,6 +120,9 @@ def _texts(node: AnyNode) -> Iterable[tuple[str, Text | None]]:
             yield f"options.{i}.label", opt.label
     if isinstance(node, ActionNode):
         yield "check", node.check
+    if isinstance(node, CollectNode):
+        for choice, label in node.choice_labels.items():
+            yield f"choice_labels.{choice}", label
     if isinstance(node, OutcomeTypes):
         yield "reason", node.reason
         yield "next_action", node.next_action

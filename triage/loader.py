@@ -410,11 +410,17 @@ def load_tree(path: str | Path) -> LoadedTree:
 
 
 def find_tree_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Every ``.yaml``/``.yml`` file named or found below the given paths, sorted."""
-    out: set[Path] = set()
+    """Every ``.yaml``/``.yml`` file named or found below the given paths, sorted; each file once.
+
+    A file reached twice (``trees/`` and ``/abs/trees/``) keeps the spelling it was first found under.
+    """
+    out: dict[Path, Path] = {}
     for p in map(Path, paths):
-        if p.is_dir():
-            out.update(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
-        else:
-            out.add(p)
-    return sorted(out)
+        found = (
+            sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
+            if p.is_dir()
+            else [p]
+        )
+        for q in found:
+            out.setdefault(q.resolve(), q)
+    return sorted(out.values())

@@ -280,6 +280,10 @@ class CollectNode(_NodeBase):
     min: float | None = None
     max: float | None = None
     choices: list[str] = Field(default_factory=list)
+    choice_labels: dict[str, Text] = Field(
+        default_factory=dict,
+        description="Choice -> label shown to people (translatable); default the choice itself.",
+    )
     required: bool = True
     next: str
 
@@ -296,6 +300,9 @@ class CollectNode(_NodeBase):
     def _type_fields(self) -> CollectNode:
         if self.type is FactType.CHOICE and not self.choices:
             raise ValueError("a `choice` fact needs a non-empty `choices` list")
+        unknown = [c for c in self.choice_labels if c not in self.choices]
+        if unknown:
+            raise ValueError(f"`choice_labels` names {unknown[0]!r}, which is not one of the `choices`")
         if self.type is not FactType.CHOICE and self.choices:
             raise ValueError(f"`choices` only applies to type `choice`, not `{self.type.value}`")
         if self.pattern is not None:

@@ -1,0 +1,544 @@
+"""Properties of the engine over random valid trees: walks end, back is exact, sessions round-trip, checks bite."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from tests.strategies import (
+    answer_for,
+    hint_marker,
+    node_targets,
+    session_facts,
+    session_ops,
+    step_answers,
+    tree_dicts,
+    trees,
+    walks,
+)
+from triage.engine import Session
+from triage.errors import Diagnostic, InvalidAnswer
+from triage.graph import check_tree
+from triage.library import library_from_texts
+from triage.model import BUILTIN_FACTS, ActionNode, Audience, OutcomeTypes, QuestionNode, Tree
+from triage.policy import Policy, PolicyConfig
+
+INTERACTIVE = ("question", "action", "collect")
+ROOMY = Policy(PolicyConfig(step_budget={Audience.AGENT: 10_000, Audience.SELF_SERVICE: 10_000}))
+"""A policy whose step budget never interferes with the walks of these small trees."""
+
+modes = st.sampled_from(list(Audience))
+Given = tuple[str, Any]
+
+
+class Ticker:
+    """A clock that moves on one second each time it is read, so every event has its own time."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def start(tree: Tree, mode: Audience, facts: dict[str, Any], policy: Policy = ROOMY) -> Session:
+    return Session.start(
+        {tree.id: tree}, tree.id, mode=mode, facts=facts, policy=policy, session_id="s-1", clock=Ticker()
+    )
+
+
+def steps_in(tree: Tree) -> int:
+    return sum(1 for n in tree.nodes if n.kind in INTERACTIVE)
+
+
+def play(s: Session, choices: list[int], limit: int) -> list[Given]:
+    """Walk by ``choices`` until the session ends or ``limit`` answers; every fifth pick at an action is 'tried'."""
+    given: list[Given] = []
+    while not s.finished and len(given) < limit:
+        view = s.view()
+        choice = choices[len(given) % len(choices)]
+        if view.kind == "action" and choice % 5 == 4:
+            s.mark_tried()
+            given.append(("tried", None))
+        else:
+            value = answer_for(view, choice)
+            s.answer(value)
+            given.append(("answer", value))
+    return given
+
+
+def redo(s: Session, g: Given) -> None:
+    if g[0] == "tried":
+        s.mark_tried()
+    else:
+        s.answer(g[1])
+
+
+def state(s: Session) -> dict[str, Any]:
+    """Everything a person or the store can see of a session."""
+    return {
+        "pos": s.pos,
+        "facts": dict(s.facts),
+        "decision": s.decision,
+        "view": s.view().model_dump(),
+    }
+
+
+# -- the strategy ----------------------------------------------------------------------------------
+
+
+@given(tree_dicts())
+def test_generated_trees_are_valid(data: dict[str, Any]) -> None:
+    """Every generated tree passes the graph checks and is accepted into a library from its YAML text."""
+    tree = Tree.model_validate(data)
+    assert [d for d in check_tree(tree) if d.is_error] == []
+    lib = library_from_texts({"generated.yaml": yaml.safe_dump(data, sort_keys=False)})
+    assert lib.errors == []
+    assert list(lib) == ["generated"]
+
+
+# -- 1. every walk ends --------------------------------------------------------------------------
+
+
+@given(tree=trees(), mode=modes, facts=session_facts(), data=st.data())
+def test_every_walk_ends_in_a_decision(tree: Tree, mode: Audience, facts: dict[str, Any], data: st.DataObject) -> None:
+    """Any valid answers lead to a decision within as many answers as the tree has interactive steps."""
+    s = start(tree, mode, facts)
+    limit = steps_in(tree)
+    for _ in range(limit):
+        if s.finished:
+            break
+        view = s.view()
+        assert view.kind in INTERACTIVE
+        s.answer(data.draw(step_answers(view), label=f"answer at {view.node_id}"))
+    assert s.finished
+    view = s.view()
+    assert len(view.breadcrumb) <= limit
+    assert s.decision is not None
+    assert view.finished is True
+    assert view.decision == s.decision
+    assert s.decision.node_id == view.node_id
+    if s.decision.rule in ("authored", "entitlement"):
+        assert isinstance(tree.node(view.node_id), OutcomeTypes)
+    else:
+        assert s.decision.rule == "performer"
+        assert isinstance(tree.node(view.node_id), ActionNode)
+
+
+@given(tree=trees(), mode=modes, budget=st.integers(1, 4), choices=walks())
+def test_the_step_budget_stops_a_walk_exactly_at_the_budget(
+    tree: Tree, mode: Audience, budget: int, choices: list[int]
+) -> None:
+    """With a step budget, a walk ends within the budget, and the budget is the reason exactly when it is spent."""
+    s = start(tree, mode, {}, Policy(PolicyConfig(step_budget={mode: budget})))
+    play(s, choices, limit=steps_in(tree))
+    assert s.decision is not None
+    view = s.view()
+    answered = len(view.breadcrumb)
+    assert answered <= budget
+    at_step = view.kind in INTERACTIVE
+    assert (s.decision.rule == "budget") is (answered == budget and at_step)
+
+
+# -- 2. back, then the same answer -----------------------------------------------------------------
+
+
+@given(tree=trees(), mode=modes, facts=session_facts(), choices=walks(), data=st.data())
+def test_back_then_the_same_answer_returns_to_the_same_state(
+    tree: Tree, mode: Audience, facts: dict[str, Any], choices: list[int], data: st.DataObject
+) -> None:
+    """Going back (once or several times) and giving the step's earlier answer again restores the state exactly."""
+    s = start(tree, mode, facts)
+    limit = data.draw(st.integers(1, steps_in(tree) or 1), label="answers before going back")
+    given_ = play(s, choices, limit)
+    assume(given_)
+    before = state(s)
+    idx = len(given_)
+    for _ in range(data.draw(st.integers(1, 3), label="times back")):
+        if idx == 0:
+            break
+        idx = data.draw(st.integers(0, idx - 1), label="back to")
+        s.back(idx)
+        assert len(s.view().breadcrumb) == idx
+    redo(s, given_[idx])
+    after = state(s)
+    assert after["pos"] == before["pos"]
+    assert after["facts"] == before["facts"]
+    assert after["view"]["breadcrumb"] == before["view"]["breadcrumb"]
+    assert after["decision"] == before["decision"]
+    assert after == before
+
+
+@given(tree=trees(), mode=modes, facts=session_facts(), choices=walks(), data=st.data())
+def test_back_shows_the_step_as_a_fresh_walk_does(
+    tree: Tree, mode: Audience, facts: dict[str, Any], choices: list[int], data: st.DataObject
+) -> None:
+    """After going back to step i, the session looks exactly like a fresh walk given only the first i answers."""
+    s = start(tree, mode, facts)
+    given_ = play(s, choices, steps_in(tree))
+    assume(given_)
+    idx = data.draw(st.integers(0, len(given_) - 1), label="back to")
+    s.back(idx)
+    fresh = start(tree, mode, facts)
+    for g in given_[:idx]:
+        redo(fresh, g)
+    assert state(s) == state(fresh)
+
+
+# -- 3. back, then a different answer --------------------------------------------------------------
+
+
+def _other_answer(view: Any, old: Any, data: st.DataObject) -> Any:
+    """An answer at this step whose stored value differs from ``old`` (or None when the step has no other)."""
+    if view.options:
+        shown = {True: "yes", False: "no"}.get(old, old) if view.kind == "collect" else old
+        others = [o.value for o in view.options if o.value != shown]
+        return data.draw(st.sampled_from(others), label="different answer") if others else None
+    return data.draw(step_answers(view), label="different answer")
+
+
+@given(tree=trees(), mode=modes, facts=session_facts(), choices=walks(), data=st.data())
+def test_back_then_a_different_answer_keeps_later_answers_only_on_the_same_path(
+    tree: Tree, mode: Audience, facts: dict[str, Any], choices: list[int], data: st.DataObject
+) -> None:
+    """A different answer that leads to the same next step keeps the later answers; one leading elsewhere cuts them."""
+    s = start(tree, mode, facts)
+    given_ = play(s, choices, steps_in(tree))
+    assume(given_)
+    old = s.view()
+    idx = data.draw(st.integers(0, len(given_) - 1), label="back to")
+    old_stored = s.answers[idx].value
+    old_next = old.breadcrumb[idx + 1].node_id if idx + 1 < len(old.breadcrumb) else old.node_id
+    s.back(idx)
+    new = _other_answer(s.view(), old_stored, data)
+    assume(new is not None)
+
+    # the reference: a fresh walk with the new answer, taking up each later answer while it stands where it was given
+    ref = start(tree, mode, facts)
+    for g in given_[:idx]:
+        redo(ref, g)
+    ref.answer(new)
+    assume(ref.answers[idx].value != old_stored)
+    new_next = ref.view().node_id
+    for k in range(idx + 1, len(given_)):
+        if ref.finished or ref.view().node_id != old.breadcrumb[k].node_id:
+            break
+        redo(ref, given_[k])
+
+    s.answer(new)
+    now = s.view()
+    assert now.model_dump() == ref.view().model_dump()
+    if new_next != old_next:
+        assert len(now.breadcrumb) == idx + 1
+        assert now.node_id == new_next
+    elif idx + 1 < len(old.breadcrumb):
+        assert now.breadcrumb[idx + 1] == old.breadcrumb[idx + 1]
+        node = tree.node(old.breadcrumb[idx].node_id)
+        if isinstance(node, ActionNode) or (isinstance(node, QuestionNode) and node.fact is None):
+            # the answer changed no fact, so the rest of the walk is taken up unchanged
+            assert now.breadcrumb[idx + 1 :] == old.breadcrumb[idx + 1 :]
+            assert now.node_id == old.node_id
+            assert now.decision == old.decision
+
+
+# -- 4. and 5. serialization and replay --------------------------------------------------------------
+
+
+def perform(s: Session, ops: list[tuple[str, Any]]) -> None:
+    """Carry out each operation that fits the moment, skipping the rest."""
+    for kind, arg in ops:
+        answered = len(s.view().breadcrumb)
+        if kind == "answer" and not s.finished:
+            s.answer(answer_for(s.view(), arg))
+        elif kind == "tried" and not s.finished and s.view().kind == "action":
+            s.mark_tried()
+        elif kind == "back" and answered:
+            s.back(arg % answered)
+        elif kind == "back-last" and answered:
+            s.back()
+        elif kind == "restart":
+            s.restart()
+        elif kind == "note":
+            if arg.strip():
+                s.add_note(arg)
+            else:
+                with pytest.raises(InvalidAnswer, match="^a note cannot be empty$"):
+                    s.add_note(arg)
+        elif kind == "escalate" and not s.finished:
+            s.escalate_now()
+
+
+@given(tree=trees(), mode=modes, facts=session_facts(), ops=session_ops())
+def test_a_session_round_trips_through_json(
+    tree: Tree, mode: Audience, facts: dict[str, Any], ops: list[tuple[str, Any]]
+) -> None:
+    """A session written to JSON and read back shows the same step, events and decision, whatever was done in it."""
+    s = start(tree, mode, facts)
+    perform(s, ops)
+    text = json.dumps(s.to_dict())
+    back = Session.from_dict(json.loads(text), {tree.id: tree}, policy=ROOMY)
+    assert back.view().model_dump() == s.view().model_dump()
+    assert back.events == s.events
+    assert back.decision == s.decision
+    assert json.dumps(back.to_dict()) == text
+
+
+@given(tree=trees(), mode=modes, facts=session_facts(), ops=session_ops())
+def test_replay_is_deterministic(
+    tree: Tree, mode: Audience, facts: dict[str, Any], ops: list[tuple[str, Any]]
+) -> None:
+    """Replaying the same events twice gives equal sessions, both equal to the one that made the events."""
+    s = start(tree, mode, facts)
+    perform(s, ops)
+    library = {tree.id: tree}
+    one = Session.replay(library, list(s.events), session_id=s.id, policy=ROOMY)
+    two = Session.replay(library, list(s.events), session_id=s.id, policy=ROOMY)
+    for replayed in (one, two):
+        assert replayed.events == s.events
+        assert replayed.view().model_dump() == s.view().model_dump()
+        assert replayed.pos == s.pos
+        assert replayed.facts == s.facts
+        assert replayed.decision == s.decision
+        assert replayed.notes == s.notes
+        assert replayed.path == s.path
+        assert replayed.answers == s.answers
+        assert replayed.forward == s.forward
+
+
+# -- 6. mutated trees are rejected ------------------------------------------------------------------
+
+
+def _en(text: Any) -> str:
+    return text["en"] if isinstance(text, dict) else text
+
+
+def _slots(node: dict[str, Any]) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Each link of a node dict: the label a message uses for it, and where it is written."""
+    if node["kind"] == "question":
+        return [(f"option {_en(o['label'])!r}", ("options", k, "next")) for k, o in enumerate(node["options"])]
+    if node["kind"] == "logic":
+        return [(f"rule {k + 1}", ("rules", k, "next")) for k in range(len(node["rules"]))] + [
+            ("default", ("default",))
+        ]
+    keys = ("next", "on_fixed", "on_not_fixed", "on_could_not")
+    return [(key, (key,)) for key in keys if key in node]
+
+
+def _set(node: dict[str, Any], where: tuple[str | int, ...], value: str) -> None:
+    cur: Any = node
+    for part in where[:-1]:
+        cur = cur[part]
+    cur[where[-1]] = value
+
+
+def _reachable(nodes: list[dict[str, Any]], start_id: str) -> set[str]:
+    by_id = {n["id"]: n for n in nodes}
+    seen, todo = set(), [start_id]
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen or node_id not in by_id:
+            continue
+        seen.add(node_id)
+        todo.extend(node_targets(by_id[node_id]))
+    return seen
+
+
+def _outcome_ids(nodes: list[dict[str, Any]]) -> set[str]:
+    return {n["id"] for n in nodes if n["kind"] == "outcome"}
+
+
+def errors_found(data: dict[str, Any]) -> list[Diagnostic]:
+    """The errors for a tree dict, from the graph checks; also checks a library refuses the tree, naming nodes."""
+    tree = Tree.model_validate(data)
+    errors = [d for d in check_tree(tree) if d.is_error]
+    lib = library_from_texts({"generated.yaml": yaml.safe_dump(data, sort_keys=False)})
+    assert "generated" not in lib
+    in_library = lib.files["generated.yaml"].errors
+    assert [(d.code, d.message) for d in in_library] == [(d.code, d.message) for d in errors]
+    for d in in_library:
+        assert d.line is not None
+        if len(d.loc) > 1 and d.loc[0] == "nodes":
+            assert d.node_id == data["nodes"][d.loc[1]]["id"]
+    return errors
+
+
+def named(errors: list[Diagnostic], data: dict[str, Any]) -> set[tuple[str, str | None]]:
+    """Each error as (code, id of the node it is about)."""
+    return {(d.code, data["nodes"][d.loc[1]]["id"] if len(d.loc) > 1 else None) for d in errors}
+
+
+@given(data=tree_dicts(), pick=st.data())
+def test_a_dangling_link_is_reported_on_its_node(data: dict[str, Any], pick: st.DataObject) -> None:
+    """A link to a missing node gives 'dangling-link' on that node, plus only what losing the link implies."""
+    nodes = data["nodes"]
+    i = pick.draw(st.sampled_from([k for k, n in enumerate(nodes) if n["kind"] != "outcome"]), label="node")
+    label, where = pick.draw(st.sampled_from(_slots(nodes[i])), label="link")
+    _set(nodes[i], where, "nowhere")
+    errors = errors_found(data)
+
+    dangling = [d for d in errors if d.code == "dangling-link"]
+    assert [(d.message, d.loc) for d in dangling] == [
+        (f"{label} goes to 'nowhere', which does not exist", ("nodes", i, *where))
+    ]
+    reached = _reachable(nodes, data["start"])
+    ends = _outcome_ids(nodes)
+    expected = {("dangling-link", nodes[i]["id"])}
+    expected |= {("unreachable", n["id"]) for n in nodes if n["id"] not in reached}
+    expected |= {("no-outcome", n["id"]) for n in nodes if not _reachable(nodes, n["id"]) & ends}
+    assert named(errors, data) == expected
+
+
+@given(data=tree_dicts(), pick=st.data())
+def test_outcomes_replaced_by_dead_ends_are_reported(data: dict[str, Any], pick: st.DataObject) -> None:
+    """Turning every outcome below a node into a dead end gives 'loop-no-exit' there and 'no-outcome' above."""
+    nodes = data["nodes"]
+    x = pick.draw(st.sampled_from([n["id"] for n in nodes if n["kind"] != "outcome"]), label="node")
+    gone = _reachable(nodes, x) & _outcome_ids(nodes)
+    for k, n in enumerate(nodes):
+        if n["id"] in gone:
+            options = [{"label": "Again", "next": n["id"]}]
+            nodes[k] = {"id": n["id"], "kind": "question", "text": "Dead end", "options": options}
+    errors = errors_found(data)
+
+    ends = _outcome_ids(nodes)
+    loops = {d.message for d in errors if d.code == "loop-no-exit"}
+    assert loops == {f"loop with no way out: {o} -> {o}" for o in gone}
+    assert ("no-outcome", x) in named(errors, data)
+    expected = {("loop-no-exit", o) for o in gone}
+    expected |= {("no-outcome", n["id"]) for n in nodes if n["id"] not in gone and not _reachable(nodes, n["id"]) & ends}
+    if not ends:
+        expected.add(("no-outcomes", None))
+    assert named(errors, data) == expected
+    assert {d.message for d in errors if d.code == "no-outcome"} == {"no outcome can be reached from this node"}
+
+
+@given(data=tree_dicts(), pick=st.data())
+def test_outcomes_removed_with_their_links_sent_back_are_reported(data: dict[str, Any], pick: st.DataObject) -> None:
+    """Removing every outcome below a node and sending their links back to it gives a 'loop-no-exit' through it."""
+    nodes = data["nodes"]
+    x = pick.draw(st.sampled_from([n["id"] for n in nodes if n["kind"] != "outcome"]), label="node")
+    gone = _reachable(nodes, x) & _outcome_ids(nodes)
+    nodes[:] = [n for n in nodes if n["id"] not in gone]
+    for n in nodes:
+        for _, where in _slots(n) if n["kind"] != "outcome" else []:
+            cur: Any = n
+            for part in where:
+                cur = cur[part]
+            if cur in gone:
+                _set(n, where, x)
+    errors = errors_found(data)
+
+    found = named(errors, data)
+    loops = [d.message for d in errors if d.code == "loop-no-exit" and d.loc[1] == [n["id"] for n in nodes].index(x)]
+    assert len(loops) == 1
+    assert loops[0].startswith(f"loop with no way out: {x} -> ")
+    assert loops[0].endswith(f" -> {x}")
+    assert {code for code, _ in found} <= {"loop-no-exit", "no-outcome", "no-outcomes"}
+    assert (("no-outcomes", None) in found) is (not _outcome_ids(nodes))
+
+
+@given(data=tree_dicts(), pick=st.data())
+def test_a_duplicated_id_is_reported(data: dict[str, Any], pick: st.DataObject) -> None:
+    """A second node with an id already used gives exactly one 'duplicate-id', on the later of the two."""
+    nodes = data["nodes"]
+    j = pick.draw(st.integers(0, len(nodes) - 1), label="copied node")
+    twin = {**copy.deepcopy(nodes[j]), "text": "A second node with the same id"}
+    at = pick.draw(st.integers(0, len(nodes)), label="inserted at")
+    nodes.insert(at, twin)
+    first, second = (at, j + 1) if at <= j else (j, at)
+    errors = errors_found(data)
+    assert [(d.code, d.message, d.loc) for d in errors] == [
+        (
+            "duplicate-id",
+            f"duplicate id {twin['id']!r}; node #{first + 1} already uses it",
+            ("nodes", second, "id"),
+        )
+    ]
+
+
+@given(data=tree_dicts(), pick=st.data())
+def test_an_unreachable_node_is_reported(data: dict[str, Any], pick: st.DataObject) -> None:
+    """An extra node nothing links to gives exactly one 'unreachable', naming it."""
+    nodes = data["nodes"]
+    extra: dict[str, Any] = {"id": "orphan", "text": "Nobody comes here"}
+    if pick.draw(st.booleans(), label="an outcome"):
+        extra.update(kind="outcome", outcome="resolved")
+    else:
+        target = pick.draw(st.sampled_from([n["id"] for n in nodes]), label="links to")
+        extra.update(kind="question", options=[{"label": "Yes", "next": target}, {"label": "No", "next": target}])
+    nodes.insert(pick.draw(st.integers(1, len(nodes)), label="at"), extra)
+    errors = errors_found(data)
+    assert [(d.code, d.message, d.loc) for d in errors] == [
+        ("unreachable", f"is unreachable from the start node {data['start']!r}", ("nodes", nodes.index(extra)))
+    ]
+
+
+@given(data=tree_dicts(), pick=st.data())
+def test_a_rule_reading_an_unknown_fact_is_reported(data: dict[str, Any], pick: st.DataObject) -> None:
+    """A logic rule reading a fact nobody collects or declares gives exactly one 'unknown-fact' on its node."""
+    nodes = data["nodes"]
+    known = set(BUILTIN_FACTS) | {n["fact"] for n in nodes if "fact" in n}
+    keywords = {"and", "or", "not", "in", "true", "false", "null"}
+    fact = pick.draw(
+        st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(lambda f: f not in known | keywords),
+        label="fact",
+    )
+    op = pick.draw(st.sampled_from(["==", "!=", "<", ">="]), label="op")
+    logic = [k for k, n in enumerate(nodes) if n["kind"] == "logic"]
+    if logic and pick.draw(st.booleans(), label="add to an existing rule list"):
+        i = pick.draw(st.sampled_from(logic), label="logic node")
+        nodes[i]["rules"].append({"when": f"{fact} {op} 1", "next": nodes[i]["default"]})
+        rule = len(nodes[i]["rules"])
+    else:
+        gate = {"id": "gate", "kind": "logic", "rules": [{"when": f"{fact} {op} 1", "next": data["start"]}]}
+        gate["default"] = data["start"]
+        nodes.insert(0, gate)
+        data["start"] = "gate"
+        i, rule = 0, 1
+    errors = errors_found(data)
+    assert [(d.code, d.message, d.loc) for d in errors] == [
+        (
+            "unknown-fact",
+            f"rule {rule} reads fact {fact!r}, which no node collects and the tree does not declare",
+            ("nodes", i, "rules", rule - 1, "when"),
+        )
+    ]
+
+
+# -- 7. hints stay with agents ------------------------------------------------------------------------
+
+
+@given(tree=trees(), facts=session_facts(), data=st.data())
+def test_self_service_views_never_contain_a_hint(tree: Tree, facts: dict[str, Any], data: st.DataObject) -> None:
+    """No self-service view, from the first step to the decision, carries a hint or any hint's text."""
+    assert any(n.hint for n in tree.nodes) or len(tree.nodes) < 4
+    s = start(tree, Audience.SELF_SERVICE, facts)
+    for _ in range(steps_in(tree) + 1):
+        view = s.view()
+        assert view.hint is None
+        assert "AGENT-ONLY HINT" not in view.model_dump_json()
+        if s.finished:
+            break
+        s.answer(data.draw(step_answers(view), label=f"answer at {view.node_id}"))
+    assert s.finished
+
+
+@given(tree=trees(), facts=session_facts(), choices=walks())
+def test_agent_views_carry_the_hint_of_the_step(tree: Tree, facts: dict[str, Any], choices: list[int]) -> None:
+    """An agent sees the hint of the current step, when it has one (the control for the self-service test)."""
+    s = start(tree, Audience.AGENT, facts)
+    for k in range(steps_in(tree) + 1):
+        view = s.view()
+        expected = hint_marker(view.node_id) if tree.node(view.node_id).hint is not None else None
+        assert view.hint == expected
+        if s.finished:
+            break
+        s.answer(answer_for(view, choices[k % len(choices)]))
