@@ -4,8 +4,8 @@ Trees are built as plain dicts (the shape of a tree file) and validated into
 :class:`~triage.model.Tree` objects. They are acyclic by construction: node ``i`` only links
 to nodes after it. Every interior node is reachable because one link of each node (its
 "spine" link, at a random place among its links) goes to the next node; outcomes nobody
-links to are dropped. Hints are put on most nodes, each a unique marker string, so a test
-can look for any of them in what a customer sees.
+links to are dropped. Hints are put on the start node and on most others, each a unique
+marker string (:func:`hint_marker`), so a test can look for any of them in what a customer sees.
 """
 
 from __future__ import annotations
@@ -83,9 +83,9 @@ def _text(draw: st.DrawFn, base: str) -> Any:
     return base
 
 
-def _common(draw: st.DrawFn, node_id: str, words: str) -> dict[str, Any]:
+def _common(draw: st.DrawFn, node_id: str, words: str, hint: bool = False) -> dict[str, Any]:
     node: dict[str, Any] = {"id": node_id, "text": _text(draw, words)}
-    if draw(st.integers(0, 3)) > 0:  # hints on about three nodes in four
+    if hint or draw(st.integers(0, 3)) > 0:  # hints on about three nodes in four
         marker = hint_marker(node_id)
         node["hint"] = {"en": marker, "de": marker} if draw(st.booleans()) else marker
     if draw(st.integers(0, 2)) == 0:
@@ -103,8 +103,8 @@ def _condition_on(draw: st.DrawFn, fact: dict[str, Any]) -> str:
     """One condition reading ``fact`` (name, type and what values it can take)."""
     name, kind = fact["name"], fact["type"]
     if kind == "number":
-        lo = fact["min"] if fact["min"] is not None else -5
-        hi = fact["max"] if fact["max"] is not None else 5
+        lo = fact["min"] if fact["min"] is not None else (fact["max"] - 10 if fact["max"] is not None else -5)
+        hi = fact["max"] if fact["max"] is not None else lo + 10
         op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
         return f"{name} {op} {draw(st.integers(int(lo) - 1, int(hi) + 1))}"
     if kind == "yesno":
@@ -226,7 +226,7 @@ def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4) -> di
     for i, kind in enumerate(kinds):
         spine = interior[i + 1] if i + 1 < len(interior) else draw(st.sampled_from(outcomes))
         later = ids[i + 1 :]
-        node = _common(draw, interior[i], f"Step {i}: a {kind}")
+        node = _common(draw, interior[i], f"Step {i}: a {kind}", hint=i == 0)
         if kind == "question":
             node = _question(draw, i, node, spine, later)
             if "fact" in node:
