@@ -23,3 +23,6 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 )
+
+# database fixtures (SQLite and a real PostgreSQL server) for the store tests
+from dbfixtures import pg_server_url, store, store_url  # noqa: E402, F401
