@@ -61,7 +61,9 @@ def postgres_server() -> Iterator[str]:
         )
         opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         subprocess.run(
-            _as_postgres([_bin("pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-o", opts, "-w", "start"]),
+            _as_postgres(
+                [_bin("pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-o", opts, "-w", "start"]
+            ),
             check=True,
             capture_output=True,
         )
@@ -78,5 +80,9 @@ def postgres_server() -> Iterator[str]:
         yield url
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_postgres([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), check=False, capture_output=True)
+            subprocess.run(
+                _as_postgres([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                check=False,
+                capture_output=True,
+            )
         shutil.rmtree(base, ignore_errors=True)

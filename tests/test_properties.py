@@ -27,7 +27,7 @@ from triage.engine import Session
 from triage.errors import Diagnostic, InvalidAnswer
 from triage.graph import check_tree
 from triage.library import library_from_texts
-from triage.model import BUILTIN_FACTS, ActionNode, Audience, OutcomeTypes, QuestionNode, Tree
+from triage.model import BUILTIN_FACTS, ActionNode, Audience, OutcomeTypes, QuestionNode, Tree, VisitOutcome
 from triage.policy import Policy, PolicyConfig
 
 INTERACTIVE = ("question", "action", "collect")
@@ -126,11 +126,17 @@ def test_every_walk_ends_in_a_decision(tree: Tree, mode: Audience, facts: dict[s
     assert view.finished is True
     assert view.decision == s.decision
     assert s.decision.node_id == view.node_id
-    if s.decision.rule in ("authored", "entitlement"):
-        assert isinstance(tree.node(view.node_id), OutcomeTypes)
+    node = tree.node(view.node_id)
+    if s.decision.rule == "authored":
+        assert isinstance(node, OutcomeTypes)
+    elif s.decision.rule == "performer":
+        assert isinstance(node, ActionNode)
+        assert node.performer != "customer"
     else:
-        assert s.decision.rule == "performer"
-        assert isinstance(tree.node(view.node_id), ActionNode)
+        # a visit the plan does not cover: an authored one, or one a technician's step calls for
+        assert s.decision.rule == "entitlement"
+        assert facts["visit_covered"] is False
+        assert isinstance(node, VisitOutcome) or (isinstance(node, ActionNode) and node.performer == "technician")
 
 
 @given(tree=trees(), mode=modes, budget=st.integers(1, 4), choices=walks())

@@ -14,6 +14,7 @@ The escalation queue (:mod:`triage.cases`), home visits (:mod:`triage.scheduling
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -535,6 +536,7 @@ class StoredSession:
         self.session: Session = None  # type: ignore[assignment]
         self.db: DBSession | None = None
         self._pending: list[Event] = []
+        self._stale = False
 
     @property
     def id(self) -> str:
@@ -592,6 +594,8 @@ class StoredSession:
 
     def _do(self, op: str, *args: Any) -> Any:
         """Run one session operation inside one transaction."""
+        if self._stale:
+            self._reload()
         before = len(self.session.events)
         try:
             with self.store.tx() as db:
@@ -603,11 +607,18 @@ class StoredSession:
             self._pending.clear()
             if len(self.session.events) != before:
                 # the session moved but the store did not: go back to what is stored
-                self.session = self.store.load_session(self.session.id).session
+                self._stale = True
+                with contextlib.suppress(StoreError):  # still unreachable: the next call reloads first
+                    self._reload()
             raise
         finally:
             self.db = None
         return result
+
+    def _reload(self) -> None:
+        self.session = self.store.load_session(self.session.id).session
+        self.session.listeners = [self._write_event]
+        self._stale = False
 
     def answer(self, value: Any) -> StepView:
         return self._do("answer", value)  # type: ignore[no-any-return]
