@@ -19,17 +19,21 @@ from typing import Any
 from hypothesis import strategies as st
 
 from triage.engine import StepView
-from triage.model import Tree
+from triage.model import Audience, Tree
+from triage.policy import Policy, PolicyConfig
 
 __all__ = [
+    "ROOMY",
     "INTERIOR_KINDS",
     "OUTCOME_KINDS",
     "TEXT_PATTERNS",
     "answer_for",
     "hint_marker",
     "node_targets",
+    "policies",
     "session_facts",
     "session_ops",
+    "session_settings",
     "step_answers",
     "tree_dicts",
     "trees",
@@ -61,6 +65,7 @@ _CHOICES = ("red", "green", "amber", "off", "blinking", "wifi", "cable")
 _QUEUES = ("tier2-network", "billing", "tier3-hardware")
 _SKILLS = ("fibre", "copper", "field-technician", "tv")
 _FAULTS = ("router_hung", "loose_cable", "dns", "firmware")
+_ACTION_ANSWERS = ("fixed", "not_fixed", "could_not", "yes", "No", "skip", "can't", True, False)
 _BUILTIN_CONDITIONS = (
     "mode == 'agent'",
     "mode == 'self_service'",
@@ -83,8 +88,10 @@ def _text(draw: st.DrawFn, base: str) -> Any:
     return base
 
 
-def _common(draw: st.DrawFn, node_id: str, words: str, hint: bool = False) -> dict[str, Any]:
+def _common(draw: st.DrawFn, node_id: str, words: str, *, hint: bool, safety: bool) -> dict[str, Any]:
     node: dict[str, Any] = {"id": node_id, "text": _text(draw, words)}
+    if safety and draw(st.integers(0, 11)) == 0:
+        node["safety"] = f"smoke at {node_id}"
     if hint or draw(st.integers(0, 3)) > 0:  # hints on about three nodes in four
         marker = hint_marker(node_id)
         node["hint"] = {"en": marker, "de": marker} if draw(st.booleans()) else marker
@@ -134,7 +141,9 @@ def _condition(draw: st.DrawFn, facts: list[dict[str, Any]]) -> str:
     return cond
 
 
-def _question(draw: st.DrawFn, i: int, node: dict[str, Any], spine: str, later: list[str]) -> dict[str, Any]:
+def _question(
+    draw: st.DrawFn, i: int, node: dict[str, Any], spine: str, later: list[str], *, safety: bool
+) -> dict[str, Any]:
     count = draw(st.integers(2, 4))
     labels = draw(st.lists(st.sampled_from(_LABELS), min_size=count, max_size=count, unique=True))
     targets = _links(draw, count, spine, later)
@@ -143,6 +152,8 @@ def _question(draw: st.DrawFn, i: int, node: dict[str, Any], spine: str, later: 
         opt: dict[str, Any] = {"label": _text(draw, label), "next": target}
         if draw(st.booleans()):
             opt["value"] = f"v{k}"
+        if safety and draw(st.integers(0, 9)) == 0:
+            opt["safety"] = f"sparks when answering {label}"
         options.append(opt)
     node.update(kind="question", options=options)
     if draw(st.booleans()):
@@ -214,8 +225,11 @@ def _outcome(draw: st.DrawFn, node: dict[str, Any], kind: str) -> dict[str, Any]
 
 
 @st.composite
-def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4) -> dict[str, Any]:
-    """A valid, acyclic tree as the dict a tree file holds, every node reachable from ``start``."""
+def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4, safety: bool = True) -> dict[str, Any]:
+    """A valid, acyclic tree as the dict a tree file holds, every node reachable from ``start``.
+
+    With ``safety``, about one node in twelve and one answer in ten carries a safety sign.
+    """
     kinds = draw(st.lists(st.sampled_from(INTERIOR_KINDS), min_size=1, max_size=max_steps))
     outcome_kinds = draw(st.lists(st.sampled_from(OUTCOME_KINDS), min_size=1, max_size=max_outcomes))
     interior = [f"{kind}{i}" for i, kind in enumerate(kinds)]
@@ -226,9 +240,9 @@ def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4) -> di
     for i, kind in enumerate(kinds):
         spine = interior[i + 1] if i + 1 < len(interior) else draw(st.sampled_from(outcomes))
         later = ids[i + 1 :]
-        node = _common(draw, interior[i], f"Step {i}: a {kind}", hint=i == 0)
+        node = _common(draw, interior[i], f"Step {i}: a {kind}", hint=i == 0, safety=safety)
         if kind == "question":
-            node = _question(draw, i, node, spine, later)
+            node = _question(draw, i, node, spine, later, safety=safety)
             if "fact" in node:
                 values = [o.get("value") or _slug(o["label"]) for o in node["options"]]
                 facts.append({"name": node["fact"], "type": "option", "values": values})
@@ -245,7 +259,7 @@ def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4) -> di
     linked = {t for n in nodes for t in node_targets(n)}
     for node_id, kind in zip(outcomes, outcome_kinds, strict=True):
         if node_id in linked:
-            nodes.append(_outcome(draw, _common(draw, node_id, f"The end: {kind}"), kind))
+            nodes.append(_outcome(draw, _common(draw, node_id, f"The end: {kind}", hint=False, safety=safety), kind))
     return {
         "id": "generated",
         "title": _text(draw, "A generated tree"),
@@ -267,9 +281,9 @@ def node_targets(node: dict[str, Any]) -> list[str]:
     return out
 
 
-def trees(max_steps: int = 8, max_outcomes: int = 4) -> st.SearchStrategy[Tree]:
+def trees(max_steps: int = 8, max_outcomes: int = 4, safety: bool = True) -> st.SearchStrategy[Tree]:
     """Valid trees as pydantic :class:`Tree` objects."""
-    return tree_dicts(max_steps, max_outcomes).map(Tree.model_validate)
+    return tree_dicts(max_steps, max_outcomes, safety).map(Tree.model_validate)
 
 
 def session_facts() -> st.SearchStrategy[dict[str, Any]]:
@@ -282,6 +296,23 @@ def session_facts() -> st.SearchStrategy[dict[str, Any]]:
             "region": st.sampled_from(["north", "south"]),
         },
     )
+
+
+def session_settings() -> st.SearchStrategy[dict[str, Any]]:
+    """Keyword arguments for :meth:`Session.start`: the audience, the locale and the starting facts."""
+    return st.fixed_dictionaries(
+        {"mode": st.sampled_from(list(Audience)), "locale": st.sampled_from(["en", "de"]), "facts": session_facts()}
+    )
+
+
+ROOMY = Policy(PolicyConfig(step_budget={Audience.AGENT: 10_000, Audience.SELF_SERVICE: 10_000}))
+"""A policy whose step budget never interferes with walks of the generated trees."""
+
+
+def policies() -> st.SearchStrategy[Policy]:
+    """The default policy, a roomy one, or one with a small step budget for one or both audiences."""
+    budgets = st.dictionaries(st.sampled_from(list(Audience)), st.integers(1, 5))
+    return st.just(Policy()) | st.just(ROOMY) | budgets.map(lambda b: Policy(PolicyConfig(step_budget=b)))
 
 
 def walks(max_size: int = 30) -> st.SearchStrategy[list[int]]:
@@ -311,9 +342,18 @@ def answer_for(view: StepView, choice: int) -> Any:
 
 def step_answers(view: StepView) -> st.SearchStrategy[Any]:
     """Any answer valid for this step: an option value, a number within bounds, a text matching the pattern."""
-    if view.field is None or view.field.type in ("choice",):
-        assert view.options, f"step {view.node_id!r} ({view.kind}) takes no answer"
-        return st.sampled_from([o.value for o in view.options])
+    if view.kind == "question":
+        # by value, by label in any letter case, or by number (1 for the first option)
+        values = st.sampled_from([o.value for o in view.options])
+        labels = st.sampled_from([o.label for o in view.options]).flatmap(
+            lambda label: st.sampled_from([label, label.upper(), f"  {label.lower()} "])
+        )
+        return values | labels | st.integers(1, len(view.options)).map(str)
+    if view.kind == "action":
+        return st.sampled_from(_ACTION_ANSWERS)
+    assert view.field is not None, f"step {view.node_id!r} ({view.kind}) takes no answer"
+    if view.field.type == "choice":
+        return st.sampled_from(view.field.choices).flatmap(lambda c: st.sampled_from([c, c.upper()]))
     spec = view.field
     if spec.type == "yesno":
         out: st.SearchStrategy[Any] = st.sampled_from(["yes", "no", "Yes", " no ", "y", "n"]) | st.booleans()

@@ -13,17 +13,20 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tests.strategies import (
+    ROOMY,
     answer_for,
     hint_marker,
     node_targets,
+    policies,
     session_facts,
     session_ops,
+    session_settings,
     step_answers,
     tree_dicts,
     trees,
     walks,
 )
-from triage.engine import Session
+from triage.engine import Session, Step
 from triage.errors import Diagnostic, InvalidAnswer
 from triage.graph import check_tree
 from triage.library import library_from_texts
@@ -31,11 +34,8 @@ from triage.model import BUILTIN_FACTS, ActionNode, Audience, OutcomeTypes, Ques
 from triage.policy import Policy, PolicyConfig
 
 INTERACTIVE = ("question", "action", "collect")
-ROOMY = Policy(PolicyConfig(step_budget={Audience.AGENT: 10_000, Audience.SELF_SERVICE: 10_000}))
-"""A policy whose step budget never interferes with the walks of these small trees."""
-
-modes = st.sampled_from(list(Audience))
 Given = tuple[str, Any]
+Settings = dict[str, Any]
 
 
 class Ticker:
@@ -49,10 +49,8 @@ class Ticker:
         return self.now
 
 
-def start(tree: Tree, mode: Audience, facts: dict[str, Any], policy: Policy = ROOMY) -> Session:
-    return Session.start(
-        {tree.id: tree}, tree.id, mode=mode, facts=facts, policy=policy, session_id="s-1", clock=Ticker()
-    )
+def start(tree: Tree, settings: Settings, policy: Policy = ROOMY) -> Session:
+    return Session.start({tree.id: tree}, tree.id, **settings, policy=policy, session_id="s-1", clock=Ticker())
 
 
 def steps_in(tree: Tree) -> int:
@@ -108,10 +106,10 @@ def test_generated_trees_are_valid(data: dict[str, Any]) -> None:
 # -- 1. every walk ends --------------------------------------------------------------------------
 
 
-@given(tree=trees(), mode=modes, facts=session_facts(), data=st.data())
-def test_every_walk_ends_in_a_decision(tree: Tree, mode: Audience, facts: dict[str, Any], data: st.DataObject) -> None:
+@given(tree=trees(), settings=session_settings(), data=st.data())
+def test_every_walk_ends_in_a_decision(tree: Tree, settings: Settings, data: st.DataObject) -> None:
     """Any valid answers lead to a decision within as many answers as the tree has interactive steps."""
-    s = start(tree, mode, facts)
+    s = start(tree, settings)
     limit = steps_in(tree)
     for _ in range(limit):
         if s.finished:
@@ -125,8 +123,13 @@ def test_every_walk_ends_in_a_decision(tree: Tree, mode: Audience, facts: dict[s
     assert s.decision is not None
     assert view.finished is True
     assert view.decision == s.decision
-    assert s.decision.node_id == view.node_id
     node = tree.node(view.node_id)
+    if s.decision.rule == "safety":
+        # a sign on the step it stands at, on the outcome it reached, or on the answer just given
+        last = view.breadcrumb[-1].node_id if view.breadcrumb else None
+        assert s.decision.node_id in (view.node_id, last)
+        return
+    assert s.decision.node_id == view.node_id
     if s.decision.rule == "authored":
         assert isinstance(node, OutcomeTypes)
     elif s.decision.rule == "performer":
@@ -135,34 +138,60 @@ def test_every_walk_ends_in_a_decision(tree: Tree, mode: Audience, facts: dict[s
     else:
         # a visit the plan does not cover: an authored one, or one a technician's step calls for
         assert s.decision.rule == "entitlement"
-        assert facts["visit_covered"] is False
+        assert settings["facts"]["visit_covered"] is False
         assert isinstance(node, VisitOutcome) or (isinstance(node, ActionNode) and node.performer == "technician")
 
 
-@given(tree=trees(), mode=modes, budget=st.integers(1, 4), choices=walks())
+@given(tree=trees(), settings=session_settings(), budget=st.integers(1, 4), choices=walks())
 def test_the_step_budget_stops_a_walk_exactly_at_the_budget(
-    tree: Tree, mode: Audience, budget: int, choices: list[int]
+    tree: Tree, settings: Settings, budget: int, choices: list[int]
 ) -> None:
     """With a step budget, a walk ends within the budget, and the budget is the reason exactly when it is spent."""
-    s = start(tree, mode, {}, Policy(PolicyConfig(step_budget={mode: budget})))
+    s = start(tree, settings, Policy(PolicyConfig(step_budget={settings["mode"]: budget})))
     play(s, choices, limit=steps_in(tree))
     assert s.decision is not None
     view = s.view()
     answered = len(view.breadcrumb)
     assert answered <= budget
-    at_step = view.kind in INTERACTIVE
-    assert (s.decision.rule == "budget") is (answered == budget and at_step)
+    at_fresh_step = view.kind in INTERACTIVE and tree.node(view.node_id).safety is None
+    if s.decision.rule != "safety":
+        assert (s.decision.rule == "budget") is (answered == budget and at_fresh_step)
+
+
+def _sign(tree: Tree, step: Step) -> bool:
+    """Whether a visited step carries a safety sign: on its node, or on the answer given there."""
+    node = tree.node(step.pos.node_id)
+    if node.safety:
+        return True
+    if isinstance(node, QuestionNode) and not step.auto:
+        return any(o.safety for o in node.options if o.value == step.answer)
+    return False
+
+
+@given(tree=trees(), settings=session_settings(), choices=walks())
+def test_a_safety_sign_stops_the_walk_where_it_is_met(tree: Tree, settings: Settings, choices: list[int]) -> None:
+    """Reaching any node with a safety sign, or giving an answer with one, ends the walk there with the safety rule."""
+    s = start(tree, settings)
+    play(s, choices, steps_in(tree))
+    assert s.decision is not None
+    signs = [k for k, step in enumerate(s.path) if _sign(tree, step)]
+    met = bool(signs) or tree.node(s.view().node_id).safety is not None
+    assert (s.decision.rule == "safety") is met, [(step.pos.node_id, step.answer) for step in s.path]
+    if signs:
+        # nothing after the sign but the outcome an answer with a sign leads to
+        after = s.path[signs[0] + 1 :]
+        assert [step.kind for step in after] in ([], ["outcome"])
 
 
 # -- 2. back, then the same answer -----------------------------------------------------------------
 
 
-@given(tree=trees(), mode=modes, facts=session_facts(), choices=walks(), data=st.data())
+@given(tree=trees(), settings=session_settings(), policy=policies(), choices=walks(), data=st.data())
 def test_back_then_the_same_answer_returns_to_the_same_state(
-    tree: Tree, mode: Audience, facts: dict[str, Any], choices: list[int], data: st.DataObject
+    tree: Tree, settings: Settings, policy: Policy, choices: list[int], data: st.DataObject
 ) -> None:
     """Going back (once or several times) and giving the step's earlier answer again restores the state exactly."""
-    s = start(tree, mode, facts)
+    s = start(tree, settings, policy)
     limit = data.draw(st.integers(1, steps_in(tree) or 1), label="answers before going back")
     given_ = play(s, choices, limit)
     assume(given_)
@@ -183,17 +212,17 @@ def test_back_then_the_same_answer_returns_to_the_same_state(
     assert after == before
 
 
-@given(tree=trees(), mode=modes, facts=session_facts(), choices=walks(), data=st.data())
+@given(tree=trees(), settings=session_settings(), policy=policies(), choices=walks(), data=st.data())
 def test_back_shows_the_step_as_a_fresh_walk_does(
-    tree: Tree, mode: Audience, facts: dict[str, Any], choices: list[int], data: st.DataObject
+    tree: Tree, settings: Settings, policy: Policy, choices: list[int], data: st.DataObject
 ) -> None:
     """After going back to step i, the session looks exactly like a fresh walk given only the first i answers."""
-    s = start(tree, mode, facts)
+    s = start(tree, settings, policy)
     given_ = play(s, choices, steps_in(tree))
     assume(given_)
     idx = data.draw(st.integers(0, len(given_) - 1), label="back to")
     s.back(idx)
-    fresh = start(tree, mode, facts)
+    fresh = start(tree, settings, policy)
     for g in given_[:idx]:
         redo(fresh, g)
     assert state(s) == state(fresh)
@@ -211,12 +240,12 @@ def _other_answer(view: Any, old: Any, data: st.DataObject) -> Any:
     return data.draw(step_answers(view), label="different answer")
 
 
-@given(tree=trees(), mode=modes, facts=session_facts(), choices=walks(), data=st.data())
+@given(tree=trees(), settings=session_settings(), policy=policies(), choices=walks(), data=st.data())
 def test_back_then_a_different_answer_keeps_later_answers_only_on_the_same_path(
-    tree: Tree, mode: Audience, facts: dict[str, Any], choices: list[int], data: st.DataObject
+    tree: Tree, settings: Settings, policy: Policy, choices: list[int], data: st.DataObject
 ) -> None:
     """A different answer that leads to the same next step keeps the later answers; one leading elsewhere cuts them."""
-    s = start(tree, mode, facts)
+    s = start(tree, settings, policy)
     given_ = play(s, choices, steps_in(tree))
     assume(given_)
     old = s.view()
@@ -228,12 +257,13 @@ def test_back_then_a_different_answer_keeps_later_answers_only_on_the_same_path(
     assume(new is not None)
 
     # the reference: a fresh walk with the new answer, taking up each later answer while it stands where it was given
-    ref = start(tree, mode, facts)
+    ref = start(tree, settings, policy)
     for g in given_[:idx]:
         redo(ref, g)
     ref.answer(new)
     assume(ref.answers[idx].value != old_stored)
     new_next = ref.view().node_id
+    stopped = ref.finished
     for k in range(idx + 1, len(given_)):
         if ref.finished or ref.view().node_id != old.breadcrumb[k].node_id:
             break
@@ -242,7 +272,7 @@ def test_back_then_a_different_answer_keeps_later_answers_only_on_the_same_path(
     s.answer(new)
     now = s.view()
     assert now.model_dump() == ref.view().model_dump()
-    if new_next != old_next:
+    if stopped or new_next != old_next:
         assert len(now.breadcrumb) == idx + 1
         assert now.node_id == new_next
     elif idx + 1 < len(old.breadcrumb):

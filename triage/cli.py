@@ -38,6 +38,12 @@ def _trees_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db", metavar="URL", help="database URL (default: $TRIAGE_DATABASE_URL, else var/triage.db)"
+    )
+
+
 def _library(args: argparse.Namespace) -> Library:
     return load_library(args.trees or [DEFAULT_TREES])
 
@@ -60,18 +66,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         print(f"triage validate: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
-    # procedures called from the named files are looked up in the default library too
-    search = list(paths)
-    if all(Path(p).resolve() != DEFAULT_TREES.resolve() for p in paths) and DEFAULT_TREES.exists():
-        search.append(str(DEFAULT_TREES))
-    lib = load_library(search)
-    wanted = {str(f.resolve()) for f in _files(paths)}
+    # procedures called from the named files are looked up in the shipped library too
+    lib = load_library(paths, support=[DEFAULT_TREES])
+    wanted = {str(Path(p).resolve()) for p in lib.named}
     diags = [d for path, f in lib.files.items() if str(Path(path).resolve()) in wanted for d in f.diagnostics]
     diags.sort(key=lambda d: (d.path, d.line or 0, d.severity.value))
     shown = diags if args.warnings else [d for d in diags if d.is_error]
     errors = sum(1 for d in diags if d.is_error)
     warnings = len(diags) - errors
-    n_files = len(wanted)
+    n_files = len(lib.named)
     if args.format == "json":
         payload = {
             "files": n_files,
@@ -86,12 +89,6 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         status = "OK" if errors == 0 else "FAILED"
         out.write(f"{status}: {n_files} file(s), {errors} error(s), {warnings} warning(s)\n")
     return 1 if errors else 0
-
-
-def _files(paths: Sequence[str]) -> list[Path]:
-    from triage.loader import find_tree_files
-
-    return find_tree_files(paths)
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
@@ -200,27 +197,41 @@ def cmd_run(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
         tree = picked
     else:
         tree = _pick_tree(lib, args.tree)
+    facts = _parse_facts(args.fact or [])
+    if args.persist:
+        from triage.store import Store
+
+        store = Store(args.db)
+        store.sync(lib)
+        stored = store.start_session(
+            tree.id, mode=args.mode, locale=args.locale, facts=facts, customer_id=args.customer
+        )
+        return walk(stored, args, out, inp)
     if tree.id not in lib.trees:
         lib.trees[tree.id] = tree
-    session = Session.start(
-        lib, tree.id, mode=args.mode, locale=args.locale, facts=_parse_facts(args.fact or [])
-    )
-    out.write(f"{localize(tree.title, args.locale)} — {session.mode.value} session {session.id}\n{_HELP}\n")
+    session = Session.start(lib, tree.id, mode=args.mode, locale=args.locale, facts=facts)
+    return walk(session, args, out, inp)
+
+
+def walk(session: Any, args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    """The interactive loop, for an in-memory :class:`Session` or a stored one (same methods)."""
+    engine_session: Session = getattr(session, "session", session)
     view = session.view()
+    out.write(f"{view.tree_title} — {view.mode.value} session {view.session_id}\n{_HELP}\n")
     while not view.finished:
         _render(view, out)
         out.write("> ")
         out.flush()
         line = inp.readline()
         if not line:
-            out.write("\n(input ended; session left open)\n")
-            _save(session, args)
+            out.write(f"\n(input ended; session {view.session_id} left open)\n")
+            _save(engine_session, args)
             return 1
         cmd = line.strip()
         try:
             if cmd in ("q", "quit"):
-                out.write("Session left open.\n")
-                _save(session, args)
+                out.write(f"Session {view.session_id} left open.\n")
+                _save(engine_session, args)
                 return 1
             if cmd in ("?", "help"):
                 out.write(_HELP + "\n")
@@ -244,19 +255,22 @@ def cmd_run(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
                 view = session.answer(cmd)
         except (InvalidAnswer, SessionError, ValueError) as exc:
             out.write(f"  ! {exc}\n")
+        except TriageError as exc:  # e.g. the database is locked: nothing was saved, try again
+            out.write(f"  ! {exc}\n")
+        engine_session = getattr(session, "session", session)
     d = view.decision
     assert d is not None
-    out.write(f"\n== Decision: {d.label(args.locale).upper()} ==\n{d.message}\n")
+    out.write(f"\n== Decision: {d.label(view.locale).upper()} ==\n{d.message}\n")
     for r in d.reasons:
         out.write(f"  because: {r}\n")
     if d.kind.value != "resolved":
-        out.write("\n" + build_handoff(session).to_markdown())
-    _save(session, args)
+        out.write("\n" + build_handoff(engine_session).to_markdown())
+    _save(engine_session, args)
     return 0
 
 
 def _save(session: Session, args: argparse.Namespace) -> None:
-    if args.save:
+    if getattr(args, "save", None):
         Path(args.save).write_text(json.dumps(session.to_dict(), indent=2, default=str), encoding="utf-8")
 
 
@@ -279,6 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--fact", action="append", metavar="KEY=VALUE", help="a fact known at the start (repeatable)"
     )
     p.add_argument("--save", metavar="FILE", help="write the session as JSON when it ends")
+    p.add_argument(
+        "--persist",
+        action="store_true",
+        help="keep the session in the database (resume it with `triage resume`)",
+    )
+    p.add_argument("--customer", metavar="ID", help="the customer's id (repeat contacts are found by it)")
+    _db_arg(p)
     _trees_arg(p)
 
     p = sub.add_parser("show", help="print an outline of a tree")
@@ -296,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     _trees_arg(p)
 
     sub.add_parser("schema", help="print the JSON Schema of tree files")
+
+    from triage.cli_records import register
+
+    register(sub, _db_arg)
     return parser
 
 
@@ -316,9 +341,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, inp: Text
             return cmd_list(args, out)
         if args.command == "schema":
             return cmd_schema(args, out)
+        if hasattr(args, "func"):
+            return int(args.func(args, out, inp))
     except TriageError as exc:
         print(f"triage {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `triage sessions | head`
+        return 0
     return 2  # pragma: no cover
 
 

@@ -233,6 +233,7 @@ class Booking(Base):
     status: Mapped[str] = mapped_column(String(20), default="booked")
     created_at: Mapped[datetime] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     rescheduled_from: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[datetime | None] = mapped_column()
     closed_by: Mapped[str | None] = mapped_column(String(100))

@@ -38,6 +38,7 @@ class Library(Mapping[str, Tree]):
     files: dict[str, LoadedTree] = field(default_factory=dict)
     trees: dict[str, Tree] = field(default_factory=dict)
     sources: dict[str, LoadedTree] = field(default_factory=dict)
+    named: set[str] = field(default_factory=set)
 
     def __getitem__(self, tree_id: str) -> Tree:
         return self.trees[tree_id]
@@ -253,15 +254,32 @@ def load_library(
     *,
     scenarios: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
+    support: Iterable[str | Path] = (),
 ) -> Library:
-    """Load and check every tree file under ``paths`` (default: the shipped ``trees/`` folder)."""
+    """Load and check every tree file under ``paths`` (default: the shipped ``trees/`` folder).
+
+    ``support`` folders only lend procedures the named files call: a support file whose tree id a
+    named file already has (an edited copy of a shipped tree) is left out, and the library's
+    ``named`` set says which files were asked for.
+    """
     files = find_tree_files(paths if paths is not None else [DEFAULT_TREES])
+    named = {f.resolve() for f in files}
     loaded = []
     for i, p in enumerate(files):
         if progress is not None:
             progress(i, len(files), str(p))
         loaded.append(load_tree(p))
-    return build_library(loaded, scenarios=scenarios)
+    ids = {f.tree.id for f in loaded if f.tree is not None}
+    for p in find_tree_files(support):
+        if p.resolve() in named:
+            continue
+        extra = load_tree(p)
+        if extra.tree is not None and extra.tree.id not in ids:
+            loaded.append(extra)
+            ids.add(extra.tree.id)
+    lib = build_library(loaded, scenarios=scenarios)
+    lib.named = {str(p) for p in files}
+    return lib
 
 
 def library_from_texts(texts: Mapping[str, str], scenarios: bool = True) -> Library:

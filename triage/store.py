@@ -239,10 +239,12 @@ class Store:
                 raise ConflictError(tree.id, base_version, latest_n + 1, text) from exc
             return _info(row)
 
-    def sync(self, library: Library, author: str = "sync") -> list[VersionInfo]:
-        """Publish every valid tree of ``library`` whose text differs from its latest version."""
+    def sync(self, library: Library, author: str = "sync", only: set[str] | None = None) -> list[VersionInfo]:
+        """Publish every valid tree of ``library`` (or of the files in ``only``) whose text changed."""
         out = []
         for tree_id, source in library.sources.items():
+            if only is not None and source.path not in only:
+                continue
             latest = self.latest_version(tree_id)
             if latest is not None and latest.digest == source.digest:
                 continue

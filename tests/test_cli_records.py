@@ -1,0 +1,87 @@
+"""Records commands: publish, versions, diff, sessions, resume, cases."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from triage.cli import main
+from triage.library import DEFAULT_TREES
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out, inp=io.StringIO(stdin)), out.getvalue()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    code, out = run("publish", "--db", url)
+    assert code == 0
+    assert out.splitlines()[-1] == "16 tree(s) published, 0 unchanged"
+    return url
+
+
+def test_db_upgrade(tmp_path: Path) -> None:
+    """`triage db upgrade` creates the database and says so."""
+    code, out = run("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'x.db'}")
+    assert code == 0
+    assert out.endswith("is at the latest schema\n")
+
+
+def test_publish_again_is_a_no_op_and_versions_list(db: str, tmp_path: Path) -> None:
+    """Publishing unchanged files publishes nothing; a changed file becomes version 2; diff shows it."""
+    assert run("publish", "--db", db)[1].splitlines()[-1] == "0 tree(s) published, 16 unchanged"
+    changed = tmp_path / "trees" / "no-internet.yaml"
+    changed.parent.mkdir()
+    text = (DEFAULT_TREES / "connectivity" / "no-internet.yaml").read_text(encoding="utf-8")
+    changed.write_text(text.replace("Is any light on?", "Any light?"), encoding="utf-8")
+    code, out = run("publish", str(changed.parent), "--db", db, "--author", "ann")
+    assert (code, out.splitlines()[0][:32]) == (0, "published no-internet version 2 ")
+    code, out = run("versions", "no-internet", "--db", db)
+    assert [ln.split()[0] for ln in out.splitlines()] == ["v1", "v2"]
+    code, out = run("diff", "no-internet", "1", "2", "--db", db)
+    assert "nodes changed: power_light" in out
+
+
+def test_persisted_walk_resume_and_case_flow(db: str) -> None:
+    """A persisted self-service walk is resumed by id, escalates, and an agent takes it over from the queue."""
+    code, out = run("run", "no-internet", "--persist", "--db", db, "--mode", "self_service", stdin="all\nyes\nq\n")
+    assert code == 1
+    session_id = out.splitlines()[-1].split("Session ")[1].split()[0]
+    code, out = run("sessions", "--db", db)
+    assert out.splitlines()[0].startswith(session_id)
+    assert "2 steps  at smell_check" in out
+    code, out = run(
+        "resume", session_id, "--db", db, stdin="no\ngreen\nfixed\nnot_fixed\nwired_fails\ndns_only\n"
+    )
+    assert code == 0
+    assert "== Decision: ESCALATE ==" in out
+    code, out = run("cases", "--db", db)
+    assert out.splitlines()[-1] == "1 case(s)"
+    assert "tier1-support" in out
+    code, out = run("case", "take-over", session_id, "--user", "ann", "--db", db, stdin="fixed\n")
+    assert code == 0
+    assert "== Decision: RESOLVED ==" in out
+    code, out = run("case", "show", "1", "--db", db)
+    assert "closure: handed-over" in out
+
+
+def test_case_close_requires_code_and_refuses_twice(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Closing a case needs a closure code; closing it again is a clear error (exit 2)."""
+    run("run", "no-internet", "--persist", "--db", db, stdin="one\n")
+    assert run("case", "claim", "1", "--user", "tom", "--db", db)[1] == "case #1 claimed by tom\n"
+    assert run("case", "note", "1", "checked", "the", "line", "--user", "tom", "--db", db)[0] == 0
+    assert run("case", "close", "1", "--user", "tom", "--code", "device-wifi-driver", "--db", db)[0] == 0
+    code, _ = run("case", "close", "1", "--user", "tom", "--code", "x", "--db", db)
+    assert code == 2
+    assert "case 1 is already closed; it cannot be closed again" in capsys.readouterr().err
+
+
+def test_unknown_session(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Resuming an unknown id is a clear error, not a traceback."""
+    assert run("resume", "nope", "--db", db)[0] == 2
+    assert capsys.readouterr().err == "triage resume: no session 'nope'\n"
