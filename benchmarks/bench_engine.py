@@ -72,7 +72,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
     right = right or [i > 0 for i in range(len(headers))]
     out = []
     for j, r in enumerate(cells):
-        out.append("  ".join(c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+        out.append(
+            "  ".join(
+                c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
         if j == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(("  " + line).rstrip() for line in out)
@@ -126,7 +130,11 @@ def load_once(path: Path, timeout: float | None) -> dict[str, Any]:
     code = _CHILD.format(root=str(ROOT))
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=timeout, check=False
+            [sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return {"seconds": None, "timeout": timeout}
@@ -175,7 +183,9 @@ def engine_walk(lib: Any, tree_id: str, plan: list[tuple[str, Any, str]], min_st
     return {"times": times, "positions": positions, "walks": walks, **first}
 
 
-def walk_routes(tree: dict[str, Any], plan: list[tuple[str, Any, str]]) -> tuple[list[tuple[Any, Any]], dict[str, str]]:
+def walk_routes(
+    tree: dict[str, Any], plan: list[tuple[str, Any, str]]
+) -> tuple[list[tuple[Any, Any]], dict[str, str]]:
     """Per step: (trigger key, fact value to store or None), and the route each logic node takes on this walk."""
     by_id = {n["id"]: n for n in tree["nodes"]}
     facts: dict[str, Any] = {"mode": "agent", "locale": "en"}
@@ -247,7 +257,9 @@ def dict_walk(tree: dict[str, Any], plan: list[tuple[str, Any, str]], min_steps:
     return {"times": times}
 
 
-def transitions_walk(tree: dict[str, Any], plan: list[tuple[str, Any, str]], min_steps: int) -> dict[str, Any]:
+def transitions_walk(
+    tree: dict[str, Any], plan: list[tuple[str, Any, str]], min_steps: int
+) -> dict[str, Any]:
     """The same state machine in `transitions`: one state per node, one transition per link.
 
     Triggers are the answers (option value; fixed / not_fixed / could_not; ``submit`` with the
@@ -289,13 +301,22 @@ def transitions_walk(tree: dict[str, Any], plan: list[tuple[str, Any, str]], min
         elif kind == "action":
             trans.append({"trigger": "fixed", "source": nid, "dest": n["on_fixed"]})
             trans.append({"trigger": "not_fixed", "source": nid, "dest": n["on_not_fixed"]})
-            trans.append({"trigger": "could_not", "source": nid, "dest": n.get("on_could_not") or n["on_not_fixed"]})
+            trans.append(
+                {"trigger": "could_not", "source": nid, "dest": n.get("on_could_not") or n["on_not_fixed"]}
+            )
         elif kind == "collect":
             trans.append({"trigger": "submit", "source": nid, "dest": n["next"], "before": setter(n["fact"])})
         elif kind == "logic":
             auto_states.add(nid)
             for rule in n["rules"]:
-                trans.append({"trigger": "auto", "source": nid, "dest": rule["next"], "conditions": [guard(rule["when"])]})
+                trans.append(
+                    {
+                        "trigger": "auto",
+                        "source": nid,
+                        "dest": rule["next"],
+                        "conditions": [guard(rule["when"])],
+                    }
+                )
             trans.append({"trigger": "auto", "source": nid, "dest": n["default"]})
     t0 = time.perf_counter()
     machine = Machine(
@@ -356,13 +377,24 @@ def print_profile(prof: cProfile.Profile, limit: int = 12) -> None:
     print(f"  total profiled time {total:.3f} s (cProfile adds overhead; compare shares, not absolutes)")
     print("  by own time:")
     top = sorted(rows, key=lambda r: r[2], reverse=True)[:limit]
-    print(table(["function", "calls", "own", "own %", "cumulative"],
-                [(short(f), nc, f"{tt:.3f} s", f"{100 * tt / total:.0f}%", f"{ct:.3f} s") for f, nc, tt, ct in top]))
+    print(
+        table(
+            ["function", "calls", "own", "own %", "cumulative"],
+            [
+                (short(f), nc, f"{tt:.3f} s", f"{100 * tt / total:.0f}%", f"{ct:.3f} s")
+                for f, nc, tt, ct in top
+            ],
+        )
+    )
     print("  by cumulative time (triage functions):")
     mine = [r for r in rows if f"{os.sep}triage{os.sep}" in r[0][0]]
     top = sorted(mine, key=lambda r: r[3], reverse=True)[:limit]
-    print(table(["function", "calls", "cumulative", "cum %"],
-                [(short(f), nc, f"{ct:.3f} s", f"{100 * ct / total:.0f}%") for f, nc, tt, ct in top]))
+    print(
+        table(
+            ["function", "calls", "cumulative", "cum %"],
+            [(short(f), nc, f"{ct:.3f} s", f"{100 * ct / total:.0f}%") for f, nc, tt, ct in top],
+        )
+    )
 
 
 # -- main -------------------------------------------------------------------------------------------
@@ -370,17 +402,25 @@ def print_profile(prof: cProfile.Profile, limit: int = 12) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default=None, help="tree sizes in nodes, comma-separated (default 1000,10000,100000)")
+    ap.add_argument(
+        "--sizes", default=None, help="tree sizes in nodes, comma-separated (default 1000,10000,100000)"
+    )
     ap.add_argument("--quick", action="store_true", help="fewer runs and steps; default sizes 1000,10000")
-    ap.add_argument("--walk-size", type=int, default=10000, help="tree size for the step benchmark (default 10000)")
-    ap.add_argument("--steps", type=int, default=None, help="minimum timed steps per walker (default 5000, quick 1000)")
+    ap.add_argument(
+        "--walk-size", type=int, default=10000, help="tree size for the step benchmark (default 10000)"
+    )
+    ap.add_argument(
+        "--steps", type=int, default=None, help="minimum timed steps per walker (default 5000, quick 1000)"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--load-timeout", type=float, default=3600.0, help="seconds allowed for one load run")
     ap.add_argument("--no-profile", action="store_true", help="do not profile a missed target")
     ap.add_argument("--keep", action="store_true", help="keep the generated YAML files (prints the folder)")
     args = ap.parse_args(argv)
 
-    sizes = [int(x) for x in (args.sizes or ("1000,10000" if args.quick else "1000,10000,100000")).split(",") if x]
+    sizes = [
+        int(x) for x in (args.sizes or ("1000,10000" if args.quick else "1000,10000,100000")).split(",") if x
+    ]
     steps = args.steps or (1000 if args.quick else 5000)
     tmp = Path(tempfile.mkdtemp(prefix="triage-bench-"))
     wall0 = time.perf_counter()
@@ -390,17 +430,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     import yaml
 
     print("triage engine benchmark")
-    print(f"  python {platform.python_version()} ({platform.machine()}), pydantic {pydantic.VERSION}, "
-          f"transitions {transitions.__version__}, PyYAML {yaml.__version__} "
-          f"(libyaml {'yes' if hasattr(yaml, 'CSafeLoader') else 'no'}), cpus {os.cpu_count()}")
-    print(f"  sizes {', '.join(map(str, sizes))}; walk tree {args.walk_size}; >= {steps} timed steps per walker; "
-          f"seed {args.seed}{'; quick' if args.quick else ''}")
+    print(
+        f"  python {platform.python_version()} ({platform.machine()}), pydantic {pydantic.VERSION}, "
+        f"transitions {transitions.__version__}, PyYAML {yaml.__version__} "
+        f"(libyaml {'yes' if hasattr(yaml, 'CSafeLoader') else 'no'}), cpus {os.cpu_count()}"
+    )
+    print(
+        f"  sizes {', '.join(map(str, sizes))}; walk tree {args.walk_size}; >= {steps} timed steps per walker; "
+        f"seed {args.seed}{'; quick' if args.quick else ''}"
+    )
 
     # 1. generate
     section("1. Generated trees")
     trees: dict[int, dict[str, Any]] = {}
     paths: dict[int, Path] = {}
-    rows = []
+    rows: list[Sequence[Any]] = []
     for n in sorted(set(sizes) | {args.walk_size}):
         t0 = time.perf_counter()
         tree = generate_tree(n, args.seed)
@@ -412,11 +456,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             k = node["kind"] if node["kind"] != "outcome" else node["outcome"]
             counts[k] = counts.get(k, 0) + 1
         spine = sum(1 for node in tree["nodes"] if "spine" in node.get("tags", ()))
-        rows.append((n, f"{path.stat().st_size / 1e6:.1f} MB", spine, counts.get("question", 0), counts.get("action", 0),
-                     counts.get("collect", 0), counts.get("logic", 0), counts.get("resolved", 0),
-                     counts.get("escalate", 0), counts.get("visit", 0), fmt_s(gen_s)))
-    print(table(["nodes", "yaml", "spine", "question", "action", "collect", "logic", "resolved", "escalate", "visit",
-                 "gen+write"], rows))
+        rows.append(
+            (
+                n,
+                f"{path.stat().st_size / 1e6:.1f} MB",
+                spine,
+                counts.get("question", 0),
+                counts.get("action", 0),
+                counts.get("collect", 0),
+                counts.get("logic", 0),
+                counts.get("resolved", 0),
+                counts.get("escalate", 0),
+                counts.get("visit", 0),
+                fmt_s(gen_s),
+            )
+        )
+    print(
+        table(
+            [
+                "nodes",
+                "yaml",
+                "spine",
+                "question",
+                "action",
+                "collect",
+                "logic",
+                "resolved",
+                "escalate",
+                "visit",
+                "gen+write",
+            ],
+            rows,
+        )
+    )
 
     # 2. load + validate
     section("2. Load + validate: load_library([file], scenarios=False), fresh interpreter per run")
@@ -442,18 +514,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         def phase(get: Callable[[dict[str, Any]], float], rs: list[dict[str, Any]] = runs) -> str:
             return fmt_s(statistics.median(get(r) for r in rs)) if rs else "-"
 
-        rows.append((
-            n, len(runs), fmt_s(med) if med is not None else f"> {args.load_timeout:.0f} s (timeout)",
-            fmt_s(min(secs)) if runs else "-", fmt_s(max(secs)) if runs else "-",
-            f"{med / n * 1e6:.0f} us" if med else "-",
-            phase(lambda r: r["yaml"]),
-            phase(lambda r: r["load_tree"] - r["yaml"]),
-            phase(lambda r: r["check_tree"]),
-            phase(lambda r: r["seconds"] - r["load_tree"] - r["check_tree"]),
-            info.get("warnings", "-"),
-        ))
-    print(table(["nodes", "runs", "median", "min", "max", "per node", "yaml.load", "read+pydantic", "check_tree",
-                 "other", "warnings"], rows))
+        rows.append(
+            (
+                n,
+                len(runs),
+                fmt_s(med) if med is not None else f"> {args.load_timeout:.0f} s (timeout)",
+                fmt_s(min(secs)) if runs else "-",
+                fmt_s(max(secs)) if runs else "-",
+                f"{med / n * 1e6:.0f} us" if med else "-",
+                phase(lambda r: r["yaml"]),
+                phase(lambda r: r["load_tree"] - r["yaml"]),
+                phase(lambda r: r["check_tree"]),
+                phase(lambda r: r["seconds"] - r["load_tree"] - r["check_tree"]),
+                info.get("warnings", "-"),
+            )
+        )
+    print(
+        table(
+            [
+                "nodes",
+                "runs",
+                "median",
+                "min",
+                "max",
+                "per node",
+                "yaml.load",
+                "read+pydantic",
+                "check_tree",
+                "other",
+                "warnings",
+            ],
+            rows,
+        )
+    )
     print("  phases (medians over the same runs): yaml.load = YAML parse (libyaml + PyYAML constructor);")
     print("  read+pydantic = rest of load_tree; check_tree = graph checks (triage.graph.check_tree);")
     print("  other = rest of load_library (file search, library checks).")
@@ -463,14 +556,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  100k / 10k load time ratio: {ratio:.1f}x (linear would be 10x)")
 
     # 3 + 4. steps
-    section(f"3. Time per step on a {args.walk_size}-node tree (one answer, including automatic hops after it)")
+    section(
+        f"3. Time per step on a {args.walk_size}-node tree (one answer, including automatic hops after it)"
+    )
     wtree = trees[args.walk_size]
     plan = plan_walk(wtree)
     lib = load_library([paths[args.walk_size]], scenarios=False)
     tree_id = wtree["id"]
-    print(f"  planned walk: {len(plan)} answers from start to the final outcome "
-          f"({sum(1 for n in wtree['nodes'] if 'spine' in n.get('tags', ()))} spine nodes, "
-          f"the rest passed automatically); restart after each walk")
+    print(
+        f"  planned walk: {len(plan)} answers from start to the final outcome "
+        f"({sum(1 for n in wtree['nodes'] if 'spine' in n.get('tags', ()))} spine nodes, "
+        f"the rest passed automatically); restart after each walk"
+    )
     clock = time.perf_counter_ns
     over = []
     for _ in range(10000):
@@ -482,16 +579,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     eng = engine_walk(lib, tree_id, plan, steps)
     dct = dict_walk(wtree, plan, steps)
     trn = transitions_walk(wtree, plan, steps)
-    print(f"  transitions.Machine build: {fmt_s(trn['build'])} for {trn['states']} states, "
-          f"{trn['transitions']} transitions (auto_transitions=False)")
-    print(f"  triage new session: Session.start {fmt_s(eng['start'])}, first answer {fmt_s(eng['first_answer'])} "
-          f"(builds the session's distance-to-outcome table)")
+    print(
+        f"  transitions.Machine build: {fmt_s(trn['build'])} for {trn['states']} states, "
+        f"{trn['transitions']} transitions (auto_transitions=False)"
+    )
+    print(
+        f"  triage new session: Session.start {fmt_s(eng['start'])}, first answer {fmt_s(eng['first_answer'])} "
+        f"(builds the session's distance-to-outcome table)"
+    )
     rows = []
     for name, res in (("triage Session.answer", eng), ("transitions trigger", trn), ("dict lookup", dct)):
         ts = res["times"]
-        rows.append((name, len(ts), fmt_ns(statistics.median(ts)), fmt_ns(p99(ts)), fmt_ns(statistics.fmean(ts)),
-                     fmt_ns(max(ts))))
-    print(table(["walker", "steps", "median", "p99", "mean", "max"], rows, right=[False, True, True, True, True, True]))
+        rows.append(
+            (
+                name,
+                len(ts),
+                fmt_ns(statistics.median(ts)),
+                fmt_ns(p99(ts)),
+                fmt_ns(statistics.fmean(ts)),
+                fmt_ns(max(ts)),
+            )
+        )
+    print(
+        table(
+            ["walker", "steps", "median", "p99", "mean", "max"],
+            rows,
+            right=[False, True, True, True, True, True],
+        )
+    )
     print(f"  timer overhead (back-to-back perf_counter_ns): {fmt_ns(timer_ns)}, included in every figure")
     # triage by position in the walk
     buckets = [(0, 50), (50, 200), (200, 10**9)]
@@ -508,11 +623,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     t_med, t_p99 = statistics.median(trn["times"]), p99(trn["times"])
     d_med, d_p99 = statistics.median(dct["times"]), p99(dct["times"])
     print()
-    print(table(["ratio", "median", "p99"], [
-        ("triage / transitions", f"{e_med / t_med:.1f}x", f"{e_p99 / t_p99:.1f}x"),
-        ("triage / dict", f"{e_med / d_med:.0f}x", f"{e_p99 / d_p99:.0f}x"),
-        ("transitions / dict", f"{t_med / d_med:.0f}x", f"{t_p99 / d_p99:.0f}x"),
-    ], right=[False, True, True]))
+    print(
+        table(
+            ["ratio", "median", "p99"],
+            [
+                ("triage / transitions", f"{e_med / t_med:.1f}x", f"{e_p99 / t_p99:.1f}x"),
+                ("triage / dict", f"{e_med / d_med:.0f}x", f"{e_p99 / d_p99:.0f}x"),
+                ("transitions / dict", f"{t_med / d_med:.0f}x", f"{t_p99 / d_p99:.0f}x"),
+            ],
+            right=[False, True, True],
+        )
+    )
 
     # 5. targets
     section("Targets")
@@ -521,12 +642,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     ok_ratio = ratio is not None and ratio < TARGET_SCALE
     ok_step = e_med <= t_med
     rows = [
-        ("10k load+validate < 1 s", "PASS" if ok_load else ("MISS" if load10 is not None else "n/a"),
-         fmt_s(load10) if load10 is not None else "needs size 10000"),
-        ("100k load < 12x the 10k time", "PASS" if ok_ratio else ("MISS" if ratio is not None else "n/a"),
-         f"{ratio:.1f}x" if ratio is not None else "needs sizes 10000 and 100000"),
-        ("triage step <= transitions step (median)", "PASS" if ok_step else "MISS",
-         f"{fmt_ns(e_med)} vs {fmt_ns(t_med)} (p99 {fmt_ns(e_p99)} vs {fmt_ns(t_p99)})"),
+        (
+            "10k load+validate < 1 s",
+            "PASS" if ok_load else ("MISS" if load10 is not None else "n/a"),
+            fmt_s(load10) if load10 is not None else "needs size 10000",
+        ),
+        (
+            "100k load < 12x the 10k time",
+            "PASS" if ok_ratio else ("MISS" if ratio is not None else "n/a"),
+            f"{ratio:.1f}x" if ratio is not None else "needs sizes 10000 and 100000",
+        ),
+        (
+            "triage step <= transitions step (median)",
+            "PASS" if ok_step else "MISS",
+            f"{fmt_ns(e_med)} vs {fmt_ns(t_med)} (p99 {fmt_ns(e_p99)} vs {fmt_ns(t_p99)})",
+        ),
     ]
     print(table(["target", "result", "figure"], rows, right=[False, False, False]))
 

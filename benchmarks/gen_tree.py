@@ -43,8 +43,18 @@ LABEL_SETS: list[list[tuple[str, str]]] = [
 ]
 FAULTS = ["loose_cable", "power_fault", "dns_misconfigured", "firmware_bug", "line_fault"]
 VERBS = ["Check", "Restart", "Unplug", "Reseat", "Update", "Reset", "Look at", "Test", "Replace", "Move"]
-THINGS = ["the router", "the power adapter", "the line cable", "the Wi-Fi settings", "the modem lights",
-          "the network cable", "the TV box", "the phone's Wi-Fi", "the DNS settings", "the wall socket"]
+THINGS = [
+    "the router",
+    "the power adapter",
+    "the line cable",
+    "the Wi-Fi settings",
+    "the modem lights",
+    "the network cable",
+    "the TV box",
+    "the phone's Wi-Fi",
+    "the DNS settings",
+    "the wall socket",
+]
 SKILLS = ["broadband-line", "field-technician", "tv-install", "wiring"]
 QUEUES = ["tier2-support", "home-networking", "device-support", "billing"]
 
@@ -173,14 +183,16 @@ def generate_tree(n_nodes: int, seed: int = 0, tree_id: str | None = None) -> di
         else:  # logic, right after its collect
             assert spine_fact is not None
             name, ftype = _fact(spine_fact)
-            conds, cont = _spine_logic_rules(rng, name, ftype)
+            conds, route = _spine_logic_rules(rng, name, ftype)
             node["text"] = ""
-            node["rules"] = [{"when": c, "next": spine_next(i) if j == cont else "?"} for j, c in enumerate(conds)]
-            node["default"] = spine_next(i) if cont is None else "?"
+            node["rules"] = [
+                {"when": c, "next": spine_next(i) if j == route else "?"} for j, c in enumerate(conds)
+            ]
+            node["default"] = spine_next(i) if route is None else "?"
             for j in range(len(conds)):
-                if j != cont:
+                if j != route:
                     slots.append((node, ("rules", j, "next"), i, None))
-            if cont is not None:
+            if route is not None:
                 slots.append((node, ("default",), i, None))
         nodes.append(node)
 
@@ -194,14 +206,20 @@ def generate_tree(n_nodes: int, seed: int = 0, tree_id: str | None = None) -> di
             o["fault"] = rng.choice(FAULTS)
         elif kind == "escalate":
             o["text"] = "We could not fix it here; a specialist team takes over."
-            o.update(tier=rng.choice((1, 2, 3)), queue=rng.choice(QUEUES),
-                     priority=rng.choice(("low", "normal", "high")))
+            o.update(
+                tier=rng.choice((1, 2, 3)),
+                queue=rng.choice(QUEUES),
+                priority=rng.choice(("low", "normal", "high")),
+            )
             o["next_action"] = f"Continue the diagnosis at {rng.choice(THINGS)}."
         else:
             o["text"] = "A technician will visit to fix it."
-            o.update(skill=rng.choice(SKILLS), urgency=rng.choice(("low", "normal")),
-                     parts=rng.sample(["router", "power-adapter", "line-cable", "dsl-filter"], rng.randint(0, 2)),
-                     duration_minutes=rng.choice((30, 45, 60, 90)))
+            o.update(
+                skill=rng.choice(SKILLS),
+                urgency=rng.choice(("low", "normal")),
+                parts=rng.sample(["router", "power-adapter", "line-cable", "dsl-filter"], rng.randint(0, 2)),
+                duration_minutes=rng.choice((30, 45, 60, 90)),
+            )
         o["reason"] = f"Outcome {oid}: {o['text']}"
         outcomes.append(oid)
         return o
@@ -295,7 +313,9 @@ def generate_tree(n_nodes: int, seed: int = 0, tree_id: str | None = None) -> di
             k = hint if hint is not None else rng.choice(collected)
             name, ftype = _fact(k)
             node["text"] = ""
-            node["rules"] = [{"when": _condition(rng, name, ftype), "next": "?"} for _ in range(rng.choice((1, 2)))]
+            node["rules"] = [
+                {"when": _condition(rng, name, ftype), "next": "?"} for _ in range(rng.choice((1, 2)))
+            ]
             node["default"] = "?"
             new_slots = [(node, ("rules", j, "next"), origin, None) for j in range(len(node["rules"]))]
             new_slots.append((node, ("default",), origin, None))
@@ -360,7 +380,7 @@ def _stored(node: dict[str, Any], answer: Any) -> Any:
 def _target(node: dict[str, Any], answer: Any) -> str:
     kind = node["kind"]
     if kind == "question":
-        return next(o["next"] for o in node["options"] if o["value"] == answer)
+        return str(next(o["next"] for o in node["options"] if o["value"] == answer))
     if kind == "action":
         if answer == "fixed":
             return str(node["on_fixed"])
@@ -399,7 +419,9 @@ def plan_walk(tree: dict[str, Any], mode: str = "agent", locale: str = "en") -> 
     interactive = [sid for sid in spine if by_id[sid]["kind"] in _INTERACTIVE]
     following = {a: b for a, b in zip(interactive, interactive[1:], strict=False)}
     end = next(
-        n["id"] for n in reversed(tree["nodes"]) if n["kind"] == "outcome" and "Walked the whole spine" in n["reason"]
+        n["id"]
+        for n in reversed(tree["nodes"])
+        if n["kind"] == "outcome" and "Walked the whole spine" in n["reason"]
     )
     facts: dict[str, Any] = {"mode": mode, "locale": locale}
     cur, _ = settle(by_id, tree["start"], facts)

@@ -312,31 +312,29 @@ def perform(s: Session, ops: list[tuple[str, Any]]) -> None:
             s.escalate_now()
 
 
-@given(tree=trees(), mode=modes, facts=session_facts(), ops=session_ops())
+@given(tree=trees(), settings=session_settings(), policy=policies(), ops=session_ops())
 def test_a_session_round_trips_through_json(
-    tree: Tree, mode: Audience, facts: dict[str, Any], ops: list[tuple[str, Any]]
+    tree: Tree, settings: Settings, policy: Policy, ops: list[tuple[str, Any]]
 ) -> None:
     """A session written to JSON and read back shows the same step, events and decision, whatever was done in it."""
-    s = start(tree, mode, facts)
+    s = start(tree, settings, policy)
     perform(s, ops)
     text = json.dumps(s.to_dict())
-    back = Session.from_dict(json.loads(text), {tree.id: tree}, policy=ROOMY)
+    back = Session.from_dict(json.loads(text), {tree.id: tree}, policy=policy)
     assert back.view().model_dump() == s.view().model_dump()
     assert back.events == s.events
     assert back.decision == s.decision
     assert json.dumps(back.to_dict()) == text
 
 
-@given(tree=trees(), mode=modes, facts=session_facts(), ops=session_ops())
-def test_replay_is_deterministic(
-    tree: Tree, mode: Audience, facts: dict[str, Any], ops: list[tuple[str, Any]]
-) -> None:
+@given(tree=trees(), settings=session_settings(), policy=policies(), ops=session_ops())
+def test_replay_is_deterministic(tree: Tree, settings: Settings, policy: Policy, ops: list[tuple[str, Any]]) -> None:
     """Replaying the same events twice gives equal sessions, both equal to the one that made the events."""
-    s = start(tree, mode, facts)
+    s = start(tree, settings, policy)
     perform(s, ops)
     library = {tree.id: tree}
-    one = Session.replay(library, list(s.events), session_id=s.id, policy=ROOMY)
-    two = Session.replay(library, list(s.events), session_id=s.id, policy=ROOMY)
+    one = Session.replay(library, list(s.events), session_id=s.id, policy=policy)
+    two = Session.replay(library, list(s.events), session_id=s.id, policy=policy)
     for replayed in (one, two):
         assert replayed.events == s.events
         assert replayed.view().model_dump() == s.view().model_dump()
@@ -552,14 +550,16 @@ def test_a_rule_reading_an_unknown_fact_is_reported(data: dict[str, Any], pick: 
 # -- 7. hints stay with agents ------------------------------------------------------------------------
 
 
-@given(tree=trees(), facts=session_facts(), data=st.data())
-def test_self_service_views_never_contain_a_hint(tree: Tree, facts: dict[str, Any], data: st.DataObject) -> None:
+@given(tree=trees(), locale=st.sampled_from(["en", "de"]), facts=session_facts(), data=st.data())
+def test_self_service_views_never_contain_a_hint(
+    tree: Tree, locale: str, facts: dict[str, Any], data: st.DataObject
+) -> None:
     """No self-service view, from the first step to the decision, carries a hint or any hint's text."""
     assert tree.node(tree.start).hint == hint_marker(tree.start) or tree.node(tree.start).hint == {
         "en": hint_marker(tree.start),
         "de": hint_marker(tree.start),
     }
-    s = start(tree, Audience.SELF_SERVICE, facts)
+    s = start(tree, {"mode": Audience.SELF_SERVICE, "locale": locale, "facts": facts})
     for _ in range(steps_in(tree) + 1):
         view = s.view()
         assert view.hint is None
@@ -570,10 +570,12 @@ def test_self_service_views_never_contain_a_hint(tree: Tree, facts: dict[str, An
     assert s.finished
 
 
-@given(tree=trees(), facts=session_facts(), choices=walks())
-def test_agent_views_carry_the_hint_of_the_step(tree: Tree, facts: dict[str, Any], choices: list[int]) -> None:
+@given(tree=trees(), locale=st.sampled_from(["en", "de"]), facts=session_facts(), choices=walks())
+def test_agent_views_carry_the_hint_of_the_step(
+    tree: Tree, locale: str, facts: dict[str, Any], choices: list[int]
+) -> None:
     """An agent sees the hint of the current step, when it has one (the control for the self-service test)."""
-    s = start(tree, Audience.AGENT, facts)
+    s = start(tree, {"mode": Audience.AGENT, "locale": locale, "facts": facts})
     for k in range(steps_in(tree) + 1):
         view = s.view()
         expected = hint_marker(view.node_id) if tree.node(view.node_id).hint is not None else None

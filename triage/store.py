@@ -26,7 +26,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import Table, create_engine, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session as DBSession
@@ -516,6 +516,12 @@ class Store:
         )
 
 
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def _key(tree_id: str | None, node_id: str | None) -> str | None:
     return f"{tree_id}:{node_id}" if tree_id and node_id else None
 
@@ -539,6 +545,7 @@ class StoredSession:
         self.db: DBSession | None = None
         self._pending: list[Event] = []
         self._stale = False
+        self._last_kind: str | None = None  # decision kind at the last write; None: not known yet
 
     @property
     def id(self) -> str:
@@ -557,19 +564,23 @@ class StoredSession:
         self._pending.append(ev)
 
     def _flush_pending(self, db: DBSession) -> None:
+        rows = []
         for ev in self._pending:
             tree_id, _, node_id = (ev.node or "").partition(":")
-            db.add(
-                EventRow(
-                    session_id=self.session.id,
-                    seq=ev.seq,
-                    at=ev.at,
-                    type=ev.type,
-                    tree_id=tree_id or None,
-                    node_id=node_id or None,
-                    value=_jsonable(ev.value),
-                )
+            rows.append(
+                {
+                    "session_id": self.session.id,
+                    "seq": ev.seq,
+                    "at": ev.at,
+                    "type": ev.type,
+                    "tree_id": tree_id or None,
+                    "node_id": node_id or None,
+                    "value": _jsonable(ev.value),
+                }
             )
+        if rows:
+            # Core, not the ORM unit of work: this is the hot path of every step
+            db.connection().execute(insert(_table(EventRow)), rows)
         self._pending.clear()
 
     def _summarize(self, db: DBSession) -> None:
@@ -589,10 +600,17 @@ class StoredSession:
             "decision": d.model_dump(mode="json") if d else None,
             "decided_at": s.events[-1].at if d else None,
         }
-        db.execute(update(SessionRow).where(SessionRow.id == s.id).values(**values))
-        from triage.cases import sync_case  # the queue builds on sessions; imported late to keep layers apart
+        table = _table(SessionRow)
+        db.connection().execute(update(table).where(table.c.id == s.id).values(**values))
+        kind = values["decision_kind"]
+        if kind == "escalate" or self._last_kind == "escalate" or self._last_kind is None:
+            # only an escalation, or leaving one, can change the session's case
+            from triage.cases import (
+                sync_case,
+            )  # the queue builds on sessions; imported late to keep layers apart
 
-        sync_case(db, s)
+            sync_case(db, s)
+        self._last_kind = kind or ""
 
     def _do(self, op: str, *args: Any) -> Any:
         """Run one session operation inside one transaction."""
