@@ -254,3 +254,38 @@ def configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+
+class User(Base):
+    """A staff account. Passwords are stored only as scrypt hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    roles: Mapped[list[Any]] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class Flag(Base):
+    """An agent's report that a step is wrong or unclear; shown to authors beside the node."""
+
+    __tablename__ = "flags"
+    __table_args__ = (Index("ix_flags_tree_status", "tree_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_id: Mapped[str] = mapped_column(String(100))
+    tree_version: Mapped[int | None] = mapped_column(Integer)
+    node_id: Mapped[str] = mapped_column(String(100))
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20), comment="'wrong' or 'unclear'")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column()
