@@ -1,0 +1,5 @@
+"""triage — `streamlit run app.py` starts the web app (self-service, agent console, queues, studio, analytics)."""
+
+from triage.ui.app import main
+
+main()

@@ -1,0 +1,37 @@
+"""In a real browser: a customer cannot reach staff pages; staff sign in and see only their pages."""
+
+from __future__ import annotations
+
+from e2e_helpers import sign_in, wait_for_app
+from playwright.sync_api import Page, expect
+
+
+def test_customer_cannot_open_a_staff_page_by_url(page: Page, app_url: str) -> None:
+    """Typing a staff page's URL without signing in lands on self-service, with no staff menu."""
+    for path in ("agent", "queue", "dispatch", "studio", "analytics", "users"):
+        page.goto(f"{app_url}/{path}")
+        wait_for_app(page)
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_text("Agent console")).to_have_count(0)
+        expect(nav.get_by_text("Get help")).to_be_visible()
+
+
+def test_agent_sees_only_agent_pages(page: Page, app_url: str) -> None:
+    """An agent's menu holds the console but not the studio, dispatch or users."""
+    sign_in(page, app_url, "agent")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_text("Agent console")).to_be_visible()
+    for hidden in ("Author studio", "Dispatch", "Users"):
+        expect(nav.get_by_text(hidden)).to_have_count(0)
+
+
+def test_wrong_password_is_refused(page: Page, app_url: str) -> None:
+    """A wrong password gets one clear message and no staff menu."""
+    page.goto(f"{app_url}/signin")
+    wait_for_app(page)
+    page.get_by_label("Username", exact=True).fill("agent")
+    page.get_by_label("Password", exact=True).fill("nope-nope")
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+    expect(page.get_by_text("wrong username or password")).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Agent console")).to_have_count(0)

@@ -1,0 +1,1 @@
+"""The Streamlit front end. Pages call ``triage``; they hold no business logic."""

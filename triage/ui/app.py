@@ -1,0 +1,73 @@
+"""The Streamlit entry point: routing by role with ``st.navigation``.
+
+Self-service is open to anyone. Staff pages are registered only for a signed-in person whose roles
+allow them, so a customer cannot reach one by URL either: an unregistered path falls back to
+self-service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from triage.auth import allowed_pages
+from triage.i18n import LANGUAGES
+from triage.ui.common import boot, identity, tr, ui_locale
+from triage.ui.views import agent, analytics, dispatch, queue, self_service, sign_in, studio, users
+
+__all__ = ["main"]
+
+_PAGES = {
+    "self_service": (self_service.render, "help", "ui.nav.self_service", "🛠️"),
+    "sign_in": (sign_in.render, "signin", "ui.nav.sign_in", "🔑"),
+    "agent": (agent.render, "agent", "ui.nav.agent", "🎧"),
+    "queue": (queue.render, "queue", "ui.nav.queue", "📥"),
+    "dispatch": (dispatch.render, "dispatch", "ui.nav.dispatch", "🚐"),
+    "studio": (studio.render, "studio", "ui.nav.studio", "✏️"),
+    "analytics": (analytics.render, "analytics", "ui.nav.analytics", "📊"),
+    "users": (users.render, "users", "ui.nav.users", "👥"),
+}
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        current = ui_locale()
+        names = list(LANGUAGES)
+        choice = st.selectbox(
+            tr("ui.language"),
+            names,
+            index=names.index(current),
+            format_func=lambda code: LANGUAGES[code],
+            key="locale_select",
+        )
+        if choice != current:
+            st.session_state["locale"] = choice
+            st.query_params["lang"] = choice
+            st.rerun()
+        ident = identity()
+        if ident is not None:
+            st.caption(tr("ui.signed_in_as", name=ident.display_name, roles=", ".join(ident.roles)))
+            if st.button(tr("ui.sign_out"), key="sign_out"):
+                st.session_state.pop("identity", None)
+                st.rerun()
+
+
+def main() -> None:
+    st.set_page_config(page_title="triage", page_icon="🛠️", layout="wide")
+    boot()
+    ident = identity()
+    allowed = allowed_pages(ident.roles if ident else ())
+    public: list[Any] = []
+    staff: list[Any] = []
+    for key, (fn, path, title, icon) in _PAGES.items():
+        if key not in allowed or (key == "sign_in" and ident is not None):
+            continue
+        page = st.Page(fn, title=tr(title), icon=icon, url_path=path, default=key == "self_service")
+        (public if key in ("self_service", "sign_in") else staff).append(page)
+    sections = {tr("ui.nav.customers"): public}
+    if staff:
+        sections[tr("ui.nav.staff")] = staff
+    nav = st.navigation(sections)
+    _sidebar()
+    nav.run()

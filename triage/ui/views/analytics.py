@@ -1,0 +1,13 @@
+"""The analytics page (being built)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from triage.ui.common import page_guard, require, tr
+
+
+@page_guard
+def render() -> None:
+    require("analytics")
+    st.title(tr("ui.nav.analytics"))

@@ -1,0 +1,32 @@
+"""Admin: staff accounts and roles."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from triage.auth import ROLES, Accounts, AuthError
+from triage.ui.common import page_guard, require, store, tr
+
+
+@page_guard
+def render() -> None:
+    require("users")
+    st.title(tr("ui.nav.users"))
+    accounts = Accounts(store())
+    st.dataframe(
+        [{"user": u.username, "name": u.display_name, "roles": ", ".join(u.roles)} for u in accounts.users()],
+        hide_index=True,
+        use_container_width=True,
+    )
+    st.subheader(tr("ui.users.add"))
+    with st.form("add_user", clear_on_submit=True):
+        username = st.text_input(tr("ui.sign_in.username"), key="new_user_name")
+        display = st.text_input(tr("ui.users.display_name"), key="new_user_display")
+        password = st.text_input(tr("ui.sign_in.password"), type="password", key="new_user_password")
+        roles = st.multiselect(tr("ui.users.roles"), ROLES, key="new_user_roles")
+        if st.form_submit_button(tr("ui.users.create")):
+            try:
+                accounts.create(username, password, roles, display)
+                st.success(tr("ui.users.created", name=username))
+            except AuthError as exc:
+                st.error(str(exc))
