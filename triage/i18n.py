@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LANGUAGES", "t"]
+__all__ = ["LANGUAGES", "add_catalog", "t"]
 
 _EN: dict[str, str] = {
     "action.fixed": "Yes",
@@ -133,3 +133,8 @@ def t(key: str, locale: str = "en", **params: Any) -> str:
     catalog = _CATALOGS.get(locale) or _CATALOGS.get(lang) or _EN
     template = catalog.get(key) or _EN.get(key) or key
     return template.format(**params) if params else template
+
+
+def add_catalog(locale: str, strings: dict[str, str]) -> None:
+    """Add interface strings for ``locale`` (a page module registers its own words at import)."""
+    _CATALOGS.setdefault(locale, {}).update(strings)
