@@ -49,7 +49,9 @@ def test_publish_again_is_a_no_op_and_versions_list(db: str, tmp_path: Path) -> 
 
 def test_persisted_walk_resume_and_case_flow(db: str) -> None:
     """A persisted self-service walk is resumed by id, escalates, and an agent takes it over from the queue."""
-    code, out = run("run", "no-internet", "--persist", "--db", db, "--mode", "self_service", stdin="all\nyes\nq\n")
+    code, out = run(
+        "run", "no-internet", "--persist", "--db", db, "--mode", "self_service", stdin="all\nyes\nq\n"
+    )
     assert code == 1
     session_id = out.splitlines()[-1].split("Session ")[1].split()[0]
     code, out = run("sessions", "--db", db)
@@ -85,3 +87,33 @@ def test_unknown_session(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Resuming an unknown id is a clear error, not a traceback."""
     assert run("resume", "nope", "--db", db)[0] == 2
     assert capsys.readouterr().err == "triage resume: no session 'nope'\n"
+
+
+def test_user_add_list_and_sign_in(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`triage user add` creates an account whose password signs in; bad roles are refused."""
+    from triage.auth import Accounts
+    from triage.store import Store
+
+    code, out = run(
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "agent",
+        "--role",
+        "author",
+        "--password-stdin",
+        "--db",
+        db,
+        stdin="s3cret-pass\n",
+    )
+    assert (code, out) == (0, "user ann created with roles agent, author\n")
+    assert run("user", "list", "--db", db)[1] == "ann                  agent, author\n"
+    assert Accounts(Store(db)).authenticate("ann", "s3cret-pass").roles == ("agent", "author")
+    code, _ = run(
+        "user", "add", "bob", "--role", "boss", "--password-stdin", "--db", db, stdin="s3cret-pass\n"
+    )
+    assert code == 2
+    assert (
+        "unknown role 'boss'; roles are: agent, tier2, dispatcher, author, admin" in capsys.readouterr().err
+    )

@@ -8,6 +8,7 @@
     triage resume SESSION_ID                   continue a stored session in the terminal
     triage cases [--queue Q] [--status S]      the escalation queue
     triage case show|claim|note|close|take-over ...
+    triage user add NAME --role ROLE [--password-stdin] | user list | user passwd NAME
 
 Every command takes ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``).
 """
@@ -130,6 +131,31 @@ def cmd_case(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
     return 0
 
 
+def cmd_user(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    import getpass
+
+    from triage.auth import Accounts
+
+    accounts = Accounts(_store(args))
+    if args.action == "list":
+        for u in accounts.users():
+            out.write(f"{u.username:<20} {', '.join(u.roles)}\n")
+        return 0
+    if not args.username:
+        raise SystemExit(f"triage user {args.action}: give a username")
+    if args.password_stdin:
+        password = inp.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+    if args.action == "add":
+        accounts.create(args.username, password, args.role or ["agent"], args.name or "")
+        out.write(f"user {args.username} created with roles {', '.join(args.role or ['agent'])}\n")
+    else:
+        accounts.set_password(args.username, password)
+        out.write(f"password of {args.username} changed\n")
+    return 0
+
+
 def register(sub: Any, db_arg: Any) -> None:
     """Add the records commands to the ``triage`` parser."""
     p = sub.add_parser("db", help="create or migrate the database")
@@ -184,3 +210,12 @@ def register(sub: Any, db_arg: Any) -> None:
     p.add_argument("--fix", help="what fixed it (for `close`)")
     db_arg(p)
     p.set_defaults(func=cmd_case, save=None)
+
+    p = sub.add_parser("user", help="staff accounts: add, list, passwd")
+    p.add_argument("action", choices=["add", "list", "passwd"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--role", action="append", help="agent, tier2, dispatcher, author or admin (repeatable)")
+    p.add_argument("--name", help="display name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    db_arg(p)
+    p.set_defaults(func=cmd_user)
