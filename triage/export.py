@@ -9,7 +9,7 @@ import networkx as nx
 from triage.graph import build_graph
 from triage.model import AnyNode, Tree, localize
 
-__all__ = ["OUTCOME_COLOURS", "export_graph", "node_label"]
+__all__ = ["OUTCOME_COLOURS", "export_graph", "funnel_dot", "node_label"]
 
 OUTCOME_COLOURS = {"resolved": "#2e7d32", "escalate": "#ef6c00", "visit": "#1565c0"}
 
@@ -115,3 +115,35 @@ def export_graph(tree: Tree, fmt: str, locale: str = "en") -> str:
     if fmt == "json":
         return _json(tree, locale)
     raise ValueError(f"unknown export format {fmt!r}; use mermaid, dot or json")
+
+
+def funnel_dot(tree: Tree, visits: dict[str, int], drop_offs: dict[str, int], locale: str = "en") -> str:
+    """The tree as DOT with each node's visits and drop-offs: the funnel drawn on the graph.
+
+    Nodes are shaded by their drop-off share (white = none, deep red = most people stop here); outcomes keep
+    their kind's colour; nodes nobody reached are grey.
+    """
+    lines = [
+        f'digraph "{tree.id}" {{',
+        "  rankdir=TB;",
+        '  node [fontname="Helvetica", fontsize=10, style=filled];',
+    ]
+    for node in tree.nodes:
+        seen = visits.get(node.id, 0)
+        lost = drop_offs.get(node.id, 0)
+        label = f"{node.id}\\n{node_label(node, locale, 28).replace(chr(34), chr(39))}"
+        if node.kind == "outcome":
+            colour, font = OUTCOME_COLOURS[node.outcome], "white"
+        elif seen == 0 and lost == 0:
+            colour, font = "#eeeeee", "#777777"
+        else:
+            share = lost / (seen + lost) if seen + lost else 0.0
+            level = int(255 - 170 * min(1.0, share * 2))
+            colour, font = f"#ff{level:02x}{level:02x}", "black"
+            label += f"\\n{seen} answered, {lost} left ({share:.0%})"
+        lines.append(f'  "{node.id}" [label="{label}", fillcolor="{colour}", fontcolor="{font}"];')
+    for node in tree.nodes:
+        for _, target, _ in node.links():
+            lines.append(f'  "{node.id}" -> "{target}";')
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,13 +1,236 @@
-"""The analytics page (being built)."""
+"""Analytics dashboard: the figures from triage.analytics as charts a support manager reads at a glance."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import streamlit as st
 
-from triage.ui.common import page_guard, require, tr
+from triage import analytics
+from triage.db import utcnow
+from triage.export import funnel_dot
+from triage.i18n import add_catalog
+from triage.model import localize
+from triage.ui.common import library, page_guard, require, store, tr
+
+add_catalog(
+    "en",
+    {
+        "an.title": "Analytics",
+        "an.tree": "Tree",
+        "an.all_trees": "All trees",
+        "an.period": "Period",
+        "an.days": "Last {n} days",
+        "an.all_time": "All time",
+        "an.mode": "Mode",
+        "an.locale": "Language",
+        "an.any": "Any",
+        "an.sessions": "Sessions",
+        "an.resolved": "Resolved",
+        "an.escalated": "Escalated",
+        "an.visits": "Home visits",
+        "an.fcr": "First-contact resolution",
+        "an.median_steps": "Median steps",
+        "an.median_minutes": "Median minutes to decision",
+        "an.outcomes_over_time": "Outcome mix over time",
+        "an.per_tree": "Per tree",
+        "an.per_version": "Per version of {tree}",
+        "an.funnel": "Where people stop: {tree}",
+        "an.funnel_hint": "Pick one tree above to see its funnel drawn on the graph.",
+        "an.fixes": "Which fixes work",
+        "an.problems": "Most frequent problems",
+        "an.by_mode": "By mode",
+        "an.by_locale": "By language",
+        "an.faults": "Faults actually found (closure codes)",
+        "an.download": "Download {table} as CSV",
+        "an.empty": "No sessions match these filters yet.",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "an.title": "Auswertungen",
+        "an.tree": "Baum",
+        "an.all_trees": "Alle Bäume",
+        "an.period": "Zeitraum",
+        "an.days": "Letzte {n} Tage",
+        "an.all_time": "Gesamter Zeitraum",
+        "an.sessions": "Sitzungen",
+        "an.resolved": "Gelöst",
+        "an.escalated": "Weitergeleitet",
+        "an.visits": "Technikerbesuche",
+        "an.fcr": "Erstlösungsquote",
+        "an.outcomes_over_time": "Ergebnisse im Zeitverlauf",
+        "an.problems": "Häufigste Probleme",
+        "an.empty": "Für diese Filter gibt es noch keine Sitzungen.",
+    },
+)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
 
 
 @page_guard
 def render() -> None:
     require("analytics")
-    st.title(tr("ui.nav.analytics"))
+    st.title(tr("an.title"))
+    lib = library()
+    trees = lib.offered()
+    cols = st.columns(4)
+    tree_ids = [""] + [t.id for t in trees]
+    tree_id = cols[0].selectbox(
+        tr("an.tree"),
+        tree_ids,
+        format_func=lambda i: tr("an.all_trees") if not i else localize(lib[i].title, "en"),
+        key="an_tree",
+    )
+    periods = {7: tr("an.days", n=7), 30: tr("an.days", n=30), 90: tr("an.days", n=90), 0: tr("an.all_time")}
+    options: list[int] = [7, 30, 90, 0]
+    days: int = (
+        cols[1].selectbox(
+            tr("an.period"), options, index=3, format_func=lambda d: periods[int(d)], key="an_period"
+        )
+        or 0
+    )
+    mode = cols[2].selectbox(
+        tr("an.mode"), ["", "agent", "self_service"], format_func=lambda m: m or tr("an.any"), key="an_mode"
+    )
+    locale = cols[3].selectbox(
+        tr("an.locale"), ["", "en", "de"], format_func=lambda m: m or tr("an.any"), key="an_locale"
+    )
+    since = utcnow() - timedelta(days=days) if days else None
+    filters: dict[str, Any] = {
+        "tree_id": tree_id or None,
+        "since": since,
+        "mode": mode or None,
+        "locale": locale or None,
+    }
+    s = analytics.summary(store(), **filters)
+    o = s.overall
+    if o.sessions == 0:
+        st.info(tr("an.empty"))
+        return
+
+    k = st.columns(7)
+    k[0].metric(tr("an.sessions"), f"{o.sessions:,}")
+    k[1].metric(tr("an.resolved"), _pct(o.resolution_rate))
+    k[2].metric(tr("an.escalated"), _pct(o.escalation_rate))
+    k[3].metric(tr("an.visits"), _pct(o.visit_rate))
+    k[4].metric(tr("an.fcr"), _pct(o.fcr_rate))
+    k[5].metric(tr("an.median_steps"), "–" if o.median_steps is None else f"{o.median_steps:g}")
+    k[6].metric(tr("an.median_minutes"), "–" if o.median_minutes is None else f"{o.median_minutes:.1f}")
+
+    st.subheader(tr("an.outcomes_over_time"))
+    st.bar_chart(
+        [
+            {
+                "day": d.day.isoformat(),
+                tr("an.resolved"): d.resolved,
+                tr("an.escalated"): d.escalated,
+                tr("an.visits"): d.home_visits,
+            }
+            for d in s.days
+        ],
+        x="day",
+        y=[tr("an.resolved"), tr("an.escalated"), tr("an.visits")],
+        color=["#2e7d32", "#ef6c00", "#1565c0"],
+    )
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(tr("an.problems"))
+        st.bar_chart(
+            [{"problem": p.title, "sessions": p.sessions} for p in s.problems],
+            x="problem",
+            y="sessions",
+            horizontal=True,
+        )
+    with right:
+        st.subheader(tr("an.fixes"))
+        st.dataframe(
+            [
+                {
+                    "tree": a.tree_id,
+                    "step": a.node_id,
+                    "answered": a.answered,
+                    "fixed": a.fixed,
+                    "fix rate": _pct(a.fix_rate),
+                }
+                for a in s.actions
+            ],
+            hide_index=True,
+            use_container_width=True,
+        )
+
+    st.subheader(tr("an.per_tree"))
+    st.dataframe(_tree_rows(s.trees), hide_index=True, use_container_width=True)
+    st.download_button(
+        tr("an.download", table="trees"),
+        analytics.to_csv(s.trees),
+        "triage-trees.csv",
+        "text/csv",
+        key="an_dl_trees",
+    )
+
+    if tree_id:
+        st.subheader(tr("an.per_version", tree=tree_id))
+        versions = analytics.tree_stats(store(), by_version=True, **filters)
+        st.dataframe(_tree_rows(versions), hide_index=True, use_container_width=True)
+        st.subheader(tr("an.funnel", tree=tree_id))
+        nodes = analytics.node_stats(store(), **filters)
+        visits = {n.node_id: n.visits for n in nodes if n.node_tree == tree_id}
+        lost = {n.node_id: n.drop_offs for n in nodes if n.node_tree == tree_id}
+        st.graphviz_chart(funnel_dot(lib[tree_id], visits, lost))
+    else:
+        st.caption(tr("an.funnel_hint"))
+
+    a, b = st.columns(2)
+    with a:
+        st.subheader(tr("an.by_mode"))
+        st.dataframe([_breakdown(r) for r in s.modes], hide_index=True, use_container_width=True)
+    with b:
+        st.subheader(tr("an.by_locale"))
+        st.dataframe([_breakdown(r) for r in s.locales], hide_index=True, use_container_width=True)
+    st.subheader(tr("an.faults"))
+    st.dataframe(
+        [{"tree": f.tree_id, "fault": f.true_fault, "sessions": f.sessions} for f in s.faults],
+        hide_index=True,
+        use_container_width=True,
+    )
+    for name, rows in s.tables().items():
+        if name != "trees" and rows:
+            st.download_button(
+                tr("an.download", table=name),
+                analytics.to_csv(rows),
+                f"triage-{name}.csv",
+                "text/csv",
+                key=f"an_dl_{name}",
+            )
+
+
+def _tree_rows(rows: object) -> list[dict[str, object]]:
+    return [
+        {
+            "tree": r.tree_id,
+            "version": r.version or "all",
+            "sessions": r.sessions,
+            "resolved": _pct(r.resolution_rate),
+            "escalated": _pct(r.escalation_rate),
+            "visits": _pct(r.visit_rate),
+            "FCR": _pct(r.fcr_rate),
+            "median steps": r.median_steps,
+            "median min": r.median_minutes,
+        }
+        for r in rows  # type: ignore[attr-defined]
+    ]
+
+
+def _breakdown(r: analytics.BreakdownRow) -> dict[str, object]:
+    return {
+        r.dimension: r.value,
+        "sessions": r.sessions,
+        "resolved": _pct(r.resolution_rate),
+        "FCR": _pct(r.fcr_rate),
+    }
