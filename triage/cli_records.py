@@ -9,6 +9,10 @@
     triage cases [--queue Q] [--status S]      the escalation queue
     triage case show|claim|note|close|take-over ...
     triage user add NAME --role ROLE [--password-stdin] | user list | user passwd NAME
+    triage technician list | add --name N --skill S --region R [--hours 08:00-17:00]
+    triage visit slots|book|list|cancel|reschedule|close|ics ...
+    triage stats [--tree T] [--days N] [--csv FILE [--table NAME]]
+    triage demo-data [--days N] [--per-day N] [--seed S]
 
 Every command takes ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``).
 """
@@ -156,6 +160,96 @@ def cmd_user(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
     return 0
 
 
+def cmd_technician(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    from triage.scheduling import Scheduler
+
+    sched = Scheduler(_store(args))
+    if args.action == "add":
+        if not (args.name and args.skill and args.region):
+            raise SystemExit("triage technician add: give --name, --skill and --region")
+        hours = None
+        if args.hours:
+            start, _, end = args.hours.partition("-")
+            hours = {d: [start, end] for d in ("mon", "tue", "wed", "thu", "fri")}
+        t = sched.add_technician(args.name, args.skill, args.region, hours, args.slot_minutes, args.timezone)
+        out.write(f"technician #{t.id} {t.name}: {', '.join(t.skills)} in {', '.join(t.regions)}\n")
+        return 0
+    for t in sched.technicians():
+        out.write(
+            f"#{t.id:<4} {t.name:<24} skills: {', '.join(t.skills):<30} regions: {', '.join(t.regions)}\n"
+        )
+    return 0
+
+
+def cmd_visit(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    from triage.scheduling import Scheduler
+
+    store = _store(args)
+    sched = Scheduler(store)
+    if args.action == "slots":
+        if not (args.skill and args.region):
+            raise SystemExit("triage visit slots: give --skill and --region")
+        for slot in sched.free_slots(args.skill, args.region, urgency=args.urgency)[: args.limit]:
+            out.write(f"{slot}\n")
+        return 0
+    if args.action == "book":
+        if not args.ref:
+            raise SystemExit("triage visit book: give the session id")
+        b = sched.book_for_session(store.load_session(args.ref), args.region, customer_id=args.customer)
+    elif args.action == "list":
+        for b in sched.bookings(status=args.status or None):
+            out.write(
+                f"#{b.id:<5} {b.status:<10} {_fmt_time(b.start)}  {b.technician_name:<20} {b.skill:<16} "
+                f"{b.urgency:<7} session {b.session_id or '-'}\n"
+            )
+        return 0
+    elif args.action == "cancel":
+        b = sched.cancel(int(args.ref), args.reason or "cancelled by dispatch")
+    elif args.action == "reschedule":
+        b = sched.reschedule(int(args.ref))
+    elif args.action == "close":
+        if not args.code:
+            raise SystemExit("triage visit close: --code is required (the fault actually found)")
+        b = sched.close_visit(int(args.ref), args.technician or "technician", args.code, args.fix or "")
+    elif args.action == "ics":
+        out.write(sched.ics(int(args.ref)))
+        return 0
+    out.write(f"booking #{b.id}: {b.status}, {b.slot}\n")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    from datetime import timedelta
+
+    from triage import analytics
+    from triage.db import utcnow
+
+    since = utcnow() - timedelta(days=args.days) if args.days else None
+    s = analytics.summary(_store(args), tree_id=args.tree, since=since, mode=args.mode, locale=args.locale)
+    out.write(analytics.render_text(s))
+    if args.csv:
+        from pathlib import Path
+
+        tables = s.tables()
+        if args.table not in tables:
+            raise SystemExit(f"triage stats: --table is one of {', '.join(tables)}")
+        Path(args.csv).write_text(analytics.to_csv(tables[args.table]), encoding="utf-8")
+        out.write(f"wrote the {args.table} table to {args.csv}\n")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    from triage.demo import generate_demo_data
+
+    report = generate_demo_data(_store(args), days=args.days, sessions_per_day=args.per_day, seed=args.seed)
+    out.write(
+        f"demo data: {report.sessions} sessions ({report.resolved} resolved, {report.escalated} escalated, "
+        f"{report.visits} visits, {report.undecided} open), {report.events} events, {report.cases} cases, "
+        f"{report.bookings} bookings, {report.technicians} technicians\n"
+    )
+    return 0
+
+
 def register(sub: Any, db_arg: Any) -> None:
     """Add the records commands to the ``triage`` parser."""
     p = sub.add_parser("db", help="create or migrate the database")
@@ -219,3 +313,47 @@ def register(sub: Any, db_arg: Any) -> None:
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     db_arg(p)
     p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("technician", help="field technicians: list, add")
+    p.add_argument("action", choices=["list", "add"])
+    p.add_argument("--name")
+    p.add_argument("--skill", action="append")
+    p.add_argument("--region", action="append")
+    p.add_argument("--hours", help="weekday working hours, e.g. 08:00-17:00")
+    p.add_argument("--slot-minutes", type=int, default=120)
+    p.add_argument("--timezone", default="Europe/Berlin")
+    db_arg(p)
+    p.set_defaults(func=cmd_technician)
+
+    p = sub.add_parser("visit", help="home visits: slots, book, list, cancel, reschedule, close, ics")
+    p.add_argument("action", choices=["slots", "book", "list", "cancel", "reschedule", "close", "ics"])
+    p.add_argument("ref", nargs="?", help="session id (book) or booking number")
+    p.add_argument("--skill")
+    p.add_argument("--region")
+    p.add_argument("--urgency", choices=["urgent", "normal", "low"])
+    p.add_argument("--customer")
+    p.add_argument("--status", default="booked", help="for list: booked, cancelled, done, or '' for all")
+    p.add_argument("--reason")
+    p.add_argument("--technician")
+    p.add_argument("--code")
+    p.add_argument("--fix")
+    p.add_argument("--limit", type=int, default=10)
+    db_arg(p)
+    p.set_defaults(func=cmd_visit)
+
+    p = sub.add_parser("stats", help="analytics: outcomes, first-contact resolution, drop-off, fix rates")
+    p.add_argument("--tree")
+    p.add_argument("--days", type=int, help="only sessions started in the last N days")
+    p.add_argument("--mode", choices=["agent", "self_service"])
+    p.add_argument("--locale")
+    p.add_argument("--csv", metavar="FILE", help="also write a table as CSV")
+    p.add_argument("--table", default="trees", help="which table --csv writes (default: trees)")
+    db_arg(p)
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("demo-data", help="fill the database with simulated history")
+    p.add_argument("--days", type=int, default=42)
+    p.add_argument("--per-day", type=int, default=40)
+    p.add_argument("--seed", type=int, default=7)
+    db_arg(p)
+    p.set_defaults(func=cmd_demo)

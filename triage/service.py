@@ -19,6 +19,9 @@ __all__ = ["Bootstrap", "bootstrap", "trees_dir"]
 
 log = logging.getLogger("triage")
 
+DEMO_PASSWORD = "demo-{role}-pass"
+"""Passwords of the demo staff accounts (created only in demo mode; never use demo mode in production)."""
+
 
 def trees_dir() -> Path:
     """The tree folder the app publishes from: ``TRIAGE_TREES`` or the shipped ``trees/``."""
@@ -56,5 +59,10 @@ def bootstrap(url: str | None = None, *, demo: bool | None = None) -> Bootstrap:
     if demo:
         from triage.demo import ensure_demo
 
-        ensure_demo(store)
+        report = ensure_demo(store)
+        if report is not None:
+            log.warning("demo: filled the store with %s sessions of simulated history", report.sessions)
+        for role in ("agent", "tier2", "dispatcher", "author"):
+            if role not in {u.username for u in accounts.users()}:
+                accounts.create(role, DEMO_PASSWORD.format(role=role), [role], f"Demo {role}")
     return Bootstrap(store, files, published, generated)
