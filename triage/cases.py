@@ -22,7 +22,7 @@ from triage.db import Case, CaseNote, utcnow
 from triage.engine import Session
 from triage.handoff import build_handoff
 
-__all__ = ["CaseError", "CaseView", "Queue", "sync_case"]
+__all__ = ["CaseView", "Queue", "sync_case"]
 
 _PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
@@ -52,10 +52,6 @@ def sync_case(db: DBSession, session: Session) -> None:
     elif not wants_case and active is not None and active.status == "open":
         active.status = "withdrawn"
         active.closed_at = session.events[-1].at
-
-
-class CaseError(Exception):
-    """Raised for a case operation that cannot be done (already claimed, already closed, ...)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +118,7 @@ class Queue:
         """Cases, most urgent and oldest first."""
         prio = sql_case(_PRIORITY_ORDER, value=Case.priority, else_=9)
         with self.store.tx() as db:
-            q = select(Case).order_by(prio, Case.created_at).limit(limit)
+            q = select(Case).order_by(prio, Case.created_at, Case.id).limit(limit)
             if queue:
                 q = q.where(Case.queue == queue)
             if status:
@@ -194,7 +190,9 @@ class Queue:
         if not text:
             raise StoreError("a note cannot be empty")
         with self.store.tx() as db:
-            self._case(db, case_id)
+            c = self._case(db, case_id)
+            if c.status in ("closed", "withdrawn"):
+                raise StoreError(f"case {case_id} is {c.status}; notes go on open or claimed cases")
             db.add(CaseNote(case_id=case_id, at=utcnow(), author=user, text=text))
 
     def close(self, case_id: int, user: str, code: str, fix: str = "", fault: str | None = None) -> CaseView:

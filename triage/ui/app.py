@@ -60,14 +60,19 @@ def main() -> None:
     allowed = allowed_pages(ident.roles if ident else ())
     public: list[Any] = []
     staff: list[Any] = []
+    by_key: dict[str, Any] = {}
     for key, (fn, path, title, icon) in _PAGES.items():
         if key not in allowed or (key == "sign_in" and ident is not None):
             continue
         page = st.Page(fn, title=tr(title), icon=icon, url_path=path, default=key == "self_service")
+        by_key[key] = page
         (public if key in ("self_service", "sign_in") else staff).append(page)
     sections = {tr("ui.nav.customers"): public}
     if staff:
         sections[tr("ui.nav.staff")] = staff
     nav = st.navigation(sections)
+    target = st.session_state.pop("after_sign_in", None)
+    if target in by_key:  # just signed in: open the person's first staff page
+        st.switch_page(by_key[target])
     _sidebar()
     nav.run()

@@ -1,13 +1,611 @@
-"""The dispatch page (being built)."""
+"""Dispatcher: home visits. The bookings (by day, technician and status) with reschedule, cancel, close
+and .ics download; the visits that still need booking; and the technicians, with a form to add one.
+
+The open booking lives in the URL (``?booking=7``), the visit being booked too (``?visit=<session id>``), so
+a refresh or a second tab shows the same one.
+"""
 
 from __future__ import annotations
 
-import streamlit as st
+from datetime import date
 
-from triage.ui.common import page_guard, require, tr
+import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
+
+from triage.errors import TriageError
+from triage.i18n import add_catalog
+from triage.operations import (
+    BookingFilter,
+    PendingVisit,
+    booking_label,
+    booking_row,
+    find_bookings,
+    local_span,
+    needs_booking,
+    parse_hours,
+    parse_names,
+    pending_label,
+    pending_row,
+    slot_label,
+    slots_for_reschedule,
+    slots_for_visit,
+    technician_row,
+)
+from triage.scheduling import STATUSES, BookingView, Scheduler, Slot, TechnicianView
+from triage.store import NotFound
+from triage.ui.common import page_guard, require, store, tr
+
+__all__ = ["render"]
+
+_FLASH = "dispatch.flash"
+_BOOKING, _VISIT = "booking", "visit"
+_BOOKING_COLUMNS = (
+    "booking",
+    "when",
+    "technician",
+    "status",
+    "customer",
+    "skill",
+    "urgency",
+    "region",
+    "address",
+    "parts",
+)
+_PENDING_COLUMNS = ("customer", "problem", "skill", "urgency", "region", "parts", "waiting", "session")
+_TECH_COLUMNS = ("name", "skills", "regions", "hours", "slot_minutes", "timezone", "active")
+
+add_catalog(
+    "en",
+    {
+        "ui.dispatch.caption": "Home visits: book, move, cancel and close them; keep the technicians' details.",
+        "ui.dispatch.tab.bookings": "Bookings",
+        "ui.dispatch.tab.pending": "Needs booking ({count})",
+        "ui.dispatch.tab.technicians": "Technicians",
+        "ui.dispatch.any": "All",
+        "ui.dispatch.filter.day": "Day",
+        "ui.dispatch.filter.technician": "Technician",
+        "ui.dispatch.filter.status": "Status",
+        "ui.dispatch.status.booked": "Booked",
+        "ui.dispatch.status.cancelled": "Cancelled",
+        "ui.dispatch.status.closed": "Closed",
+        "ui.dispatch.count": "{count} booking(s)",
+        "ui.dispatch.no_bookings": "No bookings match these filters.",
+        "ui.dispatch.open": "Open a booking",
+        "ui.dispatch.pick": "Choose a booking",
+        "ui.dispatch.col.booking": "Booking",
+        "ui.dispatch.col.when": "When",
+        "ui.dispatch.col.technician": "Technician",
+        "ui.dispatch.col.status": "Status",
+        "ui.dispatch.col.customer": "Customer",
+        "ui.dispatch.col.skill": "Skill",
+        "ui.dispatch.col.urgency": "Urgency",
+        "ui.dispatch.col.region": "Region",
+        "ui.dispatch.col.address": "Address",
+        "ui.dispatch.col.parts": "Parts",
+        "ui.dispatch.col.problem": "Problem",
+        "ui.dispatch.col.waiting": "Waiting",
+        "ui.dispatch.col.session": "Session",
+        "ui.dispatch.col.name": "Name",
+        "ui.dispatch.col.skills": "Skills",
+        "ui.dispatch.col.regions": "Regions",
+        "ui.dispatch.col.hours": "Working hours",
+        "ui.dispatch.col.slot_minutes": "Slot (min)",
+        "ui.dispatch.col.timezone": "Timezone",
+        "ui.dispatch.col.active": "Active",
+        "ui.dispatch.booking_title": "Booking #{id}",
+        "ui.dispatch.details": "**When:** {when}  \n**Technician:** {technician}  \n**Status:** {status}  \n"
+        "**Customer:** {customer}  \n**Address:** {address}  \n**Skill:** {skill} · **urgency:** {urgency} · "
+        "**region:** {region}  \n**Parts:** {parts}  \n**Session:** {session}",
+        "ui.dispatch.cancelled_as": "Cancelled: {reason}",
+        "ui.dispatch.closed_as": "Closed by {who} with code **{code}**. What fixed it: {fix}",
+        "ui.dispatch.ics": "Download .ics",
+        "ui.dispatch.reschedule": "Reschedule",
+        "ui.dispatch.new_slot": "New slot",
+        "ui.dispatch.no_slots": "No free slot in the next 14 days.",
+        "ui.dispatch.move": "Move the visit",
+        "ui.dispatch.cancel": "Cancel",
+        "ui.dispatch.reason": "Reason",
+        "ui.dispatch.cancel_visit": "Cancel the visit",
+        "ui.dispatch.close": "Close the visit",
+        "ui.dispatch.code": "Closure code (the fault actually found)",
+        "ui.dispatch.code_help": "Required, e.g. line-fault",
+        "ui.dispatch.fix": "What fixed it",
+        "ui.dispatch.close_visit": "Close visit",
+        "ui.dispatch.no_booking": "There is no booking #{id}.",
+        "ui.dispatch.pending_empty": "Every visit decided on has a booking.",
+        "ui.dispatch.pending_open": "Book a visit",
+        "ui.dispatch.pending_pick": "Choose a visit",
+        "ui.dispatch.pending_title": "Visit for {customer} · {problem}",
+        "ui.dispatch.pending_reason": "**Why:** {reason}  \n**Skill:** {skill} · **urgency:** {urgency} · "
+        "**parts:** {parts}",
+        "ui.dispatch.region": "Region",
+        "ui.dispatch.address": "Address",
+        "ui.dispatch.need_region": "Give the region of the visit to see free slots.",
+        "ui.dispatch.slot": "Slot",
+        "ui.dispatch.book_slot": "Book this slot",
+        "ui.dispatch.book_earliest": "Book the earliest free slot",
+        "ui.dispatch.add_tech": "Add a technician",
+        "ui.dispatch.no_techs": "No technicians yet.",
+        "ui.dispatch.tech_name": "Name",
+        "ui.dispatch.tech_skills": "Skills (comma-separated)",
+        "ui.dispatch.tech_regions": "Regions (comma-separated)",
+        "ui.dispatch.tech_hours": "Working hours",
+        "ui.dispatch.tech_hours_help": "Days and times, e.g. mon-fri 08:00-17:00; sat 09:00-13:00",
+        "ui.dispatch.tech_slot": "Slot length (minutes)",
+        "ui.dispatch.tech_timezone": "Timezone",
+        "ui.dispatch.tech_add": "Add technician",
+        "ui.dispatch.did_reschedule": "Booking #{old} moved: it is now booking #{id}, {when}.",
+        "ui.dispatch.did_cancel": "Booking #{id} cancelled.",
+        "ui.dispatch.did_close": "Visit #{id} closed with code {code}.",
+        "ui.dispatch.did_book": "Booked visit #{id}: {when} with {technician}.",
+        "ui.dispatch.did_add_tech": "Technician {name} added.",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.dispatch.caption": "Hausbesuche: buchen, verschieben, absagen und abschließen; Techniker verwalten.",
+        "ui.dispatch.tab.bookings": "Buchungen",
+        "ui.dispatch.tab.pending": "Zu buchen ({count})",
+        "ui.dispatch.tab.technicians": "Techniker",
+        "ui.dispatch.any": "Alle",
+        "ui.dispatch.filter.day": "Tag",
+        "ui.dispatch.filter.technician": "Techniker",
+        "ui.dispatch.filter.status": "Status",
+        "ui.dispatch.status.booked": "Gebucht",
+        "ui.dispatch.status.cancelled": "Abgesagt",
+        "ui.dispatch.status.closed": "Abgeschlossen",
+        "ui.dispatch.count": "{count} Buchung(en)",
+        "ui.dispatch.no_bookings": "Keine Buchungen passen zu diesen Filtern.",
+        "ui.dispatch.open": "Buchung öffnen",
+        "ui.dispatch.pick": "Buchung auswählen",
+        "ui.dispatch.col.booking": "Buchung",
+        "ui.dispatch.col.when": "Wann",
+        "ui.dispatch.col.technician": "Techniker",
+        "ui.dispatch.col.status": "Status",
+        "ui.dispatch.col.customer": "Kunde",
+        "ui.dispatch.col.skill": "Fähigkeit",
+        "ui.dispatch.col.urgency": "Dringlichkeit",
+        "ui.dispatch.col.region": "Region",
+        "ui.dispatch.col.address": "Adresse",
+        "ui.dispatch.col.parts": "Teile",
+        "ui.dispatch.col.problem": "Problem",
+        "ui.dispatch.col.waiting": "Wartet seit",
+        "ui.dispatch.col.session": "Sitzung",
+        "ui.dispatch.col.name": "Name",
+        "ui.dispatch.col.skills": "Fähigkeiten",
+        "ui.dispatch.col.regions": "Regionen",
+        "ui.dispatch.col.hours": "Arbeitszeiten",
+        "ui.dispatch.col.slot_minutes": "Termin (Min.)",
+        "ui.dispatch.col.timezone": "Zeitzone",
+        "ui.dispatch.col.active": "Aktiv",
+        "ui.dispatch.booking_title": "Buchung #{id}",
+        "ui.dispatch.details": "**Wann:** {when}  \n**Techniker:** {technician}  \n**Status:** {status}  \n"
+        "**Kunde:** {customer}  \n**Adresse:** {address}  \n**Fähigkeit:** {skill} · **Dringlichkeit:** {urgency} · "
+        "**Region:** {region}  \n**Teile:** {parts}  \n**Sitzung:** {session}",
+        "ui.dispatch.cancelled_as": "Abgesagt: {reason}",
+        "ui.dispatch.closed_as": "Abgeschlossen von {who} mit Code **{code}**. Was geholfen hat: {fix}",
+        "ui.dispatch.ics": ".ics herunterladen",
+        "ui.dispatch.reschedule": "Verschieben",
+        "ui.dispatch.new_slot": "Neuer Termin",
+        "ui.dispatch.no_slots": "Kein freier Termin in den nächsten 14 Tagen.",
+        "ui.dispatch.move": "Besuch verschieben",
+        "ui.dispatch.cancel": "Absagen",
+        "ui.dispatch.reason": "Grund",
+        "ui.dispatch.cancel_visit": "Besuch absagen",
+        "ui.dispatch.close": "Besuch abschließen",
+        "ui.dispatch.code": "Abschlusscode (der tatsächlich gefundene Fehler)",
+        "ui.dispatch.code_help": "Pflichtfeld, z. B. line-fault",
+        "ui.dispatch.fix": "Was geholfen hat",
+        "ui.dispatch.close_visit": "Besuch abschließen",
+        "ui.dispatch.no_booking": "Es gibt keine Buchung #{id}.",
+        "ui.dispatch.pending_empty": "Jeder beschlossene Besuch ist gebucht.",
+        "ui.dispatch.pending_open": "Besuch buchen",
+        "ui.dispatch.pending_pick": "Besuch auswählen",
+        "ui.dispatch.pending_title": "Besuch für {customer} · {problem}",
+        "ui.dispatch.pending_reason": "**Warum:** {reason}  \n**Fähigkeit:** {skill} · **Dringlichkeit:** {urgency} · "
+        "**Teile:** {parts}",
+        "ui.dispatch.region": "Region",
+        "ui.dispatch.address": "Adresse",
+        "ui.dispatch.need_region": "Geben Sie die Region des Besuchs an, um freie Termine zu sehen.",
+        "ui.dispatch.slot": "Termin",
+        "ui.dispatch.book_slot": "Diesen Termin buchen",
+        "ui.dispatch.book_earliest": "Frühesten freien Termin buchen",
+        "ui.dispatch.add_tech": "Techniker hinzufügen",
+        "ui.dispatch.no_techs": "Noch keine Techniker.",
+        "ui.dispatch.tech_name": "Name",
+        "ui.dispatch.tech_skills": "Fähigkeiten (durch Kommas getrennt)",
+        "ui.dispatch.tech_regions": "Regionen (durch Kommas getrennt)",
+        "ui.dispatch.tech_hours": "Arbeitszeiten",
+        "ui.dispatch.tech_hours_help": "Tage und Uhrzeiten, z. B. mon-fri 08:00-17:00; sat 09:00-13:00",
+        "ui.dispatch.tech_slot": "Termindauer (Minuten)",
+        "ui.dispatch.tech_timezone": "Zeitzone",
+        "ui.dispatch.tech_add": "Techniker hinzufügen",
+        "ui.dispatch.did_reschedule": "Buchung #{old} verschoben: jetzt Buchung #{id}, {when}.",
+        "ui.dispatch.did_cancel": "Buchung #{id} abgesagt.",
+        "ui.dispatch.did_close": "Besuch #{id} mit Code {code} abgeschlossen.",
+        "ui.dispatch.did_book": "Besuch #{id} gebucht: {when} mit {technician}.",
+        "ui.dispatch.did_add_tech": "Techniker {name} hinzugefügt.",
+    },
+)
+
+
+def _sched() -> Scheduler:
+    return Scheduler(store())
+
+
+def _zones(techs: list[TechnicianView]) -> dict[int, str]:
+    return {t.id: t.timezone for t in techs}
+
+
+# -- callbacks (run before the rerun; errors become a message, never a traceback) ----------------
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[_FLASH] = (kind, text)
+
+
+def _open(param: str, key: str) -> None:
+    picked = st.session_state.get(key)
+    if picked is None:
+        st.query_params.pop(param, None)
+    else:
+        st.query_params[param] = str(picked)
+
+
+def _reschedule(booking_id: int, slot_key: str) -> None:
+    slot = st.session_state.get(slot_key)
+    if not isinstance(slot, Slot):
+        _flash("error", tr("ui.dispatch.no_slots"))
+        return
+    try:
+        sched = _sched()
+        new = sched.reschedule(booking_id, slot)
+        when = local_span(new.start, new.end, _zones(sched.technicians()).get(new.technician_id, "UTC"))
+        st.query_params[_BOOKING] = str(new.id)
+        _flash("success", tr("ui.dispatch.did_reschedule", old=booking_id, id=new.id, when=when))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+def _cancel(booking_id: int, reason_key: str) -> None:
+    try:
+        _sched().cancel(booking_id, str(st.session_state.get(reason_key) or ""))
+        _flash("success", tr("ui.dispatch.did_cancel", id=booking_id))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+def _close(booking_id: int, technician: str, code_key: str, fix_key: str) -> None:
+    code = str(st.session_state.get(code_key) or "")
+    fix = str(st.session_state.get(fix_key) or "")
+    try:
+        closed = _sched().close_visit(booking_id, technician, code, fix)
+        _flash("success", tr("ui.dispatch.did_close", id=booking_id, code=closed.closure_code))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+def _book(session_id: str, region_key: str, address_key: str, slot_key: str | None) -> None:
+    slot = st.session_state.get(slot_key) if slot_key else None
+    region = str(st.session_state.get(region_key) or "").strip() or None
+    address = str(st.session_state.get(address_key) or "").strip() or None
+    try:
+        sched = _sched()
+        b = sched.book_for_session(
+            session_id, region, slot if isinstance(slot, Slot) else None, address=address
+        )
+        when = local_span(b.start, b.end, _zones(sched.technicians()).get(b.technician_id, "UTC"))
+        st.query_params.pop(_VISIT, None)
+        st.query_params[_BOOKING] = str(b.id)
+        _flash("success", tr("ui.dispatch.did_book", id=b.id, when=when, technician=b.technician_name))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+def _add_technician(keys: dict[str, str]) -> None:
+    value = {name: st.session_state.get(key) for name, key in keys.items()}
+    try:
+        tech = _sched().add_technician(
+            str(value["name"] or ""),
+            parse_names("skills", str(value["skills"] or "")),
+            parse_names("regions", str(value["regions"] or "")),
+            hours=parse_hours(str(value["hours"] or "")),
+            slot_minutes=int(value["slot"] or 0),
+            timezone=str(value["timezone"] or "").strip(),
+        )
+        _flash("success", tr("ui.dispatch.did_add_tech", name=tech.name))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+# -- drawing --------------------------------------------------------------------------------------
+
+
+def _flash_message() -> None:
+    kind, text = st.session_state.pop(_FLASH, (None, None))
+    if kind == "success":
+        st.success(text)
+    elif kind == "error":
+        st.error(text)
+
+
+def _columns(prefix: str, names: tuple[str, ...]) -> dict[str, ColumnConfig]:
+    return {c: st.column_config.Column(tr(f"{prefix}.{c}")) for c in names}
+
+
+def _bookings_tab(sched: Scheduler, techs: list[TechnicianView]) -> None:
+    zones = _zones(techs)
+    names = {t.id: t.name for t in techs}
+    cols = st.columns(3)
+    day: date | None = cols[0].date_input(tr("ui.dispatch.filter.day"), value=None, key="dispatch-f-day")
+    tech_id = cols[1].selectbox(
+        tr("ui.dispatch.filter.technician"),
+        [None, *names],
+        format_func=lambda i: tr("ui.dispatch.any") if i is None else names[i],
+        key="dispatch-f-tech",
+    )
+    status = cols[2].selectbox(
+        tr("ui.dispatch.filter.status"),
+        [*STATUSES, None],
+        format_func=lambda s: tr("ui.dispatch.any") if s is None else tr(f"ui.dispatch.status.{s}"),
+        key="dispatch-f-status",
+    )
+    bookings = find_bookings(sched, BookingFilter(day=day, technician_id=tech_id, status=status))
+    st.caption(tr("ui.dispatch.count", count=len(bookings)))
+    if bookings:
+        rows = [booking_row(b, zones) for b in bookings]
+        for row in rows:
+            row["status"] = tr(f"ui.dispatch.status.{row['status']}")
+        st.dataframe(
+            rows,
+            hide_index=True,
+            column_order=_BOOKING_COLUMNS,
+            column_config=_columns("ui.dispatch.col", _BOOKING_COLUMNS),
+            key="dispatch-bookings",
+        )
+    else:
+        st.info(tr("ui.dispatch.no_bookings"))
+    raw = st.query_params.get(_BOOKING)
+    current = int(raw) if raw and raw.isdigit() else None
+    ids = [b.id for b in bookings]
+    labels = {b.id: booking_label(b, zones) for b in bookings}
+    st.selectbox(
+        tr("ui.dispatch.open"),
+        ids,
+        index=ids.index(current) if current in ids else None,
+        format_func=lambda i: labels.get(i, f"#{i}"),
+        placeholder=tr("ui.dispatch.pick"),
+        key="dispatch-open",
+        on_change=_open,
+        args=(_BOOKING, "dispatch-open"),
+    )
+    if current is None:
+        return
+    try:
+        booking = sched.booking(current)
+    except NotFound:
+        st.warning(tr("ui.dispatch.no_booking", id=current))
+        return
+    _booking(sched, booking, zones)
+
+
+def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
+    st.subheader(tr("ui.dispatch.booking_title", id=b.id))
+    st.markdown(
+        tr(
+            "ui.dispatch.details",
+            when=local_span(b.start, b.end, zones.get(b.technician_id, "UTC")),
+            technician=b.technician_name,
+            status=tr(f"ui.dispatch.status.{b.status}"),
+            customer=b.customer_id or "-",
+            address=b.address or "-",
+            skill=b.skill,
+            urgency=b.urgency,
+            region=b.region,
+            parts=", ".join(b.parts) or "-",
+            session=b.session_id or "-",
+        )
+    )
+    if b.status == "cancelled":
+        st.info(tr("ui.dispatch.cancelled_as", reason=b.cancel_reason or "-"))
+    elif b.status == "closed":
+        st.info(tr("ui.dispatch.closed_as", who=b.closed_by, code=b.closure_code, fix=b.closure_fix or "-"))
+    st.download_button(
+        tr("ui.dispatch.ics"),
+        data=sched.ics(b.id),
+        file_name=f"visit-{b.id}.ics",
+        mime="text/calendar",
+        key=f"dispatch-ics-{b.id}",
+        on_click="ignore",
+    )
+    if b.status != "booked":
+        return
+    move, cancel, close = st.columns(3)
+    with move:
+        st.markdown(f"#### {tr('ui.dispatch.reschedule')}")
+        try:
+            slots = slots_for_reschedule(store(), sched, b)
+        except TriageError as exc:
+            st.error(str(exc))
+            slots = []
+        slot_key = f"dispatch-resched-slot-{b.id}"
+        if slots:
+            st.selectbox(
+                tr("ui.dispatch.new_slot"),
+                slots,
+                format_func=lambda s: slot_label(s, zones),
+                key=slot_key,
+            )
+            st.button(
+                tr("ui.dispatch.move"),
+                key=f"dispatch-move-{b.id}",
+                type="primary",
+                on_click=_reschedule,
+                args=(b.id, slot_key),
+            )
+        else:
+            st.caption(tr("ui.dispatch.no_slots"))
+    with cancel:
+        st.markdown(f"#### {tr('ui.dispatch.cancel')}")
+        reason_key = f"dispatch-reason-{b.id}"
+        with st.form(f"dispatch-cancel-{b.id}"):
+            st.text_input(tr("ui.dispatch.reason"), key=reason_key)
+            st.form_submit_button(
+                tr("ui.dispatch.cancel_visit"),
+                key=f"dispatch-cancel-submit-{b.id}",
+                on_click=_cancel,
+                args=(b.id, reason_key),
+            )
+    with close:
+        st.markdown(f"#### {tr('ui.dispatch.close')}")
+        code_key, fix_key = f"dispatch-code-{b.id}", f"dispatch-fix-{b.id}"
+        with st.form(f"dispatch-close-{b.id}"):
+            st.text_input(tr("ui.dispatch.code"), key=code_key, placeholder=tr("ui.dispatch.code_help"))
+            st.text_input(tr("ui.dispatch.fix"), key=fix_key)
+            st.form_submit_button(
+                tr("ui.dispatch.close_visit"),
+                key=f"dispatch-close-submit-{b.id}",
+                on_click=_close,
+                args=(b.id, b.technician_name, code_key, fix_key),
+            )
+
+
+def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int, str]) -> None:
+    if not pending:
+        st.info(tr("ui.dispatch.pending_empty"))
+        return
+    st.dataframe(
+        [pending_row(p) for p in pending],
+        hide_index=True,
+        column_order=_PENDING_COLUMNS,
+        column_config=_columns("ui.dispatch.col", _PENDING_COLUMNS),
+        key="dispatch-pending",
+    )
+    by_id = {p.session_id: p for p in pending}
+    current = st.query_params.get(_VISIT)
+    ids = list(by_id)
+    st.selectbox(
+        tr("ui.dispatch.pending_open"),
+        ids,
+        index=ids.index(current) if current in ids else None,
+        format_func=lambda sid: pending_label(by_id[sid]),
+        placeholder=tr("ui.dispatch.pending_pick"),
+        key="dispatch-pending-open",
+        on_change=_open,
+        args=(_VISIT, "dispatch-pending-open"),
+    )
+    visit = by_id.get(current or "")
+    if visit is None:
+        return
+    sid = visit.session_id
+    st.subheader(tr("ui.dispatch.pending_title", customer=visit.customer_id or "-", problem=visit.tree_id))
+    st.markdown(
+        tr(
+            "ui.dispatch.pending_reason",
+            reason=visit.reason or "-",
+            skill=visit.skill,
+            urgency=visit.urgency,
+            parts=", ".join(visit.parts) or "-",
+        )
+    )
+    region_key, address_key, slot_key = (
+        f"dispatch-region-{sid}",
+        f"dispatch-address-{sid}",
+        f"dispatch-slot-{sid}",
+    )
+    cols = st.columns(2)
+    region = cols[0].text_input(tr("ui.dispatch.region"), value=visit.region or "", key=region_key)
+    cols[1].text_input(tr("ui.dispatch.address"), key=address_key)
+    if not region or not region.strip():
+        st.caption(tr("ui.dispatch.need_region"))
+        return
+    try:
+        slots = slots_for_visit(sched, visit, region.strip())
+    except TriageError as exc:
+        st.error(str(exc))
+        return
+    if slots:
+        st.selectbox(tr("ui.dispatch.slot"), slots, format_func=lambda s: slot_label(s, zones), key=slot_key)
+    else:
+        st.caption(tr("ui.dispatch.no_slots"))
+    cols = st.columns(2)
+    cols[0].button(
+        tr("ui.dispatch.book_slot"),
+        key=f"dispatch-book-{sid}",
+        type="primary",
+        disabled=not slots,
+        on_click=_book,
+        args=(sid, region_key, address_key, slot_key),
+    )
+    cols[1].button(
+        tr("ui.dispatch.book_earliest"),
+        key=f"dispatch-book-earliest-{sid}",
+        on_click=_book,
+        args=(sid, region_key, address_key, None),
+    )
+
+
+def _technicians_tab(techs: list[TechnicianView]) -> None:
+    if techs:
+        st.dataframe(
+            [technician_row(t) for t in techs],
+            hide_index=True,
+            column_order=_TECH_COLUMNS,
+            column_config=_columns("ui.dispatch.col", _TECH_COLUMNS),
+            key="dispatch-techs",
+        )
+    else:
+        st.info(tr("ui.dispatch.no_techs"))
+    st.markdown(f"#### {tr('ui.dispatch.add_tech')}")
+    keys = {
+        "name": "dispatch-tech-name",
+        "skills": "dispatch-tech-skills",
+        "regions": "dispatch-tech-regions",
+        "hours": "dispatch-tech-hours",
+        "slot": "dispatch-tech-slot",
+        "timezone": "dispatch-tech-timezone",
+    }
+    with st.form("dispatch-add-tech"):
+        cols = st.columns(3)
+        cols[0].text_input(tr("ui.dispatch.tech_name"), key=keys["name"])
+        cols[1].text_input(tr("ui.dispatch.tech_skills"), key=keys["skills"])
+        cols[2].text_input(tr("ui.dispatch.tech_regions"), key=keys["regions"])
+        cols = st.columns(3)
+        cols[0].text_input(
+            tr("ui.dispatch.tech_hours"),
+            value="mon-fri 08:00-17:00",
+            help=tr("ui.dispatch.tech_hours_help"),
+            key=keys["hours"],
+        )
+        cols[1].number_input(
+            tr("ui.dispatch.tech_slot"), min_value=15, max_value=720, value=120, step=15, key=keys["slot"]
+        )
+        cols[2].text_input(tr("ui.dispatch.tech_timezone"), value="Europe/Berlin", key=keys["timezone"])
+        st.form_submit_button(
+            tr("ui.dispatch.tech_add"), key="dispatch-tech-add", on_click=_add_technician, args=(keys,)
+        )
 
 
 @page_guard
 def render() -> None:
     require("dispatch")
     st.title(tr("ui.nav.dispatch"))
+    st.caption(tr("ui.dispatch.caption"))
+    _flash_message()
+    sched = _sched()
+    techs = sched.technicians()
+    pending = needs_booking(store())
+    bookings, waiting, technicians = st.tabs(
+        [
+            tr("ui.dispatch.tab.bookings"),
+            tr("ui.dispatch.tab.pending", count=len(pending)),
+            tr("ui.dispatch.tab.technicians"),
+        ]
+    )
+    with bookings:
+        _bookings_tab(sched, techs)
+    with waiting:
+        _pending_tab(sched, pending, _zones(techs))
+    with technicians:
+        _technicians_tab(techs)

@@ -1,13 +1,398 @@
-"""The queue page (being built)."""
+"""Tier 2: the escalation queue. List and filter cases, open one to read the full hand-off, claim or
+release it, add notes, and close it with a closure code and what fixed it.
+
+The open case lives in the URL (``?case=12``), so a refresh or a second tab shows the same case.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from triage.ui.common import page_guard, require, tr
+from triage.cases import CaseView, Queue
+from triage.errors import TriageError
+from triage.i18n import add_catalog
+from triage.operations import (
+    CASE_STATUSES,
+    PRIORITIES,
+    CaseFilter,
+    case_label,
+    case_row,
+    find_cases,
+    handoff_markdown,
+)
+from triage.store import NotFound
+from triage.ui.common import page_guard, require, store, tr
+
+__all__ = ["render"]
+
+_PARAM = "case"
+_FLASH = "queue.flash"
+_TIERS = (1, 2, 3)
+_COLUMNS = (
+    "case",
+    "priority",
+    "queue",
+    "tier",
+    "status",
+    "customer",
+    "problem",
+    "waiting",
+    "claimed_by",
+    "reason",
+)
+
+add_catalog(
+    "en",
+    {
+        "ui.queue.caption": "Escalated cases, most urgent first. Open one to read the hand-off, claim it and close it.",
+        "ui.queue.filter.queue": "Queue",
+        "ui.queue.filter.status": "Status",
+        "ui.queue.filter.tier": "Tier",
+        "ui.queue.filter.priority": "Priority",
+        "ui.queue.filter.mine": "Only mine",
+        "ui.queue.filter.search": "Customer or session id",
+        "ui.queue.any": "All",
+        "ui.queue.tier": "Tier {tier}",
+        "ui.queue.status.active": "Open or claimed",
+        "ui.queue.status.open": "Open",
+        "ui.queue.status.claimed": "Claimed",
+        "ui.queue.status.closed": "Closed",
+        "ui.queue.status.withdrawn": "Withdrawn",
+        "ui.queue.status.all": "All",
+        "ui.queue.priority.urgent": "Urgent",
+        "ui.queue.priority.high": "High",
+        "ui.queue.priority.normal": "Normal",
+        "ui.queue.priority.low": "Low",
+        "ui.queue.count": "{count} case(s)",
+        "ui.queue.empty": "No cases match these filters.",
+        "ui.queue.open": "Open a case",
+        "ui.queue.pick": "Choose a case",
+        "ui.queue.col.case": "Case",
+        "ui.queue.col.priority": "Priority",
+        "ui.queue.col.queue": "Queue",
+        "ui.queue.col.tier": "Tier",
+        "ui.queue.col.status": "Status",
+        "ui.queue.col.customer": "Customer",
+        "ui.queue.col.problem": "Problem",
+        "ui.queue.col.waiting": "Waiting",
+        "ui.queue.col.claimed_by": "Claimed by",
+        "ui.queue.col.reason": "Reason",
+        "ui.queue.case_title": "Case #{id} · {queue}",
+        "ui.queue.case_meta": "Priority {priority} · tier {tier} · {status} · session {session}",
+        "ui.queue.claimed_by": "Claimed by {user}.",
+        "ui.queue.unclaimed": "Nobody has claimed this case yet.",
+        "ui.queue.closed_as": "Closed with code **{code}**. What fixed it: {fix}",
+        "ui.queue.withdrawn": "Withdrawn: the session's decision changed before anyone picked it up.",
+        "ui.queue.claim": "Claim",
+        "ui.queue.release": "Release",
+        "ui.queue.notes": "Case notes",
+        "ui.queue.no_notes": "No case notes yet.",
+        "ui.queue.note": "Note",
+        "ui.queue.add_note": "Add note",
+        "ui.queue.close_title": "Close the case",
+        "ui.queue.code": "Closure code (the fault actually found)",
+        "ui.queue.code_help": "Required, e.g. wifi-channel-congestion",
+        "ui.queue.fix": "What fixed it",
+        "ui.queue.close": "Close case",
+        "ui.queue.no_case": "There is no case #{id}.",
+        "ui.queue.did_claim": "You claimed case #{id}.",
+        "ui.queue.did_release": "You released case #{id}; it is open again.",
+        "ui.queue.did_note": "Note added to case #{id}.",
+        "ui.queue.did_close": "Case #{id} closed with code {code}.",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.queue.caption": "Eskalierte Fälle, die dringendsten zuerst. Öffnen Sie einen Fall, um die Übergabe zu lesen, "
+        "ihn zu übernehmen und abzuschließen.",
+        "ui.queue.filter.queue": "Warteschlange",
+        "ui.queue.filter.status": "Status",
+        "ui.queue.filter.tier": "Stufe",
+        "ui.queue.filter.priority": "Priorität",
+        "ui.queue.filter.mine": "Nur meine",
+        "ui.queue.filter.search": "Kunden- oder Sitzungsnummer",
+        "ui.queue.any": "Alle",
+        "ui.queue.tier": "Stufe {tier}",
+        "ui.queue.status.active": "Offen oder übernommen",
+        "ui.queue.status.open": "Offen",
+        "ui.queue.status.claimed": "Übernommen",
+        "ui.queue.status.closed": "Abgeschlossen",
+        "ui.queue.status.withdrawn": "Zurückgezogen",
+        "ui.queue.status.all": "Alle",
+        "ui.queue.priority.urgent": "Dringend",
+        "ui.queue.priority.high": "Hoch",
+        "ui.queue.priority.normal": "Normal",
+        "ui.queue.priority.low": "Niedrig",
+        "ui.queue.count": "{count} Fall/Fälle",
+        "ui.queue.empty": "Keine Fälle passen zu diesen Filtern.",
+        "ui.queue.open": "Fall öffnen",
+        "ui.queue.pick": "Fall auswählen",
+        "ui.queue.col.case": "Fall",
+        "ui.queue.col.priority": "Priorität",
+        "ui.queue.col.queue": "Warteschlange",
+        "ui.queue.col.tier": "Stufe",
+        "ui.queue.col.status": "Status",
+        "ui.queue.col.customer": "Kunde",
+        "ui.queue.col.problem": "Problem",
+        "ui.queue.col.waiting": "Wartet seit",
+        "ui.queue.col.claimed_by": "Übernommen von",
+        "ui.queue.col.reason": "Grund",
+        "ui.queue.case_title": "Fall #{id} · {queue}",
+        "ui.queue.case_meta": "Priorität {priority} · Stufe {tier} · {status} · Sitzung {session}",
+        "ui.queue.claimed_by": "Übernommen von {user}.",
+        "ui.queue.unclaimed": "Noch niemand hat diesen Fall übernommen.",
+        "ui.queue.closed_as": "Abgeschlossen mit Code **{code}**. Was geholfen hat: {fix}",
+        "ui.queue.withdrawn": "Zurückgezogen: die Entscheidung der Sitzung hat sich geändert, bevor jemand den Fall übernahm.",
+        "ui.queue.claim": "Übernehmen",
+        "ui.queue.release": "Freigeben",
+        "ui.queue.notes": "Notizen zum Fall",
+        "ui.queue.no_notes": "Noch keine Notizen.",
+        "ui.queue.note": "Notiz",
+        "ui.queue.add_note": "Notiz hinzufügen",
+        "ui.queue.close_title": "Fall abschließen",
+        "ui.queue.code": "Abschlusscode (der tatsächlich gefundene Fehler)",
+        "ui.queue.code_help": "Pflichtfeld, z. B. wifi-channel-congestion",
+        "ui.queue.fix": "Was geholfen hat",
+        "ui.queue.close": "Fall abschließen",
+        "ui.queue.no_case": "Es gibt keinen Fall #{id}.",
+        "ui.queue.did_claim": "Sie haben Fall #{id} übernommen.",
+        "ui.queue.did_release": "Sie haben Fall #{id} freigegeben; er ist wieder offen.",
+        "ui.queue.did_note": "Notiz zu Fall #{id} hinzugefügt.",
+        "ui.queue.did_close": "Fall #{id} mit Code {code} abgeschlossen.",
+    },
+)
+
+
+# -- callbacks (run before the rerun; errors become a message, never a traceback) ----------------
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[_FLASH] = (kind, text)
+
+
+def _open_case(key: str) -> None:
+    picked = st.session_state.get(key)
+    if picked is None:
+        st.query_params.pop(_PARAM, None)
+    else:
+        st.query_params[_PARAM] = str(picked)
+
+
+def _claim(case_id: int, user: str) -> None:
+    try:
+        Queue(store()).claim(case_id, user)
+        _flash("success", tr("ui.queue.did_claim", id=case_id))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+def _release(case_id: int, user: str) -> None:
+    try:
+        Queue(store()).release(case_id, user)
+        _flash("success", tr("ui.queue.did_release", id=case_id))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+def _add_note(case_id: int, user: str, key: str) -> None:
+    try:
+        Queue(store()).add_note(case_id, user, str(st.session_state.get(key) or ""))
+        _flash("success", tr("ui.queue.did_note", id=case_id))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+def _close(case_id: int, user: str, code_key: str, fix_key: str) -> None:
+    code = str(st.session_state.get(code_key) or "")
+    fix = str(st.session_state.get(fix_key) or "")
+    try:
+        closed = Queue(store()).close(case_id, user, code, fix.strip())
+        _flash("success", tr("ui.queue.did_close", id=case_id, code=closed.closure_code))
+    except TriageError as exc:
+        _flash("error", str(exc))
+
+
+# -- drawing --------------------------------------------------------------------------------------
+
+
+def _current_case() -> int | None:
+    raw = st.query_params.get(_PARAM)
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def _filters(queues: list[str], user: str) -> CaseFilter:
+    cols = st.columns([2, 2, 1.3, 2, 1.4, 2], vertical_alignment="bottom")
+    name = cols[0].selectbox(
+        tr("ui.queue.filter.queue"),
+        [None, *queues],
+        format_func=lambda q: tr("ui.queue.any") if q is None else q,
+        key="queue-f-queue",
+    )
+    status = cols[1].selectbox(
+        tr("ui.queue.filter.status"),
+        CASE_STATUSES,
+        format_func=lambda s: tr(f"ui.queue.status.{s}"),
+        key="queue-f-status",
+    )
+    tier = cols[2].selectbox(
+        tr("ui.queue.filter.tier"),
+        [None, *_TIERS],
+        format_func=lambda t: tr("ui.queue.any") if t is None else tr("ui.queue.tier", tier=t),
+        key="queue-f-tier",
+    )
+    priority = cols[3].selectbox(
+        tr("ui.queue.filter.priority"),
+        [None, *PRIORITIES],
+        format_func=lambda p: tr("ui.queue.any") if p is None else tr(f"ui.queue.priority.{p}"),
+        key="queue-f-priority",
+    )
+    mine = cols[4].toggle(tr("ui.queue.filter.mine"), key="queue-f-mine")
+    search = cols[5].text_input(tr("ui.queue.filter.search"), key="queue-f-search")
+    return CaseFilter(
+        queue=name,
+        status=status,
+        tier=tier,
+        priority=priority,
+        mine=user if mine else None,
+        search=search or "",
+    )
+
+
+def _table(cases: list[CaseView]) -> None:
+    st.caption(tr("ui.queue.count", count=len(cases)))
+    if not cases:
+        st.info(tr("ui.queue.empty"))
+        return
+    rows = [case_row(c) for c in cases]
+    for row in rows:  # codes to words in the reader's language
+        row["priority"] = tr(f"ui.queue.priority.{row['priority']}")
+        row["status"] = tr(f"ui.queue.status.{row['status']}")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_order=_COLUMNS,
+        column_config={c: st.column_config.Column(tr(f"ui.queue.col.{c}")) for c in _COLUMNS},
+        key="queue-table",
+    )
+
+
+def _picker(cases: list[CaseView], current: int | None) -> None:
+    ids = [c.id for c in cases]
+    labels = {c.id: case_label(c) for c in cases}
+    st.selectbox(
+        tr("ui.queue.open"),
+        ids,
+        index=ids.index(current) if current in ids else None,
+        format_func=lambda i: labels.get(i, f"#{i}"),
+        placeholder=tr("ui.queue.pick"),
+        key="queue-open",
+        on_change=_open_case,
+        args=("queue-open",),
+    )
+
+
+def _flash_message() -> None:
+    kind, text = st.session_state.pop(_FLASH, (None, None))
+    if kind == "success":
+        st.success(text)
+    elif kind == "error":
+        st.error(text)
+
+
+def _case(case: CaseView, user: str) -> None:
+    st.subheader(tr("ui.queue.case_title", id=case.id, queue=case.queue))
+    st.caption(
+        tr(
+            "ui.queue.case_meta",
+            priority=tr(f"ui.queue.priority.{case.priority}"),
+            tier=case.tier,
+            status=tr(f"ui.queue.status.{case.status}"),
+            session=case.session_id,
+        )
+    )
+    _flash_message()
+    active = case.status in ("open", "claimed")
+    if case.status == "closed":
+        st.info(tr("ui.queue.closed_as", code=case.closure_code, fix=case.closure_fix or "-"))
+    elif case.status == "withdrawn":
+        st.info(tr("ui.queue.withdrawn"))
+    elif case.claimed_by:
+        st.write(tr("ui.queue.claimed_by", user=case.claimed_by))
+    else:
+        st.write(tr("ui.queue.unclaimed"))
+    if case.status == "open":
+        st.button(
+            tr("ui.queue.claim"),
+            key=f"queue-claim-{case.id}",
+            type="primary",
+            on_click=_claim,
+            args=(case.id, user),
+        )
+    elif case.status == "claimed" and case.claimed_by == user:
+        st.button(
+            tr("ui.queue.release"), key=f"queue-release-{case.id}", on_click=_release, args=(case.id, user)
+        )
+
+    left, right = st.columns([3, 2])
+    with left.container(border=True, key=f"queue-handoff-{case.id}"):
+        st.markdown(handoff_markdown(case, top_level=4))
+    with right:
+        _notes(case, user)
+        if active:
+            _close_form(case, user)
+
+
+def _notes(case: CaseView, user: str) -> None:
+    st.markdown(f"#### {tr('ui.queue.notes')}")
+    if case.notes:
+        for at, author, text in case.notes:
+            st.markdown(f"**{author}** · {at:%Y-%m-%d %H:%M} UTC  \n{text}")
+    else:
+        st.caption(tr("ui.queue.no_notes"))
+    key = f"queue-note-text-{case.id}"
+    with st.form(f"queue-note-{case.id}", clear_on_submit=True):
+        st.text_area(tr("ui.queue.note"), key=key, height=80)
+        st.form_submit_button(
+            tr("ui.queue.add_note"),
+            key=f"queue-note-add-{case.id}",
+            on_click=_add_note,
+            args=(case.id, user, key),
+        )
+
+
+def _close_form(case: CaseView, user: str) -> None:
+    st.markdown(f"#### {tr('ui.queue.close_title')}")
+    code_key, fix_key = f"queue-code-{case.id}", f"queue-fix-{case.id}"
+    with st.form(f"queue-close-{case.id}"):
+        st.text_input(tr("ui.queue.code"), key=code_key, placeholder=tr("ui.queue.code_help"))
+        st.text_area(tr("ui.queue.fix"), key=fix_key, height=80)
+        st.form_submit_button(
+            tr("ui.queue.close"),
+            key=f"queue-close-submit-{case.id}",
+            type="primary",
+            on_click=_close,
+            args=(case.id, user, code_key, fix_key),
+        )
 
 
 @page_guard
 def render() -> None:
-    require("queue")
+    ident = require("queue")
     st.title(tr("ui.nav.queue"))
+    st.caption(tr("ui.queue.caption"))
+    queue = Queue(store())
+    flt = _filters(queue.queues(), ident.username)
+    cases = find_cases(store(), flt)
+    _table(cases)
+    current = _current_case()
+    _picker(cases, current)
+    if current is None:
+        _flash_message()
+        return
+    try:
+        case = queue.get(current)
+    except NotFound:
+        st.warning(tr("ui.queue.no_case", id=current))
+        return
+    _case(case, ident.username)

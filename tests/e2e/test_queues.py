@@ -1,0 +1,121 @@
+"""In a real browser: tier 2 claims, reads and closes an escalated case; a dispatcher moves a booked visit."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from e2e_helpers import sign_in, wait_for_app
+from playwright.sync_api import Page, expect
+
+from triage.cases import Queue
+from triage.scheduling import Scheduler
+from triage.store import Store
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking
+EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def go_to(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+
+
+def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
+    """Pick an option of the selectbox labelled ``label``."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option).first.click()
+    wait_for_app(page)
+
+
+def test_tier2_claims_reads_and_closes_a_case(page: Page, app_url: str, app_db: str) -> None:
+    """Tier 2 searches for the customer, opens the case, reads the hand-off, claims it and closes it with a code."""
+    customer = unique("E2E-Q")
+    store = Store(app_db)
+    try:
+        s = store.start_session("no-internet", customer_id=customer)
+        for a in WIFI_ONLY:
+            s.answer(a)
+        (case,) = Queue(store).for_session(s.id)
+    finally:
+        store.dispose()
+
+    page.set_viewport_size({"width": 1500, "height": 1700})
+    sign_in(page, app_url, "tier2")
+    go_to(page, "Escalation queue")
+    search = page.get_by_label("Customer or session id", exact=True)
+    search.fill(customer)
+    search.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_text("1 case(s)", exact=True)).to_be_visible()
+    choose(page, "Open a case", re.compile(re.escape(customer)))
+
+    expect(page.get_by_role("heading", name=f"Case #{case.id} · home-networking")).to_be_visible()
+    handoff = page.get_by_test_id("stVerticalBlock").filter(
+        has=page.get_by_role("heading", name="Hand-off: No internet connection")
+    )
+    expect(handoff.last).to_contain_text(f"customer_id: {customer}")
+    expect(handoff.last).to_contain_text("Steps tried")
+    page.get_by_role("button", name="Claim", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text(f"You claimed case #{case.id}.")).to_be_visible()
+    expect(page.get_by_text("Claimed by tier2.", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Claim", exact=True)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Hand-off: No internet connection")).to_be_visible()
+    expect(page.get_by_role("button", name="Close case")).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+
+    page.get_by_label("Closure code (the fault actually found)").fill("wifi-channel-congestion")
+    page.get_by_label("What fixed it").fill("moved to channel 1")
+    page.get_by_role("button", name="Close case").click()
+    wait_for_app(page)
+    expect(
+        page.get_by_text(f"Case #{case.id} closed with code wifi-channel-congestion.", exact=True)
+    ).to_be_visible()
+    expect(
+        page.get_by_text("Closed with code wifi-channel-congestion. What fixed it: moved to channel 1")
+    ).to_be_visible()
+
+
+def test_dispatcher_reschedules_a_booking(page: Page, app_url: str, app_db: str) -> None:
+    """The dispatcher filters by technician, opens the booking and moves it to another free slot."""
+    token = uuid.uuid4().hex[:8]
+    name, skill, region, customer = f"Tech {token}", f"skill-{token}", f"region-{token}", f"E2E-D-{token}"
+    store = Store(app_db)
+    try:
+        sched = Scheduler(store)
+        tech = sched.add_technician(name, [skill], [region], hours=EVERY_DAY, timezone="UTC")
+        booked = sched.book(skill, region, urgency="urgent", customer_id=customer, address="Ring 1")
+    finally:
+        store.dispose()
+
+    sign_in(page, app_url, "dispatcher")
+    go_to(page, "Dispatch")
+    choose(page, "Technician", name)
+    expect(page.get_by_text("1 booking(s)", exact=True)).to_be_visible()
+    choose(page, "Open a booking", re.compile(re.escape(customer)))
+    expect(page.get_by_role("heading", name=f"Booking #{booked.id}")).to_be_visible()
+    expect(page.get_by_role("button", name="Download .ics")).to_be_visible()
+    page.get_by_role("button", name="Move the visit").click()
+    wait_for_app(page)
+    expect(
+        page.get_by_text(re.compile(rf"^Booking #{booked.id} moved: it is now booking #\d+"))
+    ).to_be_visible()
+
+    store = Store(app_db)
+    try:
+        sched = Scheduler(store)
+        live = sched.bookings(technician_id=tech.id, status="booked")
+        assert [(b.rescheduled_from, b.customer_id) for b in live] == [(booked.id, customer)]
+        assert live[0].start != booked.start
+        assert sched.booking(booked.id).status == "cancelled"
+    finally:
+        store.dispose()

@@ -1,0 +1,207 @@
+"""The queue and dispatch pages in Streamlit's AppTest: tier 2 works a case from list to closure, a dispatcher
+books, moves and cancels a visit and adds a technician, and an agent cannot open either page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from triage.auth import Identity
+from triage.cases import Queue
+from triage.library import load_library
+from triage.scheduling import Scheduler
+from triage.store import Store
+from triage.ui.common import boot
+
+ROOT = Path(__file__).resolve().parents[1]
+WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking
+LINE_FAULT = ["all", "yes", "no", "red", "fixed", "not_fixed", "not_fixed"]  # visit, broadband-line, normal
+EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+@pytest.fixture
+def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The app's own SQLite database with the shipped trees published; a fresh start-up for each test."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("TRIAGE_DATABASE_URL", url)
+    monkeypatch.setenv("TRIAGE_ADMIN_PASSWORD", "admin-password-1")
+    st = Store(url)
+    st.sync(load_library())
+    boot.clear()
+    yield st
+    boot.clear()
+    st.dispose()
+
+
+def signed_in(username: str, role: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["identity"] = Identity(username, username.title(), (role,))
+    return at.run()
+
+
+def open_page(at: AppTest, url_path: str) -> AppTest:
+    """Open a page the router registered for this user.
+
+    The router's pages are callables, which have no file, so ``AppTest.switch_page`` (file paths only)
+    cannot name them; this picks the registered page by its URL path instead, and refuses one that is not
+    registered, as ``switch_page`` does.
+    """
+    pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
+    if url_path not in pages:
+        raise ValueError(f"page {url_path!r} is not registered; registered: {sorted(p for p in pages if p)}")
+    at._page_hash = pages[url_path]
+    return at.run()
+
+
+def walk(store: Store, answers: list[str], customer: str, **facts: object) -> str:
+    s = store.start_session("no-internet", customer_id=customer, facts=facts)
+    for a in answers:
+        s.answer(a)
+    return s.id
+
+
+def messages(at: AppTest) -> list[str]:
+    return [m.value for m in at.success] + [m.value for m in at.error]
+
+
+def test_tier2_lists_claims_notes_and_closes_a_case(app_store: Store) -> None:
+    """Tier 2 finds the case, reads the hand-off, claims it, adds a note and closes it with a code."""
+    walk(app_store, WIFI_ONLY, "AT-100")
+    other = walk(app_store, WIFI_ONLY, "AT-101")
+    queue = Queue(app_store)
+    ids = {c.session_id: c.id for c in queue.list_cases()}
+    case_id = min(ids.values())
+    at = open_page(signed_in("tom", "tier2"), "queue")
+    assert at.title[0].value == "Escalation queue"
+    table = at.dataframe[0].value
+    assert list(table["case"]) == sorted(ids.values())
+    assert list(table["customer"]) == ["AT-100", "AT-101"]
+
+    at.text_input(key="queue-f-search").input("AT-100").run()
+    assert list(at.dataframe[0].value["case"]) == [case_id]
+    at.selectbox(key="queue-open").select(case_id).run()
+    assert at.query_params["case"] == str(case_id)
+    assert at.subheader[0].value == f"Case #{case_id} · home-networking"
+    handoff = at.get_by_key(f"queue-handoff-{case_id}").markdown[0].value
+    assert handoff.startswith("#### Hand-off: No internet connection\n")
+    assert "##### Steps tried" in handoff
+    assert "- customer_id: AT-100" in handoff
+
+    at.button(key=f"queue-claim-{case_id}").click().run()
+    assert messages(at) == [f"You claimed case #{case_id}."]
+    assert (queue.get(case_id).status, queue.get(case_id).claimed_by) == ("claimed", "tom")
+    at.text_area(key=f"queue-note-text-{case_id}").input("Channel 13 congested; moved to 1.")
+    at.button(key=f"queue-note-add-{case_id}").click().run()
+    assert messages(at) == [f"Note added to case #{case_id}."]
+    assert [n[1:] for n in queue.get(case_id).notes] == [("tom", "Channel 13 congested; moved to 1.")]
+
+    at.button(key=f"queue-close-submit-{case_id}").click().run()
+    assert messages(at) == ["a closure code is required: name the fault actually found"]
+    at.text_input(key=f"queue-code-{case_id}").input("wifi-channel-congestion")
+    at.text_area(key=f"queue-fix-{case_id}").input("moved to channel 1")
+    at.button(key=f"queue-close-submit-{case_id}").click().run()
+    assert messages(at) == [f"Case #{case_id} closed with code wifi-channel-congestion."]
+    closed = queue.get(case_id)
+    assert (closed.status, closed.closure_code, closed.closure_fix) == (
+        "closed",
+        "wifi-channel-congestion",
+        "moved to channel 1",
+    )
+    assert app_store.session_row(closed.session_id).closure_source == "tier2"
+
+    # "mine" shows what tom holds; a case someone else claimed meanwhile says so plainly
+    at.text_input(key="queue-f-search").input("").run()
+    at.selectbox(key="queue-f-status").select("all").run()
+    at.toggle(key="queue-f-mine").set_value(True).run()
+    assert list(at.dataframe[0].value["case"]) == [case_id]
+    at.toggle(key="queue-f-mine").set_value(False).run()
+    at.selectbox(key="queue-open").select(ids[other]).run()
+    queue.claim(ids[other], "zoe")
+    at.button(key=f"queue-claim-{ids[other]}").click().run()
+    assert messages(at) == [f"case {ids[other]} is claimed by zoe; it cannot be claimed"]
+
+
+def test_dispatcher_books_reschedules_and_cancels_a_visit(app_store: Store) -> None:
+    """A visit waiting for a booking is booked, moved to another slot and cancelled with a reason."""
+    sched = Scheduler(app_store)
+    sched.add_technician("Ana Lima", ["broadband-line"], ["north"], hours=EVERY_DAY, timezone="UTC")
+    sid = walk(app_store, LINE_FAULT, "AT-200", region="north")
+    at = open_page(signed_in("dora", "dispatcher"), "dispatch")
+    assert [t.label for t in at.tabs] == ["Bookings", "Needs booking (1)", "Technicians"]
+    assert list(at.dataframe[0].value["customer"]) == ["AT-200"]  # no bookings yet: the first table waits
+
+    at.selectbox(key="dispatch-pending-open").select(sid).run()
+    assert at.text_input(key=f"dispatch-region-{sid}").value == "north"
+    first = at.selectbox(key=f"dispatch-slot-{sid}").options[0]
+    at.text_input(key=f"dispatch-address-{sid}").input("Ring 1, Hof")
+    at.button(key=f"dispatch-book-{sid}").click().run()
+    booked = sched.bookings(session_id=sid)
+    assert len(booked) == 1
+    b = booked[0]
+    assert (b.technician_name, b.address, b.customer_id) == ("Ana Lima", "Ring 1, Hof", "AT-200")
+    assert first.startswith(f"{b.start:%Y-%m-%d %H:%M}–")
+    assert messages(at) == [f"Booked visit #{b.id}: {first.split(' · ')[0]} with Ana Lima."]
+    assert at.query_params["booking"] == str(b.id)
+    assert at.tabs[1].label == "Needs booking (0)"
+    assert at.download_button(key=f"dispatch-ics-{b.id}").label == "Download .ics"
+
+    slots = at.selectbox(key=f"dispatch-resched-slot-{b.id}")
+    target = slots.options[1]
+    slots.select_index(1)
+    at.button(key=f"dispatch-move-{b.id}").click().run()
+    moved = sched.bookings(session_id=sid, status="booked")[0]
+    assert sched.booking(b.id).status == "cancelled"
+    assert messages(at) == [
+        f"Booking #{b.id} moved: it is now booking #{moved.id}, {target.split(' · ')[0]}."
+    ]
+    assert moved.rescheduled_from == b.id
+
+    at.button(key=f"dispatch-close-submit-{moved.id}").click().run()
+    assert messages(at) == [f"closing booking {moved.id} needs a closure code: name the fault actually found"]
+    at.text_input(key=f"dispatch-reason-{moved.id}").input("customer is abroad")
+    at.button(key=f"dispatch-cancel-submit-{moved.id}").click().run()
+    assert messages(at) == [f"Booking #{moved.id} cancelled."]
+    assert (sched.booking(moved.id).status, sched.booking(moved.id).cancel_reason) == (
+        "cancelled",
+        "customer is abroad",
+    )
+    assert at.tabs[1].label == "Needs booking (1)"
+
+
+def test_dispatcher_adds_a_technician(app_store: Store) -> None:
+    """The form adds a technician with skills, regions and hours; a bad hours entry explains itself."""
+    at = open_page(signed_in("dora", "dispatcher"), "dispatch")
+    at.text_input(key="dispatch-tech-name").input("Ben Okafor")
+    at.text_input(key="dispatch-tech-skills").input("broadband-line, tv")
+    at.text_input(key="dispatch-tech-regions").input("north south")
+    at.text_input(key="dispatch-tech-hours").input("mon-fri 09:00-17:00; sat 09:00-13:00")
+    at.button(key="dispatch-tech-add").click().run()
+    assert messages(at) == ["Technician Ben Okafor added."]
+    (tech,) = Scheduler(app_store).technicians()
+    assert (tech.skills, tech.regions, tech.hours["sat"], "sun" in tech.hours) == (
+        ("broadband-line", "tv"),
+        ("north", "south"),
+        ("09:00", "13:00"),
+        False,
+    )
+    at.text_input(key="dispatch-tech-name").input("Cleo Park")
+    at.text_input(key="dispatch-tech-hours").input("weekdays")
+    at.button(key="dispatch-tech-add").click().run()
+    assert messages(at) == [
+        "hours: 'weekdays' is not a day or day range and a time range (expected e.g. 'mon-fri 08:00-17:00')"
+    ]
+
+
+def test_an_agent_cannot_open_the_queue_or_dispatch(app_store: Store) -> None:
+    """Neither page is registered for an agent, so neither can be opened; tier 2 gets the queue but not dispatch."""
+    agent = signed_in("ann", "agent")
+    for page in ("queue", "dispatch"):
+        with pytest.raises(ValueError, match=f"page '{page}' is not registered"):
+            open_page(agent, page)
+    tier2 = signed_in("tom", "tier2")
+    assert open_page(tier2, "queue").title[0].value == "Escalation queue"
+    with pytest.raises(ValueError, match="page 'dispatch' is not registered"):
+        open_page(tier2, "dispatch")
