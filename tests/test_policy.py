@@ -151,3 +151,12 @@ def test_get_me_a_person(lib: Library) -> None:
     d = s.escalate_now()
     assert (d.kind, d.rule, d.tier, d.node_id) == (OutcomeKind.ESCALATE, "customer-request", 1, "lights")
     assert s.view().finished
+
+
+def test_self_service_outcome_uses_customer_text(lib: Library) -> None:
+    """At an outcome a customer reads the plain-words text; an agent reads the script."""
+    node = lib["mini"].node("fixed_power").model_copy(update={"customer_text": "Plugging it in fixed it."})
+    assert (
+        Policy().outcome("mini", node, {}, "en", Audience.SELF_SERVICE).message == "Plugging it in fixed it."
+    )
+    assert Policy().outcome("mini", node, {}, "en", Audience.AGENT).message == "It had no power."

@@ -320,7 +320,9 @@ class Session:
                 )
             if isinstance(node, OutcomeTypes):
                 self.path.append(Step(self.pos, "outcome", at, auto=True))
-                self.decision = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale)
+                self.decision = self.policy.outcome(
+                    self.pos.tree_id, node, self.facts, self.locale, self.mode
+                )
                 return
             self.path.append(Step(self.pos, node.kind, at, auto=True))
             if isinstance(node, LogicNode):
@@ -390,7 +392,9 @@ class Session:
             authored = None
             target_node = self.node_at(self.pos)
             if isinstance(target_node, OutcomeTypes):
-                authored = self.policy.outcome(self.pos.tree_id, target_node, self.facts, self.locale)
+                authored = self.policy.outcome(
+                    self.pos.tree_id, target_node, self.facts, self.locale, self.mode
+                )
                 self.path.append(Step(self.pos, "outcome", at, auto=True))
             self.decision = self.policy.safety_stop(here.tree_id, node.id, safety, authored, self.locale)
             return

@@ -201,9 +201,22 @@ class Policy:
 
     # -- outcomes ----------------------------------------------------------------------------------
 
-    def outcome(self, tree_id: str, node: AnyNode, facts: Mapping[str, Any], locale: str) -> Decision:
-        """The decision for an authored outcome node, with entitlements applied."""
-        text = localize(node.text, locale)
+    def outcome(
+        self,
+        tree_id: str,
+        node: AnyNode,
+        facts: Mapping[str, Any],
+        locale: str,
+        mode: Audience = Audience.AGENT,
+    ) -> Decision:
+        """The decision for an authored outcome node, with entitlements applied.
+
+        The message is the node's text — its plain-words ``customer_text`` in a self-service session.
+        """
+        plain = (
+            node.customer_text if mode == Audience.SELF_SERVICE and node.customer_text is not None else None
+        )
+        text = localize(plain if plain is not None else node.text, locale)
         reason = localize(getattr(node, "reason", None), "en") or localize(node.text, "en")
         next_action = localize(getattr(node, "next_action", None), "en")
         base: dict[str, Any] = {

@@ -19,14 +19,14 @@ from triage.ui.views import agent, analytics, dispatch, queue, self_service, sig
 __all__ = ["main"]
 
 _PAGES = {
-    "self_service": (self_service.render, "help", "ui.nav.self_service", "🛠️"),
-    "sign_in": (sign_in.render, "signin", "ui.nav.sign_in", "🔑"),
-    "agent": (agent.render, "agent", "ui.nav.agent", "🎧"),
-    "queue": (queue.render, "queue", "ui.nav.queue", "📥"),
-    "dispatch": (dispatch.render, "dispatch", "ui.nav.dispatch", "🚐"),
-    "studio": (studio.render, "studio", "ui.nav.studio", "✏️"),
-    "analytics": (analytics.render, "analytics", "ui.nav.analytics", "📊"),
-    "users": (users.render, "users", "ui.nav.users", "👥"),
+    "self_service": (self_service.render, "help", "ui.nav.self_service", ":material/support:"),
+    "sign_in": (sign_in.render, "signin", "ui.nav.sign_in", ":material/login:"),
+    "agent": (agent.render, "agent", "ui.nav.agent", ":material/support_agent:"),
+    "queue": (queue.render, "queue", "ui.nav.queue", ":material/inbox:"),
+    "dispatch": (dispatch.render, "dispatch", "ui.nav.dispatch", ":material/local_shipping:"),
+    "studio": (studio.render, "studio", "ui.nav.studio", ":material/edit_note:"),
+    "analytics": (analytics.render, "analytics", "ui.nav.analytics", ":material/monitoring:"),
+    "users": (users.render, "users", "ui.nav.users", ":material/group:"),
 }
 
 
@@ -54,7 +54,7 @@ def _sidebar() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="triage", page_icon="🛠️", layout="wide")
+    st.set_page_config(page_title="triage", page_icon=":material/support:", layout="wide")
     boot()
     ident = identity()
     allowed = allowed_pages(ident.roles if ident else ())

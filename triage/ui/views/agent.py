@@ -1,13 +1,565 @@
-"""The agent page (being built)."""
+"""The agent console: find the right tree fast, walk it on a live call, and leave with a decision and a hand-off.
+
+The open session's id lives in ``?s=<id>``, so a refresh or a second tab never loses the call. Opening a
+customer's escalated self-service session by its id takes it over: agent mode, at the customer's step.
+"""
 
 from __future__ import annotations
 
+import traceback
+
 import streamlit as st
 
-from triage.ui.common import page_guard, require, tr
+from triage import console
+from triage.auth import Identity
+from triage.engine import StepView
+from triage.errors import TriageError
+from triage.flags import FLAG_KINDS
+from triage.i18n import LANGUAGES, add_catalog
+from triage.model import Audience, FactType, OutcomeKind, localize
+from triage.policy import Decision
+from triage.store import StoredSession
+from triage.ui import walk
+from triage.ui.common import library, page_guard, require, store, tr, ui_locale
+
+__all__ = ["render"]
+
+add_catalog(
+    "en",
+    {
+        "ui.agent.open_id": "Open a session by id (or paste the customer's link)",
+        "ui.agent.open": "Open session",
+        "ui.agent.search": "Search by symptom, title, tag or category",
+        "ui.agent.search_hint": "e.g. no internet, red light, printer",
+        "ui.agent.category": "Category",
+        "ui.agent.all_categories": "All categories",
+        "ui.agent.results": "{n} trees",
+        "ui.agent.no_results": "No tree matches those words.",
+        "ui.agent.start_title": "Start: {title}",
+        "ui.agent.customer_id": "Customer id (optional)",
+        "ui.agent.customer_locale": "Customer's language",
+        "ui.agent.visit_covered": "Home visits covered by the plan?",
+        "ui.agent.region": "Region (optional)",
+        "ui.agent.unknown": "unknown",
+        "ui.agent.yes": "yes",
+        "ui.agent.no": "no",
+        "ui.agent.start": "Start session",
+        "ui.agent.cancel": "Cancel",
+        "ui.agent.earlier": "Earlier sessions of this customer",
+        "ui.agent.earlier_row": "{when} · {tree} · {status}",
+        "ui.agent.new": "New session",
+        "ui.agent.session": "Session {id} · {mode} · {lang}",
+        "ui.agent.customer": "Customer {id}",
+        "ui.agent.mode.agent": "agent",
+        "ui.agent.mode.self_service": "self-service",
+        "ui.agent.handed_over": "Continued from the customer's self-service session: their answers are below.",
+        "ui.agent.taken_over": "You took over the customer's escalation; the case is closed as handed over.",
+        "ui.agent.customer_active": "The customer is still walking this session in self-service.",
+        "ui.agent.take_over": "Take over from the customer",
+        "ui.agent.read_out": "Read out",
+        "ui.agent.internal": "Internal — for you only, do not read out",
+        "ui.agent.who": "Done by: {who}",
+        "ui.agent.performer.customer": "the customer",
+        "ui.agent.performer.agent": "you (agent)",
+        "ui.agent.performer.technician": "a technician",
+        "ui.agent.tried": "Customer already tried this",
+        "ui.agent.escalate": "Escalate now",
+        "ui.agent.restart": "Restart",
+        "ui.agent.flag": "Flag this step as wrong or unclear",
+        "ui.agent.flag_kind": "What is the matter?",
+        "ui.agent.flag.wrong": "wrong",
+        "ui.agent.flag.unclear": "unclear",
+        "ui.agent.flag_comment": "Comment for the authors",
+        "ui.agent.flag_send": "Send flag",
+        "ui.agent.flag_sent": "Flag {id} sent: the authors see it beside this step.",
+        "ui.agent.facts": "Facts gathered",
+        "ui.agent.no_facts": "None yet.",
+        "ui.agent.path": "Steps so far (click one to reopen it)",
+        "ui.agent.no_path": "No step answered yet.",
+        "ui.agent.notes": "Notes",
+        "ui.agent.note": "Add a note",
+        "ui.agent.note_add": "Add note",
+        "ui.agent.decision": "Decision: {label}",
+        "ui.agent.rule": "Decided by: {rule}",
+        "ui.agent.tell": "Tell the customer",
+        "ui.agent.reasons": "Why",
+        "ui.agent.next_action": "Recommended next action",
+        "ui.agent.escalate_to": "Tier {tier} · queue {queue} · priority {priority}",
+        "ui.agent.visit_need": "Skill {skill} · urgency {urgency} · about {minutes} min",
+        "ui.agent.parts": "Parts: {parts}",
+        "ui.agent.case": "Case #{id} is queued in {queue} (status {status}).",
+        "ui.agent.no_case": "No open case for this session.",
+        "ui.agent.book_title": "Book the visit",
+        "ui.agent.handoff": "Hand-off",
+        "ui.agent.download_md": "Download Markdown",
+        "ui.agent.download_json": "Download JSON",
+        "ui.agent.fault": "Fault: {fault}",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.agent.open_id": "Sitzung per ID öffnen (oder den Link des Kunden einfügen)",
+        "ui.agent.open": "Sitzung öffnen",
+        "ui.agent.search": "Suche nach Symptom, Titel, Schlagwort oder Kategorie",
+        "ui.agent.search_hint": "z. B. kein Internet, rote Lampe, Drucker",
+        "ui.agent.category": "Kategorie",
+        "ui.agent.all_categories": "Alle Kategorien",
+        "ui.agent.results": "{n} Bäume",
+        "ui.agent.no_results": "Kein Baum passt zu diesen Wörtern.",
+        "ui.agent.start_title": "Start: {title}",
+        "ui.agent.customer_id": "Kundennummer (optional)",
+        "ui.agent.customer_locale": "Sprache des Kunden",
+        "ui.agent.visit_covered": "Technikerbesuche im Tarif enthalten?",
+        "ui.agent.region": "Region (optional)",
+        "ui.agent.unknown": "unbekannt",
+        "ui.agent.yes": "ja",
+        "ui.agent.no": "nein",
+        "ui.agent.start": "Sitzung starten",
+        "ui.agent.cancel": "Abbrechen",
+        "ui.agent.earlier": "Frühere Sitzungen dieses Kunden",
+        "ui.agent.earlier_row": "{when} · {tree} · {status}",
+        "ui.agent.new": "Neue Sitzung",
+        "ui.agent.session": "Sitzung {id} · {mode} · {lang}",
+        "ui.agent.customer": "Kunde {id}",
+        "ui.agent.mode.agent": "Agent",
+        "ui.agent.mode.self_service": "Selbsthilfe",
+        "ui.agent.handed_over": "Aus der Selbsthilfe des Kunden übernommen: seine Antworten stehen unten.",
+        "ui.agent.taken_over": "Sie haben die Weiterleitung des Kunden übernommen; der Fall ist als übergeben "
+        "geschlossen.",
+        "ui.agent.customer_active": "Der Kunde arbeitet diese Sitzung gerade noch selbst durch.",
+        "ui.agent.take_over": "Vom Kunden übernehmen",
+        "ui.agent.read_out": "Vorlesen",
+        "ui.agent.internal": "Intern — nur für Sie, nicht vorlesen",
+        "ui.agent.who": "Wer: {who}",
+        "ui.agent.performer.customer": "der Kunde",
+        "ui.agent.performer.agent": "Sie (Agent)",
+        "ui.agent.performer.technician": "ein Techniker",
+        "ui.agent.tried": "Hat der Kunde schon versucht",
+        "ui.agent.escalate": "Jetzt weiterleiten",
+        "ui.agent.restart": "Neu beginnen",
+        "ui.agent.flag": "Schritt als falsch oder unklar melden",
+        "ui.agent.flag_kind": "Was stimmt nicht?",
+        "ui.agent.flag.wrong": "falsch",
+        "ui.agent.flag.unclear": "unklar",
+        "ui.agent.flag_comment": "Kommentar für die Autoren",
+        "ui.agent.flag_send": "Meldung senden",
+        "ui.agent.flag_sent": "Meldung {id} gesendet: die Autoren sehen sie bei diesem Schritt.",
+        "ui.agent.facts": "Bisherige Angaben",
+        "ui.agent.no_facts": "Noch keine.",
+        "ui.agent.path": "Bisherige Schritte (zum erneuten Öffnen anklicken)",
+        "ui.agent.no_path": "Noch kein Schritt beantwortet.",
+        "ui.agent.notes": "Notizen",
+        "ui.agent.note": "Notiz hinzufügen",
+        "ui.agent.note_add": "Notiz speichern",
+        "ui.agent.decision": "Entscheidung: {label}",
+        "ui.agent.rule": "Entschieden durch: {rule}",
+        "ui.agent.tell": "Dem Kunden sagen",
+        "ui.agent.reasons": "Warum",
+        "ui.agent.next_action": "Empfohlener nächster Schritt",
+        "ui.agent.escalate_to": "Stufe {tier} · Queue {queue} · Priorität {priority}",
+        "ui.agent.visit_need": "Fähigkeit {skill} · Dringlichkeit {urgency} · etwa {minutes} Min.",
+        "ui.agent.parts": "Teile: {parts}",
+        "ui.agent.case": "Fall #{id} liegt in der Queue {queue} (Status {status}).",
+        "ui.agent.no_case": "Kein offener Fall zu dieser Sitzung.",
+        "ui.agent.book_title": "Besuch buchen",
+        "ui.agent.handoff": "Übergabe",
+        "ui.agent.download_md": "Markdown herunterladen",
+        "ui.agent.download_json": "JSON herunterladen",
+        "ui.agent.fault": "Fehler: {fault}",
+    },
+)
+
+_ERR = "agent-error"
+_PICK = "agent-pick"
+
+
+# -- callbacks ------------------------------------------------------------------------------------
+
+
+def _fail(message: str) -> None:
+    st.session_state[_ERR] = message
+
+
+def _unexpected(what: str) -> None:
+    """A callback must never show a traceback: log it, say something short."""
+    walk.log.error("agent console, %s: %s", what, traceback.format_exc())
+    _fail(tr("ui.unexpected"))
+
+
+def _on_open(key: str) -> None:
+    try:
+        sid = console.resolve_session_id(store(), str(st.session_state.get(key) or ""))
+    except TriageError as exc:
+        _fail(str(exc))
+        return
+    except Exception:  # noqa: BLE001
+        _unexpected("open a session")
+        return
+    st.query_params["s"] = sid
+
+
+def _on_open_id(sid: str) -> None:
+    st.query_params["s"] = sid
+
+
+def _on_pick(tree_id: str | None) -> None:
+    st.session_state[_PICK] = tree_id
+
+
+def _on_start(tree_id: str) -> None:
+    ss = st.session_state
+    tree = library().get(tree_id)
+    if tree is None:
+        _fail(tr("ui.agent.no_results"))
+        return
+    raw = {
+        "visit_covered": ss.get("agent-covered"),
+        "region": ss.get("agent-region"),
+        **{name: ss.get(f"agent-fact-{tree_id}-{name}") for name in tree.facts},
+    }
+    try:
+        facts = console.known_facts(tree, raw)
+        stored = store().start_session(
+            tree_id,
+            mode=Audience.AGENT,
+            locale=str(ss.get("agent-locale") or ui_locale()),
+            facts=facts,
+            customer_id=str(ss.get("agent-customer") or "").strip() or None,
+        )
+    except TriageError as exc:
+        _fail(str(exc))
+        return
+    except Exception:  # noqa: BLE001
+        _unexpected(f"start {tree_id}")
+        return
+    ss[_PICK] = None
+    st.query_params["s"] = stored.id
+
+
+def _on_new() -> None:
+    st.query_params.pop("s", None)
+    st.session_state[_PICK] = None
+
+
+def _on_take_over(sid: str, agent: str) -> None:
+    walk.run_op(sid, lambda s: console.take_over(store(), s.id, agent))
+
+
+def _on_tried(sid: str) -> None:
+    walk.run_op(sid, lambda s: s.mark_tried())
+
+
+def _on_note(sid: str, key: str) -> None:
+    text = str(st.session_state.get(key) or "")
+    if walk.run_op(sid, lambda s: s.add_note(text)):
+        st.session_state[key] = ""
+
+
+def _on_flag(sid: str, author: str, kind_key: str, comment_key: str) -> None:
+    kind = str(st.session_state.get(kind_key) or "unclear")
+    comment = str(st.session_state.get(comment_key) or "")
+    done: list[int] = []
+    if walk.run_op(sid, lambda s: done.append(console.flag_step(store(), s, kind, author, comment).id)):
+        st.session_state[comment_key] = ""
+        walk.flash(sid, tr("ui.agent.flag_sent", id=done[0]))
+
+
+# -- the page -------------------------------------------------------------------------------------
 
 
 @page_guard
 def render() -> None:
-    require("agent")
+    ident = require("agent")
     st.title(tr("ui.nav.agent"))
+    err = st.session_state.pop(_ERR, None)
+    if err:
+        st.error(err)
+    sid = st.query_params.get("s")
+    if sid:
+        _session(sid, ident)
+    else:
+        _finder()
+
+
+def _finder() -> None:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.text_input(tr("ui.agent.open_id"), key="agent-open-id")
+        st.button(tr("ui.agent.open"), key="agent-open", on_click=_on_open, args=("agent-open-id",))
+    picked = st.session_state.get(_PICK)
+    if picked:
+        _start_panel(picked)
+        return
+    cats = ["", *console.problems_by_category(library()).keys()]
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        query = st.text_input(tr("ui.agent.search"), key="agent-q", placeholder=tr("ui.agent.search_hint"))
+        category = st.selectbox(
+            tr("ui.agent.category"),
+            cats,
+            format_func=lambda c: tr(f"ui.walk.category.{c}") if c else tr("ui.agent.all_categories"),
+            key="agent-cat",
+        )
+    rows = console.find_trees(
+        library(), query, audience=Audience.AGENT, category=category or None, locale=ui_locale()
+    )
+    if not rows:
+        st.info(tr("ui.agent.no_results"))
+        return
+    st.caption(tr("ui.agent.results", n=len(rows)))
+    for row in rows:
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            st.button(
+                row.title, key=f"pick-{row.id}", on_click=_on_pick, args=(row.id,), type="tertiary", wrap=True
+            )
+            st.caption(" · ".join([tr(f"ui.walk.category.{row.category}"), *row.symptoms]))
+
+
+def _start_panel(tree_id: str) -> None:
+    tree = library().get(tree_id)
+    if tree is None:
+        st.info(tr("ui.agent.no_results"))
+        st.button(tr("ui.agent.cancel"), key="agent-cancel", on_click=_on_pick, args=(None,))
+        return
+    st.subheader(tr("ui.agent.start_title", title=localize(tree.title, ui_locale())))
+    if tree.description:
+        st.caption(localize(tree.description, ui_locale()))
+    with st.container(border=True):
+        customer = st.text_input(tr("ui.agent.customer_id"), key="agent-customer")
+        langs = list(LANGUAGES)
+        st.selectbox(
+            tr("ui.agent.customer_locale"),
+            langs,
+            index=langs.index(ui_locale()),
+            format_func=LANGUAGES.__getitem__,
+            key="agent-locale",
+        )
+        _yes_no_unknown(tr("ui.agent.visit_covered"), "agent-covered")
+        st.text_input(tr("ui.agent.region"), key="agent-region")
+        for name, fact in tree.facts.items():
+            label = f"{name} — {localize(fact.description, ui_locale())}".rstrip(" —")
+            key = f"agent-fact-{tree_id}-{name}"
+            if fact.type is FactType.YESNO:
+                _yes_no_unknown(label, key)
+            elif fact.type is FactType.CHOICE:
+                st.selectbox(label, ["", *fact.choices], key=key)
+            else:
+                st.text_input(label, key=key)
+        with st.container(horizontal=True):
+            st.button(
+                tr("ui.agent.start"), key="agent-start", on_click=_on_start, args=(tree_id,), type="primary"
+            )
+            st.button(tr("ui.agent.cancel"), key="agent-cancel", on_click=_on_pick, args=(None,))
+    if customer.strip():
+        _earlier(customer.strip())
+
+
+def _yes_no_unknown(label: str, key: str) -> None:
+    st.radio(
+        label,
+        ["unknown", "yes", "no"],
+        format_func=lambda v: tr(f"ui.agent.{v}"),
+        horizontal=True,
+        key=key,
+    )
+
+
+def _earlier(customer_id: str) -> None:
+    rows = store().list_sessions(customer_id=customer_id, limit=10)
+    if not rows:
+        return
+    st.caption(tr("ui.agent.earlier"))
+    for r in rows:
+        label = tr(
+            "ui.agent.earlier_row",
+            when=f"{r.started_at:%Y-%m-%d %H:%M}",
+            tree=r.tree_id,
+            status=r.decision_kind or r.status,
+        )
+        st.button(label, key=f"earlier-{r.id}", on_click=_on_open_id, args=(r.id,), type="tertiary")
+
+
+# -- an open session ------------------------------------------------------------------------------
+
+
+def _session(sid: str, ident: Identity) -> None:
+    st.button(tr("ui.agent.new"), key="agent-new", on_click=_on_new)
+    try:
+        opened = console.open_for_agent(store(), sid, ident.username)
+    except TriageError as exc:
+        st.error(str(exc))
+        return
+    stored = opened.stored
+    view = stored.view()
+    st.subheader(view.tree_title)
+    mode = tr(f"ui.agent.mode.{view.mode.value}")
+    st.caption(tr("ui.agent.session", id=sid, mode=mode, lang=view.locale))
+    customer = stored.session.facts.get("customer_id")
+    if customer:
+        st.caption(tr("ui.agent.customer", id=customer))
+    if opened.taken_over:
+        walk.flash(sid, tr("ui.agent.taken_over"))
+    if console.handed_over(stored):
+        st.info(tr("ui.agent.handed_over"))
+    walk.show_messages(sid)
+    if opened.customer_active:
+        st.warning(tr("ui.agent.customer_active"))
+        st.button(
+            tr("ui.agent.take_over"),
+            key=f"take-{sid}",
+            on_click=_on_take_over,
+            args=(sid, ident.username),
+            type="primary",
+        )
+    main, side = st.columns([3, 2], gap="large")
+    with main:
+        if view.finished and view.decision is not None:
+            _decision(stored, view.decision)
+        else:
+            _step(view, ident, readonly=opened.customer_active)
+    with side:
+        _facts(view)
+        _path(view)
+        _notes(view)
+
+
+def _step(view: StepView, ident: Identity, *, readonly: bool) -> None:
+    sid, node = view.session_id, view.node_id
+    walk.step_header(view)
+    st.caption(tr("ui.agent.read_out"))
+    with st.container(border=True):
+        st.markdown(f"#### {view.text}")
+        if view.kind == "action" and view.check:
+            st.markdown(f"**{view.check}**")
+    if view.hint:
+        st.warning(f"**{tr('ui.agent.internal')}:** {view.hint}", icon="🔒")
+    if view.kind == "action":
+        parts = []
+        if view.performer:
+            parts.append(tr("ui.agent.who", who=tr(f"ui.agent.performer.{view.performer}")))
+        if view.minutes:
+            parts.append(tr("ui.walk.minutes", minutes=console.fact_text(view.minutes)))
+        st.caption(" · ".join(parts))
+    if readonly:
+        return
+    walk.answer_controls(view, customer=False)
+    with st.container(horizontal=True):
+        if view.kind == "action":
+            st.button(tr("ui.agent.tried"), key=f"tried-{sid}-{node}", on_click=_on_tried, args=(sid,))
+        st.button(tr("ui.agent.escalate"), key=f"escalate-{sid}", on_click=walk.on_escalate, args=(sid,))
+        st.button(tr("ui.agent.restart"), key=f"restart-{sid}", on_click=walk.on_restart, args=(sid,))
+    _flag(view, ident)
+
+
+def _flag(view: StepView, ident: Identity) -> None:
+    sid, node = view.session_id, view.node_id
+    kind_key, comment_key = f"flag-kind-{sid}-{node}", f"flag-text-{sid}-{node}"
+    with st.expander(tr("ui.agent.flag"), icon="🚩"):
+        st.radio(
+            tr("ui.agent.flag_kind"),
+            list(FLAG_KINDS),
+            format_func=lambda k: tr(f"ui.agent.flag.{k}"),
+            horizontal=True,
+            key=kind_key,
+        )
+        st.text_input(tr("ui.agent.flag_comment"), key=comment_key)
+        st.button(
+            tr("ui.agent.flag_send"),
+            key=f"flag-send-{sid}-{node}",
+            on_click=_on_flag,
+            args=(sid, ident.username, kind_key, comment_key),
+        )
+
+
+def _facts(view: StepView) -> None:
+    st.markdown(f"**{tr('ui.agent.facts')}**")
+    if not view.facts:
+        st.caption(tr("ui.agent.no_facts"))
+        return
+    st.markdown(
+        "\n".join(f"- `{k}`: {console.fact_text(v, ui_locale())}" for k, v in sorted(view.facts.items()))
+    )
+
+
+def _path(view: StepView) -> None:
+    sid = view.session_id
+    st.markdown(f"**{tr('ui.agent.path')}**")
+    if not view.breadcrumb:
+        st.caption(tr("ui.agent.no_path"))
+        return
+    for crumb in view.breadcrumb:
+        st.button(
+            f"{crumb.index + 1}. {crumb.text} → {crumb.answer}",
+            key=f"crumb-{sid}-{crumb.index}",
+            on_click=walk.on_back,
+            args=(sid, crumb.index),
+            type="tertiary",
+            wrap=True,
+        )
+
+
+def _notes(view: StepView) -> None:
+    sid = view.session_id
+    st.markdown(f"**{tr('ui.agent.notes')}**")
+    if view.notes:
+        st.markdown("\n".join(f"- {n}" for n in view.notes))
+    key = f"note-{sid}"
+    st.text_input(tr("ui.agent.note"), key=key)
+    st.button(tr("ui.agent.note_add"), key=f"note-add-{sid}", on_click=_on_note, args=(sid, key))
+
+
+def _decision(stored: StoredSession, d: Decision) -> None:
+    sid = stored.id
+    heading = tr("ui.agent.decision", label=d.label(ui_locale()))
+    box = {OutcomeKind.RESOLVED: st.success, OutcomeKind.ESCALATE: st.warning, OutcomeKind.VISIT: st.info}
+    box[d.kind](f"**{heading}** — {tr('ui.agent.rule', rule=d.rule)}")
+    st.markdown(f"**{tr('ui.agent.tell')}:** {d.message}")
+    st.markdown(f"**{tr('ui.agent.reasons')}**")
+    st.markdown("\n".join(f"- {r}" for r in d.reasons))
+    if d.next_action:
+        st.markdown(f"**{tr('ui.agent.next_action')}:** {d.next_action}")
+    if d.fault:
+        st.caption(tr("ui.agent.fault", fault=d.fault))
+    if d.kind is OutcomeKind.ESCALATE:
+        priority = d.priority.value if d.priority else "-"
+        st.caption(tr("ui.agent.escalate_to", tier=d.tier, queue=d.queue, priority=priority))
+        case = console.active_case(store(), sid)
+        if case is not None:
+            st.success(tr("ui.agent.case", id=case.id, queue=case.queue, status=case.status))
+        else:
+            st.caption(tr("ui.agent.no_case"))
+    if d.kind is OutcomeKind.VISIT:
+        urgency = d.urgency.value if d.urgency else "-"
+        st.caption(
+            tr("ui.agent.visit_need", skill=d.skill, urgency=urgency, minutes=d.duration_minutes or "-")
+        )
+        if d.parts:
+            st.caption(tr("ui.agent.parts", parts=", ".join(d.parts)))
+        st.markdown(f"**{tr('ui.agent.book_title')}**")
+        walk.booking_panel(stored, d, customer=False)
+    with st.container(horizontal=True):
+        st.button(tr("ui.agent.restart"), key=f"restart-{sid}", on_click=walk.on_restart, args=(sid,))
+    if d.kind is not OutcomeKind.RESOLVED:
+        _handoff(stored)
+
+
+def _handoff(stored: StoredSession) -> None:
+    files = console.handoff_files(stored)
+    st.markdown(f"**{tr('ui.agent.handoff')}**")
+    st.code(files.markdown, language="markdown", wrap_lines=True)
+    with st.container(horizontal=True):
+        st.download_button(
+            tr("ui.agent.download_md"),
+            data=files.markdown,
+            file_name=files.markdown_name,
+            mime="text/markdown",
+            key=f"handoff-md-{stored.id}",
+            on_click="ignore",
+        )
+        st.download_button(
+            tr("ui.agent.download_json"),
+            data=files.json,
+            file_name=files.json_name,
+            mime="application/json",
+            key=f"handoff-json-{stored.id}",
+            on_click="ignore",
+        )

@@ -1,12 +1,232 @@
-"""The self_service page (being built)."""
+"""Self-service: a customer fixes it alone, one step per screen, in plain words and their own language.
+
+The session id lives in ``?s=<id>``: the customer can leave and come back by the link. Nothing staff-only is
+drawn here (no hints, no internal ids, no agent notes, no reasons written for staff); a session an agent has
+taken over shows only that our team has it.
+"""
 
 from __future__ import annotations
 
+import traceback
+
 import streamlit as st
 
-from triage.ui.common import page_guard, tr
+from triage import console
+from triage.engine import StepView
+from triage.errors import TriageError
+from triage.i18n import add_catalog
+from triage.model import Audience, OutcomeKind
+from triage.policy import Decision
+from triage.store import StoredSession
+from triage.ui import walk
+from triage.ui.common import library, page_guard, store, tr, ui_locale
+
+__all__ = ["render"]
+
+_START_ERROR = "ss-start-error"
+_CUSTOMER = Audience.SELF_SERVICE
+
+add_catalog(
+    "en",
+    {
+        "ui.self.title": "Get help",
+        "ui.self.intro": "Answer a few simple questions. We guide you one step at a time.",
+        "ui.self.search": "What's the problem?",
+        "ui.self.search_hint": "For example: no internet, printer, password",
+        "ui.self.matches": "Problems that match",
+        "ui.self.no_match": "Nothing matches those words. Pick your problem from the list below.",
+        "ui.self.all": "All problems",
+        "ui.self.not_found": "We could not find that session. It may have been typed wrongly; you can start again.",
+        "ui.self.start_over": "Start again with another problem",
+        "ui.self.back": "Go back one step",
+        "ui.self.person": "This did not help — get me a person",
+        "ui.self.check": "Then tell us:",
+        "ui.self.resolved": "Great, that fixed it!",
+        "ui.self.resolved_more": "If the problem comes back, start again here and we will pick up from this.",
+        "ui.self.next_title": "What happens next",
+        "ui.self.next_person": "A member of our team will contact you and continue from where you stopped. "
+        "You will not have to repeat anything.",
+        "ui.self.reference": "Your reference (please have it ready):",
+        "ui.self.visit_title": "Book a technician visit",
+        "ui.self.visit_booked": "You are all set. The technician will come at the time above.",
+        "ui.self.taken_over": "A member of our team is now handling this problem with you.",
+        "ui.self.link": "To stop now and carry on later, keep this link:",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.self.title": "Hilfe",
+        "ui.self.intro": "Beantworten Sie ein paar einfache Fragen. Wir führen Sie Schritt für Schritt.",
+        "ui.self.search": "Was ist das Problem?",
+        "ui.self.search_hint": "Zum Beispiel: kein Internet, Drucker, Passwort",
+        "ui.self.matches": "Passende Probleme",
+        "ui.self.no_match": "Dazu passt nichts. Wählen Sie Ihr Problem aus der Liste unten.",
+        "ui.self.all": "Alle Probleme",
+        "ui.self.not_found": "Diese Sitzung haben wir nicht gefunden. Vielleicht wurde sie falsch eingegeben; "
+        "Sie können neu beginnen.",
+        "ui.self.start_over": "Mit einem anderen Problem neu beginnen",
+        "ui.self.back": "Einen Schritt zurück",
+        "ui.self.person": "Das hat nicht geholfen — ich möchte mit einem Menschen sprechen",
+        "ui.self.check": "Dann sagen Sie uns:",
+        "ui.self.resolved": "Prima, das hat geholfen!",
+        "ui.self.resolved_more": "Falls das Problem wiederkommt, beginnen Sie hier neu; wir machen dort weiter.",
+        "ui.self.next_title": "Wie es weitergeht",
+        "ui.self.next_person": "Ein Mitarbeiter meldet sich bei Ihnen und macht dort weiter, wo Sie aufgehört "
+        "haben. Sie müssen nichts wiederholen.",
+        "ui.self.reference": "Ihre Vorgangsnummer (bitte bereithalten):",
+        "ui.self.visit_title": "Technikerbesuch buchen",
+        "ui.self.visit_booked": "Alles erledigt. Der Techniker kommt zum oben genannten Termin.",
+        "ui.self.taken_over": "Ein Mitarbeiter kümmert sich jetzt mit Ihnen um dieses Problem.",
+        "ui.self.link": "Um jetzt aufzuhören und später weiterzumachen, behalten Sie diesen Link:",
+    },
+)
+
+
+def _on_start(tree_id: str) -> None:
+    try:
+        stored = store().start_session(tree_id, mode=Audience.SELF_SERVICE, locale=ui_locale())
+    except TriageError as exc:
+        st.session_state[_START_ERROR] = str(exc)
+        return
+    except Exception:  # noqa: BLE001 - a callback must never show a traceback
+        walk.log.error("self-service start %s: %s", tree_id, traceback.format_exc())
+        st.session_state[_START_ERROR] = tr("ui.walk.unexpected")
+        return
+    st.query_params["s"] = stored.id
+
+
+def _on_leave() -> None:
+    st.query_params.pop("s", None)
 
 
 @page_guard
 def render() -> None:
-    st.title(tr("ui.nav.self_service"))
+    st.title(tr("ui.self.title"))
+    sid = st.query_params.get("s")
+    if sid:
+        _session(sid)
+    else:
+        _start()
+
+
+# -- choosing the problem -------------------------------------------------------------------------
+
+
+def _start() -> None:
+    st.write(tr("ui.self.intro"))
+    err = st.session_state.pop(_START_ERROR, None)
+    if err:
+        st.error(err)
+    query = st.text_input(tr("ui.self.search"), key="ss-q", placeholder=tr("ui.self.search_hint"))
+    lib, loc = library(), ui_locale()
+    if query.strip():
+        rows = console.find_trees(lib, query, audience=Audience.SELF_SERVICE, locale=loc)
+        if rows:
+            st.subheader(tr("ui.self.matches"))
+            for row in rows:
+                _problem_button(row)
+            return
+        st.info(tr("ui.self.no_match"))
+    st.subheader(tr("ui.self.all"))
+    for category, rows in console.problems_by_category(
+        lib, audience=Audience.SELF_SERVICE, locale=loc
+    ).items():
+        st.markdown(f"**{tr(f'ui.walk.category.{category}')}**")
+        for row in rows:
+            _problem_button(row)
+
+
+def _problem_button(row: console.TreeRow) -> None:
+    st.button(
+        row.title,
+        key=f"ss-start-{row.id}",
+        on_click=_on_start,
+        args=(row.id,),
+        help=row.description or None,
+        width="stretch",
+        wrap=True,
+    )
+
+
+# -- the walk -------------------------------------------------------------------------------------
+
+
+def _session(sid: str) -> None:
+    stored = walk.load(sid)
+    if stored is None:
+        st.warning(tr("ui.self.not_found"))
+        st.button(tr("ui.self.start_over"), key="ss-leave", on_click=_on_leave, width="stretch")
+        return
+    if stored.session.mode is not Audience.SELF_SERVICE:
+        # an agent has taken it over: the steps now carry staff-only content
+        walk.show_messages(sid)
+        st.info(tr("ui.self.taken_over"))
+        _reference(sid)
+        return
+    view = stored.view()
+    st.caption(view.tree_title)
+    walk.show_messages(sid)
+    if view.finished and view.decision is not None:
+        _decision(stored, view.decision)
+    else:
+        _step(view)
+    st.divider()
+    st.caption(tr("ui.self.link"))
+    st.code(console.resume_link(st.context.url or "", sid), language=None, wrap_lines=True)
+    st.button(tr("ui.self.start_over"), key="ss-leave", on_click=_on_leave, type="tertiary")
+
+
+def _step(view: StepView) -> None:
+    sid = view.session_id
+    walk.step_header(view)
+    st.markdown(f"### {view.text}")
+    if view.kind == "action":
+        if view.minutes:
+            st.caption(tr("ui.walk.minutes", minutes=console.fact_text(view.minutes)))
+        st.markdown(f"**{tr('ui.self.check')}** {view.check}")
+    walk.answer_controls(view, customer=True)
+    st.write("")
+    if view.can_back:
+        st.button(
+            tr("ui.self.back"),
+            key=f"back-{sid}",
+            on_click=walk.on_back,
+            args=(sid, None, _CUSTOMER),
+            width="stretch",
+        )
+    st.button(
+        tr("ui.self.person"),
+        key=f"person-{sid}",
+        on_click=walk.on_escalate,
+        args=(sid, _CUSTOMER),
+        type="primary",
+        width="stretch",
+    )
+
+
+def _decision(stored: StoredSession, decision: Decision) -> None:
+    sid = stored.id
+    safety = decision.rule == "safety"
+    if decision.kind is OutcomeKind.RESOLVED:
+        st.success(f"**{tr('ui.self.resolved')}** {decision.message}")
+        st.caption(tr("ui.self.resolved_more"))
+        return
+    if safety:
+        st.error(decision.message)
+    else:
+        st.info(decision.message)
+    if decision.kind is OutcomeKind.VISIT:
+        st.subheader(tr("ui.self.visit_title"))
+        if walk.booking_panel(stored, decision, customer=True) is not None:
+            st.caption(tr("ui.self.visit_booked"))
+        _reference(sid)
+        return
+    st.subheader(tr("ui.self.next_title"))
+    st.write(tr("ui.self.next_person"))
+    _reference(sid)
+
+
+def _reference(sid: str) -> None:
+    st.caption(tr("ui.self.reference"))
+    st.code(sid, language=None)

@@ -1,0 +1,180 @@
+"""In a real browser: an agent's walk to an escalation, a customer's walk on a phone, a customer's escalation
+picked up by an agent, and a home visit booked with its calendar file. Screenshots go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from e2e_helpers import sign_in, wait_for_app
+from playwright.sync_api import Browser, Page, expect
+
+from triage.cases import Queue
+from triage.scheduling import Scheduler
+from triage.store import Store
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 375, "height": 667}
+FIRST = "Is the internet down on every device (phones on Wi-Fi, laptops, TV)?"
+LIGHTS = "Look at the router. Is any light on?"
+DSL = "What colour is the DSL / fibre (broadband) light?"
+
+
+def session_id(page: Page) -> str:
+    return parse_qs(urlsplit(page.url).query)["s"][0]
+
+
+def click(page: Page, name: str, then: str | re.Pattern[str] | None = None) -> None:
+    """Click a button; with ``then``, wait until that text shows and the rerun has finished."""
+    page.get_by_role("button", name=name, exact=True).click()
+    if then is not None:
+        expect(page.get_by_text(then).first).to_be_visible()
+        wait_for_app(page)
+
+
+SMELL = "Is the router very hot, or is there a burning smell?"
+UNPLUG = "Unplug the router's power cable (at the back of the router, not at the wall). Wait 30 seconds."
+PLUG_IN = "Plug the power cable back in and wait until the lights settle (about 3 minutes)."
+ADAPTER = re.compile(r"^Check the router's power adapter")
+
+
+def screenshot(page: Page, name: str, height: int) -> None:
+    """A picture of the page from its top (Streamlit scrolls inside the app, not the document)."""
+    size = page.viewport_size
+    assert size is not None
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.evaluate(
+        "() => { for (const el of document.querySelectorAll('*')) { if (el.scrollTop) el.scrollTop = 0; } }"
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name))
+    page.set_viewport_size(size)
+
+
+def open_console(page: Page) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text("Agent console").click()
+    expect(page.get_by_label("Search by symptom, title, tag or category")).to_be_visible()
+    wait_for_app(page)
+
+
+def fill(page: Page, label: str, text: str) -> None:
+    """Type into a text box and commit it (Enter), then wait for the rerun."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(text)
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def start_customer_walk(page: Page, app_url: str) -> str:
+    """Open self-service on a phone, find "no internet" by its words, start it; the session id."""
+    page.set_viewport_size(PHONE)
+    page.goto(app_url)
+    wait_for_app(page)
+    fill(page, "What's the problem?", "internet")
+    click(page, "No internet connection", then=FIRST)
+    return session_id(page)
+
+
+def test_agent_walks_to_an_escalation_and_sees_the_case_number(page: Page, app_url: str, app_db: str) -> None:
+    """Search, start with known facts, answer, reopen step 1 from the breadcrumb, escalate: the case number."""
+    sign_in(page, app_url, "agent")
+    open_console(page)
+    fill(page, "Search by symptom, title, tag or category", "router lights")
+    click(page, "No internet connection", then="Start: No internet connection")
+    fill(page, "Customer id (optional)", "C-1042")
+    fill(page, "Region (optional)", "north")
+    click(page, "Start session", then=FIRST)
+    click(page, "Yes, every device", then=LIGHTS)
+    click(page, "Yes", then=SMELL)
+    click(page, "No", then=DSL)
+    expect(page.get_by_text("Internal — for you only, do not read out")).to_be_visible()
+    screenshot(page, "agent-console.png", height=1000)
+
+    click(page, f"1. {FIRST} → Yes, every device", then=FIRST)
+    click(page, "No, only one device", then=re.compile(r"^Case #\d+ is queued in device-support"))
+    st = Store(app_db)
+    try:
+        case = Queue(st).for_session(session_id(page))[0]
+    finally:
+        st.dispose()
+    expect(page.get_by_text(f"Case #{case.id} is queued in device-support (status open).")).to_be_visible()
+    expect(page.get_by_role("button", name="Download Markdown")).to_be_visible()
+
+
+def test_customer_walks_to_a_fix_on_a_phone(page: Page, app_url: str) -> None:
+    """On a 375x667 screen a customer answers step by step, picks a colour, and ends with the fix."""
+    start_customer_walk(page, app_url)
+    expect(page.get_by_text("Step 1", exact=True)).to_be_visible()
+    click(page, "Yes, every device", then=LIGHTS)
+    expect(page.get_by_text("Step 2", exact=True)).to_be_visible()
+    screenshot(page, "self-service.png", height=PHONE["height"])
+    click(page, "Yes", then=SMELL)
+    click(page, "No", then=DSL)
+    page.get_by_text("green", exact=True).click()
+    wait_for_app(page)
+    click(page, "Next", then=UNPLUG)
+    click(page, "Yes", then=PLUG_IN)
+    click(page, "Yes", then="Great, that fixed it!")
+    expect(page.get_by_text("The router restart fixed it.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(page.get_by_text("Internal")).to_have_count(0)
+
+
+def test_agent_picks_up_a_customer_escalation_at_the_same_step(
+    page: Page, browser: Browser, app_url: str
+) -> None:
+    """The customer asks for a person; an agent opens the reference and continues at the customer's step."""
+    sid = start_customer_walk(page, app_url)
+    click(page, "Yes, every device", then=LIGHTS)
+    click(page, "This did not help — get me a person", then="What happens next")
+    expect(page.get_by_text(sid, exact=True)).to_be_visible()
+
+    context = browser.new_context()
+    try:
+        agent = context.new_page()
+        sign_in(agent, app_url, "agent")
+        open_console(agent)
+        fill(agent, "Open a session by id (or paste the customer's link)", sid)
+        click(agent, "Open session", then=LIGHTS)
+        expect(agent.get_by_role("button", name=f"1. {FIRST} → Yes, every device")).to_be_visible()
+        expect(agent.get_by_text("You took over the customer's escalation", exact=False)).to_be_visible()
+        click(agent, "Yes", then=SMELL)
+    finally:
+        context.close()
+
+
+def test_customer_books_a_visit_and_downloads_the_calendar_file(
+    page: Page, app_url: str, app_db: str
+) -> None:
+    """A dead router ends in a visit; the customer books a slot in their region and downloads the .ics."""
+    region = f"e2e-{uuid.uuid4().hex[:8]}"
+    st = Store(app_db)
+    try:
+        tech = Scheduler(st).add_technician(
+            f"Tech {region}",
+            ["broadband-line"],
+            [region],
+            hours={day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        )
+    finally:
+        st.dispose()
+    sid = start_customer_walk(page, app_url)
+    click(page, "Yes, every device", then=LIGHTS)
+    click(page, "No, all lights are off", then=ADAPTER)
+    click(page, "No", then="The router does not power on. A technician will bring a replacement.")
+    fill(page, "Region of the visit", region)
+    click(page, "Book this time", then=re.compile(rf"^Visit booked: .* · Tech {region}$"))
+    with page.expect_download() as download:
+        click(page, "Add to my calendar (.ics)")
+    ics = Path(download.value.path()).read_bytes().decode("utf-8")
+    st = Store(app_db)
+    try:
+        booking = Scheduler(st).bookings(session_id=sid)[0]
+    finally:
+        st.dispose()
+    assert download.value.suggested_filename == f"home-visit-{booking.id}.ics"
+    assert (booking.technician_id, booking.skill, booking.status) == (tech.id, "broadband-line", "booked")
+    assert ics.startswith("BEGIN:VCALENDAR\r\n")
+    assert f"Booking: {booking.id}" in ics.replace("\r\n ", "")

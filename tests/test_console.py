@@ -1,0 +1,271 @@
+"""The console helpers behind the agent and self-service pages, on a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from triage import console
+from triage.cases import Queue
+from triage.errors import InvalidAnswer
+from triage.flags import Flags
+from triage.library import Library, load_library
+from triage.scheduling import BookingError, Scheduler, Slot
+from triage.store import NotFound, Store
+
+NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
+DEAD_ROUTER = ["all", "no", "not_fixed"]  # no-internet: a normal broadband-line visit
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Library:
+    return load_library()
+
+
+@pytest.fixture
+def db(tmp_path: Path, shipped: Library) -> Iterator[Store]:
+    st = Store(f"sqlite:///{tmp_path / 'console.db'}")
+    st.sync(shipped)
+    yield st
+    st.dispose()
+
+
+# -- finding a problem ----------------------------------------------------------------------------
+
+
+def test_find_trees_ranks_symptom_words_and_filters_by_category(shipped: Library) -> None:
+    """Symptom words find their tree first; a category filter keeps only that category."""
+    assert [r.id for r in console.find_trees(shipped, "router lights red")][0] == "no-internet"
+    rows = console.find_trees(shipped, "", category="hardware")
+    assert {r.category for r in rows} == {"hardware"}
+    assert "no-internet" not in [r.id for r in rows]
+
+
+def test_find_trees_reads_the_locale(shipped: Library) -> None:
+    """A German query finds the German title, and the row is in German."""
+    row = console.find_trees(shipped, "Internetverbindung", locale="de")[0]
+    assert (row.id, row.title, row.symptoms[0]) == (
+        "no-internet",
+        "Keine Internetverbindung",
+        "kein Internet",
+    )
+
+
+def test_problems_by_category_holds_every_offered_tree_once_and_no_procedure(shipped: Library) -> None:
+    """The customer's list has every self-service tree once, by category, and no shared procedure."""
+    groups = console.problems_by_category(shipped, audience="self_service")
+    ids = [r.id for rows in groups.values() for r in rows]
+    assert list(groups) == ["hardware", "software", "connectivity"]
+    assert sorted(ids) == sorted(t.id for t in shipped.offered("self_service"))
+    assert "power-cycle-router" not in ids
+    titles = [r.title for r in groups["connectivity"]]
+    assert titles == sorted(titles, key=str.lower)
+
+
+# -- starting -------------------------------------------------------------------------------------
+
+
+def test_known_facts_types_values_and_leaves_blanks_out(shipped: Library) -> None:
+    """Yes/no, numbers and text get their types; blank and "unknown" mean not set."""
+    tree = shipped["no-internet"]
+    got = console.known_facts(
+        tree,
+        {
+            "visit_covered": "no",
+            "region": " north ",
+            "outage_in_area": "yes",
+            "plan": "",
+            "repeat_contacts": "2",
+        },
+    )
+    assert got == {"visit_covered": False, "region": "north", "outage_in_area": True, "repeat_contacts": 2}
+    assert console.known_facts(tree, {"visit_covered": "unknown", "region": None}) == {}
+
+
+def test_known_facts_refuses_a_value_that_does_not_fit(shipped: Library) -> None:
+    """A yes/no fact given something else is refused with the fact's name."""
+    with pytest.raises(InvalidAnswer, match=r"^fact 'visit_covered': 'maybe' is not yes or no$"):
+        console.known_facts(shipped["no-internet"], {"visit_covered": "maybe"})
+    with pytest.raises(InvalidAnswer, match=r"^fact 'repeat_contacts': 'two' is not a number$"):
+        console.known_facts(shipped["no-internet"], {"repeat_contacts": "two"})
+
+
+# -- continuing -----------------------------------------------------------------------------------
+
+
+def test_resolve_session_id_takes_an_id_a_prefix_or_a_link(db: Store) -> None:
+    """The full id, its first 8 characters and the customer's resume link all name the session."""
+    sid = db.start_session("no-internet", mode="self_service").id
+    assert console.resolve_session_id(db, sid) == sid
+    assert console.resolve_session_id(db, f"  {sid[:8]} ") == sid
+    assert console.resolve_session_id(db, f"https://help.example/?s={sid}") == sid
+
+
+def test_resolve_session_id_explains_what_did_not_match(db: Store) -> None:
+    """A short reference, an unknown one and an empty one each get their own message."""
+    with pytest.raises(
+        NotFound, match=r"^no session 'abc' \(give the full id, or at least its first 6 characters\)$"
+    ):
+        console.resolve_session_id(db, "abc")
+    with pytest.raises(NotFound, match=r"^no session starts with 'ffffffffff'$"):
+        console.resolve_session_id(db, "ffffffffff")
+    with pytest.raises(NotFound, match=r"^give a session id \(or the customer's link\)$"):
+        console.resolve_session_id(db, "  ")
+
+
+def test_open_for_agent_takes_over_a_customer_escalation(db: Store) -> None:
+    """An escalated self-service session opens in agent mode at the customer's step; its case is handed over."""
+    stored = db.start_session("no-internet", mode="self_service")
+    stored.answer("all")
+    stored.escalate_now()
+    opened = console.open_for_agent(db, stored.id, "agent")
+    assert (opened.taken_over, opened.customer_active) == (True, False)
+    view = opened.stored.view()
+    assert (view.mode.value, view.node_id, view.finished) == ("agent", "power_light", False)
+    assert [c.answer for c in view.breadcrumb] == ["Yes, every device"]
+    assert console.handed_over(opened.stored)
+    assert [(c.status, c.closure_code) for c in Queue(db).for_session(stored.id)] == [
+        ("closed", "handed-over")
+    ]
+    again = console.open_for_agent(db, stored.id, "agent")
+    assert (again.taken_over, again.stored.view().node_id) == (False, "power_light")
+
+
+def test_open_for_agent_leaves_a_customer_walk_in_progress_alone(db: Store) -> None:
+    """A self-service walk still in progress is opened as it is, flagged as the customer's."""
+    stored = db.start_session("no-internet", mode="self_service")
+    opened = console.open_for_agent(db, stored.id, "agent")
+    assert (opened.taken_over, opened.customer_active) == (False, True)
+    assert opened.stored.session.mode.value == "self_service"
+    assert not console.handed_over(opened.stored)
+    taken = console.take_over(db, stored.id, "agent")
+    assert taken.session.mode.value == "agent"
+
+
+# -- the decision ---------------------------------------------------------------------------------
+
+
+def test_active_case_is_the_queued_escalation(db: Store) -> None:
+    """An escalation's open case is found; a resolved session has none."""
+    esc = db.start_session("no-internet", mode="agent")
+    esc.answer("one")
+    case = console.active_case(db, esc.id)
+    assert case is not None
+    assert (case.queue, case.status) == ("device-support", "open")
+    ok = db.start_session("no-internet", mode="agent", facts={"outage_in_area": True})
+    assert console.active_case(db, ok.id) is None
+
+
+def test_visit_slots_follow_the_decision_and_book(db: Store) -> None:
+    """Slots honour the visit's urgency (normal: from the next day), read in Berlin time, and book."""
+    sched = Scheduler(db)
+    sched.add_technician("Ana Lima", ["broadband-line"], ["north"])
+    stored = db.start_session("no-internet", mode="self_service")
+    for answer in DEAD_ROUTER:
+        stored.answer(answer)
+    choices = console.visit_slots(db, stored, "north", now=NOW, limit=3)
+    assert [c.label for c in choices] == [
+        "Tue 2025-03-04, 08:00–10:00 (CET) · Ana Lima",
+        "Tue 2025-03-04, 10:00–12:00 (CET) · Ana Lima",
+        "Tue 2025-03-04, 12:00–14:00 (CET) · Ana Lima",
+    ]
+    assert console.visit_regions(db, "broadband-line") == ["north"]
+    booking = console.book_visit(db, stored.id, choices[1].slot, " north", now=NOW)
+    assert (booking.start, booking.parts, booking.urgency) == (
+        choices[1].slot.start,
+        ("router", "power-adapter"),
+        "normal",
+    )
+    assert console.session_booking(db, stored.id) == booking
+    assert console.technician_zone(db, booking.technician_id) == "Europe/Berlin"
+    name, ics = console.visit_calendar(db, booking, now=NOW)
+    assert name == f"home-visit-{booking.id}.ics"
+    assert "DTSTART:20250304T090000Z\r\n" in ics
+    assert console.visit_slots(db, stored, "north", now=NOW, limit=1)[0].slot.start == choices[0].slot.start
+
+
+def test_visit_slots_refuse_a_session_that_is_not_a_visit(db: Store) -> None:
+    """Only a visit decision has slots to book."""
+    stored = db.start_session("no-internet", mode="agent")
+    stored.answer("one")
+    with pytest.raises(BookingError, match=r"did not decide on a home visit \(escalate\); nothing to book$"):
+        console.visit_slots(db, stored, "north", now=NOW)
+
+
+def test_slot_label_is_in_the_technician_timezone_and_language() -> None:
+    """A slot reads as the technician's wall-clock time, with the weekday in the reader's language."""
+    slot = Slot(3, "Ben", datetime(2025, 7, 1, 6, 0, tzinfo=UTC), datetime(2025, 7, 1, 8, 0, tzinfo=UTC))
+    assert console.slot_label(slot, "Europe/Berlin", "de") == "Di 2025-07-01, 08:00–10:00 (CEST) · Ben"
+
+
+def test_handoff_files_carry_the_session(db: Store) -> None:
+    """The hand-off comes as Markdown and JSON named after the session."""
+    stored = db.start_session("no-internet", mode="agent")
+    stored.add_note("customer on mobile")
+    stored.answer("one")
+    files = console.handoff_files(stored)
+    assert files.markdown.startswith("# Hand-off: No internet connection\n")
+    assert "- customer on mobile" in files.markdown
+    assert json.loads(files.json)["session_id"] == stored.id
+    assert (files.markdown_name, files.json_name) == (f"handoff-{stored.id}.md", f"handoff-{stored.id}.json")
+
+
+def test_flag_step_names_the_step_version_and_session(db: Store) -> None:
+    """A flag lands on the current step, the published version the session uses, and the session."""
+    stored = db.start_session("no-internet", mode="agent")
+    stored.answer("all")
+    flag = console.flag_step(db, stored, "wrong", "agent", "lights differ on fibre")
+    assert (flag.tree_id, flag.node_id, flag.tree_version, flag.session_id) == (
+        "no-internet",
+        "power_light",
+        1,
+        stored.id,
+    )
+    assert Flags(db).for_tree("no-internet")[0].comment == "lights differ on fibre"
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "example"),
+    [
+        ("[A-Za-z0-9-]{8,24}", "abcdefgh"),
+        ("0x[0-9A-Fa-f]{8}", "0x01234567"),
+        (r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[0-9]{8}", "abc@abc.abc"),
+        (
+            r"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
+            "250.250.250.250",
+        ),
+        (r"\d{3}-\w+", "012-abc"),
+        ("[^0-9]{2}", "ab"),
+    ],
+)
+def test_pattern_example_fits_the_pattern(pattern: str, example: str) -> None:
+    """The example for each shipped kind of pattern is readable and matches the pattern fully."""
+    assert console.pattern_example(pattern) == example
+
+
+def test_pattern_example_gives_up_on_back_references() -> None:
+    """A pattern the example maker cannot follow gives no example rather than a wrong one."""
+    assert console.pattern_example(r"(?P<x>ab)(?P=x)") is None
+
+
+def test_every_shipped_text_pattern_has_an_example(shipped: Library) -> None:
+    """Every text step in the shipped trees gets an example that its own pattern accepts."""
+    patterns = [getattr(n, "pattern", None) for t in shipped.values() for n in t.nodes]
+    found = [p for p in patterns if p]
+    assert found
+    assert all(console.pattern_example(p) is not None for p in found)
+
+
+def test_resume_link_replaces_the_query() -> None:
+    """The link keeps the page's address and carries only the session."""
+    assert (
+        console.resume_link("http://127.0.0.1:8501/help?lang=de&x=1", "s1")
+        == "http://127.0.0.1:8501/help?s=s1"
+    )

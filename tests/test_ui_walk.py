@@ -1,0 +1,341 @@
+"""The agent console and self-service pages, driven through Streamlit's AppTest on a fresh database each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from triage.auth import Identity
+from triage.cases import Queue
+from triage.flags import Flags
+from triage.library import Library, load_library
+from triage.model import localize
+from triage.scheduling import Scheduler
+from triage.store import Store
+from triage.ui.common import boot
+
+ROOT = Path(__file__).resolve().parents[1]
+AGENT = Identity("agent", "Agent", ("agent",))
+AUTHOR = Identity("author", "Author", ("author",))
+NO_INTERNET_FIRST = "Is the internet down on every device (phones on Wi-Fi, laptops, TV)?"
+ROUTER_LIGHTS = "Look at the router. Is any light on?"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Library:
+    return load_library()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: Library) -> Iterator[Store]:
+    """A fresh app database with the shipped trees published, used by the app under test."""
+    url = f"sqlite:///{tmp_path / 'ui.db'}"
+    monkeypatch.setenv("TRIAGE_DATABASE_URL", url)
+    monkeypatch.setenv("TRIAGE_ADMIN_PASSWORD", "admin-pass-1")
+    st = Store(url)
+    st.sync(shipped)
+    boot.clear()
+    yield st
+    st.dispose()
+    boot.clear()
+
+
+def app(identity: Identity | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    if identity is not None:
+        at.session_state["identity"] = identity
+    at.query_params.update(query)
+    return at.run()
+
+
+def open_page(at: AppTest, url_path: str) -> AppTest:
+    """Open a registered page by its URL path.
+
+    ``AppTest.switch_page`` takes a file path and cannot name the app's callable pages, so the page is picked
+    from the navigation registry the last run left.
+    """
+    pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
+    if url_path not in pages:
+        raise ValueError(f"page {url_path!r} is not registered; known: {sorted(map(str, pages))}")
+    at._page_hash = pages[url_path]
+    return at.run()
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every text the page drew, buttons included."""
+    kinds = (
+        "markdown",
+        "caption",
+        "title",
+        "subheader",
+        "header",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "code",
+    )
+    out = [str(el.value) for kind in kinds for el in at.get(kind)]
+    out += [b.label for b in at.button] + [b.label for b in at.get("download_button")]
+    out += [w.label for kind in ("radio", "text_input", "number_input", "selectbox") for w in at.get(kind)]
+    return out
+
+
+def sid_of(at: AppTest) -> str:
+    sid = at.query_params["s"]
+    assert isinstance(sid, str)
+    return sid
+
+
+def hints(lib: Library, *tree_ids: str) -> list[str]:
+    return [localize(n.hint, "en") for tid in tree_ids for n in lib[tid].nodes if n.hint]
+
+
+def test_agent_searches_starts_answers_goes_back_and_sees_the_decision(db: Store) -> None:
+    """Search -> start with known facts -> answer -> reopen step 1 from the breadcrumb -> decision with case."""
+    at = open_page(app(AGENT), "agent")
+    at.text_input(key="agent-q").input("internet").run()
+    assert [b.label for b in at.button if b.key.startswith("pick-")] == [
+        "No internet connection",
+        "Slow or dropping Wi-Fi",
+    ]
+    at.button(key="pick-no-internet").click().run()
+    at.text_input(key="agent-customer").input("C-77").run()
+    at.radio(key="agent-covered").set_value("yes")
+    at.text_input(key="agent-region").input("north")
+    at.button(key="agent-start").click().run()
+    sid = sid_of(at)
+    assert f"#### {NO_INTERNET_FIRST}" in texts(at)
+    assert at.warning[0].value == (
+        "**Internal — for you only, do not read out:** If only one device is affected the line is fine; "
+        "switch to the single-device tree."
+    )
+    assert "- `customer_id`: C-77\n- `region`: north\n- `visit_covered`: Yes" in texts(at)
+
+    at.button(key=f"ans-{sid}-all_devices-all").click().run()
+    assert f"#### {ROUTER_LIGHTS}" in texts(at)
+    assert at.button(key=f"crumb-{sid}-0").label == f"1. {NO_INTERNET_FIRST} → Yes, every device"
+
+    at.button(key=f"crumb-{sid}-0").click().run()
+    assert f"#### {NO_INTERNET_FIRST}" in texts(at)
+    at.button(key=f"ans-{sid}-all_devices-one").click().run()
+
+    case = Queue(db).for_session(sid)[0]
+    assert at.success[0].value == f"Case #{case.id} is queued in device-support (status open)."
+    assert at.warning[0].value == "**Decision: Escalate** — Decided by: authored"
+    assert "- Only one device is affected; the line is fine." in texts(at)
+    assert [d.key for d in at.get("download_button")] == [f"handoff-md-{sid}", f"handoff-json-{sid}"]
+    assert at.get("code")[0].value.startswith("# Hand-off: No internet connection\n")
+
+
+def test_agent_collect_step_shows_the_invalid_answer_and_takes_a_choice(db: Store) -> None:
+    """A choice step without a choice shows the engine's message; a choice moves on and becomes a fact."""
+    stored = db.start_session("no-internet", mode="agent")
+    for answer in ("all", "yes", "no"):
+        stored.answer(answer)
+    sid = stored.id
+    at = open_page(app(AGENT, s=sid), "agent")
+    assert at.radio(key=f"field-{sid}-dsl_light").options == ["green", "blinking", "red", "off"]
+    at.button(key=f"submit-{sid}-dsl_light").click().run()
+    assert at.error[0].value == "an answer is required"
+    at.radio(key=f"field-{sid}-dsl_light").set_value("red")
+    at.button(key=f"submit-{sid}-dsl_light").click().run()
+    assert not at.error
+    assert db.load_session(sid).session.facts["line_light"] == "red"
+    assert db.load_session(sid).view().node_id == "unplug"
+
+
+def test_agent_text_and_number_steps_explain_and_check_their_format(db: Store) -> None:
+    """A text step shows an example of its pattern and refuses a mismatch; a number step stores a number."""
+    stored = db.start_session("update-fails", mode="agent")
+    for answer in ("windows", "system", "weeks"):
+        stored.answer(answer)
+    sid = stored.id
+    at = open_page(app(AGENT, s=sid), "agent")
+    assert "For example: 0x01234567" in texts(at)
+    at.text_input(key=f"field-{sid}-error_code").input("oops")
+    at.button(key=f"submit-{sid}-error_code").click().run()
+    assert at.error[0].value == "'oops' does not have the expected format"
+    at.text_input(key=f"field-{sid}-error_code").input("0x800F081F")
+    at.button(key=f"submit-{sid}-error_code").click().run()
+    field = at.number_input(key=f"field-{sid}-free_space")
+    assert (field.min, field.max, field.value) == (0, 100000, None)
+    assert "A number from 0 to 100000" in texts(at)
+    field.set_value(80)
+    at.button(key=f"submit-{sid}-free_space").click().run()
+    facts = db.load_session(sid).session.facts
+    assert (facts["error_code"], facts["free_gb"]) == ("0x800F081F", 80)
+
+
+def test_agent_marks_tried_adds_a_note_and_flags_a_step(db: Store) -> None:
+    """ "Customer already tried this" follows not-fixed; a note is kept; a flag reaches the authors."""
+    stored = db.start_session("no-internet", mode="agent")
+    stored.answer("all")
+    stored.answer("no")  # -> power_socket, an action
+    sid = stored.id
+    at = open_page(app(AGENT, s=sid), "agent")
+    at.text_input(key=f"note-{sid}").input("customer on a mobile phone")
+    at.button(key=f"note-add-{sid}").click().run()
+    assert "- customer on a mobile phone" in texts(at)
+
+    at.radio(key=f"flag-kind-{sid}-power_socket").set_value("unclear")
+    at.text_input(key=f"flag-text-{sid}-power_socket").input("which adapter?")
+    at.button(key=f"flag-send-{sid}-power_socket").click().run()
+    flag = Flags(db).for_tree("no-internet")[0]
+    assert (flag.node_id, flag.kind, flag.comment, flag.author, flag.session_id, flag.tree_version) == (
+        "power_socket",
+        "unclear",
+        "which adapter?",
+        "agent",
+        sid,
+        1,
+    )
+    assert at.success[0].value == f"Flag {flag.id} sent: the authors see it beside this step."
+
+    at.button(key=f"tried-{sid}-power_socket").click().run()
+    assert db.load_session(sid).view().decision.node_id == "dead_router"  # type: ignore[union-attr]
+    tried = at.button(key=f"crumb-{sid}-2").label
+    assert tried.startswith("3. Check the router's power adapter")
+    assert tried.endswith(" → already tried by the customer before; did not fix it")
+
+
+def test_self_service_never_renders_a_hint_or_an_internal_id(db: Store, shipped: Library) -> None:
+    """A customer's walk through steps that carry agent hints shows none of them, nor any node id."""
+    at = app()
+    at.button(key="ss-start-no-internet").click().run()
+    sid = sid_of(at)
+    secret = hints(shipped, "no-internet", "power-cycle-router")
+    ids = [n.id for tid in ("no-internet", "power-cycle-router") for n in shipped[tid].nodes]
+    seen = []
+    for node, value in (("all_devices", "all"), ("power_light", "yes"), ("smell_check", "no")):
+        seen.append(texts(at))
+        at.button(key=f"ans-{sid}-{node}-{value}").click().run()
+    at.radio(key=f"field-{sid}-dsl_light").set_value("green")
+    seen.append(texts(at))
+    at.button(key=f"submit-{sid}-dsl_light").click().run()
+    seen.append(texts(at))  # the power-cycle procedure's first step, which has a hint too
+    assert (
+        "### Unplug the router's power cable (at the back of the router, not at the wall). Wait 30 seconds."
+        in seen[-1]
+    )
+    for page in seen:
+        for text in page:
+            assert not any(h in text for h in secret), text
+            assert not any(f"`{i}`" in text or text == i for i in ids), text
+    assert at.get("progress")[0].proto.text == "Step 5"
+
+
+def test_get_me_a_person_creates_a_case_and_gives_a_reference(db: Store) -> None:
+    """ "This did not help — get me a person" queues a tier-1 case and shows the session id as reference."""
+    at = app()
+    at.button(key="ss-start-no-internet").click().run()
+    sid = sid_of(at)
+    at.button(key=f"ans-{sid}-all_devices-all").click().run()
+    at.button(key=f"person-{sid}").click().run()
+    cases = Queue(db).for_session(sid)
+    assert [(c.queue, c.tier, c.status) for c in cases] == [("tier1-support", 1, "open")]
+    assert at.info[0].value == "A member of our team will take over from here, with everything you told us."
+    assert sid in [c.value for c in at.get("code")]
+    assert "What happens next" in texts(at)
+
+
+def test_a_customer_page_left_behind_cannot_answer_for_the_agent(db: Store) -> None:
+    """Once an agent took the session over, the customer's old buttons change nothing and say why."""
+    at = app()
+    at.button(key="ss-start-no-internet").click().run()
+    sid = sid_of(at)
+    at.button(key=f"ans-{sid}-all_devices-all").click().run()
+    db.load_session(sid).escalate_now()
+    Queue(db).take_over(sid, "agent")
+    at.button(key=f"ans-{sid}-power_light-yes").click().run()
+    assert db.load_session(sid).view().node_id == "power_light"
+    assert at.info[0].value == "A member of our team is now handling this problem with you."
+    assert at.error[0].value == "This session has moved on meanwhile; here is where it stands now."
+    assert [b.key for b in at.button if b.key.startswith("ans-")] == []
+
+
+def test_self_service_resumes_by_link(db: Store) -> None:
+    """Opening ``?s=<id>`` shows the customer's next step, with the resume link to copy."""
+    stored = db.start_session("no-internet", mode="self_service")
+    stored.answer("all")
+    at = app(s=stored.id)
+    assert f"### {ROUTER_LIGHTS}" in texts(at)
+    assert at.get("progress")[0].proto.text == "Step 2"
+    assert at.get("code")[0].value == f"?s={stored.id}"
+
+
+def test_self_service_starts_in_the_chosen_language(db: Store) -> None:
+    """A customer who picked German gets a German session and German buttons."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["locale"] = "de"
+    at.run()
+    at.text_input(key="ss-q").input("Internet").run()
+    at.button(key="ss-start-no-internet").click().run()
+    sid = sid_of(at)
+    assert db.load_session(sid).session.locale == "de"
+    assert "### Ist das Internet auf allen Geräten weg (Handys im WLAN, Laptops, TV)?" in texts(at)
+    assert at.button(key=f"person-{sid}").label == (
+        "Das hat nicht geholfen — ich möchte mit einem Menschen sprechen"
+    )
+
+
+def test_agent_takes_over_an_escalated_self_service_session(db: Store) -> None:
+    """An agent opening the customer's reference continues at the customer's step in agent mode."""
+    stored = db.start_session("no-internet", mode="self_service")
+    stored.answer("all")
+    stored.escalate_now()
+    at = open_page(app(AGENT), "agent")
+    at.text_input(key="agent-open-id").input(stored.id[:8])
+    at.button(key="agent-open").click().run()
+    sid = sid_of(at)
+    assert sid == stored.id
+    assert f"#### {ROUTER_LIGHTS}" in texts(at)
+    assert at.button(key=f"crumb-{sid}-0").label == f"1. {NO_INTERNET_FIRST} → Yes, every device"
+    assert (
+        at.success[0].value == "You took over the customer's escalation; the case is closed as handed over."
+    )
+    assert [(c.status, c.closure_code) for c in Queue(db).for_session(sid)] == [("closed", "handed-over")]
+    again = app(s=sid)  # the customer's link now says our team has it, and shows no step
+    assert again.info[0].value == "A member of our team is now handling this problem with you."
+    assert f"### {ROUTER_LIGHTS}" not in texts(again)
+
+
+def test_customer_books_a_visit_and_gets_the_calendar_file(db: Store) -> None:
+    """A visit decision offers the free slots of the region; booking one shows it with an .ics download."""
+    Scheduler(db).add_technician(
+        "Ana Lima",
+        ["broadband-line"],
+        ["north"],
+        hours={d: ["08:00", "16:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    )
+    stored = db.start_session("no-internet", mode="self_service")
+    for answer in ("all", "no", "not_fixed"):
+        stored.answer(answer)
+    sid = stored.id
+    at = app(s=sid)
+    assert at.info[0].value == "The router does not power on. A technician will bring a replacement."
+    at.text_input(key=f"region-{sid}").input("north").run()
+    slots = at.radio(key=f"slot-{sid}")
+    first: Any = slots.value
+    at.button(key=f"book-{sid}").click().run()
+    booking = Scheduler(db).bookings(session_id=sid)[0]
+    assert (booking.start, booking.technician_name, booking.skill) == (
+        first.slot.start,
+        "Ana Lima",
+        "broadband-line",
+    )
+    assert at.success[0].value == f"Visit booked: {first.label}"
+    ics = at.get("download_button")[0]
+    assert ics.label == "Add to my calendar (.ics)"
+
+
+def test_staff_without_the_agent_role_cannot_open_the_console(db: Store) -> None:
+    """An author's navigation has no agent console, and a customer's neither."""
+    with pytest.raises(ValueError, match="page 'agent' is not registered"):
+        open_page(app(AUTHOR), "agent")
+    with pytest.raises(ValueError, match="page 'agent' is not registered"):
+        open_page(app(), "agent")

@@ -1,0 +1,349 @@
+"""Step widgets shared by the agent console and the self-service page.
+
+A walk lives in the store; the page holds only its id (in ``st.query_params["s"]``, so a refresh or a second
+tab never loses it). Every change goes through an ``on_click`` callback with ``args=``: the callback loads the
+session, makes one change, and leaves any error message in ``st.session_state`` for the next draw. Widget keys
+are namespaced by session and step, e.g. ``ans-<session>-<node>-<value>``.
+
+``customer=True`` draws for the customer: plain words, big buttons, nothing staff-only (no hints, no ids, no
+notes, no reasons written for staff).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from triage import console
+from triage.engine import StepView
+from triage.errors import TriageError
+from triage.i18n import add_catalog
+from triage.model import Audience, FactType, OutcomeKind
+from triage.policy import Decision
+from triage.scheduling import BookingView
+from triage.store import NotFound, StoredSession
+from triage.ui.common import store, tr, ui_locale
+
+__all__ = [
+    "answer_controls",
+    "log",
+    "booking_panel",
+    "error_key",
+    "flash",
+    "load",
+    "on_answer",
+    "on_back",
+    "on_escalate",
+    "on_restart",
+    "run_op",
+    "show_messages",
+    "step_header",
+]
+
+log = logging.getLogger("triage.ui")
+
+add_catalog(
+    "en",
+    {
+        "ui.walk.step": "Step {n}",
+        "ui.walk.next": "Next",
+        "ui.walk.choose": "Choose one",
+        "ui.walk.your_answer": "Your answer",
+        "ui.walk.example": "For example: {example}",
+        "ui.walk.format": "The whole answer must match this pattern: {pattern}",
+        "ui.walk.between": "A number from {min} to {max}",
+        "ui.walk.at_least": "A number of at least {min}",
+        "ui.walk.at_most": "A number of at most {max}",
+        "ui.walk.minutes": "Takes about {minutes} min",
+        "ui.walk.category.hardware": "Devices and hardware",
+        "ui.walk.category.software": "Software and accounts",
+        "ui.walk.category.connectivity": "Internet, Wi-Fi and TV",
+        "ui.walk.region": "Region of the visit",
+        "ui.walk.regions": "We visit these regions: {regions}",
+        "ui.walk.region_first": "Enter the region to see free times.",
+        "ui.walk.slots": "Free times",
+        "ui.walk.no_slots": "There is no free time in that region in the next two weeks.",
+        "ui.walk.book": "Book this time",
+        "ui.walk.pick_slot": "Pick one of the free times first.",
+        "ui.walk.booked": "Visit booked: {when}",
+        "ui.walk.booking_ref": "Booking {id}",
+        "ui.walk.parts": "The technician brings: {parts}",
+        "ui.walk.ics": "Add to my calendar (.ics)",
+        "ui.walk.unexpected": "Something went wrong on our side. Your answers are saved; please try again.",
+        "ui.walk.moved_on": "This session has moved on meanwhile; here is where it stands now.",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.walk.step": "Schritt {n}",
+        "ui.walk.next": "Weiter",
+        "ui.walk.choose": "Bitte wählen",
+        "ui.walk.your_answer": "Ihre Antwort",
+        "ui.walk.example": "Zum Beispiel: {example}",
+        "ui.walk.format": "Die ganze Antwort muss zu diesem Muster passen: {pattern}",
+        "ui.walk.between": "Eine Zahl von {min} bis {max}",
+        "ui.walk.at_least": "Eine Zahl ab {min}",
+        "ui.walk.at_most": "Eine Zahl bis {max}",
+        "ui.walk.minutes": "Dauert etwa {minutes} Min.",
+        "ui.walk.category.hardware": "Geräte und Hardware",
+        "ui.walk.category.software": "Software und Konten",
+        "ui.walk.category.connectivity": "Internet, WLAN und TV",
+        "ui.walk.region": "Region des Besuchs",
+        "ui.walk.regions": "Wir kommen in diese Regionen: {regions}",
+        "ui.walk.region_first": "Geben Sie die Region ein, um freie Termine zu sehen.",
+        "ui.walk.slots": "Freie Termine",
+        "ui.walk.no_slots": "In dieser Region gibt es in den nächsten zwei Wochen keinen freien Termin.",
+        "ui.walk.book": "Diesen Termin buchen",
+        "ui.walk.pick_slot": "Bitte wählen Sie zuerst einen der freien Termine.",
+        "ui.walk.booked": "Besuch gebucht: {when}",
+        "ui.walk.booking_ref": "Buchung {id}",
+        "ui.walk.parts": "Der Techniker bringt mit: {parts}",
+        "ui.walk.ics": "In meinen Kalender (.ics)",
+        "ui.walk.unexpected": "Bei uns ist etwas schiefgegangen. Ihre Antworten sind gespeichert; bitte "
+        "versuchen Sie es erneut.",
+        "ui.walk.moved_on": "Diese Sitzung ist inzwischen weitergegangen; hier sehen Sie den aktuellen Stand.",
+    },
+)
+
+
+# -- state and messages ---------------------------------------------------------------------------
+
+
+def error_key(sid: str) -> str:
+    return f"walk-error-{sid}"
+
+
+def _flash_key(sid: str) -> str:
+    return f"walk-flash-{sid}"
+
+
+def flash(sid: str, message: str) -> None:
+    """A one-time confirmation, shown on the next draw of the session."""
+    st.session_state[_flash_key(sid)] = message
+
+
+def show_messages(sid: str) -> None:
+    """Draw (once) the last error and confirmation left by a callback."""
+    err = st.session_state.pop(error_key(sid), None)
+    if err:
+        st.error(err)
+    note = st.session_state.pop(_flash_key(sid), None)
+    if note:
+        st.success(note)
+
+
+def load(sid: str) -> StoredSession | None:
+    """The stored session, or ``None`` if there is no such session."""
+    try:
+        return store().load_session(sid)
+    except NotFound:
+        return None
+
+
+def run_op(sid: str, op: Callable[[StoredSession], Any], audience: Audience | None = None) -> bool:
+    """In a callback: load the session, make one change; a refused change leaves its message. True if done.
+
+    With ``audience``, nothing happens unless the session is still in that mode: a customer's page that is
+    behind (an agent took the session over meanwhile) cannot answer for the agent.
+    """
+    st.session_state.pop(error_key(sid), None)
+    try:
+        stored = store().load_session(sid)
+        if audience is not None and stored.session.mode is not audience:
+            st.session_state[error_key(sid)] = tr("ui.walk.moved_on")
+            return False
+        op(stored)
+    except TriageError as exc:
+        st.session_state[error_key(sid)] = str(exc)
+        return False
+    except Exception:  # noqa: BLE001 - a callback must never show a traceback
+        log.error("walk %s: %s", sid, traceback.format_exc())
+        st.session_state[error_key(sid)] = tr("ui.walk.unexpected")
+        return False
+    return True
+
+
+def on_answer(sid: str, value: Any, audience: Audience | None = None) -> None:
+    run_op(sid, lambda s: s.answer(value), audience)
+
+
+def _on_field(sid: str, key: str, audience: Audience | None = None) -> None:
+    value = st.session_state.get(key)
+    run_op(sid, lambda s: s.answer(value), audience)
+
+
+def on_back(sid: str, index: int | None = None, audience: Audience | None = None) -> None:
+    run_op(sid, lambda s: s.back(index), audience)
+
+
+def on_restart(sid: str, audience: Audience | None = None) -> None:
+    run_op(sid, lambda s: s.restart(), audience)
+
+
+def on_escalate(sid: str, audience: Audience | None = None) -> None:
+    run_op(sid, lambda s: s.escalate_now(), audience)
+
+
+def _audience(customer: bool) -> Audience | None:
+    return Audience.SELF_SERVICE if customer else None
+
+
+# -- the step -------------------------------------------------------------------------------------
+
+
+def step_header(view: StepView) -> None:
+    """Progress bar and "Step n"."""
+    st.progress(view.progress, text=tr("ui.walk.step", n=view.step_number))
+
+
+def answer_controls(view: StepView, *, customer: bool) -> None:
+    """One-click answers, or the right input for a collect step, with a Next button."""
+    sid, node = view.session_id, view.node_id
+    field = view.field
+    if field is None or field.type is FactType.YESNO:
+        _buttons(view, customer=customer)
+        return
+    key = f"field-{sid}-{node}"
+    if field.type is FactType.CHOICE:
+        labels = {o.value: o.label for o in view.options}
+        values = list(labels)
+        if len(values) <= 6:
+            st.radio(tr("ui.walk.choose"), values, index=None, format_func=labels.__getitem__, key=key)
+        else:
+            st.selectbox(tr("ui.walk.choose"), values, index=None, format_func=labels.__getitem__, key=key)
+    elif field.type is FactType.NUMBER:
+        st.number_input(
+            tr("ui.walk.your_answer"),
+            min_value=field.min,
+            max_value=field.max,
+            value=None,
+            step=1.0,
+            format="%g",
+            key=key,
+        )
+        limits = _range_help(field.min, field.max)
+        if limits:
+            st.caption(limits)
+    else:
+        example = console.pattern_example(field.pattern) if field.pattern else None
+        st.text_input(
+            tr("ui.walk.your_answer"),
+            key=key,
+            placeholder=example or "",
+            help=None if customer or not field.pattern else tr("ui.walk.format", pattern=field.pattern),
+        )
+        if example:
+            st.caption(tr("ui.walk.example", example=example))
+    st.button(
+        tr("ui.walk.next"),
+        key=f"submit-{sid}-{node}",
+        on_click=_on_field,
+        args=(sid, key, _audience(customer)),
+        type="primary",
+        width="stretch" if customer else "content",
+    )
+
+
+def _range_help(low: float | None, high: float | None) -> str | None:
+    lo, hi = console.fact_text(low), console.fact_text(high)
+    if low is not None and high is not None:
+        return tr("ui.walk.between", min=lo, max=hi)
+    if low is not None:
+        return tr("ui.walk.at_least", min=lo)
+    if high is not None:
+        return tr("ui.walk.at_most", max=hi)
+    return None
+
+
+def _buttons(view: StepView, *, customer: bool) -> None:
+    sid, node = view.session_id, view.node_id
+
+    def draw() -> None:
+        for opt in view.options:
+            st.button(
+                opt.label,
+                key=f"ans-{sid}-{node}-{opt.value}",
+                on_click=on_answer,
+                args=(sid, opt.value, _audience(customer)),
+                width="stretch" if customer else "content",
+                wrap=True,
+            )
+
+    if customer:
+        draw()
+    else:
+        with st.container(horizontal=True):
+            draw()
+
+
+# -- visits ---------------------------------------------------------------------------------------
+
+
+def _on_book(sid: str, region_key: str, slot_key: str, audience: Audience | None) -> None:
+    choice = st.session_state.get(slot_key)
+    region = str(st.session_state.get(region_key) or "")
+    if not isinstance(choice, console.SlotChoice):
+        st.session_state[error_key(sid)] = tr("ui.walk.pick_slot")
+        return
+    run_op(sid, lambda s: console.book_visit(store(), s.id, choice.slot, region), audience)
+
+
+def booking_panel(stored: StoredSession, decision: Decision, *, customer: bool) -> BookingView | None:
+    """For a visit decision: the booking if there is one (with its .ics), else region, free slots and Book."""
+    if decision.kind is not OutcomeKind.VISIT:
+        return None
+    sid = stored.id
+    booking = console.session_booking(store(), sid)
+    if booking is not None:
+        _show_booking(booking)
+        return booking
+    regions = console.visit_regions(store(), decision.skill or "")
+    region_key, slot_key = f"region-{sid}", f"slot-{sid}"
+    default = str(stored.session.facts.get("region") or "")
+    region = st.text_input(tr("ui.walk.region"), value=default, key=region_key)
+    if regions:
+        st.caption(tr("ui.walk.regions", regions=", ".join(regions)))
+    if not region.strip():
+        st.caption(tr("ui.walk.region_first"))
+        return None
+    try:
+        choices = console.visit_slots(store(), stored, region.strip(), locale=ui_locale())
+    except TriageError as exc:
+        st.warning(str(exc))
+        return None
+    if not choices:
+        st.info(tr("ui.walk.no_slots"))
+        return None
+    st.radio(tr("ui.walk.slots"), choices, index=0, format_func=lambda c: c.label, key=slot_key)
+    st.button(
+        tr("ui.walk.book"),
+        key=f"book-{sid}",
+        on_click=_on_book,
+        args=(sid, region_key, slot_key, _audience(customer)),
+        type="primary",
+        width="stretch" if customer else "content",
+    )
+    return None
+
+
+def _show_booking(booking: BookingView) -> None:
+    zone = console.technician_zone(store(), booking.technician_id)
+    when = console.slot_label(booking.slot, zone, ui_locale())
+    st.success(tr("ui.walk.booked", when=when))
+    st.caption(tr("ui.walk.booking_ref", id=booking.id))
+    if booking.parts:
+        st.caption(tr("ui.walk.parts", parts=", ".join(booking.parts)))
+    name, ics = console.visit_calendar(store(), booking)
+    st.download_button(
+        tr("ui.walk.ics"),
+        data=ics,
+        file_name=name,
+        mime="text/calendar",
+        key=f"ics-{booking.session_id}-{booking.id}",
+        on_click="ignore",
+    )
