@@ -56,6 +56,10 @@ __all__ = [
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "var" / "triage.db"
 
 
+MIGRATION_ONLY_INDEXES = frozenset({"ix_sessions_stats", "ix_events_steps"})
+"""Indexes that differ per database (partial, covering) and so live only in migration 0011, not in the models."""
+
+
 def database_url(url: str | None = None) -> str:
     """The database to use: the argument, else ``TRIAGE_DATABASE_URL``, else the SQLite file in ``var/``."""
     if url:
