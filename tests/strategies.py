@@ -6,6 +6,10 @@ to nodes after it. Every interior node is reachable because one link of each nod
 "spine" link, at a random place among its links) goes to the next node; outcomes nobody
 links to are dropped. Hints are put on the start node and on most others, each a unique
 marker string (:func:`hint_marker`), so a test can look for any of them in what a customer sees.
+Some nodes and answers carry safety signs, and logic rules may route on the audience.
+
+Optional extras (safety signs, translations, customer texts) are drawn so that they shrink
+away: a minimal failing example shows only what the failure needs.
 """
 
 from __future__ import annotations
@@ -82,20 +86,25 @@ def hint_marker(node_id: str) -> str:
     return f"AGENT-ONLY HINT <{node_id}>"
 
 
+def _sometimes(draw: st.DrawFn, one_in: int) -> bool:
+    """True about once in ``one_in`` draws; shrinks to False, so a minimal example has no extras."""
+    return draw(st.integers(0, one_in - 1)) == one_in - 1
+
+
 def _text(draw: st.DrawFn, base: str) -> Any:
-    if draw(st.integers(0, 3)) == 0:
+    if _sometimes(draw, 4):
         return {"en": base, "de": f"{base} (de)"}
     return base
 
 
-def _common(draw: st.DrawFn, node_id: str, words: str, *, hint: bool, safety: bool) -> dict[str, Any]:
+def _common(draw: st.DrawFn, node_id: str, words: str, *, hint: bool, safety: int) -> dict[str, Any]:
     node: dict[str, Any] = {"id": node_id, "text": _text(draw, words)}
-    if safety and draw(st.integers(0, 11)) == 0:
+    if safety and _sometimes(draw, safety + 2):
         node["safety"] = f"smoke at {node_id}"
     if hint or draw(st.integers(0, 3)) > 0:  # hints on about three nodes in four
         marker = hint_marker(node_id)
         node["hint"] = {"en": marker, "de": marker} if draw(st.booleans()) else marker
-    if draw(st.integers(0, 2)) == 0:
+    if _sometimes(draw, 3):
         node["customer_text"] = _text(draw, f"In plain words: {words}")
     return node
 
@@ -115,7 +124,9 @@ def _condition_on(draw: st.DrawFn, fact: dict[str, Any]) -> str:
         op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
         return f"{name} {op} {draw(st.integers(int(lo) - 1, int(hi) + 1))}"
     if kind == "yesno":
-        return draw(st.sampled_from([f"{name} == true", f"{name} == false", name, f"not {name}", f"{name} != true"]))
+        return draw(
+            st.sampled_from([f"{name} == true", f"{name} == false", name, f"not {name}", f"{name} != true"])
+        )
     if kind in ("choice", "option"):
         values = fact["values"]
         some = draw(st.lists(st.sampled_from(values), min_size=1, max_size=len(values), unique=True))
@@ -128,21 +139,22 @@ def _condition_on(draw: st.DrawFn, fact: dict[str, Any]) -> str:
     return draw(st.sampled_from([f"{name} == '{value}'", f"{name} != '{value}'", f"'{value[:2]}' in {name}"]))
 
 
-def _condition(draw: st.DrawFn, facts: list[dict[str, Any]]) -> str:
+def _condition(draw: st.DrawFn, facts: list[dict[str, Any]], audience_rules: bool) -> str:
+    builtins = [c for c in _BUILTIN_CONDITIONS if audience_rules or not c.startswith("mode ")]
     parts = []
     for _ in range(draw(st.integers(1, 2))):
         if facts and draw(st.integers(0, 4)) > 0:
             parts.append(_condition_on(draw, draw(st.sampled_from(facts))))
         else:
-            parts.append(draw(st.sampled_from(_BUILTIN_CONDITIONS)))
+            parts.append(draw(st.sampled_from(builtins)))
     cond = f" {draw(st.sampled_from(['and', 'or']))} ".join(parts)
-    if draw(st.integers(0, 4)) == 0:
+    if _sometimes(draw, 5):
         cond = f"not ({cond})"
     return cond
 
 
 def _question(
-    draw: st.DrawFn, i: int, node: dict[str, Any], spine: str, later: list[str], *, safety: bool
+    draw: st.DrawFn, i: int, node: dict[str, Any], spine: str, later: list[str], *, safety: int
 ) -> dict[str, Any]:
     count = draw(st.integers(2, 4))
     labels = draw(st.lists(st.sampled_from(_LABELS), min_size=count, max_size=count, unique=True))
@@ -152,7 +164,7 @@ def _question(
         opt: dict[str, Any] = {"label": _text(draw, label), "next": target}
         if draw(st.booleans()):
             opt["value"] = f"v{k}"
-        if safety and draw(st.integers(0, 9)) == 0:
+        if safety and _sometimes(draw, safety):
             opt["safety"] = f"sparks when answering {label}"
         options.append(opt)
     node.update(kind="question", options=options)
@@ -178,7 +190,9 @@ def _action(draw: st.DrawFn, node: dict[str, Any], spine: str, later: list[str])
     return node
 
 
-def _collect(draw: st.DrawFn, i: int, node: dict[str, Any], spine: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _collect(
+    draw: st.DrawFn, i: int, node: dict[str, Any], spine: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     kind = draw(st.sampled_from(["number", "yesno", "choice", "text"]))
     name = f"c{i}"
     node.update(kind="collect", fact=name, type=kind, next=spine)
@@ -200,7 +214,7 @@ def _collect(draw: st.DrawFn, i: int, node: dict[str, Any], spine: str) -> tuple
         if pattern is not None:
             node["pattern"] = pattern
         fact["pattern"] = pattern
-    if draw(st.integers(0, 5)) == 0:
+    if _sometimes(draw, 6):
         node["required"] = False
     return node, fact
 
@@ -225,10 +239,19 @@ def _outcome(draw: st.DrawFn, node: dict[str, Any], kind: str) -> dict[str, Any]
 
 
 @st.composite
-def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4, safety: bool = True) -> dict[str, Any]:
+def tree_dicts(
+    draw: st.DrawFn,
+    max_steps: int = 8,
+    max_outcomes: int = 4,
+    safety: int = 10,
+    audience_rules: bool = True,
+    audience_gate: bool = False,
+) -> dict[str, Any]:
     """A valid, acyclic tree as the dict a tree file holds, every node reachable from ``start``.
 
-    With ``safety``, about one node in twelve and one answer in ten carries a safety sign.
+    About one answer in ``safety`` and one node in ``safety + 2`` carry a safety sign (none when
+    ``safety`` is 0). With ``audience_rules``, logic rules may route on the built-in ``mode`` fact;
+    with ``audience_gate``, the tree starts with a logic node that sends agents elsewhere.
     """
     kinds = draw(st.lists(st.sampled_from(INTERIOR_KINDS), min_size=1, max_size=max_steps))
     outcome_kinds = draw(st.lists(st.sampled_from(OUTCOME_KINDS), min_size=1, max_size=max_outcomes))
@@ -253,18 +276,30 @@ def tree_dicts(draw: st.DrawFn, max_steps: int = 8, max_outcomes: int = 4, safet
             facts.append(fact)
         else:
             targets = _links(draw, draw(st.integers(2, 4)), spine, later)
-            rules = [{"when": _condition(draw, facts), "next": t} for t in targets[:-1]]
+            rules = [{"when": _condition(draw, facts, audience_rules), "next": t} for t in targets[:-1]]
             node.update(kind="logic", rules=rules, default=targets[-1])
         nodes.append(node)
     linked = {t for n in nodes for t in node_targets(n)}
     for node_id, kind in zip(outcomes, outcome_kinds, strict=True):
         if node_id in linked:
-            nodes.append(_outcome(draw, _common(draw, node_id, f"The end: {kind}", hint=False, safety=safety), kind))
+            nodes.append(
+                _outcome(draw, _common(draw, node_id, f"The end: {kind}", hint=False, safety=safety), kind)
+            )
+    start = interior[0]
+    if audience_gate:
+        agents_go = draw(st.sampled_from([n["id"] for n in nodes[1:]] or [start]))
+        gate = {
+            "id": "audience-gate",
+            "kind": "logic",
+            "rules": [{"when": "mode == 'agent'", "next": agents_go}],
+        }
+        nodes.insert(0, {**gate, "default": start})
+        start = "audience-gate"
     return {
         "id": "generated",
         "title": _text(draw, "A generated tree"),
         "category": draw(st.sampled_from(["hardware", "software", "connectivity"])),
-        "start": interior[0],
+        "start": start,
         "nodes": nodes,
     }
 
@@ -281,9 +316,15 @@ def node_targets(node: dict[str, Any]) -> list[str]:
     return out
 
 
-def trees(max_steps: int = 8, max_outcomes: int = 4, safety: bool = True) -> st.SearchStrategy[Tree]:
-    """Valid trees as pydantic :class:`Tree` objects."""
-    return tree_dicts(max_steps, max_outcomes, safety).map(Tree.model_validate)
+def trees(
+    max_steps: int = 8,
+    max_outcomes: int = 4,
+    safety: int = 10,
+    audience_rules: bool = True,
+    audience_gate: bool = False,
+) -> st.SearchStrategy[Tree]:
+    """Valid trees as pydantic :class:`Tree` objects (see :func:`tree_dicts`)."""
+    return tree_dicts(max_steps, max_outcomes, safety, audience_rules, audience_gate).map(Tree.model_validate)
 
 
 def session_facts() -> st.SearchStrategy[dict[str, Any]]:
@@ -301,7 +342,11 @@ def session_facts() -> st.SearchStrategy[dict[str, Any]]:
 def session_settings() -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for :meth:`Session.start`: the audience, the locale and the starting facts."""
     return st.fixed_dictionaries(
-        {"mode": st.sampled_from(list(Audience)), "locale": st.sampled_from(["en", "de"]), "facts": session_facts()}
+        {
+            "mode": st.sampled_from(list(Audience)),
+            "locale": st.sampled_from(["en", "de"]),
+            "facts": session_facts(),
+        }
     )
 
 
@@ -375,13 +420,14 @@ def step_answers(view: StepView) -> st.SearchStrategy[Any]:
     return out
 
 
-def session_ops(max_size: int = 25) -> st.SearchStrategy[list[tuple[str, Any]]]:
+def session_ops(max_size: int = 25, handover: bool = False) -> st.SearchStrategy[list[tuple[str, Any]]]:
     """What a person may do in a session, in order; a step that does not fit the moment is skipped.
 
     ``("answer", choice)`` answers with :func:`answer_for`, ``("back", n)`` goes back to answered step
     ``n`` modulo how many there are, and ``("note", text)`` may carry a blank note (which must be refused).
+    With ``handover``, ``("handover", mode)`` hands the session to another audience.
     """
-    op = st.one_of(
+    ops = [
         st.tuples(st.just("answer"), st.integers(0, 10_000)),
         st.tuples(st.just("answer"), st.integers(0, 10_000)),
         st.tuples(st.just("answer"), st.integers(0, 10_000)),
@@ -391,5 +437,7 @@ def session_ops(max_size: int = 25) -> st.SearchStrategy[list[tuple[str, Any]]]:
         st.tuples(st.just("restart"), st.just(0)),
         st.tuples(st.just("note"), st.text(max_size=12)),
         st.tuples(st.just("escalate"), st.just(0)),
-    )
-    return st.lists(op, max_size=max_size)
+    ]
+    if handover:
+        ops.append(st.tuples(st.just("handover"), st.sampled_from([a.value for a in Audience])))
+    return st.lists(st.one_of(ops), max_size=max_size)

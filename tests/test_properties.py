@@ -1,4 +1,9 @@
-"""Properties of the engine over random valid trees: walks end, back is exact, sessions round-trip, checks bite."""
+"""Properties of the engine over random valid trees.
+
+Walks end in a decision; safety signs stop them; going back is exact; sessions round-trip through
+JSON and replay the same; a handover keeps the walk; broken trees are refused with the right code;
+customers never see a hint.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +55,9 @@ class Ticker:
 
 
 def start(tree: Tree, settings: Settings, policy: Policy = ROOMY) -> Session:
-    return Session.start({tree.id: tree}, tree.id, **settings, policy=policy, session_id="s-1", clock=Ticker())
+    return Session.start(
+        {tree.id: tree}, tree.id, **settings, policy=policy, session_id="s-1", clock=Ticker()
+    )
 
 
 def steps_in(tree: Tree) -> int:
@@ -139,7 +146,9 @@ def test_every_walk_ends_in_a_decision(tree: Tree, settings: Settings, data: st.
         # a visit the plan does not cover: an authored one, or one a technician's step calls for
         assert s.decision.rule == "entitlement"
         assert settings["facts"]["visit_covered"] is False
-        assert isinstance(node, VisitOutcome) or (isinstance(node, ActionNode) and node.performer == "technician")
+        assert isinstance(node, VisitOutcome) or (
+            isinstance(node, ActionNode) and node.performer == "technician"
+        )
 
 
 @given(tree=trees(), settings=session_settings(), budget=st.integers(1, 4), choices=walks())
@@ -169,7 +178,9 @@ def _sign(tree: Tree, step: Step) -> bool:
 
 
 @given(tree=trees(), settings=session_settings(), choices=walks())
-def test_a_safety_sign_stops_the_walk_where_it_is_met(tree: Tree, settings: Settings, choices: list[int]) -> None:
+def test_a_safety_sign_stops_the_walk_where_it_is_met(
+    tree: Tree, settings: Settings, choices: list[int]
+) -> None:
     """Reaching any node with a safety sign, or giving an answer with one, ends the walk there with the safety rule."""
     s = start(tree, settings)
     play(s, choices, steps_in(tree))
@@ -310,6 +321,8 @@ def perform(s: Session, ops: list[tuple[str, Any]]) -> None:
                     s.add_note(arg)
         elif kind == "escalate" and not s.finished:
             s.escalate_now()
+        elif kind == "handover":
+            s.handover(arg)
 
 
 @given(tree=trees(), settings=session_settings(), policy=policies(), ops=session_ops())
@@ -328,7 +341,9 @@ def test_a_session_round_trips_through_json(
 
 
 @given(tree=trees(), settings=session_settings(), policy=policies(), ops=session_ops())
-def test_replay_is_deterministic(tree: Tree, settings: Settings, policy: Policy, ops: list[tuple[str, Any]]) -> None:
+def test_replay_is_deterministic(
+    tree: Tree, settings: Settings, policy: Policy, ops: list[tuple[str, Any]]
+) -> None:
     """Replaying the same events twice gives equal sessions, both equal to the one that made the events."""
     s = start(tree, settings, policy)
     perform(s, ops)
@@ -347,6 +362,99 @@ def test_replay_is_deterministic(tree: Tree, settings: Settings, policy: Policy,
         assert replayed.forward == s.forward
 
 
+# -- handing a session over to another audience ------------------------------------------------------
+
+
+def _crumbs(view: Any) -> list[tuple[str, str, bool]]:
+    """The breadcrumb without its texts, which follow the audience: which step, what answer, tried or not."""
+    return [(c.node_id, c.answer, c.tried) for c in view.breadcrumb]
+
+
+@given(tree=trees(safety=0), settings=session_settings(), to=st.sampled_from(list(Audience)), data=st.data())
+def test_a_handover_keeps_the_walk_and_reopens_only_audience_decisions(
+    tree: Tree, settings: Settings, to: Audience, data: st.DataObject
+) -> None:
+    """A handover keeps every answer and fact, and re-decides only stops that depend on the audience.
+
+    Safety stops, which must survive a handover, have a test of their own below.
+    """
+    s = start(tree, settings)
+    play(s, data.draw(walks(), label="walk"), data.draw(st.integers(0, steps_in(tree)), label="answers"))
+    if not s.finished and data.draw(st.booleans(), label="ask for a person"):
+        s.escalate_now()
+    old, decision, facts = s.view(), s.decision, dict(s.facts)
+    now = s.handover(to)
+    assert _crumbs(now) == _crumbs(old)
+    assert now.node_id == old.node_id
+    assert s.facts == {**facts, "mode": to.value}
+    node = tree.node(now.node_id)
+    if node.kind in INTERACTIVE:
+        assert s.decision == ROOMY.at_step(tree.id, node, s.facts, to, s.locale, len(now.breadcrumb))
+    else:
+        assert s.decision == decision
+
+
+@given(tree=trees(safety=3), settings=session_settings(), to=st.sampled_from(list(Audience)), choices=walks())
+def test_a_safety_stop_survives_a_handover(
+    tree: Tree, settings: Settings, to: Audience, choices: list[int]
+) -> None:
+    """A walk stopped by a safety sign stays stopped, with the same decision, whoever it is handed to."""
+    s = start(tree, settings)
+    for k in range(steps_in(tree)):
+        if s.finished:
+            break
+        view = s.view()
+        node = tree.node(view.node_id)
+        # head for danger: where an answer carries a safety sign, give it
+        risky = [o.value for o in node.options if o.safety] if isinstance(node, QuestionNode) else []
+        s.answer(risky[0] if risky else answer_for(view, choices[k % len(choices)]))
+    assume(s.decision is not None and s.decision.rule == "safety")
+    before = s.decision
+    now = s.handover(to)
+    assert now.finished, (
+        f"the handover to {to.value} reopened a safety stop ({before.reasons[0]}) at {now.node_id!r}"
+    )
+    assert s.decision == before
+
+
+@given(tree=trees(audience_gate=True), settings=session_settings(), data=st.data())
+def test_back_after_a_handover_returns_to_the_step_answered_before(
+    tree: Tree, settings: Settings, data: st.DataObject
+) -> None:
+    """Going back after a handover reopens the answered step, with the answers before it and a fresh decision."""
+    to = Audience.AGENT if settings["mode"] is Audience.SELF_SERVICE else Audience.SELF_SERVICE
+    s = start(tree, settings)
+    given_ = play(s, data.draw(walks(), label="walk"), steps_in(tree))
+    assume(given_)
+    old = s.view()
+    s.handover(to)
+    idx = data.draw(st.integers(0, len(given_) - 1), label="back to")
+    try:
+        now = s.back(idx)
+    except InvalidAnswer as exc:
+        pytest.fail(f"back({idx}) after a handover to {to.value} raised InvalidAnswer: {exc}")
+    assert _crumbs(now) == _crumbs(old)[:idx]
+    assert now.node_id == old.breadcrumb[idx].node_id
+    node = tree.node(now.node_id)
+    assert s.decision == ROOMY.at_step(tree.id, node, s.facts, to, s.locale, idx)
+
+
+@given(tree=trees(audience_rules=False), settings=session_settings(), ops=session_ops(handover=True))
+def test_a_session_with_handovers_round_trips_and_replays(
+    tree: Tree, settings: Settings, ops: list[tuple[str, Any]]
+) -> None:
+    """Handover events survive JSON and replay like the others (in trees that do not route on the audience)."""
+    s = start(tree, settings)
+    perform(s, ops)
+    text = json.dumps(s.to_dict())
+    back = Session.from_dict(json.loads(text), {tree.id: tree}, policy=ROOMY)
+    assert back.view().model_dump() == s.view().model_dump()
+    assert back.events == s.events
+    assert back.decision == s.decision
+    assert back.path == s.path
+    assert json.dumps(back.to_dict()) == text
+
+
 # -- 6. mutated trees are rejected ------------------------------------------------------------------
 
 
@@ -357,7 +465,9 @@ def _en(text: Any) -> str:
 def _slots(node: dict[str, Any]) -> list[tuple[str, tuple[str | int, ...]]]:
     """Each link of a node dict: the label a message uses for it, and where it is written."""
     if node["kind"] == "question":
-        return [(f"option {_en(o['label'])!r}", ("options", k, "next")) for k, o in enumerate(node["options"])]
+        return [
+            (f"option {_en(o['label'])!r}", ("options", k, "next")) for k, o in enumerate(node["options"])
+        ]
     if node["kind"] == "logic":
         return [(f"rule {k + 1}", ("rules", k, "next")) for k in range(len(node["rules"]))] + [
             ("default", ("default",))
@@ -447,15 +557,23 @@ def test_outcomes_replaced_by_dead_ends_are_reported(data: dict[str, Any], pick:
     assert loops == {f"loop with no way out: {o} -> {o}" for o in gone}
     assert ("no-outcome", x) in named(errors, data)
     expected = {("loop-no-exit", o) for o in gone}
-    expected |= {("no-outcome", n["id"]) for n in nodes if n["id"] not in gone and not _reachable(nodes, n["id"]) & ends}
+    expected |= {
+        ("no-outcome", n["id"])
+        for n in nodes
+        if n["id"] not in gone and not _reachable(nodes, n["id"]) & ends
+    }
     if not ends:
         expected.add(("no-outcomes", None))
     assert named(errors, data) == expected
-    assert {d.message for d in errors if d.code == "no-outcome"} == {"no outcome can be reached from this node"}
+    assert {d.message for d in errors if d.code == "no-outcome"} == {
+        "no outcome can be reached from this node"
+    }
 
 
 @given(data=tree_dicts(), pick=st.data())
-def test_outcomes_removed_with_their_links_sent_back_are_reported(data: dict[str, Any], pick: st.DataObject) -> None:
+def test_outcomes_removed_with_their_links_sent_back_are_reported(
+    data: dict[str, Any], pick: st.DataObject
+) -> None:
     """Removing every outcome below a node and sending their links back to it gives a 'loop-no-exit' through it."""
     nodes = data["nodes"]
     x = pick.draw(st.sampled_from([n["id"] for n in nodes if n["kind"] != "outcome"]), label="node")
@@ -471,7 +589,11 @@ def test_outcomes_removed_with_their_links_sent_back_are_reported(data: dict[str
     errors = errors_found(data)
 
     found = named(errors, data)
-    loops = [d.message for d in errors if d.code == "loop-no-exit" and d.loc[1] == [n["id"] for n in nodes].index(x)]
+    loops = [
+        d.message
+        for d in errors
+        if d.code == "loop-no-exit" and d.loc[1] == [n["id"] for n in nodes].index(x)
+    ]
     assert len(loops) == 1
     assert loops[0].startswith(f"loop with no way out: {x} -> ")
     assert loops[0].endswith(f" -> {x}")
@@ -507,11 +629,17 @@ def test_an_unreachable_node_is_reported(data: dict[str, Any], pick: st.DataObje
         extra.update(kind="outcome", outcome="resolved")
     else:
         target = pick.draw(st.sampled_from([n["id"] for n in nodes]), label="links to")
-        extra.update(kind="question", options=[{"label": "Yes", "next": target}, {"label": "No", "next": target}])
+        extra.update(
+            kind="question", options=[{"label": "Yes", "next": target}, {"label": "No", "next": target}]
+        )
     nodes.insert(pick.draw(st.integers(1, len(nodes)), label="at"), extra)
     errors = errors_found(data)
     assert [(d.code, d.message, d.loc) for d in errors] == [
-        ("unreachable", f"is unreachable from the start node {data['start']!r}", ("nodes", nodes.index(extra)))
+        (
+            "unreachable",
+            f"is unreachable from the start node {data['start']!r}",
+            ("nodes", nodes.index(extra)),
+        )
     ]
 
 

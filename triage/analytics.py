@@ -1,22 +1,25 @@
 """Support analytics: how each tree performs, where sessions stop, which actions fix things.
 
-Every figure is computed by the database: SQLAlchemy Core queries (counts, ``row_number()``/``count()``
-windows for medians, ``lag()`` for time spent per step) that run unchanged on SQLite and PostgreSQL.
-Python only turns the few result rows into frozen dataclasses.
+Every figure is computed by the database with SQLAlchemy Core queries that run unchanged on SQLite and
+PostgreSQL: counts, medians from window functions, ``lag()`` for the time spent per step. Python only turns
+the few result rows into frozen dataclasses.
 
-Interface for the ``triage stats`` command — these three functions are all it needs::
+Interface for the ``triage stats`` command — these are all it needs::
 
     summary(store, *, tree_id=None, since=None, until=None, mode=None, locale=None,
             now=None, top=10) -> Summary
-    render_text(summary: Summary) -> str      # aligned tables for the terminal
-    to_csv(rows: Sequence[row]) -> str        # any list of rows below, e.g. to_csv(s.trees)
+    render_text(summary: Summary) -> str       # aligned plain-text tables for the terminal
+    to_csv(rows: Sequence[row]) -> str         # any list of rows below, e.g. to_csv(s.trees)
 
-``summary`` bundles the main figures (overall, per tree, most frequent problems, by mode, by locale, action
-fix rates, drop-off hot spots, true faults, outcomes per day); ``Summary.tables()`` names each list of rows,
-so ``--csv FILE`` can write ``to_csv(s.tables()[name])`` (the per-tree table by default).
+``mode`` is ``"agent"`` or ``"self_service"``; ``since``/``until`` are timezone-aware datetimes; ``now``
+(default: the clock) decides which open sessions count as abandoned. ``summary`` bundles the main figures
+— overall, per tree, most frequent problems, by mode, by locale, action fix rates, drop-off hot spots, true
+faults, outcomes per day — in one transaction; ``Summary.tables()`` names each list of rows, so
+``--csv FILE`` writes ``to_csv(s.tables()[name])`` (``"trees"`` by default).
 
-The separate queries take the same filters: :func:`tree_stats`, :func:`node_stats`, :func:`action_stats`,
-:func:`top_problems`, :func:`breakdown`, :func:`outcomes_per_day`, :func:`fault_counts`.
+The separate queries take the same filters: :func:`tree_stats` (per tree or per tree version),
+:func:`node_stats` (per node of a tree version), :func:`drop_offs`, :func:`action_stats`,
+:func:`top_problems`, :func:`breakdown` (by mode or locale), :func:`outcomes_per_day`, :func:`fault_counts`.
 
 Definitions:
 
@@ -25,13 +28,19 @@ Definitions:
 * **Decided**: the session reached a decision. Resolution, escalation and visit rates, and first-contact
   resolution, are shares of decided sessions; median steps and minutes to decision are over decided ones.
 * **First-contact resolution (FCR)**: resolved, and no repeat contact turned it into ``not_resolved``.
-* **Abandoned**: still open and not updated for 30 minutes (before ``now``). An abandoned session is a
-  drop-off at its last node.
+* **Abandoned**: still open and not updated for 30 minutes before ``now``: a drop-off at its last step.
 * **Node visits**: answers at the node ("already tried" included). Time spent at a node is the time from
-  the session's previous event to that answer. Node figures belong to the tree the session started on and
-  its version; a node inside a called procedure is named with the procedure's tree id.
+  the session's previous event to that answer. :func:`node_stats` rows belong to the tree the session
+  started on and its version; a step inside a called procedure carries the procedure's tree id as
+  ``node_tree``. :func:`drop_offs` (and the summary) count per step over every tree that reaches it.
 * **Action fix rate**: at an action node, answers "fixed" out of all answers (fixed, not fixed, could not,
   already tried). A node counts as an action when every answer given there is one of those results.
+
+Medians: per node, ``row_number()`` and ``count()`` windows over the values. For sessions, one scan counts
+sessions per value (steps; seconds to decision, to the whole second) and a running-count window finds the
+middle; the counts add up across groupings, so overall, per tree, per mode and per locale come from that
+one scan. Migration 0011 adds the two indexes this reads (``ix_sessions_stats``, ``ix_events_steps``); on
+SQLite with 1,000,000 answers, see ``benchmarks/bench_analytics.py``.
 """
 
 from __future__ import annotations
@@ -39,13 +48,28 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, String, Text, and_, case, cast, func, literal, select, true, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm import Session as DBSession
@@ -62,6 +86,7 @@ __all__ = [
     "ActionStats",
     "BreakdownRow",
     "DayOutcomes",
+    "DropOff",
     "FaultCount",
     "Filters",
     "NodeStats",
@@ -70,6 +95,7 @@ __all__ = [
     "TreeStats",
     "action_stats",
     "breakdown",
+    "drop_offs",
     "fault_counts",
     "node_stats",
     "outcomes_per_day",
@@ -85,6 +111,8 @@ ABANDONED_AFTER = timedelta(minutes=30)
 
 _Col = ColumnElement[Any] | InstrumentedAttribute[Any]
 _STEP_EVENTS = ("answer", "tried")
+# written out as literals, in the index's order, so SQLite can use the partial index ix_events_steps
+_IS_STEP = EventRow.type.in_([literal_column(f"'{t}'") for t in _STEP_EVENTS])
 # action answers are stored as JSON strings; comparing the JSON text works the same on both databases
 _RESULTS = {r.value: f'"{r.value}"' for r in ActionResult}
 
@@ -132,6 +160,27 @@ def _day_default(element: _utc_day, compiler: SQLCompiler, **kw: Any) -> str:
     return f"to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
+class _json_text(FunctionElement[str]):
+    """A JSON column's text: comparable and groupable (PostgreSQL's ``json`` has no equality)."""
+
+    type = String()
+    inherit_cache = True
+    name = "json_text"
+
+
+@compiles(_json_text, "sqlite")
+def _json_text_sqlite(element: _json_text, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps JSON as text already; the bare column lets the index deliver it in order
+    (col,) = (compiler.process(c, **kw) for c in element.clauses)
+    return col
+
+
+@compiles(_json_text)
+def _json_text_default(element: _json_text, compiler: SQLCompiler, **kw: Any) -> str:
+    (col,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST({col} AS TEXT)"
+
+
 def _count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
@@ -140,20 +189,21 @@ def _median(
     keys: Sequence[_Col],
     value: _Col,
     where: Sequence[ColumnElement[bool]],
-    source: Any = None,
 ) -> Any:
-    """A subquery of ``keys`` (as k0, k1, ...) and the median of ``value`` per group, computed in SQL."""
+    """A subquery of ``keys`` (as k0, k1, ...) and the median of ``value`` per group: the middle row(s) by
+    ``row_number()`` among ``count()`` rows."""
     labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
     part = list(keys) or None
-    inner_q = select(
-        *labelled,
-        value.label("x"),
-        func.row_number().over(partition_by=part, order_by=value).label("rn"),
-        func.count().over(partition_by=part).label("n"),
-    ).where(*where, value.is_not(None))
-    if source is not None:
-        inner_q = inner_q.select_from(source)
-    inner = inner_q.subquery()
+    inner = (
+        select(
+            *labelled,
+            value.label("x"),
+            func.row_number().over(partition_by=part, order_by=value).label("rn"),
+            func.count().over(partition_by=part).label("n"),
+        )
+        .where(*where, value.is_not(None))
+        .subquery()
+    )
     ks = [inner.c[f"k{i}"] for i in range(len(keys))]
     return (
         select(*ks, func.avg(inner.c.x).label("median"))
@@ -201,8 +251,8 @@ class Filters:
             f"locale {self.locale}" if self.locale else "all locales",
         ]
         if self.since or self.until:
-            a = self.since.strftime("%Y-%m-%d %H:%M") if self.since else "start"
-            b = self.until.strftime("%Y-%m-%d %H:%M") if self.until else "now"
+            a = self.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if self.since else "start"
+            b = self.until.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if self.until else "now"
             parts.append(f"{a} to {b} UTC")
         return ", ".join(parts)
 
@@ -258,6 +308,18 @@ class NodeStats:
     drop_offs: int
     drop_off_rate: float | None
     median_seconds: float | None
+
+
+@dataclass(frozen=True)
+class DropOff:
+    """A step where open sessions were abandoned; ``tree_id`` is the node's own tree (a procedure's id for
+    its steps), so figures cover every tree that reaches the step."""
+
+    tree_id: str
+    node_id: str
+    drop_offs: int
+    visits: int
+    drop_off_rate: float | None
 
 
 @dataclass(frozen=True)
@@ -336,17 +398,76 @@ def _num(value: Any, digits: int = 3) -> float | None:
 _DECIDED = SessionRow.status == "decided"
 _RESOLVED = SessionRow.decision_kind == "resolved"
 _FCR = and_(_RESOLVED, func.coalesce(SessionRow.truth, "") != "not_resolved")
+_KEYS: dict[str, Any] = {
+    "tree_id": SessionRow.tree_id,
+    "root_version": SessionRow.root_version,
+    "mode": SessionRow.mode,
+    "locale": SessionRow.locale,
+}
+_COUNTS = ("sessions", "decided", "abandoned", "resolved", "escalated", "home_visits", "fcr")
 
 
-def _outcome_rows(
-    db: DBSession, keys: Sequence[_Col], f: Filters, now: datetime
-) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """Counts and medians per group of ``keys`` (no keys: one row for everything)."""
-    where = f.where()
-    labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
-    counts = (
+def _hist_median(src: Any, keys: Sequence[str], value: Any, weight: Any, *, grouped: bool = False) -> Any:
+    """Median of ``value`` per group of ``keys``, from rows that say how many times each value occurred.
+
+    Exact: a running count (``sum() over``) finds the row(s) holding the middle position(s). Counts add up
+    across groups, so one scan of the sessions serves every grouping. ``grouped``: ``src`` already has one
+    row per (keys, value).
+    """
+    kc = [src.c[k] for k in keys]
+    if grouped:
+        agg = select(*kc, value.label("v"), weight.label("w")).where(weight > 0).subquery()
+    else:
+        agg = (
+            select(*kc, value.label("v"), func.sum(weight).label("w"))
+            .group_by(*kc, value)
+            .having(func.sum(weight) > 0)
+            .subquery()
+        )
+    part = [agg.c[k] for k in keys] or None
+    run = select(
+        *[agg.c[k] for k in keys],
+        agg.c.v,
+        agg.c.w,
+        func.sum(agg.c.w).over(partition_by=part, order_by=agg.c.v).label("upto"),
+        # the same window with the whole partition as frame: SQLite sorts once for both
+        func.sum(agg.c.w).over(partition_by=part, order_by=agg.c.v, rows=(None, None)).label("n"),
+    ).subquery()
+    n = cast(run.c.n, Integer)
+    before = run.c.upto - run.c.w
+    at_lo = and_(before < (n + 1) // 2, (n + 1) // 2 <= run.c.upto)
+    at_hi = and_(before < (n + 2) // 2, (n + 2) // 2 <= run.c.upto)
+    rk = [run.c[k] for k in keys]
+    return (
         select(
-            *labelled,
+            *rk,
+            ((func.max(case((at_lo, run.c.v))) + func.max(case((at_hi, run.c.v)))) / 2.0).label("median"),
+        )
+        .where(or_(at_lo, at_hi))
+        .group_by(*rk)
+        .subquery()
+    )
+
+
+def _levels(
+    db: DBSession,
+    f: Filters,
+    now: datetime,
+    levels: Mapping[str, tuple[str, ...]],
+    minutes: Sequence[str] = (),
+) -> dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]]:
+    """Outcome counts and medians for several groupings of the sessions, in one statement.
+
+    ``levels`` maps a name to the session columns it groups by (none: everything together); ``minutes``
+    names the levels that need the median time to decision (the costly one). One scan of the sessions
+    builds per-cell counts and a histogram of steps; every level sums those up.
+    """
+    where = f.where()
+    cols = list(_KEYS.values())
+    cells = (
+        select(
+            *cols,
+            SessionRow.steps,
             func.count().label("sessions"),
             _count_if(_DECIDED).label("decided"),
             _count_if(_abandoned(now)).label("abandoned"),
@@ -356,45 +477,86 @@ def _outcome_rows(
             _count_if(_FCR).label("fcr"),
         )
         .where(*where)
-        .group_by(*keys)
-        .subquery()
+        .group_by(*cols, SessionRow.steps)
+        .cte("cells")
     )
-    decided = [*where, _DECIDED]
-    steps = _median(keys, SessionRow.steps, decided)
-    minutes = _median(keys, _seconds_between(SessionRow.started_at, SessionRow.decided_at) / 60.0, decided)
-    ck = [counts.c[f"k{i}"] for i in range(len(keys))]
-    q = select(
-        counts, steps.c.median.label("median_steps"), minutes.c.median.label("median_minutes")
-    ).select_from(
-        counts.outerjoin(steps, _on(ck, [steps.c[f"k{i}"] for i in range(len(keys))])).outerjoin(
-            minutes, _on(ck, [minutes.c[f"k{i}"] for i in range(len(keys))])
+    durations = None
+    if minutes:
+        # whole seconds: exact to the second, and equal durations share a histogram row
+        dkeys = sorted({k for name in minutes for k in levels[name]}, key=list(_KEYS).index)
+        secs = cast(func.round(_seconds_between(SessionRow.started_at, SessionRow.decided_at)), Integer)
+        durations = (
+            select(*[_KEYS[k] for k in dkeys], secs.label("secs"), func.count().label("w"))
+            .where(*where, _DECIDED)
+            .group_by(*[_KEYS[k] for k in dkeys], secs)
+            .cte("durations")
         )
-    )
-    out = []
-    for row in db.execute(q).mappings():
-        out.append((tuple(row[f"k{i}"] for i in range(len(keys))), dict(row)))
+    parts = []
+    for name, keys in levels.items():
+        kc = [cells.c[k] for k in keys]
+        counts = select(*kc, *(func.sum(cells.c[c]).label(c) for c in _COUNTS)).group_by(*kc).subquery()
+        steps = _hist_median(cells, keys, cells.c.steps, cells.c.decided)
+        joined = counts.outerjoin(steps, _on([counts.c[k] for k in keys], [steps.c[k] for k in keys]))
+        median_minutes: Any = cast(null(), Float)
+        if durations is not None and name in minutes:
+            mins = _hist_median(durations, keys, durations.c.secs, durations.c.w, grouped=list(keys) == dkeys)
+            joined = joined.outerjoin(mins, _on([counts.c[k] for k in keys], [mins.c[k] for k in keys]))
+            median_minutes = mins.c.median / 60.0
+        key_cols = [
+            counts.c[k] if k in keys else cast(null(), Integer if k == "root_version" else String).label(k)
+            for k in _KEYS
+        ]
+        parts.append(
+            select(
+                literal(name, String).label("level"),
+                *key_cols,
+                *(counts.c[c] for c in _COUNTS),
+                steps.c.median.label("median_steps"),
+                median_minutes.label("median_minutes"),
+            ).select_from(joined)
+        )
+    out: dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]] = {name: [] for name in levels}
+    for row in db.execute(union_all(*parts)).mappings():
+        name = row["level"]
+        out[name].append((tuple(row[k] for k in levels[name]), dict(row)))
     return out
 
 
-def _tree_row(tree_id: str, version: int | None, title: str, r: dict[str, Any]) -> TreeStats:
-    decided = int(r["decided"])
+def _tree_row(tree_id: str, version: int | None, title: str, r: Mapping[str, Any]) -> TreeStats:
+    n = {c: int(r[c] or 0) for c in _COUNTS}
+    decided = n["decided"]
     return TreeStats(
         tree_id=tree_id,
         version=version,
         title=title,
-        sessions=int(r["sessions"]),
+        sessions=n["sessions"],
         decided=decided,
-        abandoned=int(r["abandoned"]),
-        resolved=int(r["resolved"]),
-        escalated=int(r["escalated"]),
-        home_visits=int(r["home_visits"]),
-        first_contact_resolved=int(r["fcr"]),
-        resolution_rate=_rate(int(r["resolved"]), decided),
-        escalation_rate=_rate(int(r["escalated"]), decided),
-        visit_rate=_rate(int(r["home_visits"]), decided),
-        fcr_rate=_rate(int(r["fcr"]), decided),
+        abandoned=n["abandoned"],
+        resolved=n["resolved"],
+        escalated=n["escalated"],
+        home_visits=n["home_visits"],
+        first_contact_resolved=n["fcr"],
+        resolution_rate=_rate(n["resolved"], decided),
+        escalation_rate=_rate(n["escalated"], decided),
+        visit_rate=_rate(n["home_visits"], decided),
+        fcr_rate=_rate(n["fcr"], decided),
         median_steps=_num(r["median_steps"]),
         median_minutes=_num(r["median_minutes"]),
+    )
+
+
+def _breakdown_row(dimension: str, value: str, r: Mapping[str, Any]) -> BreakdownRow:
+    n = {c: int(r[c] or 0) for c in _COUNTS}
+    return BreakdownRow(
+        dimension=dimension,
+        value=value,
+        sessions=n["sessions"],
+        decided=n["decided"],
+        resolved=n["resolved"],
+        escalated=n["escalated"],
+        home_visits=n["home_visits"],
+        resolution_rate=_rate(n["resolved"], n["decided"]),
+        fcr_rate=_rate(n["fcr"], n["decided"]),
     )
 
 
@@ -411,23 +573,19 @@ def _titles(db: DBSession) -> dict[tuple[str, int], tuple[str, str]]:
     return out
 
 
-def _trees(db: DBSession, f: Filters, now: datetime, by_version: bool) -> list[TreeStats]:
-    keys: list[_Col] = [SessionRow.tree_id]
-    if by_version:
-        keys.append(SessionRow.root_version)
+def _tree_rows(
+    db: DBSession, rows: list[tuple[tuple[Any, ...], dict[str, Any]]], by_version: bool
+) -> list[TreeStats]:
     titles = _titles(db)
-    rows = [
-        _tree_row(
-            k[0], k[1] if by_version else None, titles.get((k[0], k[1] if by_version else 0), ("", ""))[0], r
-        )
-        for k, r in _outcome_rows(db, keys, f, now)
-    ]
-    return sorted(rows, key=lambda t: (-t.sessions, t.tree_id, t.version or 0))
+    out = []
+    for key, r in rows:
+        version = int(key[1]) if by_version else None
+        out.append(_tree_row(key[0], version, titles.get((key[0], version or 0), ("", ""))[0], r))
+    return sorted(out, key=lambda t: (-t.sessions, t.tree_id, t.version or 0))
 
 
-def _overall(db: DBSession, f: Filters, now: datetime) -> TreeStats:
-    ((_, r),) = _outcome_rows(db, [], f, now)
-    return _tree_row("*", None, "all trees", r)
+def _breakdown_rows(dimension: str, rows: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> list[BreakdownRow]:
+    return sorted((_breakdown_row(dimension, k[0], r) for k, r in rows), key=lambda b: (-b.sessions, b.value))
 
 
 def tree_stats(
@@ -443,29 +601,10 @@ def tree_stats(
 ) -> list[TreeStats]:
     """Outcome figures per tree (or per tree version), most used first."""
     f = _filters(tree_id, since, until, mode, locale)
+    keys = ("tree_id", "root_version") if by_version else ("tree_id",)
     with store.tx() as db:
-        return _trees(db, f, now or utcnow(), by_version)
-
-
-def _breakdown(db: DBSession, dimension: str, f: Filters, now: datetime) -> list[BreakdownRow]:
-    col = {"mode": SessionRow.mode, "locale": SessionRow.locale}[dimension]
-    out = []
-    for (value,), r in _outcome_rows(db, [col], f, now):
-        decided = int(r["decided"])
-        out.append(
-            BreakdownRow(
-                dimension=dimension,
-                value=value,
-                sessions=int(r["sessions"]),
-                decided=decided,
-                resolved=int(r["resolved"]),
-                escalated=int(r["escalated"]),
-                home_visits=int(r["home_visits"]),
-                resolution_rate=_rate(int(r["resolved"]), decided),
-                fcr_rate=_rate(int(r["fcr"]), decided),
-            )
-        )
-    return sorted(out, key=lambda b: (-b.sessions, b.value))
+        rows = _levels(db, f, now or utcnow(), {"trees": keys}, minutes=("trees",))["trees"]
+        return _tree_rows(db, rows, by_version)
 
 
 def breakdown(
@@ -484,7 +623,9 @@ def breakdown(
         raise ValueError(f"dimension must be 'mode' or 'locale' (got {dimension!r})")
     f = _filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
-        return _breakdown(db, dimension, f, now or utcnow())
+        return _breakdown_rows(
+            dimension, _levels(db, f, now or utcnow(), {dimension: (dimension,)})[dimension]
+        )
 
 
 # -- nodes and actions -----------------------------------------------------------------------------
@@ -496,12 +637,10 @@ def _nodes(db: DBSession, f: Filters, now: datetime, version: int | None) -> lis
         where.append(SessionRow.root_version == version)
     joined = EventRow.__table__.join(SessionRow.__table__, EventRow.session_id == SessionRow.id)
     ev_keys = [SessionRow.tree_id, SessionRow.root_version, EventRow.tree_id, EventRow.node_id]
-    steps = EventRow.type.in_(_STEP_EVENTS)
-
     visits = (
         select(*ev_keys, func.count().label("visits"), literal(0).label("drop_offs"))
         .select_from(joined)
-        .where(*where, steps)
+        .where(*where, _IS_STEP)
         .group_by(*ev_keys)
     )
     drops = (
@@ -539,7 +678,9 @@ def _nodes(db: DBSession, f: Filters, now: datetime, version: int | None) -> lis
         .subquery()
     )
     lk = list(lagged.c)[:4]
-    spent = _median(lk, lagged.c.secs, [lagged.c.type.in_(_STEP_EVENTS)])
+    spent = _median(
+        lk, lagged.c.secs, [lagged.c.type.in_(_STEP_EVENTS)]
+    )  # lag() sees every event; only answers count
 
     ck = list(combined.c)[:4]
     q = select(combined, spent.c.median).select_from(
@@ -573,29 +714,84 @@ def node_stats(
         return _nodes(db, f, now or utcnow(), version)
 
 
-def _actions(db: DBSession, f: Filters) -> list[ActionStats]:
-    value = cast(EventRow.value, Text)
-    is_result = value.in_(list(_RESULTS.values()))
-    q = (
-        select(
-            EventRow.tree_id,
-            EventRow.node_id,
-            func.count().label("answered"),
-            _count_if(value == _RESULTS["fixed"]).label("fixed"),
-            _count_if(and_(value == _RESULTS["not_fixed"], EventRow.type == "answer")).label("not_fixed"),
-            _count_if(value == _RESULTS["could_not"]).label("could_not"),
-            _count_if(EventRow.type == "tried").label("tried"),
-        )
-        .select_from(EventRow.__table__.join(SessionRow.__table__, EventRow.session_id == SessionRow.id))
-        .where(*f.where(), EventRow.type.in_(_STEP_EVENTS))
-        .group_by(EventRow.tree_id, EventRow.node_id)
-        .having(_count_if(~is_result) == 0)
+def _step_source(f: Filters) -> tuple[Any, list[ColumnElement[bool]]]:
+    """Where step events come from: all of them, or (with filters) those of the selected sessions."""
+    where = f.where()
+    if not where:
+        return EventRow.__table__, [_IS_STEP]
+    joined = EventRow.__table__.join(SessionRow.__table__, EventRow.session_id == SessionRow.id)
+    return joined, [*where, _IS_STEP]
+
+
+def _per_node(db: DBSession, f: Filters, now: datetime) -> tuple[list[ActionStats], list[DropOff]]:
+    """One pass over the answers, by node: action results, and the drop-offs of abandoned sessions."""
+    source, where = _step_source(f)
+    value = _json_text(EventRow.value)
+    ev = [EventRow.tree_id, EventRow.node_id, EventRow.type]
+    # answers counted by (node, type, value) first: SQLite streams that straight out of ix_events_steps
+    by_value = (
+        select(*ev, value.label("value"), func.count().label("n"))
+        .select_from(source)
+        .where(*where)
+        .group_by(*ev, value)
+        .subquery()
     )
-    out = [
-        ActionStats(str(tid), str(nid), int(a), int(fx), int(nf), int(cn), int(tr), _rate(int(fx), int(a)))
-        for tid, nid, a, fx, nf, cn, tr in db.execute(q).all()
-    ]
-    return sorted(out, key=lambda a: (-a.answered, a.tree_id, a.node_id))
+    v, cnt = by_value.c.value, by_value.c.n
+
+    def total(cond: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((cond, cnt), else_=0)), 0)
+
+    per_node = (
+        select(
+            by_value.c.tree_id,
+            by_value.c.node_id,
+            func.sum(cnt).label("answered"),
+            total(v == _RESULTS["fixed"]).label("fixed"),
+            total(and_(v == _RESULTS["not_fixed"], by_value.c.type == "answer")).label("not_fixed"),
+            total(v == _RESULTS["could_not"]).label("could_not"),
+            total(by_value.c.type == "tried").label("tried"),
+            total(~v.in_(list(_RESULTS.values()))).label("other"),
+        )
+        .group_by(by_value.c.tree_id, by_value.c.node_id)
+        .cte("per_node")
+    )
+    last = [SessionRow.last_tree, SessionRow.last_node]
+    drops = (
+        select(last[0].label("tree_id"), last[1].label("node_id"), func.count().label("drop_offs"))
+        .where(*f.where(), _abandoned(now), SessionRow.last_node.is_not(None))
+        .group_by(*last)
+        .cte("drops")
+    )
+    same = and_(drops.c.tree_id == per_node.c.tree_id, drops.c.node_id == per_node.c.node_id)
+    zero = literal(0)
+    q = union_all(
+        select(per_node, func.coalesce(drops.c.drop_offs, 0)).select_from(per_node.outerjoin(drops, same)),
+        # abandoned at a step nobody answered yet
+        select(drops.c.tree_id, drops.c.node_id, zero, zero, zero, zero, zero, zero, drops.c.drop_offs).where(
+            ~select(per_node.c.tree_id).where(same).exists()
+        ),
+    )
+    actions, drop_offs = [], []
+    for tid, nid, answered, fixed, not_fixed, could_not, tried, other, dropped in db.execute(q).all():
+        n, d = int(answered), int(dropped)
+        if n and not int(other):  # every answer was an action result: an action node
+            actions.append(
+                ActionStats(
+                    str(tid),
+                    str(nid),
+                    n,
+                    int(fixed),
+                    int(not_fixed),
+                    int(could_not),
+                    int(tried),
+                    _rate(int(fixed), n),
+                )
+            )
+        if d:
+            drop_offs.append(DropOff(str(tid), str(nid), d, n, _rate(d, d + n)))
+    actions.sort(key=lambda a: (-a.answered, a.tree_id, a.node_id))
+    drop_offs.sort(key=lambda x: (-x.drop_offs, -(x.drop_off_rate or 0), x.tree_id, x.node_id))
+    return actions, drop_offs
 
 
 def action_stats(
@@ -610,7 +806,25 @@ def action_stats(
     """Fix rate of every action node answered in the selected sessions, most answered first."""
     f = _filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
-        return _actions(db, f)
+        return _per_node(db, f, utcnow())[0]
+
+
+def drop_offs(
+    store: Store,
+    *,
+    limit: int | None = None,
+    tree_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    mode: Audience | str | None = None,
+    locale: str | None = None,
+    now: datetime | None = None,
+) -> list[DropOff]:
+    """Steps where abandoned sessions stopped, most drop-offs first (per node, over all trees that reach it)."""
+    f = _filters(tree_id, since, until, mode, locale)
+    with store.tx() as db:
+        rows = _per_node(db, f, now or utcnow())[1]
+    return rows[:limit] if limit is not None else rows
 
 
 # -- problems, days, faults ------------------------------------------------------------------------
@@ -623,11 +837,14 @@ def _problems(db: DBSession, f: Filters) -> list[ProblemCount]:
         .group_by(SessionRow.tree_id)
         .order_by(func.count().desc(), SessionRow.tree_id)
     ).all()
-    total = sum(int(n) for _, n in rows)
-    titles = _titles(db)
-    return [
-        ProblemCount(tid, *titles.get((tid, 0), ("", "")), int(n), _rate(int(n), total)) for tid, n in rows
-    ]
+    return _problem_rows([(tid, int(n)) for tid, n in rows], _titles(db))
+
+
+def _problem_rows(
+    counts: Sequence[tuple[str, int]], titles: Mapping[tuple[str, int], tuple[str, str]]
+) -> list[ProblemCount]:
+    total = sum(n for _, n in counts)
+    return [ProblemCount(tid, *titles.get((tid, 0), ("", "")), n, _rate(n, total)) for tid, n in counts]
 
 
 def top_problems(
@@ -723,7 +940,7 @@ class Summary:
     modes: tuple[BreakdownRow, ...]
     locales: tuple[BreakdownRow, ...]
     actions: tuple[ActionStats, ...]
-    drop_offs: tuple[NodeStats, ...]
+    drop_offs: tuple[DropOff, ...]
     faults: tuple[FaultCount, ...]
     days: tuple[DayOutcomes, ...]
 
@@ -761,19 +978,21 @@ def summary(
     """
     f = _filters(tree_id, since, until, mode, locale)
     at = now or utcnow()
+    levels = {"all": (), "trees": ("tree_id",), "modes": ("mode",), "locales": ("locale",)}
     with store.tx() as db:
-        nodes = [n for n in _nodes(db, f, at, None) if n.drop_offs]
-        nodes.sort(key=lambda n: (-n.drop_offs, -(n.drop_off_rate or 0), n.tree_id, n.version, n.node_id))
+        figures = _levels(db, f, at, levels, minutes=("all", "trees"))
+        trees = _tree_rows(db, figures["trees"], by_version=False)
+        actions, drops = _per_node(db, f, at)
         return Summary(
             generated_at=at,
             filters=f,
-            overall=_overall(db, f, at),
-            trees=tuple(_trees(db, f, at, by_version=False)),
-            problems=tuple(_problems(db, f)[:top]),
-            modes=tuple(_breakdown(db, "mode", f, at)),
-            locales=tuple(_breakdown(db, "locale", f, at)),
-            actions=tuple(_actions(db, f)[:top]),
-            drop_offs=tuple(nodes[:top]),
+            overall=_tree_row("*", None, "all trees", figures["all"][0][1]),
+            trees=tuple(trees),
+            problems=tuple(_problem_rows([(t.tree_id, t.sessions) for t in trees], _titles(db))[:top]),
+            modes=tuple(_breakdown_rows("mode", figures["modes"])),
+            locales=tuple(_breakdown_rows("locale", figures["locales"])),
+            actions=tuple(actions[:top]),
+            drop_offs=tuple(drops[:top]),
             faults=tuple(_faults(db, f)),
             days=tuple(_days(db, f)),
         )
@@ -814,6 +1033,9 @@ def to_csv(rows: Sequence[Any]) -> str:
             )
         w.writerow([_cell(getattr(row, n)) for n in names])
     return buf.getvalue()
+
+
+_FAULTS_SHOWN = 3
 
 
 def _pct(x: float | None) -> str:
@@ -978,32 +1200,27 @@ def render_text(s: Summary) -> str:
     out += _section(
         f"Drop-offs: open sessions idle for {int(ABANDONED_AFTER.total_seconds() // 60)} minutes, by last step",
         _table(
-            ["tree", "version", "step", "drop-offs", "visits", "drop-off rate", "median s"],
+            ["tree", "step", "drop-offs", "answered", "drop-off rate"],
             [
-                [
-                    n.tree_id,
-                    str(n.version),
-                    n.node_id if n.node_tree == n.tree_id else f"{n.node_tree}:{n.node_id}",
-                    str(n.drop_offs),
-                    str(n.visits),
-                    _pct(n.drop_off_rate),
-                    _med(n.median_seconds),
-                ]
-                for n in s.drop_offs
+                [d.tree_id, d.node_id, str(d.drop_offs), str(d.visits), _pct(d.drop_off_rate)]
+                for d in s.drop_offs
             ],
-            left=1,
+            left=2,
         )
         if s.drop_offs
         else [],
     )
+    shown: dict[str, int] = {}
+    fault_rows = []
+    for fc in s.faults:  # the faults come most frequent first within each tree: show the top few
+        shown[fc.tree_id] = shown.get(fc.tree_id, 0) + 1
+        if shown[fc.tree_id] <= _FAULTS_SHOWN:
+            fault_rows.append([fc.tree_id, fc.true_fault, str(fc.sessions)])
+    hidden = sum(max(0, n - _FAULTS_SHOWN) for n in shown.values())
     out += _section(
-        "True faults found at closure",
-        _table(
-            ["tree", "fault", "sessions"],
-            [[fc.tree_id, fc.true_fault, str(fc.sessions)] for fc in s.faults],
-            left=2,
-        )
-        if s.faults
-        else [],
+        f"True faults found at closure (top {_FAULTS_SHOWN} per tree)",
+        _table(["tree", "fault", "sessions"], fault_rows, left=2) if fault_rows else [],
     )
+    if hidden:
+        out.append(f"  ... and {hidden} less frequent (tree, fault) pairs; see the CSV")
     return "\n".join(out) + "\n"

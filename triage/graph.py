@@ -81,8 +81,26 @@ def terminal_ids(tree: Tree) -> set[str]:
     return {n.id for n in tree.by_id.values() if isinstance(n, (*OutcomeTypes, ReturnNode))}
 
 
+_DIST_CACHE: dict[int, tuple[Tree, dict[str, int]]] = {}
+
+
 def distances_to_end(tree: Tree, graph: nx.DiGraph | None = None) -> dict[str, int]:
-    """For every node that can end, the fewest steps to an outcome or return (0 at one)."""
+    """For every node that can end, the fewest steps to an outcome or return (0 at one).
+
+    Trees are immutable, so the result is cached per tree object (the cache keeps the tree alive, and
+    holds at most 512 trees).
+    """
+    hit = _DIST_CACHE.get(id(tree))
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    dist = _distances(tree, graph)
+    if len(_DIST_CACHE) >= 512:
+        _DIST_CACHE.pop(next(iter(_DIST_CACHE)))
+    _DIST_CACHE[id(tree)] = (tree, dist)
+    return dist
+
+
+def _distances(tree: Tree, graph: nx.DiGraph | None) -> dict[str, int]:
     g = graph if graph is not None else build_graph(tree)
     rev = g.reverse(copy=False)
     ends = terminal_ids(tree)

@@ -398,6 +398,7 @@ class Store:
                         SessionRow.customer_id == customer_id,
                         SessionRow.tree_id == tree_id,
                         SessionRow.started_at >= since,
+                        SessionRow.started_at <= started,
                     )
                     .order_by(SessionRow.started_at)
                 ).all()

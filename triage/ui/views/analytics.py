@@ -180,8 +180,12 @@ def render() -> None:
         st.dataframe(_tree_rows(versions), hide_index=True, use_container_width=True)
         st.subheader(tr("an.funnel", tree=tree_id))
         nodes = analytics.node_stats(store(), **filters)
-        visits = {n.node_id: n.visits for n in nodes if n.node_tree == tree_id}
-        lost = {n.node_id: n.drop_offs for n in nodes if n.node_tree == tree_id}
+        visits: dict[str, int] = {}
+        lost: dict[str, int] = {}
+        for n in nodes:  # one row per version: add them up
+            if n.node_tree == tree_id:
+                visits[n.node_id] = visits.get(n.node_id, 0) + n.visits
+                lost[n.node_id] = lost.get(n.node_id, 0) + n.drop_offs
         st.graphviz_chart(funnel_dot(lib[tree_id], visits, lost))
     else:
         st.caption(tr("an.funnel_hint"))

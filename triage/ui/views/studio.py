@@ -1,13 +1,871 @@
-"""The studio page (being built)."""
+"""The author studio: tree files and their checks, a YAML editor and node forms, a picture of the graph,
+a preview walk, scenario tests, save and publish, flags from agents, and diffs between versions.
+
+All the logic lives in :mod:`triage.studio`; this page keeps the author's drafts in ``st.session_state``
+(so an unsaved edit survives a rerun and a page switch) and draws.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import streamlit as st
 
-from triage.ui.common import page_guard, require, tr
+from triage import studio
+from triage.errors import Diagnostic, TreeError, TriageError
+from triage.flags import Flags
+from triage.i18n import add_catalog
+from triage.service import trees_dir
+from triage.store import StoreError
+from triage.ui.common import identity, page_guard, require, store, tr, ui_locale
+
+__all__ = ["render"]
+
+_DRAFTS = "studio.drafts"  # rel path -> studio.Draft
+_OPEN = "studio.open"  # rel path of the tree being edited
+_NODE = "studio.node"  # rel path -> selected node id
+_NOTICE = "studio.notice"  # (level, message) shown once, on the next run
+_CONFLICT = "studio.conflict"  # rel path -> studio.ConflictError
+_PREVIEW = "studio.preview"  # rel path -> (draft digest, Session)
+
+add_catalog(
+    "en",
+    {
+        "ui.studio.caption": "Tree files in {folder}. Edit a draft, preview it, then save it to its file or publish it.",
+        "ui.studio.trees": "Trees",
+        "ui.studio.col.file": "File",
+        "ui.studio.col.tree": "Tree",
+        "ui.studio.col.title": "Title",
+        "ui.studio.col.status": "Status",
+        "ui.studio.col.errors": "Errors",
+        "ui.studio.col.warnings": "Warnings",
+        "ui.studio.col.flags": "Open flags",
+        "ui.studio.col.offered": "Agents and customers get",
+        "ui.studio.valid": "valid",
+        "ui.studio.invalid": "invalid",
+        "ui.studio.offered": "version {version}",
+        "ui.studio.not_offered": "nothing (not published)",
+        "ui.studio.invalid_note": "A file with errors is never published: agents and customers keep the last "
+        "valid published version, or get nothing if there is none.",
+        "ui.studio.invalid_file": "{file} is invalid ({count} errors)",
+        "ui.studio.col.line": "Line",
+        "ui.studio.col.node": "Node",
+        "ui.studio.col.message": "Message",
+        "ui.studio.col.hint": "Hint",
+        "ui.studio.pick": "Tree to edit",
+        "ui.studio.none": "There are no tree files in {folder}.",
+        "ui.studio.editing": "Editing {file}",
+        "ui.studio.base": "Opened from the file; based on published version {version}.",
+        "ui.studio.base_new": "Opened from the file; this tree has never been published.",
+        "ui.studio.dirty": "Unsaved changes: the draft differs from the file.",
+        "ui.studio.tab.edit": "Edit",
+        "ui.studio.tab.graph": "Graph",
+        "ui.studio.tab.preview": "Preview",
+        "ui.studio.tab.scenarios": "Scenarios",
+        "ui.studio.tab.flags": "Flags ({count})",
+        "ui.studio.tab.versions": "Versions",
+        "ui.studio.yaml": "YAML",
+        "ui.studio.yaml_help": "Changes apply when you leave the box or press Ctrl+Enter.",
+        "ui.studio.node": "Node",
+        "ui.studio.node_flags": "⚑ {count} open flags on this node (resolve them in the Flags tab):",
+        "ui.studio.node_flag": "{kind}, from {author}: {comment}",
+        "ui.studio.no_difference": "(no difference)",
+        "ui.studio.apply": "Apply to draft",
+        "ui.studio.form_off": "The node form needs a draft that reads as YAML: {message}",
+        "ui.studio.no_nodes": "The draft has no nodes yet.",
+        "ui.studio.checks": "Checks",
+        "ui.studio.summary": "{errors} errors, {warnings} warnings",
+        "ui.studio.clean": "No errors or warnings.",
+        "ui.studio.more": "… and {count} more.",
+        "ui.studio.note": "Note for this version",
+        "ui.studio.save": "Save to file",
+        "ui.studio.publish": "Publish",
+        "ui.studio.reload": "Discard draft, reload the file",
+        "ui.studio.saved": "Saved {file}.",
+        "ui.studio.saved_errors": "Saved {file} with {count} errors. The file is yours; publishing needs a valid tree.",
+        "ui.studio.unchanged": "Nothing to save: the draft is the file.",
+        "ui.studio.published": "Published {tree} version {version}; saved {file}.",
+        "ui.studio.not_published": "Not published: {message}",
+        "ui.studio.reloaded": "Reloaded {file} from disk.",
+        "ui.studio.conflict.file": "{file} changed on disk since you opened it. Your text is kept in the editor; "
+        "the diff shows what your draft changes compared with the file now.",
+        "ui.studio.conflict.published": "{tree} was published as version {version} while you edited. Your text is "
+        "kept in the editor; the diff shows what your draft changes compared with version {version}.",
+        "ui.studio.merged": "I have merged: keep my text and go on",
+        "ui.studio.take_theirs": "Discard my text and load theirs",
+        "ui.studio.no_graph": "No picture until the draft reads as a tree; see the checks.",
+        "ui.studio.legend": "Outcomes: green resolved, orange escalate, blue home visit. Red border: the "
+        "selected node. ⚑ dashed: flagged by agents. Thick border: the start.",
+        "ui.studio.neighbourhood": "{total} nodes: showing two links around {node}. Pick another node to move.",
+        "ui.studio.preview_help": "A walk of the draft as it is now; nothing is stored.",
+        "ui.studio.mode": "Mode",
+        "ui.studio.mode.agent": "Agent",
+        "ui.studio.mode.self_service": "Self-service",
+        "ui.studio.locale": "Language",
+        "ui.studio.start": "Start preview",
+        "ui.studio.no_preview": "The draft cannot be walked until its errors are fixed.",
+        "ui.studio.stale": "The draft changed since this preview started; start again to walk the new text.",
+        "ui.studio.step": "Step {number} · node {node}",
+        "ui.studio.answer": "Answer",
+        "ui.studio.tried": "Customer already tried this",
+        "ui.studio.back": "Back",
+        "ui.studio.restart": "Restart",
+        "ui.studio.decision": "Decision: {kind} at {node}",
+        "ui.studio.scenarios_help": "The tree's own tests, run on the draft at every change.",
+        "ui.studio.no_scenarios": "No scenario results: the draft has no scenarios, or errors stop them.",
+        "ui.studio.col.scenario": "Scenario",
+        "ui.studio.col.result": "Result",
+        "ui.studio.col.reached": "Ended at",
+        "ui.studio.pass": "pass",
+        "ui.studio.fail": "fail",
+        "ui.studio.no_flags": "No open flags on this tree.",
+        "ui.studio.flag": "**{node}** · {kind} · by {author} · {when}",
+        "ui.studio.resolve": "Resolve",
+        "ui.studio.resolved": "Flag {id} resolved.",
+        "ui.studio.no_versions": "This tree has not been published yet.",
+        "ui.studio.col.version": "Version",
+        "ui.studio.col.author": "Author",
+        "ui.studio.col.when": "Published",
+        "ui.studio.col.note": "Note",
+        "ui.studio.old": "From version",
+        "ui.studio.new": "To version",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.nav.studio": "Autorenstudio",
+        "ui.studio.caption": "Baumdateien in {folder}. Entwurf bearbeiten, testen, dann in die Datei speichern "
+        "oder veröffentlichen.",
+        "ui.studio.trees": "Bäume",
+        "ui.studio.col.file": "Datei",
+        "ui.studio.col.tree": "Baum",
+        "ui.studio.col.title": "Titel",
+        "ui.studio.col.status": "Status",
+        "ui.studio.col.errors": "Fehler",
+        "ui.studio.col.warnings": "Warnungen",
+        "ui.studio.col.flags": "Offene Markierungen",
+        "ui.studio.col.offered": "Agenten und Kunden bekommen",
+        "ui.studio.valid": "gültig",
+        "ui.studio.invalid": "ungültig",
+        "ui.studio.offered": "Version {version}",
+        "ui.studio.not_offered": "nichts (nicht veröffentlicht)",
+        "ui.studio.invalid_note": "Eine Datei mit Fehlern wird nie veröffentlicht: Agenten und Kunden behalten die "
+        "letzte gültige Version oder bekommen nichts, wenn es keine gibt.",
+        "ui.studio.invalid_file": "{file} ist ungültig ({count} Fehler)",
+        "ui.studio.col.line": "Zeile",
+        "ui.studio.col.node": "Knoten",
+        "ui.studio.col.message": "Meldung",
+        "ui.studio.col.hint": "Hinweis",
+        "ui.studio.pick": "Baum bearbeiten",
+        "ui.studio.none": "In {folder} gibt es keine Baumdateien.",
+        "ui.studio.editing": "Bearbeitung von {file}",
+        "ui.studio.base": "Aus der Datei geöffnet; Grundlage ist die veröffentlichte Version {version}.",
+        "ui.studio.base_new": "Aus der Datei geöffnet; dieser Baum wurde noch nie veröffentlicht.",
+        "ui.studio.dirty": "Ungespeicherte Änderungen: der Entwurf weicht von der Datei ab.",
+        "ui.studio.tab.edit": "Bearbeiten",
+        "ui.studio.tab.graph": "Graph",
+        "ui.studio.tab.preview": "Vorschau",
+        "ui.studio.tab.scenarios": "Szenarien",
+        "ui.studio.tab.flags": "Markierungen ({count})",
+        "ui.studio.tab.versions": "Versionen",
+        "ui.studio.yaml": "YAML",
+        "ui.studio.yaml_help": "Änderungen gelten, wenn Sie das Feld verlassen oder Strg+Enter drücken.",
+        "ui.studio.node": "Knoten",
+        "ui.studio.node_flags": "⚑ {count} offene Markierungen an diesem Knoten (erledigen im Reiter Markierungen):",
+        "ui.studio.node_flag": "{kind}, von {author}: {comment}",
+        "ui.studio.no_difference": "(kein Unterschied)",
+        "ui.studio.apply": "In den Entwurf übernehmen",
+        "ui.studio.form_off": "Das Knotenformular braucht einen Entwurf in gültigem YAML: {message}",
+        "ui.studio.no_nodes": "Der Entwurf hat noch keine Knoten.",
+        "ui.studio.checks": "Prüfungen",
+        "ui.studio.summary": "{errors} Fehler, {warnings} Warnungen",
+        "ui.studio.clean": "Keine Fehler oder Warnungen.",
+        "ui.studio.more": "… und {count} weitere.",
+        "ui.studio.note": "Notiz zu dieser Version",
+        "ui.studio.save": "In Datei speichern",
+        "ui.studio.publish": "Veröffentlichen",
+        "ui.studio.reload": "Entwurf verwerfen, Datei neu laden",
+        "ui.studio.saved": "{file} gespeichert.",
+        "ui.studio.saved_errors": "{file} mit {count} Fehlern gespeichert. Die Datei gehört Ihnen; zum "
+        "Veröffentlichen muss der Baum gültig sein.",
+        "ui.studio.unchanged": "Nichts zu speichern: der Entwurf entspricht der Datei.",
+        "ui.studio.published": "{tree} als Version {version} veröffentlicht; {file} gespeichert.",
+        "ui.studio.not_published": "Nicht veröffentlicht: {message}",
+        "ui.studio.reloaded": "{file} neu von der Festplatte geladen.",
+        "ui.studio.conflict.file": "{file} wurde auf der Festplatte geändert, seit Sie sie geöffnet haben. Ihr Text "
+        "bleibt im Editor; der Diff zeigt, was Ihr Entwurf gegenüber der Datei ändert.",
+        "ui.studio.conflict.published": "{tree} wurde als Version {version} veröffentlicht, während Sie bearbeitet "
+        "haben. Ihr Text bleibt im Editor; der Diff zeigt, was Ihr Entwurf gegenüber Version {version} ändert.",
+        "ui.studio.merged": "Zusammengeführt: meinen Text behalten und weiter",
+        "ui.studio.take_theirs": "Meinen Text verwerfen und den anderen laden",
+        "ui.studio.no_graph": "Kein Bild, solange der Entwurf kein Baum ist; siehe Prüfungen.",
+        "ui.studio.legend": "Ergebnisse: grün gelöst, orange weitergeleitet, blau Technikerbesuch. Roter Rand: der "
+        "gewählte Knoten. ⚑ gestrichelt: von Agenten markiert. Dicker Rand: der Start.",
+        "ui.studio.neighbourhood": "{total} Knoten: gezeigt werden zwei Schritte um {node}. Anderen Knoten wählen, "
+        "um weiterzugehen.",
+        "ui.studio.preview_help": "Ein Durchlauf des aktuellen Entwurfs; nichts wird gespeichert.",
+        "ui.studio.mode": "Modus",
+        "ui.studio.mode.agent": "Agent",
+        "ui.studio.mode.self_service": "Selbsthilfe",
+        "ui.studio.locale": "Sprache",
+        "ui.studio.start": "Vorschau starten",
+        "ui.studio.no_preview": "Der Entwurf lässt sich erst durchlaufen, wenn seine Fehler behoben sind.",
+        "ui.studio.stale": "Der Entwurf hat sich seit dem Start der Vorschau geändert; neu starten.",
+        "ui.studio.step": "Schritt {number} · Knoten {node}",
+        "ui.studio.answer": "Antworten",
+        "ui.studio.tried": "Kunde hat das schon versucht",
+        "ui.studio.back": "Zurück",
+        "ui.studio.restart": "Neu beginnen",
+        "ui.studio.decision": "Entscheidung: {kind} bei {node}",
+        "ui.studio.scenarios_help": "Die eigenen Tests des Baums, bei jeder Änderung auf dem Entwurf ausgeführt.",
+        "ui.studio.no_scenarios": "Keine Szenarioergebnisse: der Entwurf hat keine Szenarien, oder Fehler "
+        "verhindern sie.",
+        "ui.studio.col.scenario": "Szenario",
+        "ui.studio.col.result": "Ergebnis",
+        "ui.studio.col.reached": "Endete bei",
+        "ui.studio.pass": "bestanden",
+        "ui.studio.fail": "fehlgeschlagen",
+        "ui.studio.no_flags": "Keine offenen Markierungen an diesem Baum.",
+        "ui.studio.flag": "**{node}** · {kind} · von {author} · {when}",
+        "ui.studio.resolve": "Erledigt",
+        "ui.studio.resolved": "Markierung {id} erledigt.",
+        "ui.studio.no_versions": "Dieser Baum wurde noch nicht veröffentlicht.",
+        "ui.studio.col.version": "Version",
+        "ui.studio.col.author": "Autor",
+        "ui.studio.col.when": "Veröffentlicht",
+        "ui.studio.col.note": "Notiz",
+        "ui.studio.old": "Von Version",
+        "ui.studio.new": "Bis Version",
+    },
+)
+
+
+# -- cached checks (pure functions of the files and the draft text) ----------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _statuses(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> list[studio.TreeStatus]:
+    del stamp  # part of the cache key only
+    return studio.tree_statuses(folder)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _check(
+    folder: str, path: str, rel: str, text: str, stamp: tuple[tuple[str, int, int], ...]
+) -> studio.DraftCheck:
+    """The draft's checks; shared read-only between sessions (same text, same files, same answer)."""
+    del stamp
+    return studio.check_draft(text, rel, studio.load_others(folder, path))
+
+
+# -- state -------------------------------------------------------------------------------------------
+
+
+def _state(key: str) -> dict[str, Any]:
+    value = st.session_state.setdefault(key, {})
+    assert isinstance(value, dict)
+    return value
+
+
+def _notify(level: str, message: str) -> None:
+    st.session_state[_NOTICE] = (level, message)
+
+
+def _show_notice() -> None:
+    notice = st.session_state.pop(_NOTICE, None)
+    if notice:
+        level, message = notice
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(level, st.info)(message)
+
+
+def _draft(rel: str) -> studio.Draft:
+    draft = _state(_DRAFTS)[rel]
+    assert isinstance(draft, studio.Draft)
+    return draft
+
+
+def _yaml_key(rel: str) -> str:
+    return f"studio.yaml.{rel}"
+
+
+def _set_draft(draft: studio.Draft) -> None:
+    """Keep the draft, and show its text in the editor (called from callbacks, before the editor is drawn)."""
+    _state(_DRAFTS)[draft.rel] = draft
+    st.session_state[_yaml_key(draft.rel)] = draft.text
+
+
+# -- callbacks (they only change state; the next run draws it) ------------------------------------------
+
+
+def _on_pick(key: str) -> None:
+    rel = st.session_state.get(key)
+    if rel:
+        st.session_state[_OPEN] = rel
+        st.query_params["tree"] = rel
+
+
+def _on_yaml(rel: str, key: str) -> None:
+    _set_draft(_draft(rel).with_text(st.session_state.get(key, "")))
+
+
+def _on_node(rel: str, key: str) -> None:
+    _state(_NODE)[rel] = st.session_state.get(key)
+
+
+def _on_form(rel: str, node_id: str, keys: dict[tuple[str | int, ...], str]) -> None:
+    draft = _draft(rel)
+    changes = {loc: str(st.session_state.get(k) or "") for loc, k in keys.items()}
+    try:
+        _set_draft(draft.with_text(studio.edit_node(draft.text, node_id, changes)))
+    except studio.DraftError as exc:
+        _notify("error", str(exc))
+
+
+def _on_save(rel: str, errors: int) -> None:
+    draft = _draft(rel)
+    if not draft.dirty:
+        _notify("info", tr("ui.studio.unchanged"))
+        return
+    try:
+        _set_draft(studio.save_draft(draft))
+    except studio.ConflictError as exc:
+        _state(_CONFLICT)[rel] = exc
+        return
+    _state(_CONFLICT).pop(rel, None)
+    if errors:
+        _notify("warning", tr("ui.studio.saved_errors", file=rel, count=errors))
+    else:
+        _notify("success", tr("ui.studio.saved", file=rel))
+
+
+def _on_publish(rel: str, note_key: str) -> None:
+    ident = identity()
+    if ident is None:
+        return
+    draft = _draft(rel)
+    try:
+        info, saved = studio.publish_draft(
+            store(), draft, ident.username, str(st.session_state.get(note_key) or "")
+        )
+    except studio.ConflictError as exc:
+        _state(_CONFLICT)[rel] = exc
+        return
+    except TreeError as exc:
+        _notify("error", tr("ui.studio.not_published", message=str(exc)))
+        return
+    except StoreError as exc:
+        _notify("error", str(exc))
+        return
+    _set_draft(saved)
+    _state(_CONFLICT).pop(rel, None)
+    st.session_state.pop(note_key, None)
+    _notify("success", tr("ui.studio.published", tree=info.tree_id, version=info.version, file=rel))
+
+
+def _on_merged(rel: str) -> None:
+    conflict = _state(_CONFLICT).pop(rel, None)
+    if isinstance(conflict, studio.ConflictError):
+        draft = _draft(rel)
+        if conflict.where == "file":
+            _set_draft(draft.rebased(base_text=conflict.theirs))
+        else:
+            _set_draft(draft.rebased(base_version=conflict.latest))
+
+
+def _on_take_theirs(rel: str) -> None:
+    conflict = _state(_CONFLICT).pop(rel, None)
+    if isinstance(conflict, studio.ConflictError):
+        draft = _draft(rel).with_text(conflict.theirs)
+        if conflict.where == "file":
+            draft = draft.rebased(base_text=conflict.theirs)
+        else:
+            draft = draft.rebased(base_version=conflict.latest)
+        _set_draft(draft)
+
+
+def _on_reload(folder: str, rel: str) -> None:
+    _set_draft(studio.open_draft(folder, rel, store()))
+    _state(_CONFLICT).pop(rel, None)
+    _state(_PREVIEW).pop(rel, None)
+    _notify("info", tr("ui.studio.reloaded", file=rel))
+
+
+def _on_preview_start(rel: str, check: studio.DraftCheck, mode_key: str, locale_key: str) -> None:
+    try:
+        session = studio.start_preview(
+            check,
+            str(st.session_state.get(mode_key) or "agent"),
+            str(st.session_state.get(locale_key) or "en"),
+        )
+    except TriageError as exc:
+        _notify("error", str(exc))
+        return
+    _state(_PREVIEW)[rel] = (studio.digest(_draft(rel).text), session)
+
+
+def _on_preview(rel: str, action: str, value: Any = None) -> None:
+    entry = _state(_PREVIEW).get(rel)
+    if entry is None:
+        return
+    session = entry[1]
+    try:
+        if action == "answer":
+            session.answer(value)
+        elif action == "input":
+            session.answer(st.session_state.get(str(value), ""))
+        elif action == "tried":
+            session.mark_tried()
+        elif action == "back":
+            session.back()
+        elif action == "restart":
+            session.restart()
+    except TriageError as exc:
+        _notify("error", str(exc))
+
+
+def _on_resolve(flag_id: int) -> None:
+    ident = identity()
+    if ident is None:
+        return
+    try:
+        Flags(store()).resolve(flag_id, ident.username)
+    except TriageError as exc:
+        _notify("error", str(exc))
+        return
+    _notify("success", tr("ui.studio.resolved", id=flag_id))
+
+
+# -- drawing -----------------------------------------------------------------------------------------
+
+
+def _diag_rows(diags: list[Diagnostic]) -> list[dict[str, Any]]:
+    return [
+        {
+            tr("ui.studio.col.file"): d.path,
+            tr("ui.studio.col.line"): d.line,
+            tr("ui.studio.col.node"): d.node_id or "",
+            tr("ui.studio.col.message"): d.message,
+            tr("ui.studio.col.hint"): d.hint or "",
+        }
+        for d in diags
+    ]
+
+
+def _tree_list(statuses: list[studio.TreeStatus]) -> None:
+    st.subheader(tr("ui.studio.trees"))
+    st.dataframe(
+        [
+            {
+                tr("ui.studio.col.file"): s.rel,
+                tr("ui.studio.col.tree"): s.tree_id or "",
+                tr("ui.studio.col.title"): s.title,
+                tr("ui.studio.col.status"): ("✓ " + tr("ui.studio.valid"))
+                if s.ok
+                else ("✗ " + tr("ui.studio.invalid")),
+                tr("ui.studio.col.errors"): len(s.errors),
+                tr("ui.studio.col.warnings"): len(s.warnings),
+                tr("ui.studio.col.flags"): s.open_flags,
+                tr("ui.studio.col.offered"): tr("ui.studio.offered", version=s.published)
+                if s.offered
+                else tr("ui.studio.not_offered"),
+            }
+            for s in statuses
+        ],
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(statuses), 320),
+        key="studio.trees",
+    )
+    broken = [s for s in statuses if not s.ok]
+    if broken:
+        st.caption(tr("ui.studio.invalid_note"))
+    for s in broken:
+        with st.expander(tr("ui.studio.invalid_file", file=s.rel, count=len(s.errors))):
+            st.dataframe(_diag_rows(s.errors), hide_index=True, width="stretch", key=f"studio.broken.{s.rel}")
+
+
+def _pick(statuses: list[studio.TreeStatus]) -> str | None:
+    rels = [s.rel for s in statuses]
+    if not rels:
+        return None
+    current = st.session_state.get(_OPEN) or st.query_params.get("tree")
+    if current not in rels:
+        current = rels[0]
+    st.session_state[_OPEN] = current
+    labels = {
+        s.rel: f"{'✓' if s.ok else '✗'} {s.rel}" + (f"  ⚑{s.open_flags}" if s.open_flags else "")
+        for s in statuses
+    }
+    st.selectbox(
+        tr("ui.studio.pick"),
+        rels,
+        index=rels.index(current),
+        format_func=lambda r: labels.get(r, r),
+        key="studio.pick",
+        on_change=_on_pick,
+        args=("studio.pick",),
+    )
+    return str(current)
+
+
+def _editor(rel: str, draft: studio.Draft, check: studio.DraftCheck, open_flags: list[Any]) -> str | None:
+    """The YAML editor and the node form; returns the selected node id."""
+    with st.expander(tr("ui.studio.checks"), expanded=True):
+        _messages(check)
+    left, right = st.columns([3, 2])
+    with left:
+        key = _yaml_key(rel)
+        if key not in st.session_state:  # a widget's state is dropped while it is not drawn; the draft is not
+            st.session_state[key] = draft.text
+        st.text_area(
+            tr("ui.studio.yaml"),
+            key=key,
+            height=560,
+            help=tr("ui.studio.yaml_help"),
+            on_change=_on_yaml,
+            args=(rel, key),
+        )
+    with right:
+        selected = _node_form(rel, draft, open_flags)
+    return selected
+
+
+def _node_form(rel: str, draft: studio.Draft, open_flags: list[Any]) -> str | None:
+    node_flags = studio.flags_by_node(open_flags)
+    try:
+        ids = studio.node_ids(draft.text)
+    except studio.DraftError as exc:
+        st.info(tr("ui.studio.form_off", message=str(exc)))
+        return None
+    if not ids:
+        st.info(tr("ui.studio.no_nodes"))
+        return None
+    chosen = _state(_NODE).get(rel)
+    if chosen not in ids:
+        chosen = ids[0]
+        _state(_NODE)[rel] = chosen
+    sel_key = f"studio.nodesel.{rel}"
+    st.selectbox(
+        tr("ui.studio.node"),
+        ids,
+        index=ids.index(chosen),
+        format_func=lambda n: f"⚑ {n}" if n in node_flags else n,
+        key=sel_key,
+        on_change=_on_node,
+        args=(rel, sel_key),
+    )
+    here = [f for f in open_flags if f.node_id == chosen]
+    if here:
+        lines = [tr("ui.studio.node_flags", count=len(here))]
+        lines += [
+            tr("ui.studio.node_flag", kind=f.kind, author=f.author, comment=f.comment or "—") for f in here
+        ]
+        st.warning("\n\n".join(lines))
+    form = studio.node_form(draft.text, chosen)
+    keys: dict[tuple[str | int, ...], str] = {}
+    with st.form(f"studio.form.{rel}.{chosen}.{draft.rev}", border=True):
+        st.caption(f"{form.node_id} · {form.kind}")
+        for row in _rows(form.fields):
+            cols = st.columns(len(row)) if len(row) > 1 else [st.container()]
+            for col, f in zip(cols, row, strict=True):
+                k = f"studio.f.{rel}.{draft.rev}.{chosen}.{'.'.join(map(str, f.loc))}"
+                keys[f.loc] = k
+                if f.kind == "link":
+                    options = ids if f.value in ids or not f.value else [*ids, f.value]
+                    col.selectbox(
+                        f.label,
+                        options,
+                        index=options.index(f.value) if f.value in options else None,
+                        key=k,
+                        accept_new_options=True,
+                    )
+                elif f.loc[0] in ("text", "customer_text", "hint", "reason", "next_action"):
+                    col.text_area(f.label, value=f.value, key=k, height=68)
+                else:
+                    col.text_input(f.label, value=f.value, key=k)
+        st.form_submit_button(tr("ui.studio.apply"), on_click=_on_form, args=(rel, chosen, keys))
+    return str(chosen)
+
+
+def _rows(fields: list[studio.FormField]) -> list[list[studio.FormField]]:
+    """Translations of one text side by side; every other field on its own row."""
+    rows: list[list[studio.FormField]] = []
+    for f in fields:
+        prev = rows[-1][-1] if rows else None
+        if prev is not None and f.locale and prev.locale and prev.loc[:-1] == f.loc[:-1]:
+            rows[-1].append(f)
+        else:
+            rows.append([f])
+    return rows
+
+
+def _messages(check: studio.DraftCheck, limit: int = 25) -> None:
+    errors, warnings = check.errors, check.warnings
+    if not errors and not warnings:
+        st.success(tr("ui.studio.clean"))
+        return
+    st.caption(tr("ui.studio.summary", errors=len(errors), warnings=len(warnings)))
+    shown = 0
+    for d in errors:
+        if shown < limit:
+            st.error(str(d))
+            shown += 1
+    for d in warnings:
+        if shown < limit:
+            st.warning(str(d))
+            shown += 1
+    if len(errors) + len(warnings) > shown:
+        st.caption(tr("ui.studio.more", count=len(errors) + len(warnings) - shown))
+
+
+def _actions(folder: Path, rel: str, draft: studio.Draft, check: studio.DraftCheck) -> None:
+    note_key = f"studio.note.{rel}"
+    st.text_input(tr("ui.studio.note"), key=note_key)
+    a, b, c = st.columns(3)
+    a.button(tr("ui.studio.save"), key=f"studio.save.{rel}", on_click=_on_save, args=(rel, len(check.errors)))
+    b.button(
+        tr("ui.studio.publish"),
+        key=f"studio.publish.{rel}",
+        type="primary",
+        on_click=_on_publish,
+        args=(rel, note_key),
+    )
+    c.button(tr("ui.studio.reload"), key=f"studio.reload.{rel}", on_click=_on_reload, args=(str(folder), rel))
+    conflict = _state(_CONFLICT).get(rel)
+    if isinstance(conflict, studio.ConflictError):
+        if conflict.where == "file":
+            st.error(tr("ui.studio.conflict.file", file=rel))
+        else:
+            st.error(tr("ui.studio.conflict.published", tree=conflict.tree_id, version=conflict.latest))
+        st.code(conflict.diff() or tr("ui.studio.no_difference"), language="diff")
+        m, t = st.columns(2)
+        m.button(tr("ui.studio.merged"), key=f"studio.merged.{rel}", on_click=_on_merged, args=(rel,))
+        t.button(
+            tr("ui.studio.take_theirs"), key=f"studio.theirs.{rel}", on_click=_on_take_theirs, args=(rel,)
+        )
+
+
+def _graph(check: studio.DraftCheck, selected: str | None, node_flags: dict[str, int]) -> None:
+    tree = check.tree
+    if tree is None:
+        st.info(tr("ui.studio.no_graph"))
+        return
+    st.graphviz_chart(studio.tree_dot(tree, selected, node_flags, ui_locale()), width="stretch")
+    if len(tree.nodes) > studio.GRAPH_LIMIT:
+        st.caption(tr("ui.studio.neighbourhood", total=len(tree.nodes), node=selected or tree.start))
+    st.caption(tr("ui.studio.legend"))
+
+
+def _preview(rel: str, check: studio.DraftCheck) -> None:
+    st.caption(tr("ui.studio.preview_help"))
+    if not check.previewable or check.tree is None:
+        st.info(tr("ui.studio.no_preview"))
+        return
+    mode_key, locale_key = f"studio.pmode.{rel}", f"studio.plocale.{rel}"
+    a, b, c = st.columns([2, 1, 1])
+    a.radio(
+        tr("ui.studio.mode"),
+        ["agent", "self_service"],
+        format_func=lambda m: tr(f"ui.studio.mode.{m}"),
+        horizontal=True,
+        key=mode_key,
+    )
+    locales = list(check.tree.locales)
+    b.selectbox(tr("ui.studio.locale"), locales, key=locale_key)
+    c.button(
+        tr("ui.studio.start"),
+        key=f"studio.pstart.{rel}",
+        on_click=_on_preview_start,
+        args=(rel, check, mode_key, locale_key),
+    )
+    entry = _state(_PREVIEW).get(rel)
+    if entry is None:
+        return
+    started_on, session = entry
+    if started_on != studio.digest(_draft(rel).text):
+        st.warning(tr("ui.studio.stale"))
+    view = session.view()
+    st.markdown(f"#### {view.tree_title}")
+    st.caption(tr("ui.studio.step", number=view.step_number, node=view.node_id))
+    st.progress(view.progress)
+    if view.finished and view.decision is not None:
+        d = view.decision
+        st.success(tr("ui.studio.decision", kind=tr(f"decision.{d.kind.value}"), node=d.node_id or ""))
+        st.markdown(view.text)
+        for reason in d.reasons:
+            st.caption(reason)
+    else:
+        st.markdown(f"**{view.text}**")
+        if view.hint:
+            st.info(view.hint)
+        if view.check:
+            st.markdown(view.check)
+        prefix = f"studio.pv.{rel}.{view.step_number}.{view.node_id}"
+        if view.field is not None and not view.options:
+            in_key = f"{prefix}.input"
+            st.text_input(view.field.fact, key=in_key)
+            st.button(
+                tr("ui.studio.answer"),
+                key=f"{prefix}.submit",
+                on_click=_on_preview,
+                args=(rel, "input", in_key),
+            )
+        else:
+            cols = st.columns(max(len(view.options), 1))
+            for col, opt in zip(cols, view.options, strict=False):
+                col.button(
+                    opt.label,
+                    key=f"{prefix}.opt.{opt.value}",
+                    on_click=_on_preview,
+                    args=(rel, "answer", opt.value),
+                )
+        if view.kind == "action":
+            st.button(tr("ui.studio.tried"), key=f"{prefix}.tried", on_click=_on_preview, args=(rel, "tried"))
+    x, y = st.columns(2)
+    x.button(
+        tr("ui.studio.back"),
+        key=f"studio.pv.{rel}.back",
+        disabled=not view.can_back,
+        on_click=_on_preview,
+        args=(rel, "back"),
+    )
+    y.button(
+        tr("ui.studio.restart"), key=f"studio.pv.{rel}.restart", on_click=_on_preview, args=(rel, "restart")
+    )
+
+
+def _scenarios(rel: str, check: studio.DraftCheck) -> None:
+    st.caption(tr("ui.studio.scenarios_help"))
+    if not check.scenarios:
+        st.info(tr("ui.studio.no_scenarios"))
+        return
+    st.dataframe(
+        [
+            {
+                tr("ui.studio.col.scenario"): r.name,
+                tr("ui.studio.col.result"): ("✓ " + tr("ui.studio.pass"))
+                if r.passed
+                else ("✗ " + tr("ui.studio.fail")),
+                tr("ui.studio.col.reached"): r.reached or "",
+                tr("ui.studio.col.message"): r.message,
+            }
+            for r in check.scenarios
+        ],
+        hide_index=True,
+        width="stretch",
+        key=f"studio.scenarios.{rel}",
+    )
+
+
+def _flags(flags: list[Any]) -> None:
+    if not flags:
+        st.info(tr("ui.studio.no_flags"))
+        return
+    for f in flags:
+        with st.container(border=True):
+            info, button = st.columns([5, 1])
+            info.markdown(
+                tr(
+                    "ui.studio.flag",
+                    node=f.node_id,
+                    kind=f.kind,
+                    author=f.author,
+                    when=f"{f.created_at:%Y-%m-%d %H:%M}",
+                )
+            )
+            if f.comment:
+                info.write(f.comment)
+            button.button(
+                tr("ui.studio.resolve"), key=f"studio.resolve.{f.id}", on_click=_on_resolve, args=(f.id,)
+            )
+
+
+def _versions(rel: str, tree_id: str | None) -> None:
+    versions = store().versions(tree_id) if tree_id else []
+    if not versions:
+        st.info(tr("ui.studio.no_versions"))
+        return
+    st.dataframe(
+        [
+            {
+                tr("ui.studio.col.version"): v.version,
+                tr("ui.studio.col.author"): v.author,
+                tr("ui.studio.col.when"): f"{v.published_at:%Y-%m-%d %H:%M}",
+                tr("ui.studio.col.note"): v.note,
+            }
+            for v in reversed(versions)
+        ],
+        hide_index=True,
+        width="stretch",
+        key=f"studio.versions.{rel}.{len(versions)}",
+    )
+    if len(versions) < 2 or tree_id is None:
+        return
+    numbers = [v.version for v in versions]
+    a, b = st.columns(2)
+    old = a.selectbox(
+        tr("ui.studio.old"), numbers, index=len(numbers) - 2, key=f"studio.vold.{rel}.{len(numbers)}"
+    )
+    new = b.selectbox(
+        tr("ui.studio.new"), numbers, index=len(numbers) - 1, key=f"studio.vnew.{rel}.{len(numbers)}"
+    )
+    if old is not None and new is not None:
+        st.code(store().diff(tree_id, int(old), int(new)), language="diff")
 
 
 @page_guard
 def render() -> None:
     require("studio")
+    folder = trees_dir()
     st.title(tr("ui.nav.studio"))
+    st.caption(tr("ui.studio.caption", folder=str(folder)))
+    _show_notice()
+    flags = Flags(store())
+    checked = _statuses(str(folder), studio.folder_stamp(folder))
+    statuses = studio.annotate(
+        checked, flags.counts(), studio.published_versions(store(), [s.tree_id for s in checked])
+    )
+    _tree_list(statuses)
+    rel = _pick(statuses)
+    if rel is None:
+        st.info(tr("ui.studio.none", folder=str(folder)))
+        return
+    if rel not in _state(_DRAFTS):
+        _set_draft(studio.open_draft(folder, rel, store()))
+    draft = _draft(rel)
+    st.header(tr("ui.studio.editing", file=rel))
+    if draft.base_version is not None:
+        st.caption(tr("ui.studio.base", version=draft.base_version))
+    else:
+        st.caption(tr("ui.studio.base_new"))
+    if draft.dirty:
+        st.warning(tr("ui.studio.dirty"))
+    check = _check(str(folder), draft.path, rel, draft.text, studio.folder_stamp(folder))
+    tree_id = check.tree.id if check.tree is not None else draft.tree_id
+    open_flags = flags.for_tree(tree_id) if tree_id else []
+    node_flags = studio.flags_by_node(open_flags)
+    tabs = st.tabs(
+        [
+            tr("ui.studio.tab.edit"),
+            tr("ui.studio.tab.graph"),
+            tr("ui.studio.tab.preview"),
+            tr("ui.studio.tab.scenarios"),
+            tr("ui.studio.tab.flags", count=len(open_flags)),
+            tr("ui.studio.tab.versions"),
+        ]
+    )
+    with tabs[0]:
+        selected = _editor(rel, draft, check, open_flags)
+        _actions(folder, rel, draft, check)
+    with tabs[1]:
+        _graph(check, selected, node_flags)
+    with tabs[2]:
+        _preview(rel, check)
+    with tabs[3]:
+        _scenarios(rel, check)
+    with tabs[4]:
+        _flags(open_flags)
+    with tabs[5]:
+        _versions(rel, tree_id)

@@ -1,0 +1,148 @@
+"""In a real browser: an author edits a tree in the studio, sees the check, and publishes it.
+
+The studio writes tree files, so this module runs its own `streamlit run app.py` on a copy of the shipped
+connectivity trees (``TRIAGE_TREES``) and its own database: the shipped ``trees/`` folder and the shared
+e2e server are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_helpers import password, sign_in, wait_for_app
+from playwright.sync_api import Page, expect
+
+from triage.auth import Accounts
+from triage.library import load_library
+from triage.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+TREE = "connectivity/no-internet.yaml"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def studio_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A studio server on a temporary tree folder and database, with an author account; (URL, folder)."""
+    base = tmp_path_factory.mktemp("studio")
+    trees = base / "trees"
+    shutil.copytree(ROOT / "trees" / "connectivity", trees / "connectivity")
+    url = f"sqlite:///{base / 'app.db'}"
+    st = Store(url)
+    st.sync(load_library([trees]))
+    Accounts(st).create("author", password("author"), ["author"], "Author")
+    st.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TRIAGE_DATABASE_URL": url,
+        "TRIAGE_TREES": str(trees),
+        "TRIAGE_ADMIN_PASSWORD": password("admin"),
+        "PYTHONPATH": str(ROOT),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless=true",
+        "--server.address=127.0.0.1",
+        f"--server.port={port}",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+    ]
+    with (base / "streamlit.log").open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    address = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{address}/_stcore/health", timeout=2) as r:
+                    if r.read().decode() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(
+                    f"streamlit did not start (exit {proc.poll()}); see {base / 'streamlit.log'}"
+                )
+            time.sleep(0.3)
+        yield address, trees
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _open_studio(page: Page, address: str) -> None:
+    sign_in(page, address, "author")
+    page.get_by_test_id("stSidebarNav").get_by_text("Author studio").click()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=f"Editing {TREE}")).to_be_visible()
+
+
+def _replace_in_editor(page: Page, old: str, new: str) -> None:
+    editor = page.get_by_role("textbox", name="YAML")
+    text = editor.input_value()
+    assert old in text
+    editor.fill(text.replace(old, new, 1))
+    editor.press("Control+Enter")
+    wait_for_app(page)
+
+
+def test_author_edits_and_publishes_a_tree(page: Page, studio_app: tuple[str, Path]) -> None:
+    """A bad link is named in the checks; once fixed, publishing adds version 2 and writes the file."""
+    address, trees = studio_app
+    _open_studio(page, address)
+    _replace_in_editor(page, 'value: "no", next: dsl_light}', 'value: "no", next: dsl_lihgt}')
+    expect(page.get_by_text("Unsaved changes: the draft differs from the file.")).to_be_visible()
+    expect(
+        page.get_by_test_id("stAlertContentError").filter(
+            has_text=f"{TREE}:45: node 'smell_check': option 'No' goes to 'dsl_lihgt', which does not exist"
+        )
+    ).to_be_visible()
+
+    _replace_in_editor(page, "next: dsl_lihgt}", "next: dsl_light}")
+    _replace_in_editor(
+        page,
+        "Is the router very hot, or is there a burning smell?",
+        "Is the router hot, or does it smell burnt?",
+    )
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_text("No errors or warnings.")).to_be_visible()
+    note = page.get_by_role("textbox", name="Note for this version")
+    note.fill("plainer smell question")
+    note.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Publish").click()
+    wait_for_app(page)
+    expect(
+        page.get_by_test_id("stAlertContentSuccess").filter(has_text="Published no-internet version 2")
+    ).to_be_visible()
+    expect(page.get_by_text("Unsaved changes: the draft differs from the file.")).to_have_count(0)
+
+    page.get_by_role("tab", name="Versions").click()
+    diff = page.get_by_test_id("stCode").filter(has_text="tree no-internet: version 1 -> 2")
+    expect(diff).to_contain_text("nodes changed: smell_check")
+    expect(diff).to_contain_text('+    text: {en: "Is the router hot, or does it smell burnt?"')
+    on_disk = (trees / TREE).read_text(encoding="utf-8")
+    assert '    text: {en: "Is the router hot, or does it smell burnt?", de: ' in on_disk
+    assert "very hot" not in on_disk
