@@ -28,7 +28,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Table, create_engine, func, insert, select, text, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session as DBSession
 from sqlalchemy.orm import sessionmaker
 
@@ -172,11 +172,14 @@ class Store:
         except IntegrityError:
             db.rollback()
             raise
-        except (OperationalError, DBAPIError) as exc:
+        except (OperationalError, InterfaceError) as exc:
             db.rollback()
             raise StoreUnavailable(
                 f"the database did not accept the change: {_short(exc)}; nothing was saved"
             ) from exc
+        except DBAPIError as exc:  # bad data, not a passing fault: retrying would not help
+            db.rollback()
+            raise StoreError(f"the database refused the change: {_short(exc)}; nothing was saved") from exc
         except BaseException:
             db.rollback()
             raise
@@ -342,7 +345,6 @@ class Store:
             tree = self._tree_row(version_id)
             lt = LoadedTree(path=f"{tree_id}@{version_id}", text="", tree=tree)
             loaded.append(lt)
-            del tree_id
         lib = build_library(loaded, scenarios=False)
         return lib
 
@@ -510,6 +512,8 @@ class Store:
         fault: str | None = None,
     ) -> None:
         """Store the real fault found (closure code) against the session, for later analysis."""
+        if db.get(SessionRow, session_id) is None:
+            raise NotFound(f"no session {session_id!r}")
         db.execute(
             update(SessionRow)
             .where(SessionRow.id == session_id)
