@@ -101,6 +101,7 @@ def _open_studio(page: Page, address: str) -> None:
 
 def _replace_in_editor(page: Page, old: str, new: str) -> None:
     editor = page.get_by_role("textbox", name="YAML")
+    expect(editor).to_have_count(1)  # a rerun can briefly leave the old tab panel in the page
     text = editor.input_value()
     assert old in text
     editor.fill(text.replace(old, new, 1))
