@@ -36,7 +36,7 @@ def test_every_node_kind_and_outcome_kind_appears() -> None:
     """Across the library every node kind and every outcome kind is used."""
     kinds = {n.kind for t in LIB.trees.values() for n in t.nodes}
     outcomes = {n.outcome for t in LIB.trees.values() for n in t.nodes if isinstance(n, OutcomeTypes)}
-    assert kinds == {"question", "action", "collect", "logic", "call", "return", "outcome"}
+    assert kinds == {"question", "action", "collect", "logic", "call", "return", "fix_group", "outcome"}
     assert outcomes == {"resolved", "escalate", "visit"}
 
 

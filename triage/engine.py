@@ -38,6 +38,7 @@ from triage.model import (
     CallNode,
     CollectNode,
     FactType,
+    FixGroupNode,
     LogicNode,
     OutcomeTypes,
     QuestionNode,
@@ -45,6 +46,9 @@ from triage.model import (
     Tree,
     localize,
 )
+from triage.planner import EMPTY as EMPTY_EVIDENCE
+from triage.planner import Evidence, plan
+from triage.planning import problem_for
 from triage.policy import Decision, Policy
 
 __all__ = [
@@ -60,6 +64,8 @@ __all__ = [
 SESSION_FORMAT = 1
 _INTERACTIVE = (QuestionNode, ActionNode, CollectNode)
 _MAX_AUTO = 10_000  # automatic hops in a row before we call it a loop
+# decisions taken only because of who was at the keyboard: a hand-over to another audience reopens them
+_REOPENABLE = frozenset({"customer-request", "agent-request", "performer", "budget", "entitlement"})
 
 
 def _now() -> datetime:
@@ -97,6 +103,7 @@ class Pos:
     tree_id: str
     node_id: str
     calls: tuple[Frame, ...] = ()
+    group: str | None = None  # the fix group that chose this step (same tree), if any
 
     @property
     def key(self) -> str:
@@ -162,6 +169,7 @@ class StepView(BaseModel):
     locale: str
     text: str
     hint: str | None = None
+    why: str | None = Field(default=None, description="Agent view: why the planner chose this step.")
     options: list[OptionView] = Field(default_factory=list)
     field: FieldSpec | None = None
     performer: str | None = None
@@ -201,6 +209,8 @@ class Session:
         self.mode = Audience(mode)
         self.locale = locale
         self.initial_facts: dict[str, Any] = dict(facts or {})
+        self.walk_mode = self.mode  # the audience the current walk started with
+        self.mode_changes: list[tuple[int, Audience]] = []  # (answers given before, new audience)
         self.policy = policy or Policy()
         self.id = session_id or uuid.uuid4().hex
         self.clock = clock
@@ -253,6 +263,9 @@ class Session:
         self.facts: dict[str, Any] = {**self.initial_facts, "mode": self.mode.value, "locale": self.locale}
         self.pos: Pos | None = None
         self.decision: Decision | None = None
+        self.group_evidence: dict[str, Evidence] = {}  # fix group key -> failed actions and answers so far
+        self.why: str | None = None  # why the planner chose the current step
+        self.stop_reason: str | None = None  # why a fix group stopped, until the outcome is reached
         self.notes: list[str] = []
 
     def _record(self, type_: EventType, node: str | None, value: Any, at: datetime | None = None) -> Event:
@@ -313,6 +326,16 @@ class Session:
                 if stop is not None:
                     self.decision = stop
                 return
+            if node.safety:
+                # a safety sign on a logic, call, return or outcome node stops the walk where it is met
+                authored = None
+                if isinstance(node, OutcomeTypes):
+                    self.path.append(Step(self.pos, "outcome", at, auto=True))
+                    authored = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale, self.mode)
+                self.decision = self.policy.safety_stop(
+                    self.pos.tree_id, node.id, node.safety, authored, self.locale
+                )
+                return
             hops += 1
             if hops > _MAX_AUTO:
                 raise SessionError(
@@ -323,6 +346,11 @@ class Session:
                 self.decision = self.policy.outcome(
                     self.pos.tree_id, node, self.facts, self.locale, self.mode
                 )
+                if self.stop_reason:  # a fix group stopped here: say what going on would have cost
+                    self.decision = self.decision.model_copy(
+                        update={"reasons": [*self.decision.reasons, self.stop_reason], "rule": "planner"}
+                    )
+                    self.stop_reason = None
                 return
             self.path.append(Step(self.pos, node.kind, at, auto=True))
             if isinstance(node, LogicNode):
@@ -335,6 +363,9 @@ class Session:
             elif isinstance(node, CallNode):
                 callee = self.tree(node.procedure)
                 self.pos = Pos(callee.id, callee.start, (*self.pos.calls, Frame(self.pos.tree_id, node.id)))
+            elif isinstance(node, FixGroupNode):
+                self._plan_group(node)
+                continue
             elif isinstance(node, ReturnNode):
                 if not self.pos.calls:
                     raise SessionError(f"node {node.id!r}: `return` outside a procedure call")
@@ -387,6 +418,9 @@ class Session:
         if fact:
             self.facts[fact] = stored
         here = self.pos
+        if here.group is not None:
+            target = self._group_result(here, node, stored, target)
+        self.why = None
         self.pos = Pos(here.tree_id, target, here.calls)
         if safety is not None:
             authored = None
@@ -396,9 +430,40 @@ class Session:
                     self.pos.tree_id, target_node, self.facts, self.locale, self.mode
                 )
                 self.path.append(Step(self.pos, "outcome", at, auto=True))
+            else:
+                self.pos = here  # the walk stops at the step where the sign was met
             self.decision = self.policy.safety_stop(here.tree_id, node.id, safety, authored, self.locale)
             return
         self._settle(at)
+
+    def _plan_group(self, group: FixGroupNode) -> None:
+        """At a fix group: the planner picks the next action or question, or where to stop, and says why."""
+        assert self.pos is not None
+        tree = self.tree(self.pos.tree_id)
+        evidence = self.group_evidence.get(self.pos.key, EMPTY_EVIDENCE)
+        step = plan(problem_for(tree, group), evidence)
+        if step.kind in ("action", "question") and step.target is not None:
+            self.why = step.explanation
+            self.pos = Pos(self.pos.tree_id, step.target, self.pos.calls, group=group.id)
+            return
+        stop = group.escalate if step.kind == "escalate" else group.visit
+        stop = stop or group.escalate or group.visit
+        assert stop is not None
+        self.stop_reason = step.explanation
+        self.pos = Pos(self.pos.tree_id, stop.node, self.pos.calls)
+
+    def _group_result(self, here: Pos, node: AnyNode, stored: Any, target: str) -> str:
+        """A step a fix group chose: a failure or an answer goes back to the group, as evidence."""
+        assert here.group is not None
+        key = f"{here.tree_id}:{here.group}"
+        evidence = self.group_evidence.get(key, EMPTY_EVIDENCE)
+        if isinstance(node, ActionNode):
+            if stored == ActionResult.FIXED.value:
+                return target
+            self.group_evidence[key] = evidence.with_failed(node.id)
+        elif isinstance(node, QuestionNode):
+            self.group_evidence[key] = evidence.with_answer(node.id, str(stored))
+        return here.group
 
     def _take_forward(self, at: datetime) -> None:
         """After an answer at a revisited step, take up the kept later answers while the path is the same."""
@@ -443,12 +508,27 @@ class Session:
     def _rewind(self, idx: int) -> None:
         """Rebuild the walk from its start with the first ``idx`` answers; keep the rest aside."""
         kept, earlier = self.answers[idx:], self.answers[:idx]
-        notes, started, later = self.notes, self.walk_started_at, self.forward
+        notes, started, later, current = self.notes, self.walk_started_at, self.forward, self.mode
+        changes = [c for c in self.mode_changes if c[0] <= idx]
+        # replay the earlier answers under the audience that gave each of them
+        self.mode = self.walk_mode
         self._reset_state()
         self.notes = notes
         self._begin(started)
-        for a in earlier:
+        for i, a in enumerate(earlier):
+            for at_answer, mode in changes:
+                if at_answer == i:
+                    self.mode = mode
+                    self.facts["mode"] = mode.value
             self._redo(a)
+        for at_answer, mode in changes:
+            if at_answer == len(earlier):
+                self.mode = mode
+                self.facts["mode"] = mode.value
+        self.mode_changes = changes
+        if self.mode != current:  # whoever is at the keyboard now carries on from here
+            self.mode_changes.append((idx, current))
+            self._switch_mode(current, self.answers[-1].at if self.answers else started)
         self.forward = kept + later
 
     def _redo(self, a: _Answered) -> None:
@@ -465,6 +545,7 @@ class Session:
         notes = self.notes
         self._reset_state()
         self.notes = notes
+        self.walk_mode, self.mode_changes = self.mode, []
         self._begin(ev.at)
         return self.view()
 
@@ -493,13 +574,17 @@ class Session:
         """
         new_mode = Audience(mode)
         ev = self._record("handover", self.pos.key if self.pos else None, {"mode": new_mode.value})
+        self.mode_changes.append((len(self.answers), new_mode))
+        self._switch_mode(new_mode, ev.at)
+        return self.view()
+
+    def _switch_mode(self, new_mode: Audience, at: datetime) -> None:
         self.mode = new_mode
         self.facts["mode"] = new_mode.value
         node = self.node
-        if isinstance(node, _INTERACTIVE) and (self.decision is None or self.decision.rule != "authored"):
+        if isinstance(node, _INTERACTIVE) and (self.decision is None or self.decision.rule in _REOPENABLE):
             self.decision = None
-            self._settle(ev.at)
-        return self.view()
+            self._settle(at)
 
     # -- what the audience sees ------------------------------------------------------------------
 
@@ -537,6 +622,8 @@ class Session:
         loc = locale or self.locale
         if tried:
             return t("result.tried", loc)
+        if value is None:
+            return t("result.skipped", loc)
         if isinstance(node, QuestionNode):
             for o in node.options:
                 if o.value == value:
@@ -568,6 +655,7 @@ class Session:
             locale=self.locale,
             text=self._text(node),
             hint=localize(node.hint, self.locale) if agent and node.hint else None,
+            why=self.why if agent and self.decision is None else None,
             step_number=answered + 1,
             progress=progress,
             can_back=answered > 0,

@@ -25,6 +25,7 @@ from triage.model import (
     AnyNode,
     CallNode,
     CollectNode,
+    FixGroupNode,
     LogicNode,
     OutcomeTypes,
     QuestionNode,
@@ -32,6 +33,7 @@ from triage.model import (
     Text,
     Tree,
 )
+from triage.planning import group_problem_issues
 
 __all__ = [
     "build_graph",
@@ -285,6 +287,8 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
                             hint,
                         )
                     )
+        if isinstance(node, FixGroupNode):
+            out.extend(_check_group(tree, node, loc))
         if isinstance(node, QuestionNode) and len(node.options) == 1:
             out.append(
                 _warn(
@@ -375,6 +379,66 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
 
     if library is not None:
         out.extend(check_calls(tree, library))
+    return out
+
+
+def _check_group(tree: Tree, group: FixGroupNode, loc: Any) -> list[Diagnostic]:
+    """A fix group's members must be actions and questions of this tree, its stops the right outcomes."""
+    out: list[Diagnostic] = []
+    ids = tree.by_id
+    for i, action_id in enumerate(group.actions):
+        member = ids.get(action_id)
+        if member is not None and not isinstance(member, ActionNode):
+            out.append(
+                _err(
+                    "group-member",
+                    f"`actions` names {action_id!r}, which is a {member.kind}, not an action",
+                    loc(group.id, "actions", i),
+                )
+            )
+    for i, gq in enumerate(group.questions):
+        member = ids.get(gq.node)
+        if member is None:
+            continue
+        if not isinstance(member, QuestionNode):
+            out.append(
+                _err(
+                    "group-member",
+                    f"`questions` names {gq.node!r}, which is a {member.kind}, not a question",
+                    loc(group.id, "questions", i, "node"),
+                )
+            )
+            continue
+        values = {o.value for o in member.options}
+        for answer in gq.likelihoods:
+            if answer not in values:
+                out.append(
+                    _err(
+                        "group-answer",
+                        f"likelihoods for {gq.node!r} name answer {answer!r}, which is not one of its options",
+                        loc(group.id, "questions", i, "likelihoods", answer),
+                        did_you_mean(answer, values) or f"options: {', '.join(sorted(values))}",
+                    )
+                )
+    for name, stop, kind in (("escalate", group.escalate, "escalate"), ("visit", group.visit, "visit")):
+        if stop is None:
+            continue
+        target = ids.get(stop.node)
+        if target is not None and getattr(target, "outcome", None) != kind:
+            out.append(
+                _err(
+                    "group-stop",
+                    f"`{name}` goes to {stop.node!r}, which is not a {kind} outcome",
+                    loc(group.id, name, "node"),
+                )
+            )
+    if not out:
+        for issue in group_problem_issues(tree, group):
+            out.append(
+                _err(
+                    "group-model", issue, loc(group.id), "check the tree's `faults` and the actions' `fixes`"
+                )
+            )
     return out
 
 

@@ -31,6 +31,9 @@ __all__ = [
     "Fact",
     "FactType",
     "Fault",
+    "FixGroupNode",
+    "GroupQuestion",
+    "GroupStop",
     "Link",
     "LogicNode",
     "LogicRule",
@@ -366,6 +369,61 @@ class ReturnNode(_NodeBase):
     status: str = "done"
 
 
+class GroupQuestion(_Model):
+    """A question a fix group may ask when it is worth its cost: how likely each answer is under each fault."""
+
+    node: str = Field(description="Id of a question node of this tree.")
+    cost: float = Field(default=1.0, ge=0, description="What asking costs, in minutes.")
+    likelihoods: dict[str, dict[str, float]] = Field(
+        description="Option value -> fault id -> P(this answer | fault); per fault they sum to 1."
+    )
+
+
+class GroupStop(_Model):
+    """Where a fix group ends when self-help stops being worth it, and what that costs."""
+
+    node: str = Field(description="Id of an escalate or visit outcome node.")
+    cost: float = Field(
+        gt=0, description="Cost of this outcome in minutes-equivalent (agent + customer time)."
+    )
+
+
+class FixGroupNode(_NodeBase):
+    """A group of candidate fixes for one symptom; the planner picks the order and when to stop.
+
+    Each action's ``fixes`` (per-fault fix chances) and ``minutes`` feed the planner, with the tree's
+    ``faults`` priors. After every failed action it re-plans; when going on costs more than stopping, it
+    goes to ``escalate`` or ``visit`` (whichever is cheaper in expectation).
+    """
+
+    kind: Literal["fix_group"] = "fix_group"
+    text: Text = ""
+    actions: list[str] = Field(min_length=1, description="Ids of the candidate action nodes.")
+    questions: list[GroupQuestion] = Field(default_factory=list)
+    escalate: GroupStop | None = None
+    visit: GroupStop | None = None
+    tier2_resolve: dict[str, float] = Field(
+        default_factory=dict, description="Fault id -> chance tier 2 resolves it after an escalation."
+    )
+
+    @model_validator(mode="after")
+    def _a_way_out(self) -> FixGroupNode:
+        if self.escalate is None and self.visit is None:
+            raise ValueError(
+                "a fix group needs `escalate`, `visit` or both: where to go when self-help stops"
+            )
+        return self
+
+    def links(self) -> list[Link]:
+        out: list[Link] = [(f"try {a!r}", a, ("actions", i)) for i, a in enumerate(self.actions)]
+        out += [(f"ask {q.node!r}", q.node, ("questions", i, "node")) for i, q in enumerate(self.questions)]
+        if self.escalate is not None:
+            out.append(("escalate", self.escalate.node, ("escalate", "node")))
+        if self.visit is not None:
+            out.append(("visit", self.visit.node, ("visit", "node")))
+        return out
+
+
 class _OutcomeBase(_NodeBase):
     kind: Literal["outcome"] = "outcome"
     reason: Text | None = Field(
@@ -399,7 +457,7 @@ class VisitOutcome(_OutcomeBase):
 OutcomeNode = Annotated[ResolvedOutcome | EscalateOutcome | VisitOutcome, Field(discriminator="outcome")]
 
 Node = Annotated[
-    QuestionNode | ActionNode | CollectNode | LogicNode | CallNode | ReturnNode | OutcomeNode,
+    QuestionNode | ActionNode | CollectNode | LogicNode | CallNode | ReturnNode | FixGroupNode | OutcomeNode,
     Field(discriminator="kind"),
 ]
 
@@ -410,13 +468,14 @@ AnyNode = (
     | LogicNode
     | CallNode
     | ReturnNode
+    | FixGroupNode
     | ResolvedOutcome
     | EscalateOutcome
     | VisitOutcome
 )
 OutcomeTypes = (ResolvedOutcome, EscalateOutcome, VisitOutcome)
 
-NODE_KINDS = ("question", "action", "collect", "logic", "call", "return", "outcome")
+NODE_KINDS = ("question", "action", "collect", "logic", "call", "return", "fix_group", "outcome")
 OUTCOME_KINDS = ("resolved", "escalate", "visit")
 
 
@@ -434,6 +493,10 @@ class Fault(_Model):
     id: str
     prior: float = Field(ge=0, le=1)
     title: Text | None = None
+    resolved_by: Literal["self", "tier2", "onsite"] = Field(
+        default="self",
+        description="Who can resolve it: the customer with self-help, tier 2, or a technician.",
+    )
 
 
 class Scenario(_Model):

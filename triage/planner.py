@@ -738,6 +738,10 @@ class Plan:
     posterior: Mapping[str, float] = field(default_factory=dict)
 
 
+NOT_OFFERED = 1e8
+"""A terminal cost at or above this means the terminal is not offered (see :mod:`triage.planning`)."""
+
+
 def _pct(p: float) -> str:
     """A probability as a whole percentage, halves rounded up (0.375 -> 38%, despite float noise)."""
     return f"{math.floor(p * 100 + 0.5 + 1e-9)}%"
@@ -842,7 +846,9 @@ def plan(problem: Problem, evidence: Evidence = EMPTY, *, questions: bool = True
         text += "; no untried step could fix it"
     other: Terminal = "visit" if stop_kind == "escalate" else "escalate"
     other_cost = _dot(w, comp.term_visit if other == "visit" else comp.term_escalate) / mass
-    text += f"; {_TERMINAL_WORDS[other][1]} would cost {other_cost:.1f} {unit}."
+    if other_cost < NOT_OFFERED:  # a terminal the product does not offer is not worth mentioning
+        text += f"; {_TERMINAL_WORDS[other][1]} would cost {other_cost:.1f} {unit}"
+    text += "."
     return Plan(kind=stop_kind, explanation=text, expected_cost=stop / mass, **common)
 
 
