@@ -428,7 +428,7 @@ def _check_group(tree: Tree, group: FixGroupNode, loc: Any) -> list[Diagnostic]:
             out.append(
                 _err(
                     "group-stop",
-                    f"`{name}` goes to {stop.node!r}, which is not a {kind} outcome",
+                    f"`{name}` goes to {stop.node!r}, which is not {'an escalate' if kind == 'escalate' else 'a visit'} outcome",
                     loc(group.id, name, "node"),
                 )
             )

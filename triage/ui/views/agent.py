@@ -31,6 +31,7 @@ add_catalog(
         "ui.agent.open": "Open session",
         "ui.agent.search": "Search by symptom, title, tag or category",
         "ui.agent.search_hint": "e.g. no internet, red light, printer",
+        "ui.agent.why": "Why this step",
         "ui.agent.category": "Category",
         "ui.agent.all_categories": "All categories",
         "ui.agent.results": "{n} trees",
@@ -103,6 +104,7 @@ add_catalog(
         "ui.agent.open": "Sitzung öffnen",
         "ui.agent.search": "Suche nach Symptom, Titel, Schlagwort oder Kategorie",
         "ui.agent.search_hint": "z. B. kein Internet, rote Lampe, Drucker",
+        "ui.agent.why": "Warum dieser Schritt",
         "ui.agent.category": "Kategorie",
         "ui.agent.all_categories": "Alle Kategorien",
         "ui.agent.results": "{n} Bäume",
@@ -431,7 +433,9 @@ def _step(view: StepView, ident: Identity, *, readonly: bool) -> None:
         if view.kind == "action" and view.check:
             st.markdown(f"**{view.check}**")
     if view.hint:
-        st.warning(f"**{tr('ui.agent.internal')}:** {view.hint}", icon="🔒")
+        st.warning(f"**{tr('ui.agent.internal')}:** {view.hint}", icon=":material/lock:")
+    if view.why:
+        st.info(f"**{tr('ui.agent.why')}:** {view.why}", icon=":material/insights:")
     if view.kind == "action":
         parts = []
         if view.performer:
@@ -453,7 +457,7 @@ def _step(view: StepView, ident: Identity, *, readonly: bool) -> None:
 def _flag(view: StepView, ident: Identity) -> None:
     sid, node = view.session_id, view.node_id
     kind_key, comment_key = f"flag-kind-{sid}-{node}", f"flag-text-{sid}-{node}"
-    with st.expander(tr("ui.agent.flag"), icon="🚩"):
+    with st.expander(tr("ui.agent.flag"), icon=":material/flag:"):
         st.radio(
             tr("ui.agent.flag_kind"),
             list(FLAG_KINDS),

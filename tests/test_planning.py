@@ -1,0 +1,134 @@
+"""Fix groups in trees: the planner chooses steps at run time, explains them, and stops at the best point."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from triage import Library, Session, load_library
+from triage.library import DEFAULT_TREES, library_from_texts
+from triage.planning import group_problem
+
+EMAIL = "email-not-syncing"
+
+
+@pytest.fixture(scope="module")
+def lib() -> Library:
+    return load_library([DEFAULT_TREES])
+
+
+def test_question_first_when_worth_its_cost(lib: Library) -> None:
+    """The webmail question is asked first: its expected saving beats its minute."""
+    s = Session.start(lib, EMAIL)
+    v = s.answer("all")
+    assert v.node_id == "webmail"
+    assert v.why == (
+        "Worth asking 'Can you sign in at the webmail page in a browser and see th…': the answer is expected "
+        "to save 2.3 min for a 1 min question (expected cost 13.6 min)."
+    )
+
+
+def test_order_by_chance_over_cost_and_replan(lib: Library) -> None:
+    """After 'webmail works' the cheapest likely fix comes first; each failure re-plans on the new posterior."""
+    s = Session.start(lib, EMAIL)
+    s.answer("all")
+    v = s.answer("yes")
+    assert (v.node_id, v.why) == (
+        "reenter_password",
+        "Most likely to fix it for its effort: 39% chance, 2 min.",
+    )
+    v = s.answer("not_fixed")
+    assert (v.node_id, v.why) == ("restart_app", "Most likely to fix it for its effort: 25% chance, 1 min.")
+    v = s.answer("not_fixed")
+    assert (v.node_id, v.why) == ("free_space", "Most likely to fix it for its effort: 49% chance, 6 min.")
+
+
+def test_stop_says_what_going_on_would_cost(lib: Library) -> None:
+    """When webmail fails too, escalating is cheaper than any fix; the decision says so."""
+    s = Session.start(lib, EMAIL)
+    s.answer("all")
+    d = s.answer("no").decision
+    assert d is not None
+    assert (d.kind.value, d.rule, d.node_id) == ("escalate", "planner", "mail_tier2")
+    assert d.reasons[-1].startswith("Escalating now: expected cost 25.0 min; trying ")
+    assert "home visit" not in d.reasons[-1]
+
+
+def test_self_service_never_sees_the_planner_reasoning(lib: Library) -> None:
+    """The explanation is for agents: a customer's view carries none."""
+    s = Session.start(lib, EMAIL, mode="self_service")
+    assert s.answer("all").why is None
+
+
+def test_back_and_replay_keep_the_plan(lib: Library) -> None:
+    """Going back over a planned step and replaying from JSON land on the same planned step."""
+    s = Session.start(lib, EMAIL)
+    for a in ("all", "yes", "not_fixed"):
+        s.answer(a)
+    s.back(1)
+    v = s.answer("yes")
+    assert v.node_id == "restart_app"
+    again = Session.from_dict(s.to_dict(), lib)
+    assert again.view().model_dump() == v.model_dump()
+
+
+def test_group_problem_uses_tree_numbers(lib: Library) -> None:
+    """The planner's model is the tree's faults, the actions' minutes and fixes, and the stop costs."""
+    tree = lib[EMAIL]
+    group = tree.node("fixes")
+    p = group_problem(tree, group)  # type: ignore[arg-type]
+    assert [(f.id, f.prior, f.resolved_by) for f in p.faults][:2] == [
+        ("wrong_password", 0.35, "self"),
+        ("mailbox_full", 0.2, "self"),
+    ]
+    assert [(a.id, a.cost) for a in p.actions] == [
+        ("reenter_password", 2),
+        ("free_space", 6),
+        ("restart_app", 1),
+        ("readd_account", 8),
+    ]
+    assert p.costs.escalation == 25
+
+
+BAD_GROUP = textwrap.dedent(
+    """
+    id: bad-group
+    title: Bad group
+    category: software
+    start: g
+    faults: [{id: a, prior: 0.7}, {id: b, prior: 0.2}]
+    nodes:
+      - id: g
+        kind: fix_group
+        actions: [fix_a, ask]
+        questions:
+          - {node: ask, likelihoods: {maybe: {a: 1}}}
+        escalate: {node: done, cost: 10}
+      - id: fix_a
+        kind: action
+        text: Fix a.
+        minutes: 1
+        fixes: {a: 0.9}
+        on_fixed: done
+        on_not_fixed: g
+      - id: ask
+        kind: question
+        text: Ask?
+        options: [{label: "Yes", value: "yes", next: g}, {label: "No", value: "no", next: g}]
+      - {id: done, kind: outcome, outcome: resolved, text: Done., reason: ok}
+    """
+)
+
+
+def test_broken_group_is_reported() -> None:
+    """A question used as an action, an unknown answer and a stop that is not an escalation are errors."""
+    lib = library_from_texts({"bad-group.yaml": BAD_GROUP})
+    msgs = [str(d) for d in lib.files["bad-group.yaml"].diagnostics if d.is_error]
+    assert msgs == [
+        "bad-group.yaml:10: node 'g': `actions` names 'ask', which is a question, not an action",
+        "bad-group.yaml:12: node 'g': likelihoods for 'ask' name answer 'maybe', which is not one of its options "
+        "(options: no, yes)",
+        "bad-group.yaml:13: node 'g': `escalate` goes to 'done', which is not an escalate outcome",
+    ]
+    assert "bad-group" not in lib
