@@ -12,12 +12,15 @@ from hypothesis import HealthCheck, settings
 
 # Building a tree and walking it with networkx behind takes a few milliseconds, and the
 # first example also pays for imports, so a per-example deadline would only be noise.
-settings.register_profile("dev", max_examples=60, deadline=None)
+# One minimal example per failing test is enough to act on; shrinking several distinct
+# failures of one engine bug would multiply the time a red run takes.
+settings.register_profile("dev", max_examples=60, deadline=None, report_multiple_bugs=False)
 settings.register_profile(
     "ci",
     max_examples=250,
     deadline=None,
     print_blob=True,
+    report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(

@@ -52,7 +52,10 @@ def test_first_admin_is_created_once(store: Store) -> None:
         (("tier2",), ["self_service", "sign_in", "agent", "queue", "analytics"]),
         (("dispatcher",), ["self_service", "sign_in", "dispatch"]),
         (("author",), ["self_service", "sign_in", "studio", "analytics"]),
-        (("admin",), ["self_service", "sign_in", "agent", "queue", "dispatch", "studio", "analytics", "users"]),
+        (
+            ("admin",),
+            ["self_service", "sign_in", "agent", "queue", "dispatch", "studio", "analytics", "users"],
+        ),
     ],
 )
 def test_pages_per_role(roles: tuple[str, ...], pages: list[str]) -> None:

@@ -64,7 +64,13 @@ def test_run_agent_walk_to_resolution() -> None:
 def test_run_self_service_escalation_prints_handoff_without_hints() -> None:
     """A self-service walk hides hints and ends with the decision and the Markdown hand-off."""
     code, out = run(
-        "run", "mini", "--trees", MINI, "--mode", "self_service", stdin="no\n5\nn customer on mobile\nnot_fixed\n"
+        "run",
+        "mini",
+        "--trees",
+        MINI,
+        "--mode",
+        "self_service",
+        stdin="no\n5\nn customer on mobile\nnot_fixed\n",
     )
     assert code == 0
     assert "agent hint" not in out
@@ -147,7 +153,15 @@ def test_schema_is_json_schema_with_node_kinds() -> None:
     assert code == 0
     assert schema["$schema"].endswith("2020-12/schema")
     text = json.dumps(schema)
-    for kind in ("QuestionNode", "ActionNode", "CollectNode", "LogicNode", "CallNode", "ReturnNode", "VisitOutcome"):
+    for kind in (
+        "QuestionNode",
+        "ActionNode",
+        "CollectNode",
+        "LogicNode",
+        "CallNode",
+        "ReturnNode",
+        "VisitOutcome",
+    ):
         assert kind in text
 
 
@@ -161,7 +175,9 @@ def test_list_marks_broken_files() -> None:
 
 def test_console_script_entry_point() -> None:
     """python -m triage works as the console script does."""
-    proc = subprocess.run([sys.executable, "-m", "triage", "validate", MINI], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "triage", "validate", MINI], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0
     assert proc.stdout.startswith("OK: 2 file(s)")
 

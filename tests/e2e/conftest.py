@@ -115,5 +115,3 @@ def app_url(app_db: str) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
