@@ -318,9 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the JSON Schema of tree files")
 
-    from triage.cli_records import register
+    from triage import cli_planner, cli_records
 
-    register(sub, _db_arg)
+    cli_records.register(sub, _db_arg)
+    cli_planner.register(sub, _db_arg)
     return parser
 
 
