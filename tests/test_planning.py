@@ -132,3 +132,23 @@ def test_broken_group_is_reported() -> None:
         "bad-group.yaml:13: node 'g': `escalate` goes to 'done', which is not an escalate outcome",
     ]
     assert "bad-group" not in lib
+
+
+def test_an_unnecessary_escalation_penalty_keeps_self_help_going(lib: Library) -> None:
+    """With webmail failing, escalation wins at cost 25; a penalty for needless escalations tries a fix first."""
+    text = (DEFAULT_TREES / "software" / f"{EMAIL}.yaml").read_text(encoding="utf-8")
+    stop = "escalate: {node: mail_tier2, cost: 25}"
+    assert stop in text
+    penalised = library_from_texts(
+        {f"{EMAIL}.yaml": text.replace(stop, "escalate: {node: mail_tier2, cost: 25, penalty: 200}")},
+        scenarios=False,  # its scenario "webmail fails: escalate" no longer holds, which is the point
+    )
+    tree = penalised[EMAIL]
+    assert group_problem(tree, tree.node("fixes")).costs.escalation_penalty == 200  # type: ignore[arg-type]
+    plain, strict = Session.start(lib, EMAIL), Session.start(penalised, EMAIL)
+    for s in (plain, strict):
+        s.answer("all")
+    assert plain.answer("no").decision is not None
+    v = strict.answer("no")
+    assert v.decision is None
+    assert v.kind == "action"

@@ -386,6 +386,14 @@ class GroupStop(_Model):
     cost: float = Field(
         gt=0, description="Cost of this outcome in minutes-equivalent (agent + customer time)."
     )
+    penalty: float = Field(
+        default=0.0,
+        ge=0,
+        description=(
+            "Extra cost when this stop turns out unnecessary: an escalation of a fault the customer could have "
+            "fixed, a visit for a fault that needed no technician. Makes the planner keep trying longer."
+        ),
+    )
 
 
 class FixGroupNode(_NodeBase):

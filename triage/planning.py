@@ -62,7 +62,14 @@ def group_problem(
         faults = [
             Fault(f.id, f.prior, resolved_by=f.resolved_by, tier2_resolve=1.0, label=f.label) for f in faults
         ]
-    return Problem(faults, actions, Costs(escalation=esc, visit=visit, tier2_resolve=tier2), questions)
+    costs = Costs(
+        escalation=esc,
+        visit=visit,
+        tier2_resolve=tier2,
+        escalation_penalty=group.escalate.penalty if group.escalate is not None else 0.0,
+        visit_penalty=group.visit.penalty if group.visit is not None else 0.0,
+    )
+    return Problem(faults, actions, costs, questions)
 
 
 def problem_for(tree: Tree, group: FixGroupNode) -> Problem:
