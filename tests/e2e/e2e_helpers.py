@@ -1,8 +1,20 @@
-"""Helpers for the browser tests: waiting for Streamlit and signing in."""
+"""Helpers for the browser tests: a Streamlit server, waiting for it, and signing in."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def password(role: str) -> str:
@@ -25,3 +37,54 @@ def sign_in(page: Page, app_url: str, role: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
     expect(page.get_by_text(f"Signed in as {role.title()}")).to_be_visible()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    """A `streamlit run app.py` server with ``env`` on top of ours, on a free port; yields its base URL.
+
+    Its output goes to ``log_dir/e2e-streamlit-<port>.log``, for when a browser test fails.
+    """
+    port = _free_port()
+    full_env = {**os.environ, "TRIAGE_ADMIN_PASSWORD": password("admin"), "PYTHONPATH": str(ROOT), **env}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless=true",
+        "--server.address=127.0.0.1",
+        f"--server.port={port}",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+    ]
+    log_path = log_dir / f"e2e-streamlit-{port}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.read().decode() == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start (exit {proc.poll()}); see {log_path}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

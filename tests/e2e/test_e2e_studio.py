@@ -7,18 +7,12 @@ e2e server are never touched.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import password, sign_in, wait_for_app
+from e2e_helpers import password, sign_in, streamlit_server, wait_for_app
 from playwright.sync_api import Page, expect
 
 from triage.auth import Accounts
@@ -27,12 +21,6 @@ from triage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 TREE = "connectivity/no-internet.yaml"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -46,50 +34,9 @@ def studio_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     st.sync(load_library([trees]))
     Accounts(st).create("author", password("author"), ["author"], "Author")
     st.dispose()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TRIAGE_DATABASE_URL": url,
-        "TRIAGE_TREES": str(trees),
-        "TRIAGE_ADMIN_PASSWORD": password("admin"),
-        "PYTHONPATH": str(ROOT),
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless=true",
-        "--server.address=127.0.0.1",
-        f"--server.port={port}",
-        "--browser.gatherUsageStats=false",
-        "--server.fileWatcherType=none",
-    ]
-    with (base / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    address = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{address}/_stcore/health", timeout=2) as r:
-                    if r.read().decode() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(
-                    f"streamlit did not start (exit {proc.poll()}); see {base / 'streamlit.log'}"
-                )
-            time.sleep(0.3)
+    env = {"TRIAGE_DATABASE_URL": url, "TRIAGE_TREES": str(trees)}
+    with streamlit_server(env, base) as address:
         yield address, trees
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _open_studio(page: Page, address: str) -> None:

@@ -161,11 +161,11 @@ def render() -> None:
                 for a in s.actions
             ],
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
 
     st.subheader(tr("an.per_tree"))
-    st.dataframe(_tree_rows(s.trees), hide_index=True, use_container_width=True)
+    st.dataframe(_tree_rows(s.trees), hide_index=True, width="stretch")
     st.download_button(
         tr("an.download", table="trees"),
         analytics.to_csv(s.trees),
@@ -177,7 +177,7 @@ def render() -> None:
     if tree_id:
         st.subheader(tr("an.per_version", tree=tree_id))
         versions = analytics.tree_stats(store(), by_version=True, **filters)
-        st.dataframe(_tree_rows(versions), hide_index=True, use_container_width=True)
+        st.dataframe(_tree_rows(versions), hide_index=True, width="stretch")
         st.subheader(tr("an.funnel", tree=tree_id))
         nodes = analytics.node_stats(store(), **filters)
         visits: dict[str, int] = {}
@@ -193,15 +193,15 @@ def render() -> None:
     a, b = st.columns(2)
     with a:
         st.subheader(tr("an.by_mode"))
-        st.dataframe([_breakdown(r) for r in s.modes], hide_index=True, use_container_width=True)
+        st.dataframe([_breakdown(r) for r in s.modes], hide_index=True, width="stretch")
     with b:
         st.subheader(tr("an.by_locale"))
-        st.dataframe([_breakdown(r) for r in s.locales], hide_index=True, use_container_width=True)
+        st.dataframe([_breakdown(r) for r in s.locales], hide_index=True, width="stretch")
     st.subheader(tr("an.faults"))
     st.dataframe(
         [{"tree": f.tree_id, "fault": f.true_fault, "sessions": f.sessions} for f in s.faults],
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     for name, rows in s.tables().items():
         if name != "trees" and rows:

@@ -821,13 +821,18 @@ def render() -> None:
     folder = trees_dir()
     st.title(tr("ui.nav.studio"))
     st.caption(tr("ui.studio.caption", folder=str(folder)))
-    _show_notice()
+    # Each part whose element count varies (a notice, broken files, the unsaved-changes warning) sits in a
+    # container of its own, so the tabs below keep their place in the page: a block that moves is redrawn
+    # as a new one, and the browser briefly holds two editors.
+    with st.container():
+        _show_notice()
     flags = Flags(store())
     checked = _statuses(str(folder), studio.folder_stamp(folder))
     statuses = studio.annotate(
         checked, flags.counts(), studio.published_versions(store(), [s.tree_id for s in checked])
     )
-    _tree_list(statuses)
+    with st.container():
+        _tree_list(statuses)
     rel = _pick(statuses)
     if rel is None:
         st.info(tr("ui.studio.none", folder=str(folder)))
@@ -840,8 +845,9 @@ def render() -> None:
         st.caption(tr("ui.studio.base", version=draft.base_version))
     else:
         st.caption(tr("ui.studio.base_new"))
-    if draft.dirty:
-        st.warning(tr("ui.studio.dirty"))
+    with st.container():
+        if draft.dirty:
+            st.warning(tr("ui.studio.dirty"))
     check = _check(str(folder), draft.path, rel, draft.text, studio.folder_stamp(folder))
     tree_id = check.tree.id if check.tree is not None else draft.tree_id
     open_flags = flags.for_tree(tree_id) if tree_id else []

@@ -16,7 +16,7 @@ def render() -> None:
     st.dataframe(
         [{"user": u.username, "name": u.display_name, "roles": ", ".join(u.roles)} for u in accounts.users()],
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     st.subheader(tr("ui.users.add"))
     with st.form("add_user", clear_on_submit=True):

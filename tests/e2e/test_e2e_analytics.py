@@ -1,0 +1,61 @@
+"""In a real browser: a support manager reads the analytics dashboard over simulated history.
+
+This module runs its own server on a database filled with two weeks of demo history (`triage demo-data`), so
+the shared e2e server's queue and bookings are not touched. The page's picture goes to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_helpers import ROOT, password, sign_in, streamlit_server, wait_for_app
+from playwright.sync_api import Page, expect
+
+from triage import analytics
+from triage.auth import Accounts
+from triage.demo import generate_demo_data
+from triage.store import Store
+
+SHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def history_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server on a database with demo history and a tier-2 account; (URL, database URL)."""
+    base: Path = tmp_path_factory.mktemp("analytics")
+    url = f"sqlite:///{base / 'app.db'}"
+    st = Store(url)
+    generate_demo_data(st, days=14, sessions_per_day=25, seed=5)
+    Accounts(st).create("tier2", password("tier2"), ["tier2"], "Tier2")
+    st.dispose()
+    with streamlit_server({"TRIAGE_DATABASE_URL": url, "TRIAGE_DEMO": "0"}, base) as address:
+        yield address, url
+
+
+def test_manager_reads_the_dashboard_and_a_trees_funnel(page: Page, history_app: tuple[str, str]) -> None:
+    """The figures match the analytics module; picking a tree draws its funnel on the graph."""
+    address, url = history_app
+    st = Store(url)
+    try:
+        overall = analytics.summary(st).overall
+        tree = analytics.summary(st, tree_id="no-internet").overall
+    finally:
+        st.dispose()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    sign_in(page, address, "tier2")
+    page.get_by_test_id("stSidebarNav").get_by_text("Analytics").click()
+    wait_for_app(page)
+    sessions = page.get_by_test_id("stMetric").filter(has_text="Sessions")
+    expect(sessions.get_by_test_id("stMetricValue")).to_have_text(f"{overall.sessions:,}")
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    page.wait_for_timeout(500)  # let the charts finish drawing before the picture
+    page.screenshot(path=str(SHOTS / "analytics.png"))
+
+    page.get_by_test_id("stSelectbox").filter(has_text="Tree").click()
+    page.get_by_role("option", name="No internet connection").click()
+    wait_for_app(page)
+    expect(sessions.get_by_test_id("stMetricValue")).to_have_text(f"{tree.sessions:,}")
+    expect(page.get_by_role("heading", name="Where people stop: no-internet")).to_be_visible()
+    expect(page.get_by_test_id("stGraphVizChart").locator("svg")).to_be_visible()

@@ -1,0 +1,119 @@
+"""The analytics dashboard in Streamlit's AppTest: the figures are the analytics module's, a chosen tree shows
+its funnel on the graph and its versions, filters narrow the figures, and agents cannot open the page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from triage import analytics
+from triage.auth import Identity
+from triage.demo import generate_demo_data
+from triage.store import Store
+from triage.ui.common import boot
+
+ROOT = Path(__file__).resolve().parents[1]
+TIER2 = Identity("tier2", "Tier2", ("tier2",))
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app database with two weeks of demo history ending now (built once for the module)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('analytics') / 'app.db'}"
+    st = Store(url)
+    generate_demo_data(st, days=14, sessions_per_day=20, seed=3)
+    st.dispose()
+    return url
+
+
+@pytest.fixture
+def db(history: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    monkeypatch.setenv("TRIAGE_DATABASE_URL", history)
+    monkeypatch.setenv("TRIAGE_ADMIN_PASSWORD", "admin-password-1")
+    monkeypatch.setenv("TRIAGE_DEMO", "0")
+    st = Store(history)
+    boot.clear()
+    yield st
+    boot.clear()
+    st.dispose()
+
+
+def dashboard(identity: Identity) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["identity"] = identity
+    at.run()
+    pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
+    if "analytics" not in pages:
+        raise ValueError("the analytics page is not registered for this user")
+    at._page_hash = pages["analytics"]
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def test_dashboard_shows_the_analytics_figures(db: Store) -> None:
+    """The headline figures equal analytics.summary; the charts, tables and CSV downloads are drawn."""
+    at = dashboard(TIER2)
+    assert not at.exception
+    o = analytics.summary(db).overall
+    assert o.sessions > 100
+    shown = metrics(at)
+    assert shown["Sessions"] == f"{o.sessions:,}"
+    assert (shown["Resolved"], shown["Escalated"], shown["Home visits"]) == (
+        pct(o.resolution_rate),
+        pct(o.escalation_rate),
+        pct(o.visit_rate),
+    )
+    assert shown["First-contact resolution"] == pct(o.fcr_rate)
+    assert [h.value for h in at.subheader][:4] == [
+        "Outcome mix over time",
+        "Most frequent problems",
+        "Which fixes work",
+        "Per tree",
+    ]
+    assert len(at.get("vega_lite_chart")) == 2  # outcomes over time, most frequent problems
+    assert "Pick one tree above to see its funnel drawn on the graph." in [c.value for c in at.caption]
+    assert not at.get("graphviz_chart")
+    labels = [d.label for d in at.get("download_button")]
+    assert labels[0] == "Download trees as CSV"
+    assert len(labels) > 3
+
+
+def test_a_chosen_tree_shows_its_funnel_and_versions(db: Store) -> None:
+    """Picking a tree narrows the figures to it and draws its funnel on the graph with visit counts."""
+    at = dashboard(TIER2)
+    at.selectbox(key="an_tree").select("no-internet").run()
+    assert not at.exception
+    o = analytics.summary(db, tree_id="no-internet").overall
+    assert metrics(at)["Sessions"] == f"{o.sessions:,}"
+    heads = [h.value for h in at.subheader]
+    assert "Per version of no-internet" in heads
+    assert "Where people stop: no-internet" in heads
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert dot.startswith("digraph")
+    assert '"all_devices"' in dot
+
+
+def test_filters_narrow_the_figures(db: Store) -> None:
+    """Self-service only, in German: the figures are the analytics module's for that slice."""
+    at = dashboard(TIER2)
+    at.selectbox(key="an_mode").select("self_service").run()
+    at.selectbox(key="an_locale").select("de").run()
+    o = analytics.summary(db, mode="self_service", locale="de").overall
+    assert 0 < o.sessions < analytics.summary(db).overall.sessions
+    assert metrics(at)["Sessions"] == f"{o.sessions:,}"
+
+
+def test_an_agent_cannot_open_the_dashboard(db: Store) -> None:
+    """The page is not registered for an agent, so it cannot be reached."""
+    with pytest.raises(ValueError, match="not registered"):
+        dashboard(Identity("agent", "Agent", ("agent",)))
