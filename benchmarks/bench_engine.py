@@ -97,7 +97,7 @@ def size_label(n: int) -> str:
 _CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {root!r})
-import yaml
+import yaml_rs
 import triage.library as library
 from triage.library import load_library
 
@@ -111,7 +111,7 @@ def timed(name, fn):
         finally:
             spent[name] += time.perf_counter() - t0
     return wrapper
-yaml.load = timed("yaml", yaml.load)
+yaml_rs.loads = timed("yaml", yaml_rs.loads)
 library.load_tree = timed("load_tree", library.load_tree)
 library.check_tree = timed("check_tree", library.check_tree)
 
@@ -425,15 +425,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="triage-bench-"))
     wall0 = time.perf_counter()
 
+    import importlib.metadata
+
     import pydantic
     import transitions
-    import yaml
 
     print("triage engine benchmark")
     print(
         f"  python {platform.python_version()} ({platform.machine()}), pydantic {pydantic.VERSION}, "
-        f"transitions {transitions.__version__}, PyYAML {yaml.__version__} "
-        f"(libyaml {'yes' if hasattr(yaml, 'CSafeLoader') else 'no'}), cpus {os.cpu_count()}, "
+        f"transitions {transitions.__version__}, yaml-rs {importlib.metadata.version('yaml-rs')}, "
+        f"networkx {importlib.metadata.version('networkx')}, cpus {os.cpu_count()}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
@@ -541,7 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "min",
                 "max",
                 "per node",
-                "yaml.load",
+                "yaml parse",
                 "read+pydantic",
                 "check_tree",
                 "other",
@@ -550,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows,
         )
     )
-    print("  phases (medians over the same runs): yaml.load = YAML parse (libyaml + PyYAML constructor);")
+    print("  phases (medians over the same runs): yaml parse = yaml_rs.loads (the YAML 1.2 parser, Rust);")
     print("  read+pydantic = rest of load_tree; check_tree = graph checks (triage.graph.check_tree);")
     print("  other = rest of load_library (file search, library checks).")
     ratio = None

@@ -188,3 +188,17 @@ def test_run_without_tree_offers_a_picker() -> None:
     assert code == 0
     assert "   1) [connectivity] Internet is down" in out
     assert "== Decision: RESOLVED ==" in out
+
+
+def test_validate_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--progress` draws one bar per file on standard error and ends it; the report on stdout is unchanged."""
+    out = io.StringIO()
+    assert main(["validate", "tests/data/mini", "--progress"], out=out) == 0
+    err = capsys.readouterr().err
+    frames = err.split("\r")[1:]
+    assert [f.split()[1] for f in frames] == ["0/2", "1/2", "2/2"]
+    assert err.rstrip().endswith("2/2 files checked")
+    assert err.endswith("\n")
+    assert out.getvalue() == "OK: 2 file(s), 0 error(s), 0 warning(s)\n"
+    assert main(["validate", "tests/data/mini", "--no-progress"], out=io.StringIO()) == 0
+    assert capsys.readouterr().err == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from triage.cli import main
-from triage.cli_planner import ProgressBar
+from triage.progress import ProgressBar
 from triage.store import Store
 
 TREE = "email-not-syncing"

@@ -94,3 +94,14 @@ def test_clean_file_has_digest_and_no_messages() -> None:
     assert loaded.diagnostics == []
     assert len(loaded.digest) == 64
     assert loaded.digest == load_tree(HERE / "data" / "mini" / "router-restart.yaml").digest
+
+
+def test_yaml_words_are_words_as_in_yaml_1_2() -> None:
+    """Unquoted yes, no, on and off are option values and scenario names, not booleans; true is still one."""
+    text = (BROKEN / "yaml-boolean.yaml").read_text(encoding="utf-8")
+    words = text.replace("value: true", "value: yes").replace("value: false", "value: no")
+    loaded = parse_tree(words, "words.yaml")
+    assert loaded.ok, [str(d) for d in loaded.errors]
+    assert loaded.tree is not None
+    assert [o.value for o in loaded.tree.node("ask").options] == ["yes", "no"]  # type: ignore[union-attr]
+    assert [s.name for s in loaded.tree.scenarios] == ["on", "off"]

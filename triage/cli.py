@@ -25,6 +25,7 @@ from triage.graph import outline
 from triage.handoff import build_handoff
 from triage.library import DEFAULT_TREES, Library, load_library
 from triage.model import Audience, Tree, localize
+from triage.progress import ProgressBar
 
 __all__ = ["main"]
 
@@ -67,7 +68,11 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         print(f"triage validate: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
     # procedures called from the named files are looked up in the shipped library too
-    lib = load_library(paths, support=[DEFAULT_TREES])
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    bar = ProgressBar(sys.stderr) if show else None
+    lib = load_library(paths, support=[DEFAULT_TREES], progress=bar)
+    if bar is not None:
+        bar(len(lib.named), len(lib.named), "files checked")
     wanted = {str(Path(p).resolve()) for p in lib.named}
     diags = [d for path, f in lib.files.items() if str(Path(path).resolve()) in wanted for d in f.diagnostics]
     diags.sort(key=lambda d: (d.path, d.line or 0, d.severity.value))
@@ -284,6 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="tree files or folders (default: the shipped trees)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--no-warnings", dest="warnings", action="store_false", help="print errors only")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on standard error (default: when it is a terminal)",
+    )
 
     p = sub.add_parser("run", help="walk a tree interactively in the terminal")
     p.add_argument("tree", nargs="?", help="tree id or file (default: choose from a list)")

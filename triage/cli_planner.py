@@ -33,6 +33,7 @@ from triage.model import FixGroupNode, Tree
 from triage.planner import Oracle, Problem
 from triage.planner_records import GroupHistory, beliefs_for_group, find_group, fix_groups
 from triage.planning import group_problem
+from triage.progress import ProgressBar
 from triage.simulate import (
     FAMILIES,
     POLICIES,
@@ -50,7 +51,7 @@ from triage.simulate import (
 )
 from triage.store import Store
 
-__all__ = ["ProgressBar", "register"]
+__all__ = ["register"]
 
 BAR_WIDTH = 40
 
@@ -150,23 +151,6 @@ def _learned(store: Store, args: argparse.Namespace, out: TextIO) -> int:
 
 
 # -- simulate: running ------------------------------------------------------------------------------------------
-
-
-class ProgressBar:
-    """A :data:`~triage.simulate.Progress` callback drawing a text bar, redrawn in place on ``stream``."""
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
-        self._last = 0
-
-    def __call__(self, done: int, total: int, what: str) -> None:
-        filled = self.width * done // total if total else self.width
-        text = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {what}"
-        pad = " " * max(0, self._last - len(text))
-        self._last = len(text)
-        self.stream.write(f"\r{text}{pad}" + ("\n" if done >= total else ""))
-        self.stream.flush()
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,21 @@ def _texts(node: AnyNode) -> Iterable[tuple[str, Text | None]]:
         yield "next_action", node.next_action
 
 
+def _reaching(g: Any, targets: Iterable[str]) -> set[str]:
+    """Every node with a path to one of ``targets`` (targets included): one backward search from all of them.
+
+    One ``nx.ancestors`` per target would walk the graph once per outcome, quadratic on a large tree.
+    """
+    seen = {t for t in targets if t in g}
+    frontier = list(seen)
+    while frontier:
+        for p in g.predecessors(frontier.pop()):
+            if p not in seen:
+                seen.add(p)
+                frontier.append(p)
+    return seen
+
+
 def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Diagnostic]:
     """Every graph error and lint warning for one tree.
 
@@ -214,9 +229,7 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
                 )
 
     # every node must be able to end
-    can_end: set[str] = set()
-    for e in ends:
-        can_end |= nx.ancestors(g, e) | {e}
+    can_end = _reaching(g, ends)
     stuck = set(ids) - can_end
     if stuck:
         sub = g.subgraph(stuck)

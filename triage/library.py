@@ -14,7 +14,7 @@ from pathlib import Path
 from triage.engine import Session
 from triage.errors import Diagnostic, LibraryError, SessionError, Severity, did_you_mean
 from triage.graph import check_tree
-from triage.loader import LoadedTree, find_tree_files, load_tree, parse_tree
+from triage.loader import LoadedTree, find_tree_files, gc_paused, load_tree, parse_tree
 from triage.model import CallNode, Category, Tree, localize
 
 __all__ = ["Library", "ScenarioResult", "load_library", "run_scenarios"]
@@ -172,6 +172,11 @@ def _scenario_diagnostics(loaded: LoadedTree, library: Mapping[str, Tree]) -> li
 
 def build_library(loaded: Iterable[LoadedTree], scenarios: bool = True) -> Library:
     """Check loaded files together and keep the valid trees."""
+    with gc_paused():
+        return _build_library(loaded, scenarios)
+
+
+def _build_library(loaded: Iterable[LoadedTree], scenarios: bool) -> Library:
     lib = Library()
     by_id: dict[str, LoadedTree] = {}
     for f in loaded:
