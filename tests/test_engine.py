@@ -359,3 +359,51 @@ def test_listener_failure_changes_nothing(lib: Library) -> None:
         s.answer(0)
     assert s.view().node_id == "lights"
     assert [e.type for e in s.events] == saved == ["start", "answer"]
+
+
+CRUMBS = """
+id: crumbs
+title: Crumbs
+category: software
+start: q1
+nodes:
+  - id: q1
+    kind: question
+    text: Agent words one?
+    customer_text: Plain words one?
+    options:
+      - {label: "Yes", value: "yes", next: q2}
+      - {label: "No", value: "no", next: q2}
+  - id: q2
+    kind: question
+    text: Agent words two?
+    customer_text: Plain words two?
+    options:
+      - {label: "Yes", value: "yes", next: done}
+      - {label: "No", value: "no", next: done}
+  - {id: done, kind: outcome, outcome: resolved, text: Done., reason: Done.}
+"""
+
+
+def test_breadcrumb_follows_back_handover_and_restart() -> None:
+    """The kept crumbs are redrawn for a new audience, and rebuilt after back and restart."""
+    from triage.library import library_from_texts
+
+    lib = library_from_texts({"crumbs.yaml": CRUMBS})
+    s = Session.start(lib, "crumbs", mode="self_service")
+    s.answer("yes")
+    v = s.answer("no")
+    assert [(c.text, c.answer) for c in v.breadcrumb] == [
+        ("Plain words one?", "Yes"),
+        ("Plain words two?", "No"),
+    ]
+    s.back(1)
+    v = s.handover("agent")
+    assert [(c.index, c.text, c.answer) for c in v.breadcrumb] == [(0, "Agent words one?", "Yes")]
+    v = s.answer("yes")
+    assert [c.answer for c in v.breadcrumb] == ["Yes", "Yes"]
+    assert s.restart().breadcrumb == []
+    s.submit("no")  # the transition alone: the next view still has it
+    assert [(c.text, c.answer) for c in s.view().breadcrumb] == [("Agent words one?", "No")]
+    replayed = Session.from_dict(s.to_dict(), lib)
+    assert replayed.view() == s.view()

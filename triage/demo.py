@@ -126,7 +126,7 @@ def answer_samples(library: Mapping[str, Tree]) -> dict[str, list[Any]]:
                         break
                     if isinstance(s.node, CollectNode):
                         out[s.pos.key].append(value)
-                    s.answer(value)
+                    s.submit(value)
             except TriageError:
                 continue
     return dict(out)
@@ -232,7 +232,7 @@ def simulate_walk(
             continue
         try:
             if isinstance(node, QuestionNode):
-                s.answer(_choose_option(rng, node))
+                s.submit(_choose_option(rng, node))
             elif isinstance(node, ActionNode):
                 _act(rng, s, node, audience)
             elif isinstance(node, CollectNode):
@@ -248,18 +248,18 @@ def _act(rng: random.Random, s: Session, node: ActionNode, mode: Audience) -> No
     if mode is Audience.AGENT and r < 0.06:
         s.mark_tried()
     elif r < 0.06 + p_fix:
-        s.answer("fixed")
+        s.submit("fixed")
     elif r < 0.12 + p_fix:
-        s.answer("could_not")
+        s.submit("could_not")
     else:
-        s.answer("not_fixed")
+        s.submit("not_fixed")
 
 
 def _collect(rng: random.Random, s: Session, node: CollectNode, samples: Sequence[Any]) -> None:
     last: InvalidAnswer | None = None
     for value in _collect_candidates(rng, node, samples):
         try:
-            s.answer(value)
+            s.submit(value)
             return
         except InvalidAnswer as exc:
             last = exc

@@ -71,10 +71,12 @@ def build_graph(tree: Tree) -> nx.DiGraph:
     g = nx.DiGraph()
     ids = tree.by_id
     g.add_nodes_from(ids)
-    for node in ids.values():
-        for label, target, _ in node.links():
-            if target in ids:
-                g.add_edge(node.id, target, label=label)
+    g.add_edges_from(
+        (node.id, target, {"label": label})
+        for node in ids.values()
+        for label, target, _ in node.links()
+        if target in ids
+    )
     return g
 
 
@@ -148,15 +150,17 @@ def _texts(node: AnyNode) -> Iterable[tuple[str, Text | None]]:
         yield "next_action", node.next_action
 
 
-def _reaching(g: Any, targets: Iterable[str]) -> set[str]:
-    """Every node with a path to one of ``targets`` (targets included): one backward search from all of them.
+def _reaching(g: Any, targets: Iterable[str], *, forward: bool = False) -> set[str]:
+    """Every node with a path to one of ``targets`` (``forward``: reached from one), targets included.
 
-    One ``nx.ancestors`` per target would walk the graph once per outcome, quadratic on a large tree.
+    One search from all of them at once: one ``nx.ancestors`` per outcome would walk the graph once per
+    outcome, quadratic on a large tree.
     """
+    links = g.succ if forward else g.pred  # the adjacency dicts themselves: no per-node iterator objects
     seen = {t for t in targets if t in g}
     frontier = list(seen)
     while frontier:
-        for p in g.predecessors(frontier.pop()):
+        for p in links[frontier.pop()]:
             if p not in seen:
                 seen.add(p)
                 frontier.append(p)
@@ -216,7 +220,7 @@ def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Di
 
     # reachability from the start
     if tree.start in ids:
-        reached = nx.descendants(g, tree.start) | {tree.start}
+        reached = _reaching(g, [tree.start], forward=True)
         for node_id in ids:
             if node_id not in reached:
                 out.append(

@@ -133,7 +133,7 @@ def run_scenarios(tree: Tree, library: Mapping[str, Tree]) -> list[ScenarioResul
                         f"the walk ended at {s.decision.node_id if s.decision else None!r} "
                         f"after {i} answers, but the scenario has {len(sc.answers)}"
                     )
-                s.answer(ans)
+                s.submit(ans)
         except SessionError as exc:
             results.append(ScenarioResult(tree.id, sc.name, False, str(exc)))
             continue
