@@ -97,7 +97,7 @@ def size_label(n: int) -> str:
 _CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {root!r})
-import yaml_rs
+import ryaml
 import triage.library as library
 from triage.library import load_library
 
@@ -111,7 +111,7 @@ def timed(name, fn):
         finally:
             spent[name] += time.perf_counter() - t0
     return wrapper
-yaml_rs.loads = timed("yaml", yaml_rs.loads)
+ryaml.loads = timed("yaml", ryaml.loads)
 library.load_tree = timed("load_tree", library.load_tree)
 library.check_tree = timed("check_tree", library.check_tree)
 
@@ -437,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("triage engine benchmark")
     print(
         f"  python {platform.python_version()} ({platform.machine()}), pydantic {pydantic.VERSION}, "
-        f"transitions {transitions.__version__}, yaml-rs {importlib.metadata.version('yaml-rs')}, "
+        f"transitions {transitions.__version__}, ryaml {importlib.metadata.version('ryaml')}, "
         f"networkx {importlib.metadata.version('networkx')}, cpus {os.cpu_count()}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
@@ -555,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows,
         )
     )
-    print("  phases (medians over the same runs): yaml parse = yaml_rs.loads (the YAML 1.2 parser, Rust);")
+    print("  phases (medians over the same runs): yaml parse = ryaml.loads (serde-yaml, Rust);")
     print("  read+pydantic = rest of load_tree; check_tree = graph checks (triage.graph.check_tree);")
     print("  other = rest of load_library (file search, library checks).")
     ratio = None

@@ -2,10 +2,11 @@
 
 Tree files are YAML 1.2 (as the studio's round-trip editor, ruamel.yaml, reads them too): ``yes``,
 ``no``, ``on`` and ``off`` are words, not booleans, and a key given twice in one mapping is an error.
-They are parsed by yaml-rs (Rust, about 15x faster than PyYAML with libyaml on a large tree). Line numbers
+They are parsed by ryaml (Rust's serde-yaml, about 10x faster than PyYAML with libyaml on a large tree). Line numbers
 are worked out only when there is something to report, from a second, position-keeping pass with PyYAML
-over the same text, so a clean file pays nothing for them; a file yaml-rs refuses is read again by
-PyYAML too, whose messages and marks explain a syntax error best.
+over the same text, so a clean file pays nothing for them; a file ryaml refuses is read again by
+PyYAML too, whose messages and marks explain a syntax error best. (yaml-rs, faster still, was tried and
+dropped: it crashed the app server with a segmentation fault when called from Streamlit's script threads.)
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ryaml
 import yaml
-import yaml_rs
 from pydantic import ValidationError
 
 from triage.errors import Diagnostic, Severity, TreeError, did_you_mean
@@ -350,7 +351,7 @@ def _translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
 
 
 _AT_LINE = re.compile(r"at line (\d+)")
-_DUPLICATE = re.compile(r"^duplicate mapping key: '(?P<key>.*)'$")
+_DUPLICATE = re.compile(r'duplicate entry with key "(?P<key>.*?)"')
 
 
 def _duplicate_key_line(text: str, key: str) -> tuple[int | None, tuple[str | int, ...]]:
@@ -375,10 +376,10 @@ def _duplicate_key_line(text: str, key: str) -> tuple[int | None, tuple[str | in
     return None, ()
 
 
-def _fast_refusal(text: str, path: str, exc: yaml_rs.YAMLDecodeError) -> Diagnostic:
-    """yaml-rs refused text PyYAML reads: a key given twice, or YAML 1.2 strictness (tabs, indentation)."""
+def _fast_refusal(text: str, path: str, exc: ryaml.InvalidYamlError) -> Diagnostic:
+    """ryaml refused text PyYAML reads: a key given twice, or YAML 1.2 strictness (tabs, indentation)."""
     message = str(exc)
-    dup = _DUPLICATE.match(message)
+    dup = _DUPLICATE.search(message)
     if dup:
         line, loc = _duplicate_key_line(text, dup["key"])
         return Diagnostic(
@@ -392,7 +393,7 @@ def _fast_refusal(text: str, path: str, exc: yaml_rs.YAMLDecodeError) -> Diagnos
             hint="keep one of them: YAML would silently drop the other",
         )
     at = _AT_LINE.search(message)
-    problem = message.strip().splitlines()[-1]
+    problem = message.strip().splitlines()[-1].split(" at line ")[0]
     return Diagnostic(
         severity=Severity.ERROR,
         code="yaml",
@@ -426,8 +427,8 @@ def parse_tree(text: str, path: str = "<tree>") -> LoadedTree:
 def _parse_tree(text: str, path: str) -> LoadedTree:
     loaded = LoadedTree(path=path, text=text, tree=None)
     try:
-        raw = yaml_rs.loads(text, parse_datetime=False)
-    except yaml_rs.YAMLDecodeError as fast:
+        raw = ryaml.loads(text)
+    except ryaml.InvalidYamlError as fast:
         loaded.diagnostics.append(_yaml_error(text, path) or _fast_refusal(text, path, fast))
         return loaded
     loaded.raw = raw
