@@ -54,7 +54,8 @@ def _sidebar() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="triage", page_icon=":material/support:", layout="wide")
+    # an emoji favicon: a Material one is fetched from fonts.gstatic.com, which a closed network refuses
+    st.set_page_config(page_title="triage", page_icon="🛟", layout="wide")
     boot()
     ident = identity()
     allowed = allowed_pages(ident.roles if ident else ())
