@@ -105,3 +105,12 @@ def test_yaml_words_are_words_as_in_yaml_1_2() -> None:
     assert loaded.tree is not None
     assert [o.value for o in loaded.tree.node("ask").options] == ["yes", "no"]  # type: ignore[union-attr]
     assert [s.name for s in loaded.tree.scenarios] == ["on", "off"]
+
+
+def test_yaml_the_fast_parser_refuses_is_still_reported_never_raised() -> None:
+    """A list used as a key, two documents, a number too large: each is one clear YAML error, not a crash."""
+    for text in ("? [1, 2]\n: x\n", "id: a\n---\nid: b\n", "id: 99999999999999999999999999\n"):
+        loaded = parse_tree(text, "odd.yaml")
+        assert loaded.tree is None
+        assert [d.code for d in loaded.diagnostics] == ["yaml"]
+        assert str(loaded.diagnostics[0]).startswith(("odd.yaml:1: this is not valid YAML: ", "odd.yaml:2: "))

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import hashlib
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -360,9 +361,9 @@ def _duplicate_key_line(text: str, key: str) -> tuple[int | None, tuple[str | in
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return None, ()
-    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())] if root is not None else []
-    while stack:
-        node, loc = stack.pop(0)
+    queue: deque[tuple[yaml.Node, tuple[str | int, ...]]] = deque([(root, ())] if root is not None else [])
+    while queue:
+        node, loc = queue.popleft()
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for k, v in node.value:
@@ -370,13 +371,13 @@ def _duplicate_key_line(text: str, key: str) -> tuple[int | None, tuple[str | in
                 if name == key and name in seen:
                     return k.start_mark.line + 1, (*loc, name)
                 seen.add(name)
-                stack.append((v, (*loc, name)))
+                queue.append((v, (*loc, name)))
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, (*loc, i)) for i, item in enumerate(node.value))
+            queue.extend((item, (*loc, i)) for i, item in enumerate(node.value))
     return None, ()
 
 
-def _fast_refusal(text: str, path: str, exc: ryaml.InvalidYamlError) -> Diagnostic:
+def _fast_refusal(text: str, path: str, exc: ValueError) -> Diagnostic:
     """ryaml refused text PyYAML reads: a key given twice, or YAML 1.2 strictness (tabs, indentation)."""
     message = str(exc)
     dup = _DUPLICATE.search(message)
@@ -428,7 +429,7 @@ def _parse_tree(text: str, path: str) -> LoadedTree:
     loaded = LoadedTree(path=path, text=text, tree=None)
     try:
         raw = ryaml.loads(text)
-    except ryaml.InvalidYamlError as fast:
+    except ValueError as fast:  # InvalidYamlError, and the plain ValueError ryaml raises for a list as a key
         loaded.diagnostics.append(_yaml_error(text, path) or _fast_refusal(text, path, fast))
         return loaded
     loaded.raw = raw
