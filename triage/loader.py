@@ -377,8 +377,8 @@ def _duplicate_key_line(text: str, key: str) -> tuple[int | None, tuple[str | in
     return None, ()
 
 
-def _fast_refusal(text: str, path: str, exc: ValueError) -> Diagnostic:
-    """ryaml refused text PyYAML reads: a key given twice, or YAML 1.2 strictness (tabs, indentation)."""
+def _fast_refusal(text: str, path: str, exc: ValueError, data: Any) -> Diagnostic:
+    """ryaml refused text PyYAML reads (as ``data``): a key given twice, or YAML 1.2 strictness."""
     message = str(exc)
     dup = _DUPLICATE.search(message)
     if dup:
@@ -390,7 +390,7 @@ def _fast_refusal(text: str, path: str, exc: ValueError) -> Diagnostic:
             path=path,
             line=line,
             loc=loc,
-            node_id=_node_id_at(_safe_load(text), loc),  # PyYAML reads it (the last one wins)
+            node_id=_node_id_at(data, loc),  # as PyYAML read it (the last one wins)
             hint="keep one of them: YAML would silently drop the other",
         )
     at = _AT_LINE.search(message)
@@ -430,7 +430,8 @@ def _parse_tree(text: str, path: str) -> LoadedTree:
     try:
         raw = ryaml.loads(text)
     except ValueError as fast:  # InvalidYamlError, and the plain ValueError ryaml raises for a list as a key
-        loaded.diagnostics.append(_yaml_error(text, path) or _fast_refusal(text, path, fast))
+        data, syntax = _pyyaml_read(text, path)
+        loaded.diagnostics.append(syntax or _fast_refusal(text, path, fast, data))
         return loaded
     loaded.raw = raw
     pre = _precheck(raw)
@@ -445,17 +446,11 @@ def _parse_tree(text: str, path: str) -> LoadedTree:
     return loaded
 
 
-def _safe_load(text: str) -> Any:
+def _pyyaml_read(text: str, path: str) -> tuple[Any, Diagnostic | None]:
+    """The text as PyYAML reads it, or PyYAML's account of a syntax error (its marks point where the author
+    must look)."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        return None
-
-
-def _yaml_error(text: str, path: str) -> Diagnostic | None:
-    """PyYAML's account of a syntax error (its marks point where the author must look), or ``None``."""
-    try:
-        yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_Loader), None  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -467,7 +462,7 @@ def _yaml_error(text: str, path: str) -> Diagnostic | None:
             mark, problem = context_mark, f"{what} is never closed"
             context = None
         msg = f"this is not valid YAML: {problem}" + (f" ({context})" if context else "")
-        return Diagnostic(
+        return None, Diagnostic(
             severity=Severity.ERROR,
             code="yaml",
             message=msg,
@@ -475,7 +470,6 @@ def _yaml_error(text: str, path: str) -> Diagnostic | None:
             line=mark.line + 1 if mark is not None else None,
             hint="check the indentation and quoting on this line and the one before",
         )
-    return None
 
 
 def tree_from_text(text: str, path: str = "<tree>") -> Tree:
