@@ -1,7 +1,7 @@
 """Analytics on a large history: `summary()` over 1,000,000 step events on SQLite.
 
 Builds an SQLite database (migrated by the store) with enough sessions that their answer / "already tried"
-events number at least ``--events`` (default 1,000,000), then times `triage.analytics.summary()` (median of
+events number at least ``--events`` (default 1,000,000), then times `triage.analytics.queries.summary()` (median of
 ``--runs``, default 3) against the target "< 2 s on SQLite".
 
 The history is realistic, not random noise: a few thousand sessions are walked on the shipped trees by the
@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Table, insert, text  # noqa: E402
 from sqlalchemy.engine import Dialect  # noqa: E402
 
-from triage.analytics import render_text, summary  # noqa: E402
-from triage.db import EventRow, SessionRow  # noqa: E402
+from triage.analytics.queries import render_text, summary  # noqa: E402
 from triage.demo import _pins, answer_samples, session_rows, simulate_walk  # noqa: E402
-from triage.library import load_library  # noqa: E402
-from triage.model import Audience  # noqa: E402
-from triage.store import Store  # noqa: E402
+from triage.records.schema import EventRow, SessionRow  # noqa: E402
+from triage.records.store import Store  # noqa: E402
+from triage.trees.model import Audience  # noqa: E402
+from triage.walk.scenarios import load_library  # noqa: E402
 
 TARGET_SECONDS = 2.0
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)

@@ -79,7 +79,7 @@ def _run(data: dict[str, Any], args: argparse.Namespace) -> int:
     from streamlit import logger
     from streamlit.testing.v1 import AppTest
 
-    from triage.auth import Identity
+    from triage.records.accounts import Identity
     from triage.ui.common import boot
 
     logger.set_log_level("error")  # "missing ScriptRunContext" on every bare-mode call

@@ -35,11 +35,11 @@ sys.path.insert(0, str(HERE))
 
 from gen_tree import _stored, _target, generate_tree, plan_walk, write_tree_yaml  # noqa: E402
 
-from triage.conditions import parse as parse_condition  # noqa: E402
-from triage.engine import Session  # noqa: E402
-from triage.library import load_library  # noqa: E402
-from triage.model import Audience  # noqa: E402
-from triage.policy import Policy, PolicyConfig  # noqa: E402
+from triage.trees.conditions import parse as parse_condition  # noqa: E402
+from triage.trees.model import Audience  # noqa: E402
+from triage.walk.policy import Policy, PolicyConfig  # noqa: E402
+from triage.walk.scenarios import load_library  # noqa: E402
+from triage.walk.session import Session  # noqa: E402
 
 TARGET_10K_LOAD_S = 1.0
 TARGET_SCALE = 12.0
@@ -98,8 +98,8 @@ _CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {root!r})
 import ryaml
-import triage.library as library
-from triage.library import load_library
+import triage.trees.library as library
+from triage.walk.scenarios import load_library
 
 # time the phases of this one run by wrapping three calls load_library makes (no engine code changes)
 spent = {{"yaml": 0.0, "load_tree": 0.0, "check_tree": 0.0}}
@@ -556,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     print("  phases (medians over the same runs): yaml parse = ryaml.loads (serde-yaml, Rust);")
-    print("  read+pydantic = rest of load_tree; check_tree = graph checks (triage.graph.check_tree);")
+    print("  read+pydantic = rest of load_tree; check_tree = graph checks (triage.trees.checks.check_tree);")
     print("  other = rest of load_library (file search, library checks).")
     ratio = None
     if load_median.get(100000) and load_median.get(10000):

@@ -27,8 +27,8 @@ from typing import TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from triage.planner import Oracle, Problem, expected_cost, planner_policy  # noqa: E402
-from triage.simulate import (  # noqa: E402
+from triage.guidance.planner import Oracle, Problem, expected_cost, planner_policy  # noqa: E402
+from triage.guidance.simulate import (  # noqa: E402
     FAMILIES,
     GENERATOR_VERSION,
     POLICIES,

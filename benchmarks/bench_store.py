@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from triage import Session, load_library  # noqa: E402
-from triage.store import Store  # noqa: E402
+from triage.records.store import Store  # noqa: E402
 
 # a walk of the shipped no-internet tree that takes 8 answers
 WALK = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_fails", "nothing"]

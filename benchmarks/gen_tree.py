@@ -368,7 +368,7 @@ _INTERACTIVE = ("question", "action", "collect")
 
 
 def _stored(node: dict[str, Any], answer: Any) -> Any:
-    """The value the engine stores for a collect answer (mirrors ``triage.engine._collect_value``)."""
+    """The value the engine stores for a collect answer (mirrors ``triage.walk.session._collect_value``)."""
     t = node["type"]
     if t == "number":
         return int(answer)
@@ -392,7 +392,7 @@ def _target(node: dict[str, Any], answer: Any) -> str:
 
 def settle(by_id: dict[str, dict[str, Any]], node_id: str, facts: dict[str, Any]) -> tuple[str, list[str]]:
     """Follow logic nodes from ``node_id`` (as the engine does): (landing id, logic ids passed)."""
-    from triage.conditions import parse
+    from triage.trees.conditions import parse
 
     passed: list[str] = []
     while by_id[node_id]["kind"] == "logic":

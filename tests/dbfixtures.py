@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from pgserver import postgres_server
 
-from triage.library import load_library
-from triage.store import Store
+from triage.records.store import Store
+from triage.walk.scenarios import load_library
 
 BACKENDS = ["sqlite", "postgresql"]
 

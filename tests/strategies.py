@@ -1,7 +1,7 @@
 """Shared Hypothesis strategies: valid trees, walks through them, and answers that fit a step.
 
 Trees are built as plain dicts (the shape of a tree file) and validated into
-:class:`~triage.model.Tree` objects. They are acyclic by construction: node ``i`` only links
+:class:`~triage.trees.model.Tree` objects. They are acyclic by construction: node ``i`` only links
 to nodes after it. Every interior node is reachable because one link of each node (its
 "spine" link, at a random place among its links) goes to the next node; outcomes nobody
 links to are dropped. Hints are put on the start node and on most others, each a unique
@@ -22,9 +22,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from triage.engine import StepView
-from triage.model import Audience, Tree
-from triage.policy import Policy, PolicyConfig
+from triage.trees.model import Audience, Tree
+from triage.walk.policy import Policy, PolicyConfig
+from triage.walk.session import StepView
 
 __all__ = [
     "ROOMY",

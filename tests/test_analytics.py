@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from triage.analytics import (
+from triage.analytics.queries import (
     ActionStats,
     BreakdownRow,
     DayOutcomes,
@@ -28,9 +28,9 @@ from triage.analytics import (
     top_problems,
     tree_stats,
 )
-from triage.cases import Queue
-from triage.library import DEFAULT_TREES
-from triage.store import Store, StoredSession
+from triage.records.cases import Queue
+from triage.records.store import Store, StoredSession
+from triage.trees.library import DEFAULT_TREES
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=3)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from triage.auth import Accounts, AuthError, allowed_pages, hash_password, verify_password
-from triage.store import Store
+from triage.records.accounts import Accounts, AuthError, allowed_pages, hash_password, verify_password
+from triage.records.store import Store
 
 
 def test_hash_is_salted_and_verifies() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.cli import main
+from triage.cli.main import main
 
 HERE = Path(__file__).parent
 MINI = str(HERE / "data" / "mini")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from triage.cli import main
-from triage.progress import ProgressBar
-from triage.store import Store
+from triage.cli.main import main
+from triage.cli.progress import ProgressBar
+from triage.records.store import Store
 
 TREE = "email-not-syncing"
 

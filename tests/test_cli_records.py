@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from triage.cli import main
-from triage.library import DEFAULT_TREES, load_library
+from triage.cli.main import main
+from triage.trees.library import DEFAULT_TREES
+from triage.walk.scenarios import load_library
 
 SHIPPED = len(load_library([DEFAULT_TREES], scenarios=False))
 
@@ -93,8 +94,8 @@ def test_unknown_session(db: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_user_add_list_and_sign_in(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     """`triage user add` creates an account whose password signs in; bad roles are refused."""
-    from triage.auth import Accounts
-    from triage.store import Store
+    from triage.records.accounts import Accounts
+    from triage.records.store import Store
 
     code, out = run(
         "user",

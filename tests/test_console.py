@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from triage import console
-from triage.cases import Queue
+from triage.desk import contact as console
 from triage.errors import InvalidAnswer
-from triage.flags import Flags
-from triage.library import Library, load_library
-from triage.scheduling import BookingError, Scheduler, Slot
-from triage.store import NotFound, Store
+from triage.records.cases import Queue
+from triage.records.flags import Flags
+from triage.records.store import NotFound, Store
+from triage.trees.library import Library
+from triage.visits.scheduling import BookingError, Scheduler, Slot
+from triage.walk.scenarios import load_library
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 DEAD_ROUTER = ["all", "no", "not_fixed"]  # no-internet: a normal broadband-line visit

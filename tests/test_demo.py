@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from triage.analytics import summary
-from triage.db import Booking, Case, EventRow, SessionRow, Technician
+from triage.analytics.queries import summary
 from triage.demo import DemoError, DemoReport, ensure_demo, generate_demo_data
-from triage.library import load_library
-from triage.store import Store
+from triage.records.schema import Booking, Case, EventRow, SessionRow, Technician
+from triage.records.store import Store
+from triage.walk.scenarios import load_library
 
 NOW = datetime(2026, 6, 17, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
 

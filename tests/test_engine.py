@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from triage import InvalidAnswer, Library, LibraryError, Session, SessionClosed, SessionError, load_library
-from triage.model import OutcomeKind
+from triage.trees.model import OutcomeKind
 
 MINI = Path(__file__).parent / "data" / "mini"
 
@@ -387,7 +387,7 @@ nodes:
 
 def test_breadcrumb_follows_back_handover_and_restart() -> None:
     """The kept crumbs are redrawn for a new audience, and rebuilt after back and restart."""
-    from triage.library import library_from_texts
+    from triage.walk.scenarios import library_from_texts
 
     lib = library_from_texts({"crumbs.yaml": CRUMBS})
     s = Session.start(lib, "crumbs", mode="self_service")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from triage.library import library_from_texts
+from triage.walk.scenarios import library_from_texts
 
 
 def _tree(tree_id: str, body: str, procedure: bool = False) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from triage import TreeError, parse_tree, tree_from_text
-from triage.cli import main
-from triage.loader import LineIndex, load_tree
+from triage.cli.main import main
+from triage.trees.loader import LineIndex, load_tree
 
 HERE = Path(__file__).parent
 BROKEN = HERE / "data" / "broken"
@@ -38,7 +38,7 @@ def test_tree_error_carries_path_line_node_and_hint() -> None:
     text = (BROKEN / "dangling.yaml").read_text(encoding="utf-8")
     loaded = parse_tree(text, "x.yaml")
     assert loaded.tree is not None  # the shape is fine; the graph is not
-    from triage.graph import check_tree
+    from triage.trees.checks import check_tree
 
     loaded.add(check_tree(loaded.tree))
     with pytest.raises(TreeError) as exc:

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from triage.db import MIGRATION_ONLY_INDEXES, Base
-from triage.store import MIGRATIONS, Store
+from triage.records.schema import MIGRATION_ONLY_INDEXES, Base
+from triage.records.store import MIGRATIONS, Store
 
 
 def _cfg() -> Config:

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from triage.cases import Queue
-from triage.operations import (
+from triage.desk.operations import (
     BookingFilter,
     CaseFilter,
     FormError,
@@ -32,8 +31,9 @@ from triage.operations import (
     technician_row,
     waiting,
 )
-from triage.scheduling import Scheduler
-from triage.store import Store, StoredSession
+from triage.records.cases import Queue
+from triage.records.store import Store, StoredSession
+from triage.visits.scheduling import Scheduler
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking, normal

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from triage.errors import TriageError
-from triage.planner import (
+from triage.guidance.planner import (
     EMPTY,
     Action,
     Costs,

@@ -6,11 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from triage.cases import Queue
-from triage.learning import Beliefs, LearnedRow, SessionRecord, learned_vs_authored
-from triage.library import DEFAULT_TREES
-from triage.model import Tree
-from triage.planner_records import (
+from triage.guidance.learning import Beliefs, LearnedRow, SessionRecord, learned_vs_authored
+from triage.records.cases import Queue
+from triage.records.history import (
     GroupError,
     beliefs_for_group,
     find_group,
@@ -19,8 +17,10 @@ from triage.planner_records import (
     overrides_from,
     records_for_group,
 )
-from triage.planning import group_problem
-from triage.store import Store, StoredSession
+from triage.records.store import Store, StoredSession
+from triage.trees.fix_groups import group_problem
+from triage.trees.library import DEFAULT_TREES
+from triage.trees.model import Tree
 
 TREE = "email-not-syncing"
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -7,8 +7,9 @@ import textwrap
 import pytest
 
 from triage import Library, Session, load_library
-from triage.library import DEFAULT_TREES, library_from_texts
-from triage.planning import group_problem
+from triage.trees.fix_groups import group_problem
+from triage.trees.library import DEFAULT_TREES
+from triage.walk.scenarios import library_from_texts
 
 EMAIL = "email-not-syncing"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from triage import Library, PolicyConfig, Session, load_library
-from triage.model import Audience, OutcomeKind, Performer, Priority, Urgency
-from triage.policy import Policy
+from triage.trees.model import Audience, OutcomeKind, Performer, Priority, Urgency
+from triage.walk.policy import Policy
 
 MINI = Path(__file__).parent / "data" / "mini"
 

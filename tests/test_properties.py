@@ -31,12 +31,20 @@ from tests.strategies import (
     trees,
     walks,
 )
-from triage.engine import Session, Step
 from triage.errors import Diagnostic, InvalidAnswer
-from triage.graph import check_tree
-from triage.library import library_from_texts
-from triage.model import BUILTIN_FACTS, ActionNode, Audience, OutcomeTypes, QuestionNode, Tree, VisitOutcome
-from triage.policy import Policy, PolicyConfig
+from triage.trees.checks import check_tree
+from triage.trees.model import (
+    BUILTIN_FACTS,
+    ActionNode,
+    Audience,
+    OutcomeTypes,
+    QuestionNode,
+    Tree,
+    VisitOutcome,
+)
+from triage.walk.policy import Policy, PolicyConfig
+from triage.walk.scenarios import library_from_texts
+from triage.walk.session import Session, Step
 
 INTERACTIVE = ("question", "action", "collect")
 Given = tuple[str, Any]

@@ -14,8 +14,9 @@ import pytest
 from dbfixtures import BACKENDS, fresh_database
 from sqlalchemy import func, select
 
-from triage.db import Booking, SessionRow
-from triage.scheduling import (
+from triage.records.schema import Booking, SessionRow
+from triage.records.store import NotFound, Store, StoreError
+from triage.visits.scheduling import (
     BookingError,
     NoFreeSlot,
     Scheduler,
@@ -25,7 +26,6 @@ from triage.scheduling import (
     fold_line,
     ics_text,
 )
-from triage.store import NotFound, Store, StoreError
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 MON = date(2025, 3, 3)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.planner import (
+from triage.guidance.planner import (
     Action,
     Costs,
     Fault,
@@ -19,7 +19,7 @@ from triage.planner import (
     planner_policy,
     worked_example,
 )
-from triage.simulate import (
+from triage.guidance.simulate import (
     Evaluation,
     InstanceResult,
     Scenario,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from triage import TreeError
-from triage.cases import Queue
-from triage.library import DEFAULT_TREES
-from triage.store import ConflictError, NotFound, Store, StoreError, StoreUnavailable
+from triage.records.cases import Queue
+from triage.records.store import ConflictError, NotFound, Store, StoreError, StoreUnavailable
+from triage.trees.library import DEFAULT_TREES
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_INTERNET = (DEFAULT_TREES / "connectivity" / "no-internet.yaml").read_text(encoding="utf-8")
@@ -251,7 +251,7 @@ def test_locked_database_loses_nothing(tmp_path: Path) -> None:
 KILL_SCRIPT = textwrap.dedent(
     """
     import sys, time
-    from triage.store import Store
+    from triage.records.store import Store
     st = Store(sys.argv[1])
     s = st.start_session("no-internet", customer_id="K1")
     for a in ["all", "yes", "no", "green", "fixed"]:

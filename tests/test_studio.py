@@ -8,13 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.engine import Session
-from triage.export import OUTCOME_COLOURS
-from triage.flags import Flags
-from triage.library import load_library
-from triage.model import Tree
-from triage.store import Store
-from triage.studio import (
+from triage.desk.studio import (
     ConflictError,
     Draft,
     DraftError,
@@ -36,6 +30,12 @@ from triage.studio import (
     tree_file,
     tree_statuses,
 )
+from triage.records.flags import Flags
+from triage.records.store import Store
+from triage.trees.export import OUTCOME_COLOURS
+from triage.trees.model import Tree
+from triage.walk.scenarios import load_library
+from triage.walk.session import Session
 
 DATA = Path(__file__).parent / "data"
 

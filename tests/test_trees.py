@@ -8,9 +8,9 @@ import networkx as nx
 import pytest
 
 from triage import Library, load_library, run_scenarios
-from triage.graph import build_graph, call_graph
-from triage.library import DEFAULT_TREES
-from triage.model import CallNode, Category, OutcomeTypes, ReturnNode, Tree
+from triage.trees.checks import build_graph, call_graph
+from triage.trees.library import DEFAULT_TREES
+from triage.trees.model import CallNode, Category, OutcomeTypes, ReturnNode, Tree
 
 LIB = load_library([DEFAULT_TREES])
 TREES = [t for t in LIB.trees.values() if not t.procedure]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from triage import analytics
-from triage.auth import Identity
+from triage.analytics import queries as analytics
 from triage.demo import generate_demo_data
-from triage.store import Store
+from triage.records.accounts import Identity
+from triage.records.store import Store
 from triage.ui.common import boot
 
 ROOT = Path(__file__).resolve().parents[1]

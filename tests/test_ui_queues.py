@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from triage.auth import Identity
-from triage.cases import Queue
-from triage.library import load_library
-from triage.scheduling import Scheduler
-from triage.store import Store
+from triage.records.accounts import Identity
+from triage.records.cases import Queue
+from triage.records.store import Store
 from triage.ui.common import boot
+from triage.visits.scheduling import Scheduler
+from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking

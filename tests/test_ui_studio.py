@@ -11,10 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import triage.ui.common
-from triage.auth import Identity
-from triage.flags import Flags
-from triage.library import load_library
-from triage.store import Store
+from triage.records.accounts import Identity
+from triage.records.flags import Flags
+from triage.records.store import Store
+from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 TREE = "connectivity/power-cycle-router.yaml"

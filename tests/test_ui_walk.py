@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from triage.auth import Identity
-from triage.cases import Queue
-from triage.flags import Flags
-from triage.library import Library, load_library
-from triage.model import localize
-from triage.scheduling import Scheduler
-from triage.store import Store
+from triage.records.accounts import Identity
+from triage.records.cases import Queue
+from triage.records.flags import Flags
+from triage.records.store import Store
+from triage.trees.library import Library
+from triage.trees.model import localize
 from triage.ui.common import boot
+from triage.visits.scheduling import Scheduler
+from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parents[1]
 AGENT = Identity("agent", "Agent", ("agent",))

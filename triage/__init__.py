@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from triage.engine import Event, Session, StepView
 from triage.errors import (
     Diagnostic,
     InvalidAnswer,
@@ -19,11 +18,13 @@ from triage.errors import (
     TreeError,
     TriageError,
 )
-from triage.handoff import Handoff, build_handoff
-from triage.library import Library, load_library, run_scenarios
-from triage.loader import load_tree, parse_tree, tree_from_text
-from triage.model import Audience, OutcomeKind, Tree
-from triage.policy import Decision, Policy, PolicyConfig
+from triage.trees.library import Library
+from triage.trees.loader import load_tree, parse_tree, tree_from_text
+from triage.trees.model import Audience, OutcomeKind, Tree
+from triage.walk.handoff import Handoff, build_handoff
+from triage.walk.policy import Decision, Policy, PolicyConfig
+from triage.walk.scenarios import load_library, run_scenarios
+from triage.walk.session import Event, Session, StepView
 
 __all__ = [
     "Audience",

@@ -10,12 +10,12 @@
   person;
 * some customers come back about the same problem within the repeat window, so earlier "resolved"
   sessions turn into "not resolved" and a third contact escalates at once, as the store would do;
-* tier 2 claims and closes most escalations with the fault actually found (through :class:`~triage.cases.Queue`);
-* technicians (through :class:`~triage.scheduling.Scheduler`) are booked for visits; past visits are closed
+* tier 2 claims and closes most escalations with the fault actually found (through :class:`~triage.records.cases.Queue`);
+* technicians (through :class:`~triage.visits.scheduling.Scheduler`) are booked for visits; past visits are closed
   with a closure code.
 
-Sessions are written the way :class:`~triage.store.StoredSession` writes them — the engine's own events,
-the same summary row, the case created by :func:`~triage.cases.sync_case` — but in one transaction instead
+Sessions are written the way :class:`~triage.records.store.StoredSession` writes them — the engine's own events,
+the same summary row, the case created by :func:`~triage.records.cases.sync_case` — but in one transaction instead
 of one per step, so ~1,500 sessions take seconds. Everything is drawn from one random generator: the same
 seed and ``now`` give the same history.
 """
@@ -34,12 +34,12 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 
-from triage.cases import Queue, sync_case
-from triage.db import Case, EventRow, SessionRow, utcnow
-from triage.engine import Session
 from triage.errors import InvalidAnswer, TriageError
-from triage.library import Library, load_library
-from triage.model import (
+from triage.records.cases import Queue, sync_case
+from triage.records.schema import Case, EventRow, SessionRow, utcnow
+from triage.records.store import Store, StoreError
+from triage.trees.library import Library
+from triage.trees.model import (
     ActionNode,
     Audience,
     CallNode,
@@ -51,9 +51,10 @@ from triage.model import (
     VisitOutcome,
     localize,
 )
-from triage.policy import Policy
-from triage.scheduling import Scheduler
-from triage.store import Store, StoreError
+from triage.visits.scheduling import Scheduler
+from triage.walk.policy import Policy
+from triage.walk.scenarios import load_library
+from triage.walk.session import Session
 
 __all__ = [
     "DEMO_PREFIX",
@@ -287,7 +288,7 @@ def session_rows(
     customer_id: str | None = None,
     repeat_of: str | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``sessions`` row and ``events`` rows that :class:`~triage.store.StoredSession` would have written."""
+    """The ``sessions`` row and ``events`` rows that :class:`~triage.records.store.StoredSession` would have written."""
     d = s.decision
     pos = s.pos
     row = {

@@ -13,10 +13,10 @@ import pytest
 from e2e_helpers import ROOT, password, sign_in, streamlit_server, wait_for_app
 from playwright.sync_api import Page, expect
 
-from triage import analytics
-from triage.auth import Accounts
+from triage.analytics import queries as analytics
 from triage.demo import generate_demo_data
-from triage.store import Store
+from triage.records.accounts import Accounts
+from triage.records.store import Store
 
 SHOTS = ROOT / "docs" / "screenshots"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from e2e_helpers import sign_in, wait_for_app
 from playwright.sync_api import Page, expect
 
-from triage.cases import Queue
-from triage.scheduling import Scheduler
-from triage.store import Store
+from triage.records.cases import Queue
+from triage.records.store import Store
+from triage.visits.scheduling import Scheduler
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking

@@ -15,9 +15,9 @@ import pytest
 from e2e_helpers import password, sign_in, streamlit_server, wait_for_app
 from playwright.sync_api import Page, expect
 
-from triage.auth import Accounts
-from triage.library import load_library
-from triage.store import Store
+from triage.records.accounts import Accounts
+from triage.records.store import Store
+from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parents[2]
 TREE = "connectivity/no-internet.yaml"

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 from e2e_helpers import sign_in, wait_for_app
 from playwright.sync_api import Browser, Page, expect
 
-from triage.cases import Queue
-from triage.scheduling import Scheduler
-from triage.store import Store
+from triage.records.cases import Queue
+from triage.records.store import Store
+from triage.visits.scheduling import Scheduler
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 375, "height": 667}

@@ -11,8 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from triage.auth import allowed_pages
 from triage.i18n import LANGUAGES
+from triage.records.accounts import allowed_pages
 from triage.ui.common import boot, identity, tr, ui_locale
 from triage.ui.views import agent, analytics, dispatch, queue, self_service, sign_in, studio, users
 

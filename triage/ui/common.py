@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from triage.auth import Identity
+from triage.bootstrap import Bootstrap, bootstrap
 from triage.errors import TriageError
 from triage.i18n import LANGUAGES, t
-from triage.library import Library
-from triage.service import Bootstrap, bootstrap
-from triage.store import Store
+from triage.records.accounts import Identity
+from triage.records.store import Store
+from triage.trees.library import Library
 
 __all__ = [
     "boot",

@@ -18,15 +18,15 @@ from typing import Any
 
 import streamlit as st
 
-from triage import console
-from triage.engine import StepView
+from triage.desk import contact as console
 from triage.errors import TriageError
 from triage.i18n import add_catalog
-from triage.model import Audience, FactType, OutcomeKind
-from triage.policy import Decision
-from triage.scheduling import BookingView
-from triage.store import NotFound, StoredSession
+from triage.records.store import NotFound, StoredSession
+from triage.trees.model import Audience, FactType, OutcomeKind
 from triage.ui.common import store, tr, ui_locale
+from triage.visits.scheduling import BookingView
+from triage.walk.policy import Decision
+from triage.walk.session import StepView
 
 __all__ = [
     "answer_controls",

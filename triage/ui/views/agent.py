@@ -10,17 +10,17 @@ import traceback
 
 import streamlit as st
 
-from triage import console
-from triage.auth import Identity
-from triage.engine import StepView
+from triage.desk import contact as console
 from triage.errors import TriageError
-from triage.flags import FLAG_KINDS
 from triage.i18n import LANGUAGES, add_catalog
-from triage.model import Audience, FactType, OutcomeKind, localize
-from triage.policy import Decision
-from triage.store import StoredSession
+from triage.records.accounts import Identity
+from triage.records.flags import FLAG_KINDS
+from triage.records.store import StoredSession
+from triage.trees.model import Audience, FactType, OutcomeKind, localize
 from triage.ui import walk
 from triage.ui.common import library, page_guard, require, store, tr, ui_locale
+from triage.walk.policy import Decision
+from triage.walk.session import StepView
 
 __all__ = ["render"]
 

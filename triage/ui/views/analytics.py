@@ -1,4 +1,4 @@
-"""Analytics dashboard: the figures from triage.analytics as charts a support manager reads at a glance."""
+"""Analytics dashboard: the figures from triage.analytics.queries as charts a support manager reads at a glance."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from triage import analytics
-from triage.db import utcnow
-from triage.export import funnel_dot
+from triage.analytics import queries as analytics
 from triage.i18n import add_catalog
-from triage.model import localize
+from triage.records.schema import utcnow
+from triage.trees.export import funnel_dot
+from triage.trees.model import localize
 from triage.ui.common import library, page_guard, require, store, tr
 
 add_catalog(

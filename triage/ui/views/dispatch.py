@@ -12,9 +12,7 @@ from datetime import date
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from triage.errors import TriageError
-from triage.i18n import add_catalog
-from triage.operations import (
+from triage.desk.operations import (
     BookingFilter,
     PendingVisit,
     booking_label,
@@ -31,9 +29,11 @@ from triage.operations import (
     slots_for_visit,
     technician_row,
 )
-from triage.scheduling import STATUSES, BookingView, Scheduler, Slot, TechnicianView
-from triage.store import NotFound
+from triage.errors import TriageError
+from triage.i18n import add_catalog
+from triage.records.store import NotFound
 from triage.ui.common import page_guard, require, store, tr
+from triage.visits.scheduling import STATUSES, BookingView, Scheduler, Slot, TechnicianView
 
 __all__ = ["render"]
 

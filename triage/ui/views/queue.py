@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from triage.cases import CaseView, Queue
-from triage.errors import TriageError
-from triage.i18n import add_catalog
-from triage.operations import (
+from triage.desk.operations import (
     CASE_STATUSES,
     PRIORITIES,
     CaseFilter,
@@ -20,7 +17,10 @@ from triage.operations import (
     find_cases,
     handoff_markdown,
 )
-from triage.store import NotFound
+from triage.errors import TriageError
+from triage.i18n import add_catalog
+from triage.records.cases import CaseView, Queue
+from triage.records.store import NotFound
 from triage.ui.common import page_guard, require, store, tr
 
 __all__ = ["render"]

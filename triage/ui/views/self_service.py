@@ -11,15 +11,15 @@ import traceback
 
 import streamlit as st
 
-from triage import console
-from triage.engine import StepView
+from triage.desk import contact as console
 from triage.errors import TriageError
 from triage.i18n import add_catalog
-from triage.model import Audience, OutcomeKind
-from triage.policy import Decision
-from triage.store import StoredSession
+from triage.records.store import StoredSession
+from triage.trees.model import Audience, OutcomeKind
 from triage.ui import walk
 from triage.ui.common import library, page_guard, store, tr, ui_locale
+from triage.walk.policy import Decision
+from triage.walk.session import StepView
 
 __all__ = ["render"]
 

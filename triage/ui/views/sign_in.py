@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from triage.auth import Accounts, AuthError, allowed_pages
+from triage.records.accounts import Accounts, AuthError, allowed_pages
 from triage.ui.common import page_guard, store, tr
 
 

@@ -1,7 +1,7 @@
 """The author studio: tree files and their checks, a YAML editor and node forms, a picture of the graph,
 a preview walk, scenario tests, save and publish, flags from agents, and diffs between versions.
 
-All the logic lives in :mod:`triage.studio`; this page keeps the author's drafts in ``st.session_state``
+All the logic lives in :mod:`triage.desk.studio`; this page keeps the author's drafts in ``st.session_state``
 (so an unsaved edit survives a rerun and a page switch) and draws.
 """
 
@@ -12,12 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from triage import studio
+from triage.bootstrap import trees_dir
+from triage.desk import studio
 from triage.errors import Diagnostic, TreeError, TriageError
-from triage.flags import Flags
 from triage.i18n import add_catalog
-from triage.service import trees_dir
-from triage.store import StoreError
+from triage.records.flags import Flags
+from triage.records.store import StoreError
 from triage.ui.common import identity, page_guard, require, store, tr, ui_locale
 
 __all__ = ["render"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from triage.auth import ROLES, Accounts, AuthError
+from triage.records.accounts import ROLES, Accounts, AuthError
 from triage.ui.common import page_guard, require, store, tr
 
 

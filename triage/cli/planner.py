@@ -1,0 +1,464 @@
+"""``triage`` commands for the planner: learned numbers beside the authored ones, and the simulator.
+
+    triage learned TREE [--group ID] [--prior-weight N] [--min-change X] [--forget F] [--db URL]
+        per fix group of the tree's latest published version: every prior, fix chance and answer likelihood,
+        authored against learned from the stored sessions, with how much evidence moved it
+    triage simulate [--family A..E|all] [--instances N] [--policies a,b,...] [--seed S] [--customers N]
+                    [--workers N]
+        seeded scenarios of the benchmark families; per policy its exact expectations (cost, ratio to the
+        optimum, steps, self-resolution, correct outcome, unnecessary escalations and visits, missed
+        escalations) with 95% confidence intervals across instances, the same over simulated customers on
+        common random numbers, and a bar chart of the mean ratio to the optimum
+    triage simulate --tree TREE [--group ID] [--misspecify] [--trees DIR]
+        the same for a real tree's fix group, its authored numbers being the truth (``--misspecify``: the
+        policies plan with perturbed numbers, one perturbation per instance)
+
+A progress bar runs on standard error; ``--no-progress`` turns it off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from triage.cli.progress import ProgressBar
+from triage.guidance.learning import LearnedRow, learned_vs_authored
+from triage.guidance.planner import Oracle, Problem
+from triage.guidance.simulate import (
+    FAMILIES,
+    POLICIES,
+    Evaluation,
+    Family,
+    Progress,
+    Scenario,
+    draw_customers,
+    evaluate,
+    make_policies,
+    mean_ci,
+    misspecify,
+    run_session,
+    suite,
+)
+from triage.records.history import GroupHistory, beliefs_for_group, find_group, fix_groups
+from triage.records.store import Store
+from triage.trees.fix_groups import group_problem
+from triage.trees.library import DEFAULT_TREES
+from triage.trees.model import FixGroupNode, Tree
+from triage.walk.scenarios import load_library
+
+__all__ = ["register"]
+
+BAR_WIDTH = 40
+
+
+# -- learned ----------------------------------------------------------------------------------------------------
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.3f}"
+
+
+def _signed(x: float) -> str:
+    return f"{round(x, 3) + 0.0:+.3f}"  # + 0.0: a change that rounds to zero reads +0.000, never -0.000
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Aligned lines: the first ``left`` columns left-aligned, the rest right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for r in [header, *rows]:
+        cells = [
+            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _step(row: LearnedRow) -> str:
+    if row.step is None:
+        return "-"
+    return f"{row.step}: {row.answer}" if row.answer is not None else row.step
+
+
+def render_learned(
+    history: GroupHistory, rows: Sequence[LearnedRow], *, version: int, min_change: float
+) -> list[str]:
+    """The lines ``triage learned`` prints for one fix group."""
+    head = (
+        f"{history.tree.id} v{version}, fix group {history.group.id}: {_count(len(history.records), 'session')}, "
+        f"{history.labelled} with a closure code naming the fault"
+    )
+    if not rows:
+        return [head, f"no number moved by {min_change:g} or more"]
+    table = _table(
+        ["parameter", "fault", "step", "authored", "learned", "change", "observations"],
+        [
+            [
+                r.parameter,
+                r.fault,
+                _step(r),
+                _num(r.authored),
+                _num(r.learned),
+                _signed(r.change),
+                f"{r.observations:.1f}",
+            ]
+            for r in rows
+        ],
+        left=3,
+    )
+    hint = (
+        "to adopt: copy the learned values into the tree file (priors under `faults`, fix chances under each "
+        "action's `fixes`, answer likelihoods under the group's `questions`) and publish it"
+    )
+    return [head, *table, hint]
+
+
+def cmd_learned(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    store = Store(args.db)
+    try:
+        return _learned(store, args, out)
+    finally:
+        store.dispose()
+
+
+def _learned(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    latest = store.latest_version(args.tree)
+    if latest is None:
+        raise SystemExit(f"triage learned: tree {args.tree!r} has not been published; run `triage publish`")
+    tree = store.library().get_tree(args.tree)
+    groups = [find_group(tree, args.group)] if args.group else fix_groups(tree)
+    if not groups:
+        out.write(f"tree {tree.id!r} has no fix group: nothing is learned for it\n")
+        return 1
+    blocks = []
+    for g in groups:
+        history = beliefs_for_group(store, tree, g, prior_weight=args.prior_weight, forget=args.forget)
+        rows = learned_vs_authored(history.beliefs, min_change=args.min_change)
+        blocks.append(
+            "\n".join(render_learned(history, rows, version=latest.version, min_change=args.min_change))
+        )
+    out.write("\n\n".join(blocks) + "\n")
+    return 0
+
+
+# -- simulate: running ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _InstanceOut:
+    """One scenario's figures per policy: exact expectations and, per simulated customer, the same metrics."""
+
+    optimum: float
+    exact: dict[str, Evaluation]
+    sessions: dict[str, list[tuple[float, ...]]]
+
+
+def _instance_job(job: tuple[Scenario, tuple[str, ...], int]) -> _InstanceOut:
+    """Every policy on one scenario: exact under the truth, then on the same simulated customers."""
+    scenario, names, customers = job
+    truth = scenario.truth
+    oracle = Oracle(truth)
+    v = oracle.value()
+    policies = make_policies(scenario, names, oracle=oracle)
+    exact = {name: evaluate(truth, pol, oracle=oracle) for name, pol in policies.items()}
+    kinds = {f.id: f.resolved_by for f in truth.faults}
+    drawn = draw_customers(truth, customers, scenario.seed)
+    sessions: dict[str, list[tuple[float, ...]]] = {}
+    for name, pol in policies.items():
+        rows: list[tuple[float, ...]] = []
+        for c in drawn:
+            r = run_session(truth, pol, c, oracle=oracle)
+            kind = kinds[r.fault]
+            rows.append(
+                (
+                    r.cost,
+                    r.cost / v if v > 0 else 1.0,
+                    float(r.steps),
+                    float(r.outcome == "fixed"),
+                    float({"fixed": "self", "tier2": "tier2", "visit": "onsite"}[r.outcome] == kind),
+                    float(r.escalated and kind == "self"),
+                    float(r.outcome == "visit" and kind != "onsite"),
+                    float(r.missed_escalation),
+                )
+            )
+        sessions[name] = rows
+    return _InstanceOut(v, exact, sessions)
+
+
+def _run(
+    scenarios: Sequence[Scenario],
+    names: tuple[str, ...],
+    customers: int,
+    workers: int,
+    progress: Progress | None,
+    label: Callable[[Scenario], str],
+) -> list[_InstanceOut]:
+    """Every scenario, in order, on ``workers`` processes; ``progress`` after each one finishes."""
+    jobs = [(sc, names, customers) for sc in scenarios]
+    total = len(jobs)
+    if workers <= 1 or total <= 1:
+        out = []
+        for i, job in enumerate(jobs, start=1):
+            out.append(_instance_job(job))
+            if progress is not None:
+                progress(i, total, label(job[0]))
+        return out
+    results: dict[int, _InstanceOut] = {}
+    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
+        futures = {pool.submit(_instance_job, job): i for i, job in enumerate(jobs)}
+        for done, fut in enumerate(as_completed(futures), start=1):
+            i = futures[fut]
+            results[i] = fut.result()
+            if progress is not None:
+                progress(done, total, label(jobs[i][0]))
+    return [results[i] for i in range(total)]
+
+
+# -- simulate: rendering ----------------------------------------------------------------------------------------
+
+
+def _cell(values: Sequence[float], digits: int, scale: float = 1.0) -> str:
+    mean, ci = mean_ci([x * scale for x in values])
+    if math.isnan(mean):
+        return "-"
+    return f"{mean:.{digits}f}" if math.isnan(ci) else f"{mean:.{digits}f} ± {ci:.{digits}f}"
+
+
+_HEADER = [
+    "policy",
+    "cost",
+    "ratio",
+    "steps",
+    "self-resolved %",
+    "correct %",
+    "unn. esc. %",
+    "unn. visits %",
+    "missed esc. %",
+]
+
+
+def _metric_rows(per_policy: dict[str, list[tuple[float, ...]]]) -> list[list[str]]:
+    rows = []
+    for name, values in per_policy.items():
+        cols = list(zip(*values, strict=True))
+        rows.append(
+            [
+                name,
+                _cell(cols[0], 2),
+                _cell(cols[1], 3),
+                _cell(cols[2], 2),
+                *(_cell(c, 1, 100.0) for c in cols[3:]),
+            ]
+        )
+    return rows
+
+
+def _exact_values(ev: Evaluation, optimum: float) -> tuple[float, ...]:
+    return (
+        ev.cost,
+        ev.cost / optimum if optimum > 0 else 1.0,
+        ev.steps,
+        ev.self_resolved,
+        ev.correct_outcome,
+        ev.unnecessary_escalation,
+        ev.unnecessary_visit,
+        ev.missed_escalation,
+    )
+
+
+def render_simulation(results: Sequence[_InstanceOut], names: Sequence[str], customers: int) -> list[str]:
+    """The tables and the chart ``triage simulate`` prints for one set of instances."""
+    exact = {n: [_exact_values(r.exact[n], r.optimum) for r in results] for n in names}
+    lines = [f"exact expectations per session (mean ± 95% CI across {_count(len(results), 'instance')})"]
+    lines += _table(_HEADER, _metric_rows(exact))
+    if customers > 0:
+        simulated = {n: [row for r in results for row in r.sessions[n]] for n in names}
+        sessions = len(results) * customers
+        lines += [
+            "",
+            f"simulated customers, common random numbers (mean ± 95% CI across {sessions} sessions)",
+        ]
+        lines += _table(_HEADER, _metric_rows(simulated))
+    ratios = {n: math.fsum(v[1] for v in exact[n]) / len(exact[n]) for n in names}
+    top = max(ratios.values()) - 1.0
+    lines += ["", "mean ratio to the optimum (exact; the bar is the excess over 1)"]
+    width = max(len(n) for n in names)
+    for n in names:
+        excess = max(0.0, ratios[n] - 1.0)
+        bar = "#" * round(BAR_WIDTH * excess / top) if top > 1e-12 else ""
+        lines.append(f"{n.ljust(width)}  {ratios[n]:.3f} |{bar}".rstrip())
+    return lines
+
+
+# -- simulate: command ------------------------------------------------------------------------------------------
+
+
+def _split(value: str) -> list[str]:
+    return [x.strip() for x in value.split(",") if x.strip()]
+
+
+def _tree_scenarios(
+    tree: Tree, group: FixGroupNode, *, instances: int, seed: int, misspecified: bool
+) -> tuple[list[Scenario], str]:
+    truth = group_problem(tree, group)
+    # family labels only feed the simulator's bookkeeping: E is "planned with a misspecified model", C is not
+    if not misspecified:
+        return [
+            Scenario("C", seed, truth, truth)
+        ], "planned with the authored numbers, which are also the truth"
+    scenarios = [
+        Scenario("E", seed + i, truth, misspecify(truth, random.Random(f"triage-misspecify:{seed + i}")))
+        for i in range(instances)
+    ]
+    return scenarios, (
+        f"planned with {_count(instances, 'perturbed model')} (prior ~ Dir(50·π), fix chances ±0.5 in logit); "
+        "the truth is the authored numbers"
+    )
+
+
+def _describe(problem: Problem) -> str:
+    c = problem.costs
+    stops = [
+        f"{name} {cost:g} {c.unit}"
+        for name, cost in (("escalate", c.escalation), ("visit", c.visit))
+        if cost < 1e8
+    ]
+    counts = [
+        _count(len(xs), what)
+        for xs, what in (
+            (problem.faults, "fault"),
+            (problem.actions, "action"),
+            (problem.questions, "question"),
+        )
+    ]
+    return ", ".join(counts) + "; " + ", ".join(stops)
+
+
+def cmd_simulate(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+    names = tuple(_split(args.policies)) if args.policies else tuple(POLICIES)
+    unknown = [n for n in names if n not in POLICIES]
+    if unknown:
+        raise SystemExit(f"triage simulate: unknown policy {unknown[0]!r} (known: {', '.join(POLICIES)})")
+    if args.instances < 1 or args.customers < 0 or args.workers < 1:
+        raise SystemExit(
+            "triage simulate: --instances and --workers must be at least 1, --customers at least 0"
+        )
+    progress: Progress | None = None if args.no_progress else ProgressBar(sys.stderr)
+    sections: list[tuple[str, list[Scenario]]] = []
+    if args.tree:
+        tree = load_library(args.trees or [DEFAULT_TREES]).resolve(args.tree)
+        if args.group:
+            group = find_group(tree, args.group)
+        else:
+            groups = fix_groups(tree)
+            if len(groups) != 1:
+                listed = ", ".join(g.id for g in groups) or "none"
+                raise SystemExit(f"triage simulate: give --group (fix groups of {tree.id!r}: {listed})")
+            group = groups[0]
+        scenarios, how = _tree_scenarios(
+            tree, group, instances=args.instances, seed=args.seed, misspecified=args.misspecify
+        )
+        head = f"tree {tree.id}, fix group {group.id}: {_describe(scenarios[0].truth)}\n{how}"
+        sections.append((head, scenarios))
+    else:
+        families = list(FAMILIES) if args.family == "all" else _split(args.family)
+        for fam in families:
+            if fam not in FAMILIES:
+                raise SystemExit(
+                    f"triage simulate: unknown family {fam!r} (known: {', '.join(FAMILIES)}, all)"
+                )
+            family: Family = fam  # type: ignore[assignment]  # checked against FAMILIES just above
+            last = args.seed + args.instances - 1
+            seeds = f"seed {args.seed}" if last == args.seed else f"seeds {args.seed}-{last}"
+            head = f"family {fam}: {FAMILIES[family]}\n{_count(args.instances, 'instance')}, {seeds}"
+            sections.append((head, suite(family, args.instances, seed=args.seed)))
+    blocks = []
+    for head, scenarios in sections:
+        results = _run(
+            scenarios,
+            names,
+            args.customers,
+            args.workers,
+            progress,
+            lambda sc: (
+                f"{sc.family} seed {sc.seed}" if not args.tree else f"instance {sc.seed - args.seed + 1}"
+            ),
+        )
+        blocks.append("\n".join([head, "", *render_simulation(results, names, args.customers)]))
+    out.write("\n\n".join(blocks) + "\n")
+    return 0
+
+
+# -- registration -----------------------------------------------------------------------------------------------
+
+
+def _fraction(value: str) -> float:
+    x = float(value)
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {value})")
+    return x
+
+
+def _positive(value: str) -> float:
+    x = float(value)
+    if not (math.isfinite(x) and x > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {value})")
+    return x
+
+
+def register(sub: Any, db_arg: Any) -> None:
+    """Add the planner commands (``learned``, ``simulate``) to the ``triage`` parser."""
+    p = sub.add_parser("learned", help="learned fix-group numbers beside the authored ones, from the records")
+    p.add_argument("tree", help="tree id (its latest published version)")
+    p.add_argument("--group", metavar="ID", help="one fix group (default: every fix group of the tree)")
+    p.add_argument(
+        "--prior-weight",
+        type=_positive,
+        default=10.0,
+        metavar="N",
+        help="pseudo-observations behind each authored number (default 10)",
+    )
+    p.add_argument(
+        "--min-change", type=float, default=0.0, metavar="X", help="only numbers that moved by at least X"
+    )
+    p.add_argument(
+        "--forget", type=_fraction, metavar="F", help="discount per session, oldest first (e.g. 0.99)"
+    )
+    db_arg(p)
+    p.set_defaults(func=cmd_learned)
+
+    p = sub.add_parser("simulate", help="benchmark the planner against baselines on simulated customers")
+    p.add_argument("--family", default="C", help="scenario family A..E, a comma list, or 'all' (default C)")
+    p.add_argument("--instances", type=int, default=50, metavar="N", help="instances per family (default 50)")
+    p.add_argument(
+        "--policies", metavar="A,B", help=f"comma list of policies (default: all of {', '.join(POLICIES)})"
+    )
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="first instance seed (default 0)")
+    p.add_argument(
+        "--customers",
+        type=int,
+        default=200,
+        metavar="N",
+        help="simulated customers per instance, 0 for the exact figures only (default 200)",
+    )
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes to run on (default 1)")
+    p.add_argument("--tree", metavar="TREE", help="simulate this tree's fix group instead of a family")
+    p.add_argument("--group", metavar="ID", help="the fix group (default: the tree's only one)")
+    p.add_argument(
+        "--misspecify", action="store_true", help="with --tree: plan with perturbed numbers, one per instance"
+    )
+    p.add_argument(
+        "--trees", action="append", metavar="DIR", help=f"tree folder or file (default: {DEFAULT_TREES})"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on standard error")
+    p.set_defaults(func=cmd_simulate)

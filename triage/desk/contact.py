@@ -1,0 +1,522 @@
+"""What the agent console and the self-service pages need beyond the store, as plain Python.
+
+The pages only draw; everything they decide or look up is here, testable without Streamlit:
+
+* **finding a problem** — :func:`find_trees` (search by symptom words, title, tags, category) and
+  :func:`problems_by_category`, as :class:`TreeRow` records for pickers;
+* **starting** — :func:`known_facts` turns what an agent knows at the start of a call into typed facts;
+* **continuing** — :func:`resolve_session_id` (a full id, a unique prefix, or a pasted resume link),
+  :func:`open_for_agent` (a customer's escalation is taken over and continues in agent mode),
+  :func:`take_over`, :func:`handed_over`, :func:`resume_link`;
+* **the decision** — :func:`active_case`; for a visit :func:`visit_regions`, :func:`visit_slots`,
+  :func:`book_visit`, :func:`session_booking`, :func:`visit_calendar`, :func:`slot_label` and
+  :func:`technician_zone`; :func:`handoff_files`;
+* **flags** — :func:`flag_step` marks the current step as wrong or unclear for the authors;
+* **inputs** — :func:`pattern_example` (a sample answer that fits a text step's pattern),
+  :func:`fact_text` (a fact in words).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from triage.errors import InvalidAnswer
+from triage.i18n import add_catalog, t
+from triage.records.cases import CaseView, Queue
+from triage.records.flags import Flags, FlagView
+from triage.records.schema import SessionRow, utcnow
+from triage.records.store import NotFound, Store, StoredSession
+from triage.trees.library import Library
+from triage.trees.model import Audience, Category, FactType, OutcomeKind, Tree, Urgency, localize
+from triage.visits.scheduling import BookingError, BookingView, Scheduler, Slot
+from triage.walk.handoff import build_handoff
+
+__all__ = [
+    "HandoffFiles",
+    "Opened",
+    "SlotChoice",
+    "TreeRow",
+    "active_case",
+    "book_visit",
+    "fact_text",
+    "find_trees",
+    "flag_step",
+    "handed_over",
+    "handoff_files",
+    "known_facts",
+    "open_for_agent",
+    "pattern_example",
+    "problems_by_category",
+    "resolve_session_id",
+    "resume_link",
+    "session_booking",
+    "slot_label",
+    "take_over",
+    "technician_zone",
+    "visit_calendar",
+    "visit_regions",
+    "visit_slots",
+]
+
+# the standard library's own regular expression parser (no public API), for pattern_example
+_parser: Any = importlib.import_module("re._parser")
+_c: Any = importlib.import_module("re._constants")
+
+MIN_PREFIX = 6  # characters of a session id that are enough to find it
+BUILTIN_FACTS: Mapping[str, FactType] = {
+    "visit_covered": FactType.YESNO,
+    "region": FactType.TEXT,
+    "plan": FactType.TEXT,
+    "repeat_contacts": FactType.NUMBER,
+}
+_YES = ("yes", "y", "true", "1", "ja", "j")
+_NO = ("no", "n", "false", "0", "nein")
+
+add_catalog(
+    "en",
+    {
+        "console.weekday": "Mon Tue Wed Thu Fri Sat Sun",
+        "console.slot": "{day} {date}, {start}–{end} ({zone}) · {name}",
+        "console.fact.not_yesno": "fact {fact!r}: {value!r} is not yes or no",
+        "console.fact.not_number": "fact {fact!r}: {value!r} is not a number",
+        "console.fact.not_choice": "fact {fact!r}: {value!r} is not one of: {options}",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "console.weekday": "Mo Di Mi Do Fr Sa So",
+        "console.slot": "{day} {date}, {start}–{end} ({zone}) · {name}",
+        "console.fact.not_yesno": "Angabe {fact!r}: {value!r} ist weder Ja noch Nein",
+        "console.fact.not_number": "Angabe {fact!r}: {value!r} ist keine Zahl",
+        "console.fact.not_choice": "Angabe {fact!r}: {value!r} ist keine von: {options}",
+    },
+)
+
+
+# -- finding a problem ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One tree as a picker shows it, in one language."""
+
+    id: str
+    title: str
+    category: str
+    description: str
+    symptoms: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def _row(tree: Tree, locale: str) -> TreeRow:
+    return TreeRow(
+        id=tree.id,
+        title=localize(tree.title, locale),
+        category=tree.category.value,
+        description=localize(tree.description, locale),
+        symptoms=tuple(localize(s, locale) for s in tree.symptoms),
+        tags=tuple(tree.tags),
+    )
+
+
+def find_trees(
+    library: Library,
+    query: str = "",
+    *,
+    audience: Audience | str | None = None,
+    category: Category | str | None = None,
+    locale: str = "en",
+) -> list[TreeRow]:
+    """Trees open to ``audience`` matching the words of ``query`` (best first; all of them, by category and
+    title, for an empty query), optionally only those of ``category``."""
+    aud = Audience(audience).value if audience is not None else None
+    trees = library.search(query, aud, locale) if query.strip() else library.offered(aud)
+    cat = Category(category).value if category else None
+    return [_row(tree, locale) for tree in trees if cat is None or tree.category.value == cat]
+
+
+def problems_by_category(
+    library: Library, *, audience: Audience | str | None = None, locale: str = "en"
+) -> dict[str, list[TreeRow]]:
+    """Trees open to ``audience`` by category (categories in their usual order, empty ones left out), each
+    list sorted by title in ``locale``."""
+    out: dict[str, list[TreeRow]] = {}
+    rows = find_trees(library, audience=audience, locale=locale)
+    for cat in Category:
+        here = sorted((r for r in rows if r.category == cat.value), key=lambda r: r.title.lower())
+        if here:
+            out[cat.value] = here
+    return out
+
+
+# -- starting -------------------------------------------------------------------------------------
+
+
+def known_facts(tree: Tree, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed start facts from what the agent entered. Blank, ``None`` and ``"unknown"`` values are left out
+    (a fact that is not set reads as null); the type is the tree's declaration, else the built-in one
+    (``visit_covered`` yes/no, ``repeat_contacts`` a number, others text). :class:`InvalidAnswer` names a
+    value that does not fit."""
+    out: dict[str, Any] = {}
+    for name, raw in values.items():
+        if raw is None or (isinstance(raw, str) and raw.strip().lower() in ("", "unknown")):
+            continue
+        declared = tree.facts.get(name)
+        kind = declared.type if declared is not None else BUILTIN_FACTS.get(name, FactType.TEXT)
+        out[name] = _typed(name, raw, kind, declared.choices if declared is not None else [])
+    return out
+
+
+def _typed(name: str, raw: Any, kind: FactType, choices: list[str]) -> Any:
+    if kind is FactType.YESNO:
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in _YES or word in _NO:
+            return word in _YES
+        raise InvalidAnswer(t("console.fact.not_yesno", fact=name, value=raw))
+    if kind is FactType.NUMBER:
+        try:
+            num = float(str(raw).strip().replace(",", "."))
+        except ValueError:
+            raise InvalidAnswer(t("console.fact.not_number", fact=name, value=raw)) from None
+        if num != num or num in (float("inf"), float("-inf")):
+            raise InvalidAnswer(t("console.fact.not_number", fact=name, value=raw))
+        return int(num) if num.is_integer() else num
+    text = str(raw).strip()
+    if kind is FactType.CHOICE and choices and text not in choices:
+        raise InvalidAnswer(t("console.fact.not_choice", fact=name, value=raw, options=", ".join(choices)))
+    return text
+
+
+# -- continuing -----------------------------------------------------------------------------------
+
+
+def resolve_session_id(store: Store, ref: str) -> str:
+    """The id of the session ``ref`` names: a full id, a unique prefix of at least 6 characters, or a
+    resume link carrying ``?s=<id>``. :class:`~triage.records.store.NotFound` says why nothing matched."""
+    text = ref.strip()
+    if "s=" in text:
+        found = parse_qs(urlsplit(text).query).get("s")
+        if found:
+            text = found[0].strip()
+    if not text:
+        raise NotFound("give a session id (or the customer's link)")
+    with store.tx() as db:
+        if db.get(SessionRow, text) is not None:
+            return text
+        if len(text) < MIN_PREFIX or not re.fullmatch(r"[0-9A-Za-z_-]+", text):
+            raise NotFound(
+                f"no session {text!r} (give the full id, or at least its first {MIN_PREFIX} characters)"
+            )
+        ids = list(db.scalars(select(SessionRow.id).where(SessionRow.id.startswith(text)).limit(3)))
+    if not ids:
+        raise NotFound(f"no session starts with {text!r}")
+    if len(ids) > 1:
+        raise NotFound(f"several sessions start with {text!r}; give more of the id")
+    return ids[0]
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A session as an agent opens it.
+
+    ``taken_over``: opening it handed a customer's escalated self-service session to this agent (it now
+    continues in agent mode, at the customer's step). ``customer_active``: a self-service session the customer
+    is still walking; it is left alone unless the agent takes it over explicitly.
+    """
+
+    stored: StoredSession
+    taken_over: bool = False
+    customer_active: bool = False
+
+
+def open_for_agent(store: Store, session_id: str, agent: str) -> Opened:
+    """Open a session in the agent console. A self-service session that escalated is taken over
+    (:meth:`~triage.records.cases.Queue.take_over`): agent mode, the customer's step, every answer intact."""
+    stored = store.load_session(session_id)
+    if stored.session.mode is Audience.SELF_SERVICE:
+        d = stored.decision
+        if d is not None and d.kind is OutcomeKind.ESCALATE:
+            return Opened(take_over(store, session_id, agent), taken_over=True)
+        return Opened(stored, customer_active=d is None)
+    return Opened(stored)
+
+
+def take_over(store: Store, session_id: str, agent: str) -> StoredSession:
+    """An agent takes over a customer's self-service session (escalated or still in progress): agent mode,
+    the customer's step, every answer intact; an open case from the customer is closed as handed over."""
+    taken: StoredSession = Queue(store).take_over(session_id, agent)
+    return taken
+
+
+def handed_over(stored: StoredSession) -> bool:
+    """Whether the session was handed from self-service to an agent at some point."""
+    return any(e.type == "handover" for e in stored.session.events)
+
+
+def resume_link(base_url: str, session_id: str) -> str:
+    """The page address with ``?s=<session id>``: opening it resumes the session.
+
+    >>> resume_link("http://localhost:8501/?lang=de", "abc123")
+    'http://localhost:8501/?s=abc123'
+    >>> resume_link("", "abc123")
+    '?s=abc123'
+    """
+    parts = urlsplit(base_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({"s": session_id}), ""))
+
+
+# -- the decision ---------------------------------------------------------------------------------
+
+
+def active_case(store: Store, session_id: str) -> CaseView | None:
+    """The session's queued case (open or claimed, the latest), if its escalation made one."""
+    live = [c for c in Queue(store).for_session(session_id) if c.status in ("open", "claimed")]
+    return live[-1] if live else None
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """A free visit slot and how it reads (in the technician's timezone)."""
+
+    slot: Slot
+    label: str
+
+
+def _visit(stored: StoredSession) -> tuple[str, Urgency, int | None]:
+    d = stored.decision
+    if d is None or d.kind is not OutcomeKind.VISIT or not d.skill:
+        kind = d.kind.value if d is not None else "no decision yet"
+        raise BookingError(f"session {stored.id!r} did not decide on a home visit ({kind}); nothing to book")
+    return d.skill, d.urgency or Urgency.NORMAL, d.duration_minutes
+
+
+def visit_slots(
+    store: Store,
+    stored: StoredSession,
+    region: str,
+    *,
+    days: int = 14,
+    limit: int = 12,
+    locale: str = "en",
+    now: datetime | None = None,
+) -> list[SlotChoice]:
+    """The first ``limit`` free slots within ``days`` that the session's visit may book in ``region``: the
+    decision's skill, urgency and duration decide which technicians and how soon."""
+    skill, urgency, duration = _visit(stored)
+    sched = Scheduler(store)
+    now = now or utcnow()
+    end = now + timedelta(days=days)
+    slots = sched.free_slots(skill, region, now, end, urgency=urgency, duration_minutes=duration, now=now)
+    zones = {tech.id: tech.timezone for tech in sched.technicians()}
+    return [SlotChoice(s, slot_label(s, zones.get(s.technician_id, "UTC"), locale)) for s in slots[:limit]]
+
+
+def visit_regions(store: Store, skill: str) -> list[str]:
+    """The regions where an active technician has ``skill``, sorted."""
+    techs = Scheduler(store).technicians()
+    return sorted({r for tech in techs if tech.active and skill in tech.skills for r in tech.regions})
+
+
+def technician_zone(store: Store, technician_id: int) -> str:
+    """A technician's timezone (UTC if unknown)."""
+    return next((tech.timezone for tech in Scheduler(store).technicians() if tech.id == technician_id), "UTC")
+
+
+def slot_label(slot: Slot, timezone: str, locale: str = "en") -> str:
+    """A slot in words, in ``timezone``.
+
+    >>> from datetime import UTC
+    >>> s = Slot(1, "Ana Lima", datetime(2025, 3, 3, 7, 0, tzinfo=UTC), datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
+    >>> slot_label(s, "Europe/Berlin")
+    'Mon 2025-03-03, 08:00–10:00 (CET) · Ana Lima'
+    """
+    zone = ZoneInfo(timezone)
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    days = t("console.weekday", locale).split()
+    return t(
+        "console.slot",
+        locale,
+        day=days[start.weekday()],
+        date=f"{start:%Y-%m-%d}",
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+        zone=start.tzname() or timezone,
+        name=slot.technician_name,
+    )
+
+
+def book_visit(
+    store: Store,
+    session_id: str,
+    slot: Slot,
+    region: str,
+    *,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> BookingView:
+    """Book the session's visit in ``slot`` (skill, urgency, parts and duration from its decision)."""
+    return Scheduler(store).book_for_session(
+        session_id, region=region.strip(), slot=slot, address=address, now=now
+    )
+
+
+def session_booking(store: Store, session_id: str) -> BookingView | None:
+    """The session's booked visit, if it has one."""
+    booked = Scheduler(store).bookings(status="booked", session_id=session_id)
+    return booked[-1] if booked else None
+
+
+def visit_calendar(store: Store, booking: BookingView, *, now: datetime | None = None) -> tuple[str, str]:
+    """``(file name, .ics text)`` of a booking, for a calendar."""
+    return f"home-visit-{booking.id}.ics", Scheduler(store).ics(booking.id, now=now)
+
+
+@dataclass(frozen=True)
+class HandoffFiles:
+    """A session's hand-off as Markdown (to copy or download) and JSON (for other systems)."""
+
+    markdown: str
+    json: str
+    markdown_name: str
+    json_name: str
+
+
+def handoff_files(stored: StoredSession, locale: str = "en") -> HandoffFiles:
+    """The hand-off of a session, in ``locale`` (staff read English by default)."""
+    h = build_handoff(stored.session, locale)
+    stem = f"handoff-{stored.id}"
+    return HandoffFiles(h.to_markdown(), h.to_json(), f"{stem}.md", f"{stem}.json")
+
+
+# -- flags ----------------------------------------------------------------------------------------
+
+
+def flag_step(store: Store, stored: StoredSession, kind: str, author: str, comment: str = "") -> FlagView:
+    """Flag the session's current step as ``wrong`` or ``unclear``, on the tree version the session uses."""
+    view = stored.view()
+    pinned = stored.pins.get(view.tree_id)
+    version = next((v.version for v in store.versions(view.tree_id) if v.id == pinned), None)
+    return Flags(store).raise_flag(
+        view.tree_id,
+        view.node_id,
+        kind,
+        author,
+        comment,
+        session_id=stored.id,
+        tree_version=version,
+    )
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+
+def fact_text(value: Any, locale: str = "en") -> str:
+    """A fact's value in words.
+
+    >>> fact_text(True), fact_text(False, "de"), fact_text(12.0), fact_text(None)
+    ('Yes', 'Nein', '12', '-')
+    """
+    if isinstance(value, bool):
+        return t("yesno.yes" if value else "yesno.no", locale)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def pattern_example(pattern: str) -> str | None:
+    """A short answer that fits ``pattern`` (the whole answer must match), to show the expected format;
+    ``None`` if no example can be made.
+
+    >>> pattern_example("0x[0-9A-Fa-f]{8}")
+    '0x01234567'
+    >>> pattern_example("[A-Z]{2}[0-9]{4}")
+    'AB0123'
+    """
+    try:
+        parsed = _parser.parse(pattern)
+        text = _example(list(parsed))
+    except (re.error, _NoExample, RecursionError):
+        return None
+    return text if text and re.fullmatch(pattern, text) else None
+
+
+class _NoExample(Exception):
+    pass
+
+
+_DIGITS_FIRST = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS_FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _example(items: list[tuple[Any, Any]]) -> str:
+    out: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            out.append(chr(av))
+        elif op is _c.ANY:
+            out.append("a")
+        elif op is _c.IN:
+            out.append(_pick(av, 0))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+            low, high, sub = av
+            body = list(sub)
+            if low >= 1 and high == _c.MAXREPEAT:  # "one or more": a few read more naturally
+                low = max(low, 3)
+            if len(body) == 1 and body[0][0] is _c.IN:
+                out.append("".join(_pick(body[0][1], i) for i in range(low)))
+            else:
+                out.append(_example(body) * low)
+        elif op is _c.SUBPATTERN:
+            out.append(_example(list(av[-1])))
+        elif op is _c.BRANCH:
+            out.append(_example(list(av[1][0])))
+        elif op is _c.AT:
+            continue
+        else:
+            raise _NoExample(str(op))
+    return "".join(out)
+
+
+def _pick(items: list[tuple[Any, Any]], index: int) -> str:
+    """The ``index``-th character (cycling) a character class admits: digits first for a narrow class (hex
+    digits), letters first for a wide one (names, addresses)."""
+    negate = any(op is _c.NEGATE for op, _ in items)
+    allowed = [ch for ch in _DIGITS_FIRST if _admits(items, ch) != negate]
+    if len(allowed) > 30:
+        allowed = [ch for ch in _LETTERS_FIRST if _admits(items, ch) != negate]
+    if not negate and not allowed:
+        allowed = [chr(av) for op, av in items if op is _c.LITERAL]
+        allowed += [chr(av[0]) for op, av in items if op is _c.RANGE]
+    if not allowed:
+        raise _NoExample("empty class")
+    return allowed[index % len(allowed)]
+
+
+def _admits(items: list[tuple[Any, Any]], ch: str) -> bool:
+    code = ord(ch)
+    for op, av in items:
+        if op is _c.LITERAL and av == code:
+            return True
+        if op is _c.RANGE and av[0] <= code <= av[1]:
+            return True
+        if op is _c.CATEGORY:
+            name = str(av)
+            if "DIGIT" in name and ch.isdigit() and "NOT" not in name:
+                return True
+            if "WORD" in name and (ch.isalnum() or ch == "_") and "NOT" not in name:
+                return True
+    return False

@@ -1,0 +1,483 @@
+"""Back-office operations behind the tier-2 queue and the dispatcher's view: the queries and the wording
+of rows that the pages show, so the pages only read, call and draw.
+
+* **Cases.** :func:`find_cases` filters the escalation queue (queue, status, tier, priority, "mine", a
+  customer or session id), most urgent and oldest first; :func:`case_row` and :func:`case_label` word a case
+  for a table and a picker; :func:`handoff_markdown` fits its hand-off under a page's headings.
+* **Visits.** :func:`needs_booking` lists the sessions whose decision is a home visit but that have no live
+  booking yet (never booked, or the booking was cancelled); :func:`slots_for_visit` and
+  :func:`slots_for_reschedule` offer the free slots a booking may take; :func:`booking_row`,
+  :func:`booking_label` and :func:`slot_label` word bookings and slots in the technician's own timezone.
+* **Technicians.** :func:`parse_names` and :func:`parse_hours` read the add-a-technician form
+  (``"mon-fri 08:00-17:00; sat 09:00-13:00"``); :func:`hours_text` writes hours back the same way.
+
+Errors::
+
+    TriageError
+    └── FormError (ValueError)   a form field could not be read; the message says what would be valid
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import exists, func, or_, select
+
+from triage.errors import TriageError, did_you_mean
+from triage.records.cases import CaseView
+from triage.records.schema import Booking, Case, EventRow, SessionRow, utcnow
+from triage.records.store import Store
+from triage.visits.scheduling import WEEKDAYS, BookingView, Scheduler, Slot, TechnicianView
+
+__all__ = [
+    "CASE_STATUSES",
+    "PRIORITIES",
+    "BookingFilter",
+    "CaseFilter",
+    "FormError",
+    "PendingVisit",
+    "booking_label",
+    "booking_row",
+    "case_label",
+    "case_row",
+    "find_bookings",
+    "find_cases",
+    "handoff_markdown",
+    "hours_text",
+    "local_span",
+    "needs_booking",
+    "parse_hours",
+    "parse_names",
+    "pending_label",
+    "pending_row",
+    "slot_label",
+    "slots_for_reschedule",
+    "slots_for_visit",
+    "technician_row",
+    "waiting",
+]
+
+PRIORITIES = ("urgent", "high", "normal", "low")
+CASE_STATUSES = ("active", "open", "claimed", "closed", "withdrawn", "all")
+"""Status filters: ``active`` is open or claimed (work still to do); ``all`` is no filter."""
+
+_PRIORITY_ORDER = {p: i for i, p in enumerate(PRIORITIES)}
+_URGENCY_ORDER = {"urgent": 0, "normal": 1, "low": 2}
+_LIVE = ("booked", "closed")  # a session with a booking in one of these needs no other
+_TIME = r"(\d{1,2}:\d{2})"
+_HOURS_PART = re.compile(rf"([a-z]{{3}})(?:\s*-\s*([a-z]{{3}}))?\s+{_TIME}\s*-\s*{_TIME}")
+
+
+class FormError(TriageError, ValueError):
+    """A form field could not be read; the message names the field, what was expected and what was found."""
+
+
+# -- cases ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the tier-2 list shows. ``mine`` is a username: only cases claimed by that person."""
+
+    queue: str | None = None
+    status: str = "active"
+    tier: int | None = None
+    priority: str | None = None
+    mine: str | None = None
+    search: str = ""
+
+
+def find_cases(store: Store, flt: CaseFilter | None = None, limit: int = 200) -> list[CaseView]:
+    """Cases matching ``flt``, most urgent first, then oldest first (notes are not loaded).
+
+    ``search`` matches the customer id exactly or the start of the session id, ignoring case.
+    """
+    flt = flt or CaseFilter()
+    if flt.status not in CASE_STATUSES:
+        raise FormError(f"case status must be one of {', '.join(CASE_STATUSES)} (got {flt.status!r})")
+    if flt.priority is not None and flt.priority not in PRIORITIES:
+        raise FormError(f"priority must be one of {', '.join(PRIORITIES)} (got {flt.priority!r})")
+    prio = sql_case(_PRIORITY_ORDER, value=Case.priority, else_=9)
+    q = (
+        select(Case)
+        .join(SessionRow, SessionRow.id == Case.session_id)
+        .order_by(prio, Case.created_at, Case.id)
+        .limit(limit)
+    )
+    if flt.status == "active":
+        q = q.where(Case.status.in_(("open", "claimed")))
+    elif flt.status != "all":
+        q = q.where(Case.status == flt.status)
+    if flt.queue:
+        q = q.where(Case.queue == flt.queue)
+    if flt.tier is not None:
+        q = q.where(Case.tier == flt.tier)
+    if flt.priority:
+        q = q.where(Case.priority == flt.priority)
+    if flt.mine:
+        q = q.where(Case.claimed_by == flt.mine)
+    text = flt.search.strip().lower()
+    if text:
+        q = q.where(
+            or_(
+                func.lower(SessionRow.customer_id) == text,
+                func.lower(SessionRow.id).startswith(text, autoescape=True),
+            )
+        )
+    with store.tx() as db:
+        return [_case_view(c) for c in db.scalars(q).all()]
+
+
+def _case_view(c: Case) -> CaseView:
+    return CaseView(
+        id=c.id,
+        session_id=c.session_id,
+        tier=c.tier,
+        queue=c.queue,
+        priority=c.priority,
+        status=c.status,
+        reason=c.reason,
+        created_at=c.created_at,
+        claimed_by=c.claimed_by,
+        closed_at=c.closed_at,
+        closure_code=c.closure_code,
+        closure_fix=c.closure_fix,
+        handoff=dict(c.handoff),
+        notes=[],
+    )
+
+
+def _customer(case: CaseView) -> str:
+    facts = case.handoff.get("facts") or {}
+    return str(facts.get("customer_id") or "-")
+
+
+def waiting(since: datetime, now: datetime | None = None) -> str:
+    """How long something has waited, coarsely: ``'45 min'``, ``'3 h 10 min'``, ``'2 d 4 h'``.
+
+    >>> from datetime import UTC
+    >>> waiting(datetime(2025, 3, 1, 8, 0, tzinfo=UTC), datetime(2025, 3, 3, 12, 30, tzinfo=UTC))
+    '2 d 4 h'
+    """
+    minutes = max(0, int(((now or utcnow()) - since).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+def case_row(case: CaseView, now: datetime | None = None) -> dict[str, Any]:
+    """One line of the queue table."""
+    return {
+        "case": case.id,
+        "priority": case.priority,
+        "queue": case.queue,
+        "tier": case.tier,
+        "status": case.status,
+        "customer": _customer(case),
+        "problem": str(case.handoff.get("tree_title") or ""),
+        "waiting": waiting(case.created_at, now),
+        "claimed_by": case.claimed_by or "",
+        "reason": case.reason,
+    }
+
+
+def handoff_markdown(case: CaseView, top_level: int = 3) -> str:
+    """The case's hand-off as Markdown, its headings moved down so the title is at ``top_level`` and it sits
+    under a page's own headings (``# Hand-off`` -> ``### Hand-off``, ``## Facts`` -> ``#### Facts``)."""
+    if not 1 <= top_level <= 6:
+        raise FormError(f"top_level must be a heading level from 1 to 6 (got {top_level!r})")
+    shift = top_level - 1
+    out = []
+    for line in case.handoff_markdown.splitlines():
+        m = re.match(r"(#{1,6}) ", line)
+        if m is not None:
+            level = min(6, len(m.group(1)) + shift)
+            line = "#" * level + line[len(m.group(1)) :]
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def case_label(case: CaseView) -> str:
+    """A case in a picker: number, priority, queue, customer and problem."""
+    title = case.handoff.get("tree_title") or case.handoff.get("tree_id") or ""
+    return f"#{case.id} · {case.priority} · {case.queue} · {_customer(case)} · {title}"
+
+
+# -- visits waiting for a booking -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingVisit:
+    """A session whose decision is a home visit, with no booked or closed visit yet."""
+
+    session_id: str
+    tree_id: str
+    customer_id: str | None
+    region: str | None
+    skill: str
+    urgency: str
+    parts: tuple[str, ...]
+    duration_minutes: int | None
+    reason: str
+    decided_at: datetime
+
+
+def needs_booking(store: Store, limit: int = 200) -> list[PendingVisit]:
+    """Sessions that decided on a visit and have no live booking, most urgent first, then oldest first.
+
+    A session whose only booking was cancelled needs booking again; a rescheduled one does not (its new
+    booking is live). ``region`` comes from the facts the session started with.
+    """
+    live = exists().where(Booking.session_id == SessionRow.id, Booking.status.in_(_LIVE))
+    q = (
+        select(SessionRow)
+        .where(SessionRow.decision_kind == "visit", ~live)
+        .order_by(SessionRow.decided_at, SessionRow.id)
+    )
+    with store.tx() as db:
+        rows = list(db.scalars(q).all())
+        starts: dict[str, dict[str, Any]] = {}
+        if rows:
+            for sid, value in db.execute(
+                select(EventRow.session_id, EventRow.value).where(
+                    EventRow.session_id.in_([r.id for r in rows]), EventRow.type == "start"
+                )
+            ):
+                starts[sid] = dict((value or {}).get("facts") or {})
+        out: list[PendingVisit] = []
+        for r in rows:
+            d = r.decision or {}
+            facts = starts.get(r.id, {})
+            region = facts.get("region")
+            out.append(
+                PendingVisit(
+                    session_id=r.id,
+                    tree_id=r.tree_id,
+                    customer_id=r.customer_id
+                    or (str(facts["customer_id"]) if facts.get("customer_id") else None),
+                    region=str(region) if region else None,
+                    skill=str(d.get("skill") or ""),
+                    urgency=str(d.get("urgency") or "normal"),
+                    parts=tuple(d.get("parts") or ()),
+                    duration_minutes=d.get("duration_minutes"),
+                    reason=" ".join(d.get("reasons") or ()),
+                    decided_at=r.decided_at or r.updated_at,
+                )
+            )
+    out.sort(key=lambda p: (_URGENCY_ORDER.get(p.urgency, 9), p.decided_at, p.session_id))
+    return out[:limit]
+
+
+def pending_row(p: PendingVisit, now: datetime | None = None) -> dict[str, Any]:
+    """One line of the "needs booking" table."""
+    return {
+        "session": p.session_id,
+        "customer": p.customer_id or "-",
+        "problem": p.tree_id,
+        "skill": p.skill,
+        "urgency": p.urgency,
+        "region": p.region or "-",
+        "parts": ", ".join(p.parts) or "-",
+        "waiting": waiting(p.decided_at, now),
+    }
+
+
+def pending_label(p: PendingVisit) -> str:
+    """A waiting visit in a picker: urgency, customer, problem, skill and region."""
+    return f"{p.urgency} · {p.customer_id or '-'} · {p.tree_id} · {p.skill} · {p.region or '?'}"
+
+
+def slots_for_visit(
+    sched: Scheduler,
+    visit: PendingVisit,
+    region: str,
+    *,
+    days: int = 14,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Free slots the visit may be booked in (its skill, urgency and duration) in ``region``."""
+    now = now or utcnow()
+    return sched.free_slots(
+        visit.skill,
+        region,
+        now,
+        now + timedelta(days=days),
+        urgency=visit.urgency,
+        duration_minutes=visit.duration_minutes,
+        now=now,
+    )
+
+
+def slots_for_reschedule(
+    store: Store,
+    sched: Scheduler,
+    booking: BookingView,
+    *,
+    days: int = 14,
+    now: datetime | None = None,
+) -> list[Slot]:
+    """Free slots a booked visit may move to: same skill, region, urgency and duration as it was booked."""
+    now = now or utcnow()
+    duration = None
+    if booking.session_id:
+        with store.tx() as db:
+            decision = db.scalar(select(SessionRow.decision).where(SessionRow.id == booking.session_id))
+        duration = (decision or {}).get("duration_minutes")
+    return sched.free_slots(
+        booking.skill,
+        booking.region,
+        now,
+        now + timedelta(days=days),
+        urgency=booking.urgency,
+        duration_minutes=duration,
+        now=now,
+    )
+
+
+# -- bookings -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookingFilter:
+    """What the dispatcher's list shows: a calendar day (in each technician's timezone), one technician, a status."""
+
+    day: date | None = None
+    technician_id: int | None = None
+    status: str | None = "booked"
+
+
+def find_bookings(sched: Scheduler, flt: BookingFilter | None = None) -> list[BookingView]:
+    """Bookings matching ``flt``, by start time."""
+    flt = flt or BookingFilter()
+    return sched.bookings(status=flt.status, technician_id=flt.technician_id, day=flt.day)
+
+
+def local_span(start: datetime, end: datetime, timezone: str) -> str:
+    """A visit's time in the technician's timezone: ``'2025-03-04 08:00–10:00 (Europe/Berlin)'``."""
+    tz = ZoneInfo(timezone)
+    a, b = start.astimezone(tz), end.astimezone(tz)
+    until = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%Y-%m-%d %H:%M}"
+    return f"{a:%Y-%m-%d %H:%M}–{until} ({timezone})"
+
+
+def slot_label(slot: Slot, timezones: Mapping[int, str]) -> str:
+    """A free slot in a picker, in its technician's timezone."""
+    tz = timezones.get(slot.technician_id, "UTC")
+    return f"{local_span(slot.start, slot.end, tz)} · {slot.technician_name}"
+
+
+def booking_row(b: BookingView, timezones: Mapping[int, str]) -> dict[str, Any]:
+    """One line of the bookings table."""
+    return {
+        "booking": b.id,
+        "when": local_span(b.start, b.end, timezones.get(b.technician_id, "UTC")),
+        "technician": b.technician_name,
+        "status": b.status,
+        "customer": b.customer_id or "-",
+        "skill": b.skill,
+        "urgency": b.urgency,
+        "region": b.region,
+        "address": b.address or "",
+        "parts": ", ".join(b.parts) or "-",
+    }
+
+
+def booking_label(b: BookingView, timezones: Mapping[int, str]) -> str:
+    """A booking in a picker: number, time, technician, customer and status."""
+    when = local_span(b.start, b.end, timezones.get(b.technician_id, "UTC"))
+    return f"#{b.id} · {when} · {b.technician_name} · {b.customer_id or '-'} · {b.status}"
+
+
+# -- technicians ----------------------------------------------------------------------------------
+
+
+def technician_row(t: TechnicianView) -> dict[str, Any]:
+    """One line of the technicians table."""
+    return {
+        "name": t.name,
+        "skills": ", ".join(t.skills),
+        "regions": ", ".join(t.regions),
+        "hours": hours_text(t.hours),
+        "slot_minutes": t.slot_minutes,
+        "timezone": t.timezone,
+        "active": t.active,
+    }
+
+
+def parse_names(field: str, text: str) -> list[str]:
+    """Names typed as a list, separated by commas or spaces: ``'tv, broadband-line'`` -> ``['tv', 'broadband-line']``."""
+    names = [n for n in re.split(r"[,;\s]+", text.strip()) if n]
+    if not names:
+        raise FormError(f"{field}: give at least one name, separated by commas (got {text!r})")
+    return list(dict.fromkeys(names))
+
+
+def parse_hours(text: str) -> dict[str, list[str]]:
+    """Working hours typed as ``'mon-fri 08:00-17:00; sat 09:00-13:00'`` (a day range or one day, then a time
+    range; parts separated by ``;`` or ``,``). A later part overrides an earlier one for the same day.
+
+    >>> parse_hours("mon-wed 08:00-12:00; wed 13:00-17:00")
+    {'mon': ['08:00', '12:00'], 'tue': ['08:00', '12:00'], 'wed': ['13:00', '17:00']}
+    """
+    out: dict[str, list[str]] = {}
+    parts = [p.strip() for p in re.split(r"[;,\n]+", text.lower()) if p.strip()]
+    if not parts:
+        raise FormError("hours: give at least one working day, like 'mon-fri 08:00-17:00'")
+    for part in parts:
+        m = _HOURS_PART.fullmatch(part)
+        if m is None:
+            raise FormError(
+                f"hours: {part!r} is not a day or day range and a time range (expected e.g. 'mon-fri 08:00-17:00')"
+            )
+        first, last, start, end = m.groups()
+        for day in (first, last or first):
+            if day not in WEEKDAYS:
+                hint = did_you_mean(day, WEEKDAYS)
+                raise FormError(
+                    f"hours: unknown weekday {day!r} in {part!r} (expected one of {', '.join(WEEKDAYS)}"
+                    + (f"; {hint})" if hint else ")")
+                )
+        i, j = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        if j < i:
+            raise FormError(
+                f"hours: the day range {first}-{last} runs backwards (write it as {last}-{first}?)"
+            )
+        for day in WEEKDAYS[i : j + 1]:
+            out[day] = [start.zfill(5), end.zfill(5)]
+    return {day: out[day] for day in WEEKDAYS if day in out}
+
+
+def hours_text(hours: Mapping[str, Sequence[str]]) -> str:
+    """Working hours written back the way :func:`parse_hours` reads them, with runs of equal days joined.
+
+    >>> hours_text({"mon": ("08:00", "17:00"), "tue": ("08:00", "17:00"), "sat": ("09:00", "13:00")})
+    'mon-tue 08:00-17:00; sat 09:00-13:00'
+    """
+    parts: list[str] = []
+    run: list[str] = []
+    span: tuple[str, ...] | None = None
+
+    def flush() -> None:
+        if run and span is not None:
+            days = run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}"
+            parts.append(f"{days} {span[0]}-{span[1]}")
+
+    for i, day in enumerate(WEEKDAYS):
+        here = tuple(hours[day]) if day in hours else None
+        if here is not None and here == span and run and WEEKDAYS.index(run[-1]) == i - 1:
+            run.append(day)
+            continue
+        flush()
+        run, span = ([day], here) if here is not None else ([], None)
+    flush()
+    return "; ".join(parts)

@@ -1,0 +1,10 @@
+"""Records: everything that is stored.
+
+The schema and its Alembic migrations, tree versions, persisted sessions, escalation cases,
+staff accounts, flags on steps, and the history the planner learns from. SQLite by default,
+PostgreSQL by URL.
+
+May import: :mod:`triage.walk`, :mod:`triage.trees`, :mod:`triage.guidance`, :mod:`triage.i18n`,
+:mod:`triage.errors`. Never visits, analytics, the desk or a front end: cases learn about decisions
+through the store's listeners (see :meth:`triage.records.store.Store.on_decision`).
+"""

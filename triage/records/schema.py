@@ -1,0 +1,295 @@
+"""The database schema (SQLAlchemy 2, declarative) and connection set-up.
+
+SQLite by default (a file, created on first use), PostgreSQL when ``TRIAGE_DATABASE_URL``
+points at one. The schema is created and upgraded by Alembic migrations in
+``triage/records/migrations`` — never by ``create_all`` — so an upgrade never loses data.
+
+Tables::
+
+    tree_versions   immutable published versions of each tree (content + SHA-256)
+    sessions        one row per session: pins, mode, locale, customer, decision summary, outcome truth
+    events          every step of every session, written as it happens
+    cases           the escalation queue: tier, queue, priority, hand-off, claim, closure
+    case_notes      notes on a case
+    technicians     field technicians: skills, regions, working hours
+    bookings        home-visit bookings; one booked row per technician slot (unique index)
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Base",
+    "Booking",
+    "Case",
+    "CaseNote",
+    "DEFAULT_DB_PATH",
+    "EventRow",
+    "SessionRow",
+    "Technician",
+    "TreeVersion",
+    "database_url",
+    "utcnow",
+]
+
+DEFAULT_DB_PATH = Path(__file__).resolve().parents[2] / "var" / "triage.db"
+
+
+MIGRATION_ONLY_INDEXES = frozenset({"ix_sessions_stats", "ix_events_steps"})
+"""Indexes that differ per database (partial, covering) and so live only in migration 0011, not in the models."""
+
+
+def database_url(url: str | None = None) -> str:
+    """The database to use: the argument, else ``TRIAGE_DATABASE_URL``, else the SQLite file in ``var/``."""
+    if url:
+        return url
+    env = os.environ.get("TRIAGE_DATABASE_URL")
+    if env:
+        return env
+    DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class TreeVersion(Base):
+    __tablename__ = "tree_versions"
+    __table_args__ = (UniqueConstraint("tree_id", "version", name="uq_tree_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(40))
+    procedure: Mapped[bool] = mapped_column(Boolean, default=False)
+    path: Mapped[str | None] = mapped_column(String(500))
+    author: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime] = mapped_column()
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_customer_tree", "customer_id", "tree_id", "started_at"),
+        Index("ix_sessions_tree_version", "tree_id", "root_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tree_id: Mapped[str] = mapped_column(String(100))
+    root_version: Mapped[int] = mapped_column(Integer)
+    pins: Mapped[dict[str, Any]] = mapped_column(comment="tree id -> tree_versions.id used by this session")
+    mode: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    steps: Mapped[int] = mapped_column(Integer, default=0)
+    last_tree: Mapped[str | None] = mapped_column(String(100))
+    last_node: Mapped[str | None] = mapped_column(String(100))
+    decision_kind: Mapped[str | None] = mapped_column(String(20))
+    decision_rule: Mapped[str | None] = mapped_column(String(40))
+    decision_node: Mapped[str | None] = mapped_column(String(100))
+    decision: Mapped[dict[str, Any] | None] = mapped_column()
+    truth: Mapped[str | None] = mapped_column(String(20), comment="'not_resolved' once a repeat contact came")
+    repeat_of: Mapped[str | None] = mapped_column(String(64))
+    true_fault: Mapped[str | None] = mapped_column(String(100))
+    closure_code: Mapped[str | None] = mapped_column(String(100))
+    closure_fix: Mapped[str | None] = mapped_column(Text)
+    closure_source: Mapped[str | None] = mapped_column(String(20))
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_node", "tree_id", "node_id"),)
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    type: Mapped[str] = mapped_column(String(20))
+    tree_id: Mapped[str | None] = mapped_column(String(100))
+    node_id: Mapped[str | None] = mapped_column(String(100))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_queue_status", "queue", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    tier: Mapped[int] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    reason: Mapped[str] = mapped_column(Text)
+    handoff: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column()
+    closure_code: Mapped[str | None] = mapped_column(String(100))
+    closure_fix: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseNote(Base):
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    author: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Technician(Base):
+    __tablename__ = "technicians"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    skills: Mapped[list[Any]] = mapped_column()
+    regions: Mapped[list[Any]] = mapped_column()
+    hours: Mapped[dict[str, Any]] = mapped_column(
+        comment="weekday (mon..sun) -> [start 'HH:MM', end 'HH:MM']"
+    )
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # exactly one live booking per technician slot: the database decides who wins a race
+        Index(
+            "uq_booking_slot",
+            "technician_id",
+            "start",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    technician_id: Mapped[int] = mapped_column(ForeignKey("technicians.id"), index=True)
+    start: Mapped[datetime] = mapped_column()
+    end: Mapped[datetime] = mapped_column()
+    skill: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100))
+    urgency: Mapped[str] = mapped_column(String(20))
+    parts: Mapped[list[Any]] = mapped_column(default=list)
+    customer_id: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    created_at: Mapped[datetime] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    rescheduled_from: Mapped[int | None] = mapped_column(Integer)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closure_code: Mapped[str | None] = mapped_column(String(100))
+    closure_fix: Mapped[str | None] = mapped_column(Text)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers, a busy timeout instead of instant 'database is locked', foreign keys on."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+class User(Base):
+    """A staff account. Passwords are stored only as scrypt hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    roles: Mapped[list[Any]] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column()
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class Flag(Base):
+    """An agent's report that a step is wrong or unclear; shown to authors beside the node."""
+
+    __tablename__ = "flags"
+    __table_args__ = (Index("ix_flags_tree_status", "tree_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_id: Mapped[str] = mapped_column(String(100))
+    tree_version: Mapped[int | None] = mapped_column(Integer)
+    node_id: Mapped[str] = mapped_column(String(100))
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20), comment="'wrong' or 'unclear'")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column()

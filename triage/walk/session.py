@@ -1,0 +1,902 @@
+"""The session engine: one guided walk of a tree for one contact.
+
+A :class:`Session` is event-sourced. Everything that happens — start, answer, "already
+tried", back, restart, note, escalate by hand — is an :class:`Event` with a timestamp,
+and the session's state is a pure function of its events: ``Session.from_dict`` replays
+them and arrives at the same step, facts and decision.
+
+Walking rules:
+
+* interactive steps are ``question``, ``action`` and ``collect``; ``logic``, ``call`` and
+  ``return`` are passed through automatically (and recorded, for the transcript);
+* every arrival at an interactive step asks the policy first (safety, who may perform
+  it, step budget); an outcome asks the policy for the final decision;
+* going back to an earlier step keeps the later answers aside; answering, the walk takes
+  them up again for as long as it passes the same steps (the "jumplist").
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage.errors import InvalidAnswer, LibraryError, SessionClosed, SessionError
+from triage.guidance.planner import EMPTY as EMPTY_EVIDENCE
+from triage.guidance.planner import Evidence, plan
+from triage.i18n import t
+from triage.trees.checks import distances_to_end
+from triage.trees.conditions import parse as parse_condition
+from triage.trees.fix_groups import problem_for
+from triage.trees.model import (
+    ActionNode,
+    ActionResult,
+    AnyNode,
+    Audience,
+    CallNode,
+    CollectNode,
+    FactType,
+    FixGroupNode,
+    LogicNode,
+    OutcomeTypes,
+    QuestionNode,
+    ReturnNode,
+    Tree,
+    localize,
+)
+from triage.walk.policy import Decision, Policy
+
+__all__ = [
+    "Crumb",
+    "Event",
+    "FieldSpec",
+    "OptionView",
+    "Session",
+    "Step",
+    "StepView",
+]
+
+SESSION_FORMAT = 1
+_INTERACTIVE = (QuestionNode, ActionNode, CollectNode)
+_MAX_AUTO = 10_000  # automatic hops in a row before we call it a loop
+# decisions taken only because of who was at the keyboard: a hand-over to another audience reopens them
+_REOPENABLE = frozenset({"customer-request", "agent-request", "performer", "budget", "entitlement"})
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+EventType = Literal["start", "answer", "tried", "back", "restart", "note", "escalate", "handover"]
+EventListener = Callable[["Event"], None]
+
+
+class Event(BaseModel):
+    """One thing that happened in a session."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    at: datetime
+    type: EventType
+    node: str | None = Field(default=None, description="'tree_id:node_id' of the step it concerns.")
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A call in progress: the tree and call node to return to."""
+
+    tree_id: str
+    call_node: str
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where the walk stands: a node in a tree, under a stack of calls."""
+
+    tree_id: str
+    node_id: str
+    calls: tuple[Frame, ...] = ()
+    group: str | None = None  # the fix group that chose this step (same tree), if any
+
+    @property
+    def key(self) -> str:
+        return f"{self.tree_id}:{self.node_id}"
+
+
+@dataclass
+class Step:
+    """One visited node: interactive (with an answer) or passed automatically."""
+
+    pos: Pos
+    kind: str
+    arrived_at: datetime
+    answer: Any = None
+    answered_at: datetime | None = None
+    tried: bool = False
+    auto: bool = False
+
+
+@dataclass
+class _Answered:
+    pos_key: str
+    value: Any
+    tried: bool
+    at: datetime
+
+
+class OptionView(BaseModel):
+    value: str
+    label: str
+
+
+class FieldSpec(BaseModel):
+    type: FactType
+    fact: str
+    pattern: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] = Field(default_factory=list)
+    required: bool = True
+
+
+class Crumb(BaseModel):
+    """One answered step in the breadcrumb; ``index`` is what :meth:`Session.back` takes."""
+
+    model_config = ConfigDict(frozen=True)  # a session hands the same crumbs to every later view
+
+    index: int
+    node_id: str
+    tree_id: str
+    text: str
+    answer: str
+    tried: bool = False
+
+
+class StepView(BaseModel):
+    """The current step as its audience should see it. Self-service views never carry ``hint``."""
+
+    session_id: str
+    tree_id: str
+    tree_title: str
+    node_id: str
+    kind: str
+    mode: Audience
+    locale: str
+    text: str
+    hint: str | None = None
+    why: str | None = Field(default=None, description="Agent view: why the planner chose this step.")
+    options: list[OptionView] = Field(default_factory=list)
+    field: FieldSpec | None = None
+    performer: str | None = None
+    minutes: float | None = None
+    check: str | None = None
+    step_number: int
+    progress: float = Field(ge=0, le=1)
+    can_back: bool
+    breadcrumb: list[Crumb] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)
+    finished: bool = False
+    decision: Decision | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class Session:
+    """A guided troubleshooting session. Create with :meth:`start` or :meth:`from_dict`."""
+
+    def __init__(
+        self,
+        library: Mapping[str, Tree],
+        tree_id: str,
+        *,
+        mode: Audience | str = Audience.AGENT,
+        locale: str = "en",
+        facts: Mapping[str, Any] | None = None,
+        policy: Policy | None = None,
+        session_id: str | None = None,
+        clock: Callable[[], datetime] = _now,
+        tree_digest: str | None = None,
+        listeners: Sequence[EventListener] = (),
+    ) -> None:
+        if tree_id not in library:
+            raise LibraryError(f"no tree {tree_id!r} in the library")
+        self.library = library
+        self.tree_id = tree_id
+        self.mode = Audience(mode)
+        self.locale = locale
+        self.initial_facts: dict[str, Any] = dict(facts or {})
+        self.walk_mode = self.mode  # the audience the current walk started with
+        self.mode_changes: list[tuple[int, Audience]] = []  # (answers given before, new audience)
+        self.policy = policy or Policy()
+        self.id = session_id or uuid.uuid4().hex
+        self.clock = clock
+        self.tree_digest = tree_digest
+        self.events: list[Event] = []
+        self.listeners: list[EventListener] = list(listeners)
+        self._distances: dict[str, dict[str, int]] = {}
+        self._reset_state()
+
+    # -- construction ----------------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        library: Mapping[str, Tree],
+        tree_id: str,
+        *,
+        mode: Audience | str = Audience.AGENT,
+        locale: str = "en",
+        facts: Mapping[str, Any] | None = None,
+        policy: Policy | None = None,
+        session_id: str | None = None,
+        clock: Callable[[], datetime] = _now,
+        tree_digest: str | None = None,
+        listeners: Sequence[EventListener] = (),
+    ) -> Session:
+        """Start a session at the tree's first step. ``listeners`` see every event before it applies."""
+        s = cls(
+            library,
+            tree_id,
+            mode=mode,
+            locale=locale,
+            facts=facts,
+            policy=policy,
+            session_id=session_id,
+            clock=clock,
+            tree_digest=tree_digest,
+            listeners=listeners,
+        )
+        ev = s._record(
+            "start", None, {"tree": tree_id, "mode": s.mode.value, "locale": locale, "facts": s.initial_facts}
+        )
+        s._begin(ev.at)
+        return s
+
+    def _reset_state(self) -> None:
+        self.path: list[Step] = []
+        self.answers: list[_Answered] = []
+        self.forward: list[_Answered] = []
+        self.facts: dict[str, Any] = {**self.initial_facts, "mode": self.mode.value, "locale": self.locale}
+        self.pos: Pos | None = None
+        self.decision: Decision | None = None
+        self.group_evidence: dict[str, Evidence] = {}  # fix group key -> failed actions and answers so far
+        self.why: str | None = None  # why the planner chose the current step
+        self.stop_reason: str | None = None  # why a fix group stopped, until the outcome is reached
+        self.notes: list[str] = []
+        # the breadcrumb so far, for (mode, locale): answered steps only ever append until the next reset
+        self._answered_steps: list[Step] = []  # the path's steps that took an answer, in order
+        self._crumbs: list[Crumb] = []
+        self._crumbs_for: tuple[Audience, str] | None = None
+
+    def _record(self, type_: EventType, node: str | None, value: Any, at: datetime | None = None) -> Event:
+        # validated construction is the fast path too: pydantic-core builds it in about a third of the
+        # time model_construct's Python loop takes
+        ev = Event(seq=len(self.events), at=at or self.clock(), type=type_, node=node, value=value)
+        # listeners (the store) see the event before the session changes: if saving fails, nothing changes
+        for listener in self.listeners:
+            listener(ev)
+        self.events.append(ev)
+        return ev
+
+    # -- tree access -----------------------------------------------------------------------------
+
+    def tree(self, tree_id: str | None = None) -> Tree:
+        tid = tree_id or self.tree_id
+        try:
+            return self.library[tid]
+        except KeyError:
+            raise LibraryError(f"no tree {tid!r} in the library") from None
+
+    def node_at(self, pos: Pos) -> AnyNode:
+        return self.tree(pos.tree_id).node(pos.node_id)
+
+    @property
+    def node(self) -> AnyNode:
+        if self.pos is None:
+            raise SessionError("the session has not started")
+        return self.node_at(self.pos)
+
+    @property
+    def finished(self) -> bool:
+        return self.decision is not None
+
+    # -- walking ---------------------------------------------------------------------------------
+
+    def _begin(self, at: datetime) -> None:
+        self.walk_started_at = at
+        early = self.policy.at_start(self.facts, self.mode, self.locale)
+        root = self.tree()
+        self.pos = Pos(root.id, root.start)
+        if early is not None:
+            self.decision = early.model_copy(update={"tree_id": root.id, "node_id": root.start})
+            return
+        self._settle(at)
+
+    def _settle(self, at: datetime) -> None:
+        """Pass through automatic nodes until an interactive step or an outcome; ask the policy."""
+        hops = 0
+        while True:
+            assert self.pos is not None
+            node = self.node_at(self.pos)
+            if isinstance(node, _INTERACTIVE):
+                stop = self.policy.at_step(
+                    self.pos.tree_id, node, self.facts, self.mode, self.locale, len(self.answers)
+                )
+                if stop is not None:
+                    self.decision = stop
+                return
+            if node.safety:
+                # a safety sign on a logic, call, return or outcome node stops the walk where it is met
+                authored = None
+                if isinstance(node, OutcomeTypes):
+                    self.path.append(Step(self.pos, "outcome", at, auto=True))
+                    authored = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale, self.mode)
+                self.decision = self.policy.safety_stop(
+                    self.pos.tree_id, node.id, node.safety, authored, self.locale
+                )
+                return
+            hops += 1
+            if hops > _MAX_AUTO:
+                raise SessionError(
+                    f"node {node.id!r}: automatic steps loop without reaching a step or outcome"
+                )
+            if isinstance(node, OutcomeTypes):
+                self.path.append(Step(self.pos, "outcome", at, auto=True))
+                self.decision = self.policy.outcome(
+                    self.pos.tree_id, node, self.facts, self.locale, self.mode
+                )
+                if self.stop_reason:  # a fix group stopped here: say what going on would have cost
+                    self.decision = self.decision.model_copy(
+                        update={"reasons": [*self.decision.reasons, self.stop_reason], "rule": "planner"}
+                    )
+                    self.stop_reason = None
+                return
+            self.path.append(Step(self.pos, node.kind, at, auto=True))
+            if isinstance(node, LogicNode):
+                target = node.default
+                for rule in node.rules:
+                    if parse_condition(rule.when).evaluate(self.facts):
+                        target = rule.next
+                        break
+                self.pos = Pos(self.pos.tree_id, target, self.pos.calls)
+            elif isinstance(node, CallNode):
+                callee = self.tree(node.procedure)
+                self.pos = Pos(callee.id, callee.start, (*self.pos.calls, Frame(self.pos.tree_id, node.id)))
+            elif isinstance(node, FixGroupNode):
+                self._plan_group(node)
+                continue
+            elif isinstance(node, ReturnNode):
+                if not self.pos.calls:
+                    raise SessionError(f"node {node.id!r}: `return` outside a procedure call")
+                frame = self.pos.calls[-1]
+                caller = self.tree(frame.tree_id).node(frame.call_node)
+                assert isinstance(caller, CallNode)
+                target = caller.on_return.get(node.status, caller.next)
+                self.pos = Pos(frame.tree_id, target, self.pos.calls[:-1])
+            else:  # pragma: no cover - the model has no other kinds
+                raise SessionError(f"node {node.id!r}: cannot pass through a {node.kind!r} node")
+
+    def _require_open(self) -> AnyNode:
+        if self.decision is not None:
+            raise SessionClosed(
+                f"session {self.id} has already ended ({self.decision.kind.value}); go back or restart to change it"
+            )
+        return self.node
+
+    def answer(self, value: Any) -> StepView:
+        """Answer the current step and move on. :class:`InvalidAnswer` says what would fit."""
+        self.submit(value)
+        return self.view()
+
+    def submit(self, value: Any) -> None:
+        """:meth:`answer` without drawing the next step: the engine's transition alone.
+
+        For work that needs no view after every step: replaying stored events, simulations, bulk loads.
+        """
+        node = self._require_open()
+        assert self.pos is not None
+        stored, target, safety = self._interpret(node, value)
+        ev = self._record("answer", self.pos.key, stored)
+        self._apply(node, stored, target, safety, ev.at, tried=False)
+        self._take_forward(ev.at)
+
+    def mark_tried(self) -> StepView:
+        """The customer already tried the current action: record it as tried, not fixed, and move on."""
+        self._submit_tried()
+        return self.view()
+
+    def _submit_tried(self) -> None:
+        node = self._require_open()
+        assert self.pos is not None
+        if not isinstance(node, ActionNode):
+            raise InvalidAnswer(
+                f"step {node.id!r} is a {node.kind}; only an action can be marked as already tried"
+            )
+        ev = self._record("tried", self.pos.key, ActionResult.NOT_FIXED.value)
+        self._apply(node, ActionResult.NOT_FIXED.value, node.on_not_fixed, None, ev.at, tried=True)
+        self._take_forward(ev.at)
+
+    def _apply(
+        self, node: AnyNode, stored: Any, target: str, safety: str | None, at: datetime, *, tried: bool
+    ) -> None:
+        assert self.pos is not None
+        arrived = self.answers[-1].at if self.answers else self.walk_started_at
+        step = Step(self.pos, node.kind, arrived, stored, at, tried)
+        self.path.append(step)
+        self._answered_steps.append(step)
+        self.answers.append(_Answered(self.pos.key, stored, tried, at))
+        fact = node.fact if isinstance(node, CollectNode | QuestionNode) else None
+        if fact:
+            self.facts[fact] = stored
+        here = self.pos
+        if here.group is not None:
+            target = self._group_result(here, node, stored, target)
+        self.why = None
+        self.pos = Pos(here.tree_id, target, here.calls)
+        if safety is not None:
+            authored = None
+            target_node = self.node_at(self.pos)
+            if isinstance(target_node, OutcomeTypes):
+                authored = self.policy.outcome(
+                    self.pos.tree_id, target_node, self.facts, self.locale, self.mode
+                )
+                self.path.append(Step(self.pos, "outcome", at, auto=True))
+            else:
+                self.pos = here  # the walk stops at the step where the sign was met
+            self.decision = self.policy.safety_stop(here.tree_id, node.id, safety, authored, self.locale)
+            return
+        self._settle(at)
+
+    def _plan_group(self, group: FixGroupNode) -> None:
+        """At a fix group: the planner picks the next action or question, or where to stop, and says why."""
+        assert self.pos is not None
+        tree = self.tree(self.pos.tree_id)
+        evidence = self.group_evidence.get(self.pos.key, EMPTY_EVIDENCE)
+        step = plan(problem_for(tree, group), evidence)
+        if step.kind in ("action", "question") and step.target is not None:
+            self.why = step.explanation
+            self.pos = Pos(self.pos.tree_id, step.target, self.pos.calls, group=group.id)
+            return
+        stop = group.escalate if step.kind == "escalate" else group.visit
+        stop = stop or group.escalate or group.visit
+        assert stop is not None
+        self.stop_reason = step.explanation
+        self.pos = Pos(self.pos.tree_id, stop.node, self.pos.calls)
+
+    def _group_result(self, here: Pos, node: AnyNode, stored: Any, target: str) -> str:
+        """A step a fix group chose: a failure or an answer goes back to the group, as evidence."""
+        assert here.group is not None
+        key = f"{here.tree_id}:{here.group}"
+        evidence = self.group_evidence.get(key, EMPTY_EVIDENCE)
+        if isinstance(node, ActionNode):
+            if stored == ActionResult.FIXED.value:
+                return target
+            self.group_evidence[key] = evidence.with_failed(node.id)
+        elif isinstance(node, QuestionNode):
+            self.group_evidence[key] = evidence.with_answer(node.id, str(stored))
+        return here.group
+
+    def _take_forward(self, at: datetime) -> None:
+        """After an answer at a revisited step, take up the kept later answers while the path is the same."""
+        if not self.forward:
+            return
+        self.forward.pop(0)  # the step just answered again
+        while self.forward and self.decision is None and self.pos is not None:
+            nxt = self.forward[0]
+            if nxt.pos_key != self.pos.key:
+                break
+            try:
+                self._redo(_Answered(nxt.pos_key, nxt.value, nxt.tried, at))
+            except InvalidAnswer:
+                break
+            self.forward.pop(0)
+        self.forward = []
+
+    def _interpret(self, node: AnyNode, value: Any) -> tuple[Any, str, str | None]:
+        """Check an answer against the step: (value to store, next node id, safety reason)."""
+        if isinstance(node, QuestionNode):
+            opt = _pick_option(node, value, self.locale)
+            return opt.value, opt.next, opt.safety
+        if isinstance(node, ActionNode):
+            result = _action_result(value, self.locale)
+            return result.value, node.target(result), None
+        if isinstance(node, CollectNode):
+            return _collect_value(node, value, self.locale), node.next, None
+        raise InvalidAnswer(f"step {node.id!r} is a {node.kind} step and takes no answer")
+
+    def back(self, index: int | None = None) -> StepView:
+        """Reopen answered step ``index`` (from the breadcrumb; default: the last one)."""
+        n = len(self.answers)
+        if n == 0:
+            raise SessionError("there is no earlier step to go back to")
+        idx = n - 1 if index is None else index
+        if not 0 <= idx < n:
+            raise SessionError(f"there is no step {idx} to go back to (answered steps: 0 to {n - 1})")
+        self._record("back", None, idx)
+        self._rewind(idx)
+        return self.view()
+
+    def _rewind(self, idx: int) -> None:
+        """Rebuild the walk from its start with the first ``idx`` answers; keep the rest aside."""
+        kept, earlier = self.answers[idx:], self.answers[:idx]
+        notes, started, later, current = self.notes, self.walk_started_at, self.forward, self.mode
+        changes = [c for c in self.mode_changes if c[0] <= idx]
+        # replay the earlier answers under the audience that gave each of them
+        self.mode = self.walk_mode
+        self._reset_state()
+        self.notes = notes
+        self._begin(started)
+        for i, a in enumerate(earlier):
+            for at_answer, mode in changes:
+                if at_answer == i:
+                    self.mode = mode
+                    self.facts["mode"] = mode.value
+            self._redo(a)
+        for at_answer, mode in changes:
+            if at_answer == len(earlier):
+                self.mode = mode
+                self.facts["mode"] = mode.value
+        self.mode_changes = changes
+        if self.mode != current:  # whoever is at the keyboard now carries on from here
+            self.mode_changes.append((idx, current))
+            self._switch_mode(current, self.answers[-1].at if self.answers else started)
+        self.forward = kept + later
+
+    def _redo(self, a: _Answered) -> None:
+        node = self.node
+        if a.tried and isinstance(node, ActionNode):
+            self._apply(node, a.value, node.on_not_fixed, None, a.at, tried=True)
+        else:
+            stored, target, safety = self._interpret(node, a.value)
+            self._apply(node, stored, target, safety, a.at, tried=False)
+
+    def restart(self) -> StepView:
+        """Start the walk again from the first step; notes are kept."""
+        ev = self._record("restart", None, None)
+        notes = self.notes
+        self._reset_state()
+        self.notes = notes
+        self.walk_mode, self.mode_changes = self.mode, []
+        self._begin(ev.at)
+        return self.view()
+
+    def add_note(self, text: str) -> None:
+        """Add a free-text note; it goes into the hand-off."""
+        text = text.strip()
+        if not text:
+            raise InvalidAnswer("a note cannot be empty")
+        self._record("note", self.pos.key if self.pos else None, text)
+        self.notes.append(text)
+
+    def escalate_now(self) -> Decision:
+        """'This did not help, get me a person' (self-service) or an agent's manual escalation."""
+        node = self._require_open()
+        assert self.pos is not None
+        self._record("escalate", self.pos.key, None)
+        self.decision = self.policy.person_requested(self.pos.tree_id, node.id, self.mode, self.locale)
+        return self.decision
+
+    def handover(self, mode: Audience | str = Audience.AGENT) -> StepView:
+        """Hand the session to another audience (a customer's escalation picked up by an agent).
+
+        The walk continues from the step the customer reached, with every answer intact; a decision taken
+        there only because of who was at the keyboard (a person was asked for, a step only an agent may do)
+        is reopened.
+        """
+        new_mode = Audience(mode)
+        ev = self._record("handover", self.pos.key if self.pos else None, {"mode": new_mode.value})
+        self.mode_changes.append((len(self.answers), new_mode))
+        self._switch_mode(new_mode, ev.at)
+        return self.view()
+
+    def _switch_mode(self, new_mode: Audience, at: datetime) -> None:
+        self.mode = new_mode
+        self.facts["mode"] = new_mode.value
+        node = self.node
+        if isinstance(node, _INTERACTIVE) and (self.decision is None or self.decision.rule in _REOPENABLE):
+            self.decision = None
+            self._settle(at)
+
+    # -- what the audience sees ------------------------------------------------------------------
+
+    def _distance(self, pos: Pos) -> int:
+        dist = self._distances.get(pos.tree_id)
+        if dist is None:
+            dist = distances_to_end(self.tree(pos.tree_id))
+            self._distances[pos.tree_id] = dist
+        return dist.get(pos.node_id, 0) + len(pos.calls)
+
+    def breadcrumb(self) -> list[Crumb]:
+        """Every answered step, oldest first, in this session's audience and locale.
+
+        Answered steps only ever append to the path until a back or restart resets it, so the crumbs are
+        kept and only the new ones are made: a view costs the same at step 400 as at step 4.
+        """
+        key = (self.mode, self.locale)
+        if self._crumbs_for != key:
+            self._crumbs, self._crumbs_for = [], key
+        crumbs = self._crumbs
+        for s in self._answered_steps[len(crumbs) :]:
+            node = self.node_at(s.pos)
+            crumbs.append(
+                Crumb(
+                    index=len(crumbs),
+                    node_id=s.pos.node_id,
+                    tree_id=s.pos.tree_id,
+                    text=self._text(node),
+                    answer=self.answer_label(node, s.answer, s.tried),
+                    tried=s.tried,
+                )
+            )
+        return list(crumbs)
+
+    def _text(self, node: AnyNode) -> str:
+        if self.mode is Audience.SELF_SERVICE and node.customer_text is not None:
+            return localize(node.customer_text, self.locale)
+        return localize(node.text, self.locale)
+
+    def answer_label(self, node: AnyNode, value: Any, tried: bool = False, locale: str | None = None) -> str:
+        """A stored answer in words."""
+        loc = locale or self.locale
+        if tried:
+            return t("result.tried", loc)
+        if value is None:
+            return t("result.skipped", loc)
+        if isinstance(node, QuestionNode):
+            for o in node.options:
+                if o.value == value:
+                    return localize(o.label, loc)
+        if isinstance(node, ActionNode):
+            return t(f"result.{value}", loc)
+        if isinstance(node, CollectNode) and node.type is FactType.YESNO:
+            return t("yesno.yes" if value else "yesno.no", loc)
+        if isinstance(node, CollectNode) and value in node.choice_labels:
+            return localize(node.choice_labels[value], loc)
+        return str(value)
+
+    def view(self) -> StepView:
+        """The current step for this session's audience."""
+        assert self.pos is not None
+        node = self.node
+        tree = self.tree()
+        answered = len(self.answers)
+        remaining = 0 if self.decision else self._distance(self.pos)
+        progress = 1.0 if self.decision else answered / (answered + max(remaining, 1))
+        agent = self.mode is Audience.AGENT
+        v = StepView(
+            session_id=self.id,
+            tree_id=self.pos.tree_id,
+            tree_title=localize(tree.title, self.locale),
+            node_id=node.id,
+            kind=node.kind,
+            mode=self.mode,
+            locale=self.locale,
+            text=self._text(node),
+            hint=localize(node.hint, self.locale) if agent and node.hint else None,
+            why=self.why if agent and self.decision is None else None,
+            step_number=answered + 1,
+            progress=progress,
+            can_back=answered > 0,
+            breadcrumb=self.breadcrumb(),
+            facts={k: v for k, v in self.facts.items() if k not in ("mode", "locale")},
+            finished=self.decision is not None,
+            decision=self.decision,
+            notes=list(self.notes),
+        )
+        if self.decision is None:
+            if isinstance(node, QuestionNode):
+                v.options = [
+                    OptionView(value=o.value, label=localize(o.label, self.locale)) for o in node.options
+                ]
+            elif isinstance(node, ActionNode):
+                v.performer = node.performer.value
+                v.minutes = node.minutes
+                v.check = localize(node.check, self.locale) if node.check else t("action.check", self.locale)
+                v.options = [
+                    OptionView(value=r.value, label=t(f"action.{r.value}", self.locale)) for r in ActionResult
+                ]
+            elif isinstance(node, CollectNode):
+                v.field = FieldSpec(
+                    type=node.type,
+                    fact=node.fact,
+                    pattern=node.pattern,
+                    min=node.min,
+                    max=node.max,
+                    choices=list(node.choices),
+                    required=node.required,
+                )
+                if node.type is FactType.YESNO:
+                    v.options = [
+                        OptionView(value="yes", label=t("yesno.yes", self.locale)),
+                        OptionView(value="no", label=t("yesno.no", self.locale)),
+                    ]
+                elif node.type is FactType.CHOICE:
+                    v.options = [
+                        OptionView(value=c, label=localize(node.choice_labels.get(c, c), self.locale))
+                        for c in node.choices
+                    ]
+        return v
+
+    # -- serialization ---------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data; :meth:`from_dict` rebuilds the same session from it."""
+        return {
+            "format": SESSION_FORMAT,
+            "id": self.id,
+            "tree_id": self.tree_id,
+            "tree_digest": self.tree_digest,
+            "mode": self.mode.value,
+            "locale": self.locale,
+            "facts": self.initial_facts,
+            "events": [e.model_dump(mode="json") for e in self.events],
+        }
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], library: Mapping[str, Tree], policy: Policy | None = None
+    ) -> Session:
+        """Replay a serialized session against the library."""
+        if data.get("format") != SESSION_FORMAT:
+            raise SessionError(f"unknown session format {data.get('format')!r} (expected {SESSION_FORMAT})")
+        events = [Event.model_validate(e) for e in data["events"]]
+        return cls.replay(
+            library,
+            events,
+            session_id=data["id"],
+            policy=policy,
+            tree_digest=data.get("tree_digest"),
+        )
+
+    @classmethod
+    def replay(
+        cls,
+        library: Mapping[str, Tree],
+        events: list[Event],
+        *,
+        session_id: str | None = None,
+        policy: Policy | None = None,
+        tree_digest: str | None = None,
+        listeners: Sequence[EventListener] = (),
+    ) -> Session:
+        """Rebuild a session from its events, deterministically (timestamps come from the events)."""
+        if not events or events[0].type != "start":
+            raise SessionError("a session's events must begin with a 'start' event")
+        first = events[0].value
+        cursor = {"at": events[0].at}
+        s = cls(
+            library,
+            first["tree"],
+            mode=first["mode"],
+            locale=first["locale"],
+            facts=first.get("facts") or {},
+            policy=policy,
+            session_id=session_id,
+            clock=lambda: cursor["at"],
+            tree_digest=tree_digest,
+        )
+        s.events.append(events[0])
+        s._begin(events[0].at)
+        for ev in events[1:]:
+            cursor["at"] = ev.at
+            try:
+                if ev.type == "answer":
+                    s._expect_at(ev)
+                    s.submit(ev.value)
+                elif ev.type == "tried":
+                    s._expect_at(ev)
+                    s._submit_tried()
+                elif ev.type == "back":
+                    s.back(ev.value)
+                elif ev.type == "restart":
+                    s.restart()
+                elif ev.type == "note":
+                    s.add_note(ev.value)
+                elif ev.type == "escalate":
+                    s.escalate_now()
+                elif ev.type == "handover":
+                    s.handover(ev.value["mode"])
+                else:
+                    raise SessionError(f"unknown event type {ev.type!r}")
+            except SessionError as exc:
+                raise SessionError(
+                    f"session {s.id}: event {ev.seq} ({ev.type}) cannot be replayed: {exc}"
+                ) from exc
+        s.events = list(events)
+        s.clock = _now
+        s.listeners = list(listeners)
+        return s
+
+    def _expect_at(self, ev: Event) -> None:
+        if self.pos is None or ev.node != self.pos.key:
+            here = self.pos.key if self.pos else None
+            raise SessionError(f"the event is for step {ev.node!r} but the replay stands at {here!r}")
+
+
+def _pick_option(node: QuestionNode, value: Any, locale: str) -> Any:
+    if isinstance(value, bool):  # YAML turns an unquoted yes/no into true/false
+        value = "yes" if value else "no"
+    raw = str(value).strip()
+    for o in node.options:
+        if o.value == raw:
+            return o
+    low = raw.lower()
+    for o in node.options:
+        if localize(o.label, locale).strip().lower() == low or o.value.lower() == low:
+            return o
+    if re.fullmatch(r"\d+", raw) and 1 <= int(raw) <= len(node.options):
+        return node.options[int(raw) - 1]
+    options = ", ".join(repr(o.value) for o in node.options)
+    raise InvalidAnswer(t("answer.invalid_option", locale, answer=value, options=options))
+
+
+_FIXED = {"fixed", "yes", "y", "true", "1", "helped"}
+_NOT_FIXED = {"not_fixed", "no", "n", "false", "0", "not fixed"}
+_COULD_NOT = {"could_not", "cannot", "can't", "skip", "could not"}
+
+
+def _action_result(value: Any, locale: str) -> ActionResult:
+    if isinstance(value, ActionResult):
+        return value
+    if isinstance(value, bool):
+        return ActionResult.FIXED if value else ActionResult.NOT_FIXED
+    raw = str(value).strip().lower()
+    if raw in _FIXED:
+        return ActionResult.FIXED
+    if raw in _NOT_FIXED:
+        return ActionResult.NOT_FIXED
+    if raw in _COULD_NOT:
+        return ActionResult.COULD_NOT
+    raise InvalidAnswer(
+        t("answer.invalid_option", locale, answer=value, options="'fixed', 'not_fixed', 'could_not'")
+    )
+
+
+def _collect_value(node: CollectNode, value: Any, locale: str) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if node.required:
+            raise InvalidAnswer(t("answer.required", locale))
+        return None
+    if node.type is FactType.NUMBER:
+        if isinstance(value, bool):
+            raise InvalidAnswer(t("answer.not_number", locale, answer=value))
+        try:
+            num = float(str(value).strip().replace(",", "."))
+        except ValueError:
+            raise InvalidAnswer(t("answer.not_number", locale, answer=value)) from None
+        if num != num or num in (float("inf"), float("-inf")):
+            raise InvalidAnswer(t("answer.not_number", locale, answer=value))
+        if node.min is not None and num < node.min:
+            raise InvalidAnswer(t("answer.too_small", locale, answer=_fmt(num), min=_fmt(node.min)))
+        if node.max is not None and num > node.max:
+            raise InvalidAnswer(t("answer.too_large", locale, answer=_fmt(num), max=_fmt(node.max)))
+        return int(num) if num.is_integer() else num
+    if node.type is FactType.YESNO:
+        if isinstance(value, bool):
+            return value
+        raw = str(value).strip().lower()
+        if raw in ("yes", "y", "true", "1", "ja", "j"):
+            return True
+        if raw in ("no", "n", "false", "0", "nein"):
+            return False
+        raise InvalidAnswer(t("answer.not_yesno", locale, answer=value))
+    if node.type is FactType.CHOICE:
+        raw = str(value).strip()
+        for c in node.choices:
+            if c == raw or c.lower() == raw.lower():
+                return c
+        raise InvalidAnswer(t("answer.not_choice", locale, answer=value, options=", ".join(node.choices)))
+    text = str(value).strip()
+    if node.pattern is not None and not re.fullmatch(node.pattern, text):
+        raise InvalidAnswer(t("answer.pattern", locale, answer=text))
+    return text
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
