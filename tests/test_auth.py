@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from triage.records.accounts import Accounts, AuthError, allowed_pages, hash_password, verify_password
+from triage.errors import AuthError
+from triage.records.accounts import Accounts, allowed_pages, hash_password, verify_password
 from triage.records.store import Store
 
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from triage.errors import TriageError
-from triage.trees.conditions import ConditionError, parse
+from triage.errors import ConditionError, TriageError
+from triage.trees.conditions import parse
 
 
 def holds(source: str, **facts: Any) -> bool:

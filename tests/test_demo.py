@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from triage.analytics.queries import summary
-from triage.demo import DemoError, DemoReport, ensure_demo, generate_demo_data
+from triage.demo import DemoReport, ensure_demo, generate_demo_data
+from triage.errors import DemoError
 from triage.records.schema import Booking, Case, EventRow, SessionRow, Technician
 from triage.records.store import Store
 from triage.walk.scenarios import load_library

@@ -10,7 +10,6 @@ import pytest
 from triage.desk.operations import (
     BookingFilter,
     CaseFilter,
-    FormError,
     booking_label,
     booking_row,
     case_label,
@@ -31,6 +30,7 @@ from triage.desk.operations import (
     technician_row,
     waiting,
 )
+from triage.errors import FormError
 from triage.records.cases import Queue
 from triage.records.store import Store, StoredSession
 from triage.visits.scheduling import Scheduler

@@ -11,19 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.errors import TriageError
+from triage.errors import EvidenceError, ProblemError, TooLargeError, TriageError
 from triage.guidance.planner import (
     EMPTY,
     Action,
     Costs,
     Evidence,
-    EvidenceError,
     Fault,
     Oracle,
     Problem,
-    ProblemError,
     Question,
-    TooLargeError,
     authored_policy,
     best_prefix,
     brute_force_cost,

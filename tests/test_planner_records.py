@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from triage.errors import GroupError
 from triage.guidance.learning import Beliefs, LearnedRow, SessionRecord, learned_vs_authored
 from triage.records.cases import Queue
 from triage.records.history import (
-    GroupError,
     beliefs_for_group,
     find_group,
     fix_groups,

@@ -14,18 +14,10 @@ import pytest
 from dbfixtures import BACKENDS, fresh_database
 from sqlalchemy import func, select
 
+from triage.errors import BookingError, NoFreeSlot, NotFound, SlotTaken
 from triage.records.schema import Booking, SessionRow
-from triage.records.store import NotFound, Store, StoreError
-from triage.visits.scheduling import (
-    BookingError,
-    NoFreeSlot,
-    Scheduler,
-    Slot,
-    SlotTaken,
-    count_double_bookings,
-    fold_line,
-    ics_text,
-)
+from triage.records.store import Store
+from triage.visits.scheduling import Scheduler, Slot, count_double_bookings, fold_line, ics_text
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 MON = date(2025, 3, 3)
@@ -407,7 +399,8 @@ def test_no_free_slot_within_the_horizon(sched: Scheduler) -> None:
         "no free slot for an urgent visit with skill 'fibre' in region 'south' until Tue 2025-03-04 06:00 UTC "
         "(1 technician(s) checked); book further ahead or add technicians"
     )
-    assert isinstance(info.value, StoreError)
+    assert isinstance(info.value, BookingError)
+    assert isinstance(info.value, LookupError)
 
 
 # -- cancel and reschedule ------------------------------------------------------------------------

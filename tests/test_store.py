@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from triage import TreeError
+from triage.errors import CaseRefused, NotFound, StoreUnavailable, VersionConflict
 from triage.records.cases import Queue
-from triage.records.store import ConflictError, NotFound, Store, StoreError, StoreUnavailable
+from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +51,7 @@ def test_stale_base_is_a_conflict_that_keeps_the_text(store: Store) -> None:
     """Saving against an old version is refused, and the error carries the author's text."""
     store.publish(NO_INTERNET.replace("Is any light on?", "Any light?"), author="ann", base_version=1)
     mine = NO_INTERNET.replace("Is any light on?", "Do you see a light?")
-    with pytest.raises(ConflictError) as exc:
+    with pytest.raises(VersionConflict) as exc:
         store.publish(mine, author="bob", base_version=1)
     assert exc.value.text == mine
     assert (exc.value.base, exc.value.latest) == (1, 2)
@@ -136,12 +137,12 @@ def test_case_lifecycle(store: Store) -> None:
     q = Queue(store)
     case_id = q.list_cases()[0].id
     q.claim(case_id, "tier2-tom")
-    with pytest.raises(StoreError, match=f"case {case_id} is claimed by tier2-tom; it cannot be claimed"):
+    with pytest.raises(CaseRefused, match=f"case {case_id} is claimed by tier2-tom; it cannot be claimed"):
         q.claim(case_id, "tier2-zoe")
     q.add_note(case_id, "tier2-tom", "Channel 13 congested; moved to 1.")
     closed = q.close(case_id, "tier2-tom", "wifi-channel-congestion", "moved to channel 1")
     assert (closed.status, closed.closure_code) == ("closed", "wifi-channel-congestion")
-    with pytest.raises(StoreError, match=f"case {case_id} is already closed; it cannot be closed again"):
+    with pytest.raises(CaseRefused, match=f"case {case_id} is already closed; it cannot be closed again"):
         q.close(case_id, "tier2-tom", "again")
     assert q.get(case_id).notes[0][1:] == ("tier2-tom", "Channel 13 congested; moved to 1.")
     row = store.session_row(s.id)

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from triage.desk.studio import (
-    ConflictError,
     Draft,
-    DraftError,
     annotate,
     check_draft,
     edit_node,
@@ -30,6 +28,7 @@ from triage.desk.studio import (
     tree_file,
     tree_statuses,
 )
+from triage.errors import DraftConflict, DraftError
 from triage.records.flags import Flags
 from triage.records.store import Store
 from triage.trees.export import OUTCOME_COLOURS
@@ -454,7 +453,7 @@ def test_saving_over_a_file_changed_on_disk_keeps_the_authors_text(folder: Path)
     mine = draft.with_text(_submit(draft.text, "paper", **{"text (en)": "Mine?"}))
     theirs = JAM.replace("Pull the paper out gently.", "Pull it out.")
     path.write_text(theirs, encoding="utf-8")
-    with pytest.raises(ConflictError) as err:
+    with pytest.raises(DraftConflict) as err:
         save_draft(mine)
     exc = err.value
     assert (exc.where, exc.text, exc.theirs) == ("file", mine.text, theirs)
@@ -499,7 +498,7 @@ def test_publish_conflict_keeps_the_text_and_shows_theirs(folder: Path, store: S
     theirs = JAM.replace("Cleared.", "All clear.")
     store.publish(theirs, author="bob", base_version=1)
     mine = draft.with_text(_submit(draft.text, "paper", **{"text (en)": "Jammed?"}))
-    with pytest.raises(ConflictError) as err:
+    with pytest.raises(DraftConflict) as err:
         publish_draft(store, mine, "ana")
     exc = err.value
     assert (exc.where, exc.tree_id, exc.latest, exc.text, exc.theirs) == (

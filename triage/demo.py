@@ -34,10 +34,10 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 
-from triage.errors import InvalidAnswer, TriageError
+from triage.errors import BookingError, DemoError, InvalidAnswer, StoreError, TriageError
 from triage.records.cases import Queue, sync_case
 from triage.records.schema import Case, EventRow, SessionRow, utcnow
-from triage.records.store import Store, StoreError
+from triage.records.store import Store
 from triage.trees.library import Library
 from triage.trees.model import (
     ActionNode,
@@ -66,10 +66,6 @@ __all__ = [
     "session_rows",
     "simulate_walk",
 ]
-
-
-class DemoError(TriageError, RuntimeError):
-    """Demo data cannot be generated here (the store already holds sessions)."""
 
 
 @dataclass(frozen=True)
@@ -627,7 +623,7 @@ class _History:
         for row in visits:
             try:
                 b = scheduler.book_for_session(row["id"], now=row["decided_at"])
-            except StoreError:
+            except (BookingError, StoreError):
                 continue  # no free slot in the horizon: the dispatcher would call the customer back
             booked += 1
             if rng.random() < 0.04:
@@ -635,7 +631,7 @@ class _History:
                 try:
                     b = scheduler.reschedule(b.id, now=min(b.start, row["decided_at"] + timedelta(hours=3)))
                     booked += 1
-                except StoreError:
+                except (BookingError, StoreError):
                     pass
             done = b.end + timedelta(minutes=rng.uniform(10, 180))
             if done >= self.now:

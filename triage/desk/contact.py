@@ -29,15 +29,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from triage.errors import InvalidAnswer
+from triage.errors import BookingError, InvalidAnswer, NotFound
 from triage.i18n import add_catalog, t
 from triage.records.cases import CaseView, Queue
 from triage.records.flags import Flags, FlagView
 from triage.records.schema import SessionRow, utcnow
-from triage.records.store import NotFound, Store, StoredSession
+from triage.records.store import Store, StoredSession
 from triage.trees.library import Library
 from triage.trees.model import Audience, Category, FactType, OutcomeKind, Tree, Urgency, localize
-from triage.visits.scheduling import BookingError, BookingView, Scheduler, Slot
+from triage.visits.scheduling import BookingView, Scheduler, Slot
 from triage.walk.handoff import build_handoff
 
 __all__ = [

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case as sql_case
 from sqlalchemy import exists, func, or_, select
 
-from triage.errors import TriageError, did_you_mean
+from triage.errors import FormError, did_you_mean
 from triage.records.cases import CaseView
 from triage.records.schema import Booking, Case, EventRow, SessionRow, utcnow
 from triage.records.store import Store
@@ -72,10 +72,6 @@ _URGENCY_ORDER = {"urgent": 0, "normal": 1, "low": 2}
 _LIVE = ("booked", "closed")  # a session with a booking in one of these needs no other
 _TIME = r"(\d{1,2}:\d{2})"
 _HOURS_PART = re.compile(rf"([a-z]{{3}})(?:\s*-\s*([a-z]{{3}}))?\s+{_TIME}\s*-\s*{_TIME}")
-
-
-class FormError(TriageError, ValueError):
-    """A form field could not be read; the message names the field, what was expected and what was found."""
 
 
 # -- cases ----------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ Conflicts never lose work::
 
     TriageError
     ├── DraftError (ValueError)   the draft is not YAML the node form can edit
-    └── ConflictError             the file changed on disk, or someone published in between;
+    └── DraftConflict             the file changed on disk, or someone published in between;
                                   carries the author's text and the other side's
 
 Saving a draft with errors is allowed (the file is the author's); publishing needs a valid tree.
@@ -37,8 +37,8 @@ from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from triage.errors import Diagnostic, Severity, TriageError
-from triage.records.store import ConflictError as StoreConflict
+from triage.errors import Diagnostic, DraftConflict, DraftError, Severity
+from triage.errors import VersionConflict as StoreConflict
 from triage.records.store import Store, VersionInfo
 from triage.trees.checks import build_graph
 from triage.trees.export import OUTCOME_COLOURS, node_label
@@ -50,7 +50,7 @@ from triage.walk.session import Session
 
 __all__ = [
     "GRAPH_LIMIT",
-    "ConflictError",
+    "DraftConflict",
     "Draft",
     "DraftCheck",
     "DraftError",
@@ -92,48 +92,6 @@ _KIND_TEXTS: dict[str, tuple[str, ...]] = {
     "collect": ("text", "customer_text", "hint"),
     "outcome": ("text", "reason", "next_action"),
 }
-
-
-class DraftError(TriageError, ValueError):
-    """The draft cannot be edited with the node form (bad YAML, no such node); the message says why."""
-
-
-class ConflictError(TriageError):
-    """Someone else changed the tree while the author edited it. Nothing is lost: ``text`` is the author's.
-
-    ``where`` is ``"file"`` (the file changed on disk since the draft was opened) or ``"published"``
-    (a newer version was published); ``theirs`` is the other side's text, ``latest`` its version.
-    """
-
-    def __init__(
-        self,
-        where: Literal["file", "published"],
-        path: str,
-        text: str,
-        theirs: str,
-        *,
-        tree_id: str | None = None,
-        latest: int | None = None,
-    ) -> None:
-        self.where = where
-        self.path = path
-        self.text = text
-        self.theirs = theirs
-        self.tree_id = tree_id
-        self.latest = latest
-        if where == "file":
-            msg = f"{path} changed on disk since you opened it; your text is kept in the editor"
-        else:
-            msg = (
-                f"tree {tree_id!r} was published as version {latest} while you edited; "
-                "your text is kept in the editor"
-            )
-        super().__init__(msg + ": compare it with theirs, merge, and try again")
-
-    def diff(self) -> str:
-        """What the author's text changes relative to theirs, as a unified diff."""
-        other = "on disk" if self.where == "file" else f"published v{self.latest}"
-        return text_diff(self.theirs, self.text, other, "your draft")
 
 
 def digest(text: str) -> str:
@@ -380,12 +338,12 @@ def _write(path: str, text: str) -> None:
 def _check_disk(draft: Draft) -> str:
     current = _read(draft.path)
     if digest(current) != draft.base_digest:
-        raise ConflictError("file", draft.rel, draft.text, current, tree_id=draft.tree_id)
+        raise DraftConflict("file", draft.rel, draft.text, current, tree_id=draft.tree_id)
     return current
 
 
 def save_draft(draft: Draft) -> Draft:
-    """Write the draft to its file, errors and all; :class:`ConflictError` if the file changed since it was opened."""
+    """Write the draft to its file, errors and all; :class:`DraftConflict` if the file changed since it was opened."""
     current = _check_disk(draft)
     if current != draft.text:
         _write(draft.path, draft.text)
@@ -395,7 +353,7 @@ def save_draft(draft: Draft) -> Draft:
 def publish_draft(store: Store, draft: Draft, author: str, note: str = "") -> tuple[VersionInfo, Draft]:
     """Publish the draft as a new version, then save it to its file so the file and the library agree.
 
-    :class:`ConflictError` if the file changed on disk or someone published since the author's base
+    :class:`DraftConflict` if the file changed on disk or someone published since the author's base
     version (the author's text is kept); :class:`~triage.errors.TreeError` if the draft has errors.
     """
     _check_disk(draft)
@@ -405,7 +363,7 @@ def publish_draft(store: Store, draft: Draft, author: str, note: str = "") -> tu
         )
     except StoreConflict as exc:
         theirs = store.version_text(exc.tree_id, exc.latest) if exc.latest else ""
-        raise ConflictError(
+        raise DraftConflict(
             "published", draft.rel, draft.text, theirs, tree_id=exc.tree_id, latest=exc.latest
         ) from exc
     saved = save_draft(draft)

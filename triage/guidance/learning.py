@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, TypeAlias
 
-from triage.errors import TriageError, did_you_mean
+from triage.errors import RecordError, did_you_mean
 from triage.guidance.planner import Action, Fault, Problem, Question
 
 __all__ = [
@@ -49,10 +49,6 @@ __all__ = [
 ]
 
 Parameter: TypeAlias = Literal["prior", "fix", "answer"]
-
-
-class RecordError(TriageError, ValueError):
-    """A session record names a fault, step, question or answer the model does not have."""
 
 
 @dataclass(frozen=True)

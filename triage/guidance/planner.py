@@ -46,7 +46,7 @@ from operator import mul
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
-from triage.errors import TriageError, did_you_mean
+from triage.errors import EvidenceError, ProblemError, TooLargeError, did_you_mean
 
 __all__ = [
     "DEFAULT_TIER2_RESOLVE",
@@ -102,22 +102,6 @@ _REL_EPS = 1e-12
 
 
 # -- errors -------------------------------------------------------------------------------------------------
-
-
-class ProblemError(TriageError, ValueError):
-    """The troubleshooting model is invalid. ``issues`` lists every problem found, each naming the thing."""
-
-    def __init__(self, issues: Sequence[str]) -> None:
-        self.issues = tuple(issues)
-        super().__init__("invalid problem: " + "; ".join(self.issues))
-
-
-class EvidenceError(TriageError, ValueError):
-    """Evidence names a step, question or answer the problem does not have, or no fault can explain it."""
-
-
-class TooLargeError(TriageError, ValueError):
-    """The instance is too large for the exact oracle or the brute-force enumeration."""
 
 
 # -- the model ----------------------------------------------------------------------------------------------

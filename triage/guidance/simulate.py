@@ -29,13 +29,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
+from triage.errors import EvidenceError
 from triage.guidance.learning import Beliefs, SessionRecord
 from triage.guidance.planner import (
     EMPTY,
     Action,
     Costs,
     Evidence,
-    EvidenceError,
     Fault,
     FaultClass,
     Oracle,

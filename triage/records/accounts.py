@@ -25,7 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from triage.errors import TriageError
+from triage.errors import AuthError
 from triage.records.schema import User, utcnow
 
 __all__ = [
@@ -54,10 +54,6 @@ PAGES: dict[str, tuple[str, ...]] = {
 }
 
 _N, _R, _P = 2**14, 8, 1
-
-
-class AuthError(TriageError):
-    """Sign-in or account management failed; the message is safe to show."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DBSession
 
+from triage.errors import CaseRefused, NotFound
 from triage.records.schema import Case, CaseNote, utcnow
 from triage.walk.handoff import build_handoff
 from triage.walk.session import Session
@@ -149,7 +150,6 @@ class Queue:
             return [_view(c, []) for c in rows]
 
     def _case(self, db: DBSession, case_id: int) -> Case:
-        from triage.records.store import NotFound
 
         c = db.get(Case, case_id, with_for_update=True)
         if c is None:
@@ -158,7 +158,6 @@ class Queue:
 
     def claim(self, case_id: int, user: str) -> CaseView:
         """Take a case. Claiming one that someone else holds, or that is closed, is refused."""
-        from triage.records.store import StoreError
 
         with self.store.tx() as db:
             # a conditional update: of two people claiming at once, exactly one wins
@@ -170,42 +169,39 @@ class Queue:
             c = self._case(db, case_id)
             if res.rowcount == 0 and c.claimed_by != user:  # type: ignore[attr-defined]
                 who = f" by {c.claimed_by}" if c.claimed_by else ""
-                raise StoreError(f"case {case_id} is {c.status}{who}; it cannot be claimed")
+                raise CaseRefused(f"case {case_id} is {c.status}{who}; it cannot be claimed")
             return _view(c, [])
 
     def release(self, case_id: int, user: str) -> CaseView:
-        from triage.records.store import StoreError
 
         with self.store.tx() as db:
             c = self._case(db, case_id)
             if c.status != "claimed" or c.claimed_by != user:
-                raise StoreError(f"case {case_id} is not claimed by {user}")
+                raise CaseRefused(f"case {case_id} is not claimed by {user}")
             c.status, c.claimed_by, c.claimed_at = "open", None, None
             return _view(c, [])
 
     def add_note(self, case_id: int, user: str, text: str) -> None:
-        from triage.records.store import StoreError
 
         text = text.strip()
         if not text:
-            raise StoreError("a note cannot be empty")
+            raise CaseRefused("a note cannot be empty")
         with self.store.tx() as db:
             c = self._case(db, case_id)
             if c.status in ("closed", "withdrawn"):
-                raise StoreError(f"case {case_id} is {c.status}; notes go on open or claimed cases")
+                raise CaseRefused(f"case {case_id} is {c.status}; notes go on open or claimed cases")
             db.add(CaseNote(case_id=case_id, at=utcnow(), author=user, text=text))
 
     def close(self, case_id: int, user: str, code: str, fix: str = "", fault: str | None = None) -> CaseView:
         """Close with a closure code (the fault actually found) and what fixed it. Closing twice is refused."""
-        from triage.records.store import StoreError
 
         code = code.strip()
         if not code:
-            raise StoreError("a closure code is required: name the fault actually found")
+            raise CaseRefused("a closure code is required: name the fault actually found")
         with self.store.tx() as db:
             c = self._case(db, case_id)
             if c.status in ("closed", "withdrawn"):
-                raise StoreError(f"case {case_id} is already {c.status}; it cannot be closed again")
+                raise CaseRefused(f"case {case_id} is already {c.status}; it cannot be closed again")
             c.status, c.closed_by, c.closed_at = "closed", user, utcnow()
             c.closure_code, c.closure_fix = code, fix or None
             if c.claimed_by is None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import exists, or_, select
 
-from triage.errors import TriageError, did_you_mean
+from triage.errors import GroupError, did_you_mean
 from triage.guidance.learning import Beliefs, LearnedRow, SessionRecord, learned_vs_authored
 from triage.records.schema import EventRow, SessionRow
 from triage.records.store import Store
@@ -48,10 +48,6 @@ __all__ = [
 
 _STEP_EVENTS = ("answer", "tried")
 _REWIND_EVENTS = ("back", "restart")
-
-
-class GroupError(TriageError, LookupError):
-    """The tree has no fix group of that id (the message lists the ones it has)."""
 
 
 def fix_groups(tree: Tree) -> list[FixGroupNode]:

@@ -1,7 +1,7 @@
 """The store: published tree versions and persistent sessions, in SQLite or PostgreSQL.
 
 * **Tree versions.** Publishing stores an immutable version (content and SHA-256). Saving against a stale
-  base is refused with :class:`ConflictError`, which carries the author's text so nothing is lost.
+  base is refused with :class:`VersionConflict`, which carries the author's text so nothing is lost.
 * **Sessions.** Every event is written, in its own transaction, before the session moves on; a session is
   resumable by id after the process dies. A session pins the versions of its tree and of every procedure it
   may call, and always replays against those.
@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session as DBSession
 from sqlalchemy.orm import sessionmaker
 
-from triage.errors import LibraryError, SessionError, TriageError
+from triage.errors import LibraryError, NotFound, SessionError, StoreError, StoreUnavailable, VersionConflict
 from triage.records.schema import EventRow, SessionRow, TreeVersion, configure_sqlite, database_url, utcnow
 from triage.trees.library import Library
 from triage.trees.loader import LoadedTree, parse_tree
@@ -42,10 +42,6 @@ from triage.walk.scenarios import build_library
 from triage.walk.session import Event, Session, StepView
 
 __all__ = [
-    "ConflictError",
-    "NotFound",
-    "StoreError",
-    "StoreUnavailable",
     "Store",
     "StoredSession",
     "VersionInfo",
@@ -53,32 +49,6 @@ __all__ = [
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _MIGRATE_LOCK = 7_715_001  # PostgreSQL advisory lock id: one instance migrates at a time
-
-
-class StoreError(TriageError):
-    """Something the store could not do; the message says what and why."""
-
-
-class NotFound(StoreError, LookupError):
-    """No such session, case, booking or version."""
-
-
-class StoreUnavailable(StoreError):
-    """The database is locked, unreachable or refused the write. Nothing was half-written; try again."""
-
-
-class ConflictError(StoreError):
-    """Saving against a stale base version. ``text`` is the author's text, kept so no edit is lost."""
-
-    def __init__(self, tree_id: str, base: int | None, latest: int, text: str) -> None:
-        self.tree_id = tree_id
-        self.base = base
-        self.latest = latest
-        self.text = text
-        super().__init__(
-            f"tree {tree_id!r} was published as version {latest} while you edited version {base}; "
-            "your text is kept: merge it with the latest version and publish again"
-        )
 
 
 @dataclass(frozen=True)
@@ -205,7 +175,7 @@ class Store:
         """Publish a tree's YAML as a new immutable version.
 
         ``base_version`` is the version the author started from (``None`` for a new tree). If someone
-        published in between, :class:`ConflictError` is raised and carries ``text``. The text must be a
+        published in between, :class:`VersionConflict` is raised and carries ``text``. The text must be a
         valid tree: :class:`~triage.errors.TreeError` lists its errors otherwise.
         """
         loaded = parse_tree(text, path or "<draft>")
@@ -220,7 +190,7 @@ class Store:
             )
             latest_n = latest.version if latest else 0
             if check_base and (base_version or 0) != latest_n:
-                raise ConflictError(tree.id, base_version, latest_n, text)
+                raise VersionConflict(tree.id, base_version, latest_n, text)
             if latest is not None and latest.digest == loaded.digest:
                 return _info(latest)
             row = TreeVersion(
@@ -240,7 +210,7 @@ class Store:
             try:
                 db.flush()
             except IntegrityError as exc:  # another instance published the same number a moment ago
-                raise ConflictError(tree.id, base_version, latest_n + 1, text) from exc
+                raise VersionConflict(tree.id, base_version, latest_n + 1, text) from exc
             return _info(row)
 
     def sync(self, library: Library, author: str = "sync", only: set[str] | None = None) -> list[VersionInfo]:

@@ -16,8 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from triage.errors import Diagnostic, Severity, did_you_mean
-from triage.trees.conditions import ConditionError
+from triage.errors import ConditionError, Diagnostic, Severity, did_you_mean
 from triage.trees.conditions import parse as parse_condition
 from triage.trees.fix_groups import group_problem_issues
 from triage.trees.model import (

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from triage.errors import TriageError
+from triage.errors import ConditionError
 
 __all__ = ["Condition", "ConditionError", "parse"]
 
@@ -44,16 +44,6 @@ _TOKEN = re.compile(
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 _CONSTS: dict[str, Any] = {"true": True, "false": False, "null": None}
-
-
-class ConditionError(TriageError, ValueError):
-    """A condition that does not parse; ``column`` is 1-based."""
-
-    def __init__(self, message: str, source: str, column: int) -> None:
-        self.source = source
-        self.column = column
-        self.reason = message
-        super().__init__(f"{message} at column {column} of {source!r}")
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from typing import Any
 import streamlit as st
 
 from triage.desk import contact as console
-from triage.errors import TriageError
+from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
-from triage.records.store import NotFound, StoredSession
+from triage.records.store import StoredSession
 from triage.trees.model import Audience, FactType, OutcomeKind
 from triage.ui.common import store, tr, ui_locale
 from triage.visits.scheduling import BookingView

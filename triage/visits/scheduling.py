@@ -15,13 +15,10 @@
 Every method is one transaction (automatic booking: one per attempt), so a failure leaves nothing
 half-written. Methods that read the clock take ``now`` so that tests are deterministic.
 
-Errors::
-
-    StoreError (triage.records.store)
-    ├── NotFound (LookupError)        no such technician, booking or session
-    ├── BookingError (ValueError)     the request is invalid; the message says what would be valid
-    ├── NoFreeSlot (LookupError)      nothing free for the request within the horizon
-    └── SlotTaken                     someone else booked that slot first
+Errors (all in :mod:`triage.errors`): ``NotFound`` for no such technician, booking or session;
+``BookingError`` when the request is invalid (the message says what would be valid), with ``NoFreeSlot``
+(nothing free within the horizon) and ``SlotTaken`` (someone else booked that slot first);
+``StoreUnavailable`` when the database could not be reached.
 """
 
 from __future__ import annotations
@@ -39,9 +36,9 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
-from triage.errors import did_you_mean
+from triage.errors import BookingError, NoFreeSlot, NotFound, SlotTaken, StoreUnavailable, did_you_mean
 from triage.records.schema import Booking, SessionRow, Technician, utcnow
-from triage.records.store import NotFound, Store, StoredSession, StoreError, StoreUnavailable
+from triage.records.store import Store, StoredSession
 from triage.trees.model import OutcomeKind, Urgency
 
 __all__ = [
@@ -68,26 +65,6 @@ _BATCH = 16  # candidate slots read at once by an automatic booking
 _CHUNK = timedelta(days=7)  # free slots are generated a week at a time
 _LONGEST_SLOT = timedelta(minutes=720)
 _MAX_NAME = 100  # skills, regions, codes, customer ids and technician names are String(100) columns
-
-
-class BookingError(StoreError, ValueError):
-    """The request is invalid (bad technician data, unknown skill or region, wrong state)."""
-
-
-class NoFreeSlot(StoreError, LookupError):
-    """No free slot matches the request within the horizon searched."""
-
-
-class SlotTaken(StoreError):
-    """Someone else booked the slot first. ``technician`` and ``start`` name the slot."""
-
-    def __init__(self, technician: str, start: datetime, end: datetime) -> None:
-        self.technician = technician
-        self.start = start
-        self.end = end
-        super().__init__(
-            f"the slot {_span(start, end)} with {technician!r} is already booked; pick another free slot"
-        )
 
 
 @dataclass(frozen=True)

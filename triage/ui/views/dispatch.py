@@ -29,9 +29,8 @@ from triage.desk.operations import (
     slots_for_visit,
     technician_row,
 )
-from triage.errors import TriageError
+from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
-from triage.records.store import NotFound
 from triage.ui.common import page_guard, require, store, tr
 from triage.visits.scheduling import STATUSES, BookingView, Scheduler, Slot, TechnicianView
 

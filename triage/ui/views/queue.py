@@ -17,10 +17,9 @@ from triage.desk.operations import (
     find_cases,
     handoff_markdown,
 )
-from triage.errors import TriageError
+from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
 from triage.records.cases import CaseView, Queue
-from triage.records.store import NotFound
 from triage.ui.common import page_guard, require, store, tr
 
 __all__ = ["render"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from triage.records.accounts import Accounts, AuthError, allowed_pages
+from triage.errors import AuthError
+from triage.records.accounts import Accounts, allowed_pages
 from triage.ui.common import page_guard, store, tr
 
 

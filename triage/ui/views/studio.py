@@ -14,10 +14,9 @@ import streamlit as st
 
 from triage.bootstrap import trees_dir
 from triage.desk import studio
-from triage.errors import Diagnostic, TreeError, TriageError
+from triage.errors import Diagnostic, DraftConflict, StoreError, TreeError, TriageError
 from triage.i18n import add_catalog
 from triage.records.flags import Flags
-from triage.records.store import StoreError
 from triage.ui.common import identity, page_guard, require, store, tr, ui_locale
 
 __all__ = ["render"]
@@ -26,7 +25,7 @@ _DRAFTS = "studio.drafts"  # rel path -> studio.Draft
 _OPEN = "studio.open"  # rel path of the tree being edited
 _NODE = "studio.node"  # rel path -> selected node id
 _NOTICE = "studio.notice"  # (level, message) shown once, on the next run
-_CONFLICT = "studio.conflict"  # rel path -> studio.ConflictError
+_CONFLICT = "studio.conflict"  # rel path -> DraftConflict
 _PREVIEW = "studio.preview"  # rel path -> (draft digest, Session)
 
 add_catalog(
@@ -330,7 +329,7 @@ def _on_save(rel: str, errors: int) -> None:
         return
     try:
         _set_draft(studio.save_draft(draft))
-    except studio.ConflictError as exc:
+    except DraftConflict as exc:
         _state(_CONFLICT)[rel] = exc
         return
     _state(_CONFLICT).pop(rel, None)
@@ -349,7 +348,7 @@ def _on_publish(rel: str, note_key: str) -> None:
         info, saved = studio.publish_draft(
             store(), draft, ident.username, str(st.session_state.get(note_key) or "")
         )
-    except studio.ConflictError as exc:
+    except DraftConflict as exc:
         _state(_CONFLICT)[rel] = exc
         return
     except TreeError as exc:
@@ -366,7 +365,7 @@ def _on_publish(rel: str, note_key: str) -> None:
 
 def _on_merged(rel: str) -> None:
     conflict = _state(_CONFLICT).pop(rel, None)
-    if isinstance(conflict, studio.ConflictError):
+    if isinstance(conflict, DraftConflict):
         draft = _draft(rel)
         if conflict.where == "file":
             _set_draft(draft.rebased(base_text=conflict.theirs))
@@ -376,7 +375,7 @@ def _on_merged(rel: str) -> None:
 
 def _on_take_theirs(rel: str) -> None:
     conflict = _state(_CONFLICT).pop(rel, None)
-    if isinstance(conflict, studio.ConflictError):
+    if isinstance(conflict, DraftConflict):
         draft = _draft(rel).with_text(conflict.theirs)
         if conflict.where == "file":
             draft = draft.rebased(base_text=conflict.theirs)
@@ -634,7 +633,7 @@ def _actions(folder: Path, rel: str, draft: studio.Draft, check: studio.DraftChe
     )
     c.button(tr("ui.studio.reload"), key=f"studio.reload.{rel}", on_click=_on_reload, args=(str(folder), rel))
     conflict = _state(_CONFLICT).get(rel)
-    if isinstance(conflict, studio.ConflictError):
+    if isinstance(conflict, DraftConflict):
         if conflict.where == "file":
             st.error(tr("ui.studio.conflict.file", file=rel))
         else:

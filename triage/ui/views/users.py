@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from triage.records.accounts import ROLES, Accounts, AuthError
+from triage.errors import AuthError
+from triage.records.accounts import ROLES, Accounts
 from triage.ui.common import page_guard, require, store, tr
 
 
