@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Table, insert, text  # noqa: E402
 from sqlalchemy.engine import Dialect  # noqa: E402
 
-from triage.analytics.queries import render_text, summary  # noqa: E402
-from triage.demo import _pins, answer_samples, session_rows, simulate_walk  # noqa: E402
+from triage.analytics import render_text, summary  # noqa: E402
+from triage.demo import answer_samples, session_rows, simulate_walk, tree_pins  # noqa: E402
 from triage.records.schema import EventRow, SessionRow  # noqa: E402
 from triage.records.store import Store  # noqa: E402
 from triage.trees.model import Audience  # noqa: E402
@@ -73,7 +73,7 @@ def templates(store: Store, n: int, seed: int) -> list[tuple[Row, list[Row], int
             session_id=f"t{i}",
             samples=samples,
         )
-        row, events = session_rows(walk, pins=_pins(lib, ids, tree_id), root_version=1)  # procedures too
+        row, events = session_rows(walk, pins=tree_pins(lib, ids, tree_id), root_version=1)  # procedures too
         out.append((row, events, sum(1 for e in events if e["type"] in _STEP_TYPES)))
     return out
 

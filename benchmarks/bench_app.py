@@ -30,13 +30,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from gen_tree import generate_tree, plan_walk, write_tree_yaml  # noqa: E402
+
+if TYPE_CHECKING:  # imported at run time only after main() has set the environment the app reads
+    from streamlit.testing.v1 import AppTest
+
+    from triage.records.accounts import Identity
+    from triage.records.store import Store
 
 TARGET_MS = 100.0
 # the shipped no-internet tree's first three steps are buttons (every device, lights on, no burning smell)
@@ -77,9 +83,7 @@ def main() -> int:
 
 def _run(data: dict[str, Any], args: argparse.Namespace) -> int:
     from streamlit import logger
-    from streamlit.testing.v1 import AppTest
 
-    from triage.records.accounts import Identity
     from triage.ui.common import boot
 
     logger.set_log_level("error")  # "missing ScriptRunContext" on every bare-mode call
@@ -89,72 +93,7 @@ def _run(data: dict[str, Any], args: argparse.Namespace) -> int:
         f"start-up: {len(b.files)} trees (one of {args.nodes} nodes) loaded, validated and published "
         f"in {time.perf_counter() - t0:.1f} s"
     )
-    store = b.store
-    agent = Identity("agent", "Agent", ("agent",))
     by_id = {n["id"]: n for n in data["nodes"]}
-
-    def app(identity: Identity | None, sid: str) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        if identity is not None:
-            at.session_state["identity"] = identity
-        at.query_params["s"] = sid
-        return at
-
-    def open_page(at: AppTest, url_path: str) -> AppTest:
-        at.run()
-        if url_path == "help":  # self-service is the default page
-            return at
-        pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
-        at._page_hash = pages[url_path]
-        return at.run()
-
-    def click_series(tree_id: str, answers: list[tuple[str, str]], mode: str, page: str) -> list[float]:
-        """Clicks down ``answers`` (restarting a new session when they run out) until ``--clicks`` are timed."""
-        out: list[float] = []
-        while len(out) < args.clicks:
-            before = len(out)
-            stored = store.start_session(tree_id, mode=mode)
-            at = open_page(app(agent if mode == "agent" else None, stored.id), page)
-            for node, answer in answers:
-                if len(out) >= args.clicks:
-                    break
-                key = f"ans-{stored.id}-{node}-{answer}"
-                if key not in {b.key for b in at.button}:
-                    break  # e.g. an agent-only step in self-service: the walk ended in a decision
-                button = at.button(key=key)
-                t = time.perf_counter()
-                button.click().run()
-                out.append((time.perf_counter() - t) * 1000)
-                if at.exception:
-                    raise SystemExit(f"the page failed after clicking {key}: {at.exception[0].value}")
-                if store.load_session(stored.id).view().node_id == node:
-                    raise SystemExit(f"clicking {key} did not move the walk")
-            if len(out) == before:
-                raise SystemExit(f"{tree_id}: no step to click in {mode}")
-        return out
-
-    def rerun_series(tree_id: str) -> list[float]:
-        stored = store.start_session(tree_id, mode="agent")
-        at = open_page(app(agent, stored.id), "agent")
-        out = []
-        for _ in range(args.clicks):
-            t = time.perf_counter()
-            at.run()
-            out.append((time.perf_counter() - t) * 1000)
-        return out
-
-    def engine_series(tree_id: str) -> list[float]:
-        out: list[float] = []
-        while len(out) < args.clicks:
-            stored = store.start_session(tree_id, mode="agent")
-            for _node, answer in buttons:
-                if len(out) >= args.clicks:
-                    break
-                t = time.perf_counter()
-                stored.answer(answer)
-                out.append((time.perf_counter() - t) * 1000)
-        return out
-
     # the spine up to the first collect step: a run of button clicks from the start
     first_collect = next(
         (i for i, (node, _a, _n) in enumerate(plan_walk(data)) if by_id[node]["kind"] == "collect"), None
@@ -162,14 +101,15 @@ def _run(data: dict[str, Any], args: argparse.Namespace) -> int:
     buttons = [(n, a) for n, a, _ in plan_walk(data)[:first_collect]]
     if len(buttons) < 3:
         raise SystemExit("the generated tree's spine starts with too few button steps to time")
+    bench = _Clicks(b.store, args.clicks)
     big = data["id"]
-    click_series(big, buttons, "agent", "agent")  # warm-up: imports, caches, the first distance table
+    bench.click_series(big, buttons, "agent", "agent")  # warm-up: imports, caches, the first distance table
     series = {
-        "agent, shipped tree": click_series("no-internet", NO_INTERNET, "agent", "agent"),
-        f"agent, {args.nodes // 1000}k tree": click_series(big, buttons, "agent", "agent"),
-        f"self-service, {args.nodes // 1000}k tree": click_series(big, buttons, "self_service", "help"),
-        f"rerun, no click, {args.nodes // 1000}k": rerun_series(big),
-        f"engine step, {args.nodes // 1000}k": engine_series(big),
+        "agent, shipped tree": bench.click_series("no-internet", NO_INTERNET, "agent", "agent"),
+        f"agent, {args.nodes // 1000}k tree": bench.click_series(big, buttons, "agent", "agent"),
+        f"self-service, {args.nodes // 1000}k tree": bench.click_series(big, buttons, "self_service", "help"),
+        f"rerun, no click, {args.nodes // 1000}k": bench.rerun_series(big),
+        f"engine step, {args.nodes // 1000}k": bench.engine_series(big, buttons),
     }
     base = statistics.median(series["agent, shipped tree"])
     print()
@@ -184,6 +124,87 @@ def _run(data: dict[str, Any], args: argparse.Namespace) -> int:
         f"(slowest median {worst:.1f} ms)"
     )
     return 0
+
+
+class _Clicks:
+    """The timed series: pages of the app under ``AppTest`` on one store, ``clicks`` timings each."""
+
+    def __init__(self, store: Store, clicks: int) -> None:
+        from triage.records.accounts import Identity
+
+        self.store = store
+        self.clicks = clicks
+        self.agent = Identity("agent", "Agent", ("agent",))
+
+    def app(self, identity: Identity | None, sid: str) -> AppTest:
+        from streamlit.testing.v1 import AppTest
+
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        if identity is not None:
+            at.session_state["identity"] = identity
+        at.query_params["s"] = sid
+        return at
+
+    def open_page(self, at: AppTest, url_path: str) -> AppTest:
+        at.run()
+        if url_path == "help":  # self-service is the default page
+            return at
+        pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
+        at._page_hash = pages[url_path]
+        return at.run()
+
+    def click_series(self, tree_id: str, answers: list[tuple[str, str]], mode: str, page: str) -> list[float]:
+        """Clicks down ``answers`` (restarting a new session when they run out) until ``--clicks`` are timed."""
+        out: list[float] = []
+        while len(out) < self.clicks:
+            before = len(out)
+            self._click_walk(tree_id, answers, mode, page, out)
+            if len(out) == before:
+                raise SystemExit(f"{tree_id}: no step to click in {mode}")
+        return out
+
+    def _click_walk(
+        self, tree_id: str, answers: list[tuple[str, str]], mode: str, page: str, out: list[float]
+    ) -> None:
+        """One new session, clicked down ``answers`` while its buttons are there; timings go to ``out``."""
+        stored = self.store.start_session(tree_id, mode=mode)
+        at = self.open_page(self.app(self.agent if mode == "agent" else None, stored.id), page)
+        for node, answer in answers:
+            if len(out) >= self.clicks:
+                break
+            key = f"ans-{stored.id}-{node}-{answer}"
+            if key not in {b.key for b in at.button}:
+                break  # e.g. an agent-only step in self-service: the walk ended in a decision
+            button = at.button(key=key)
+            t = time.perf_counter()
+            button.click().run()
+            out.append((time.perf_counter() - t) * 1000)
+            if at.exception:
+                raise SystemExit(f"the page failed after clicking {key}: {at.exception[0].value}")
+            if self.store.load_session(stored.id).view().node_id == node:
+                raise SystemExit(f"clicking {key} did not move the walk")
+
+    def rerun_series(self, tree_id: str) -> list[float]:
+        stored = self.store.start_session(tree_id, mode="agent")
+        at = self.open_page(self.app(self.agent, stored.id), "agent")
+        out = []
+        for _ in range(self.clicks):
+            t = time.perf_counter()
+            at.run()
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    def engine_series(self, tree_id: str, buttons: list[tuple[str, str]]) -> list[float]:
+        out: list[float] = []
+        while len(out) < self.clicks:
+            stored = self.store.start_session(tree_id, mode="agent")
+            for _node, answer in buttons:
+                if len(out) >= self.clicks:
+                    break
+                t = time.perf_counter()
+                stored.answer(answer)
+                out.append((time.perf_counter() - t) * 1000)
+        return out
 
 
 if __name__ == "__main__":

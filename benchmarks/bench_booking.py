@@ -29,7 +29,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from triage.records.schema import Booking  # noqa: E402
 from triage.records.store import Store  # noqa: E402
-from triage.visits.scheduling import Scheduler, count_double_bookings  # noqa: E402
+from triage.visits import Scheduler, count_double_bookings  # noqa: E402
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # a Monday morning: every slot ahead is free
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from gen_tree import _stored, _target, generate_tree, plan_walk, write_tree_yaml  # noqa: E402
+from gen_tree import generate_tree, plan_walk, write_tree_yaml  # noqa: E402
+from walkers import dict_walk, engine_walk, transitions_walk  # noqa: E402
 
-from triage.trees.conditions import parse as parse_condition  # noqa: E402
 from triage.trees.model import Audience  # noqa: E402
 from triage.walk.policy import Policy, PolicyConfig  # noqa: E402
 from triage.walk.scenarios import load_library  # noqa: E402
@@ -144,217 +145,6 @@ def load_once(path: Path, timeout: float | None) -> dict[str, Any]:
     return result
 
 
-# -- the three walkers ------------------------------------------------------------------------------
-
-
-def engine_walk(
-    lib: Any, tree_id: str, plan: list[tuple[str, Any, str]], min_steps: int, *, view: bool = True
-) -> dict[str, Any]:
-    """Time ``Session.answer`` (the transition and the next StepView) or, with ``view=False``,
-    ``Session.submit`` (the transition alone: answer check, event, logic hops, policy)."""
-    policy = Policy(PolicyConfig(step_budget={Audience.AGENT: 10**9, Audience.SELF_SERVICE: 10**9}))
-    # a new session: start, then the first answer (which builds the per-session distance table)
-    t0 = time.perf_counter()
-    s = Session.start(lib, tree_id, policy=policy)
-    t1 = time.perf_counter()
-    s.answer(plan[0][1])
-    t2 = time.perf_counter()
-    first = {"start": t1 - t0, "first_answer": t2 - t1}
-    # check the walk once (also a warm-up)
-    s.restart()
-    for node_id, ans, land in plan:
-        if s.node.id != node_id:
-            raise AssertionError(f"engine stands at {s.node.id!r}, plan expects {node_id!r}")
-        v = s.answer(ans)
-        if v.node_id != land:
-            raise AssertionError(f"engine went to {v.node_id!r}, plan expects {land!r}")
-    if not s.finished:
-        raise AssertionError("the planned walk did not finish the session")
-    times: list[int] = []
-    positions: list[int] = []
-    walks = 0
-    answer = s.answer if view else s.submit
-    clock = time.perf_counter_ns
-    while len(times) < min_steps:
-        s.restart()
-        for i, (_, ans, _) in enumerate(plan):
-            a = clock()
-            answer(ans)
-            b = clock()
-            times.append(b - a)
-            positions.append(i)
-        walks += 1
-    return {"times": times, "positions": positions, "walks": walks, **first}
-
-
-def walk_routes(
-    tree: dict[str, Any], plan: list[tuple[str, Any, str]]
-) -> tuple[list[tuple[Any, Any]], dict[str, str]]:
-    """Per step: (trigger key, fact value to store or None), and the route each logic node takes on this walk."""
-    by_id = {n["id"]: n for n in tree["nodes"]}
-    facts: dict[str, Any] = {"mode": "agent", "locale": "en"}
-    keys: list[tuple[Any, Any]] = []
-    auto: dict[str, str] = {}
-    for node_id, ans, _ in plan:
-        node = by_id[node_id]
-        if node["kind"] == "collect":
-            stored = _stored(node, ans)
-            facts[node["fact"]] = stored
-            keys.append(("submit", stored))
-        else:
-            keys.append((ans, None))
-        cur = _target(node, ans)
-        while by_id[cur]["kind"] == "logic":
-            ln = by_id[cur]
-            target = ln["default"]
-            for rule in ln["rules"]:
-                if parse_condition(rule["when"]).evaluate(facts):
-                    target = rule["next"]
-                    break
-            auto[cur] = target
-            cur = target
-    return keys, auto
-
-
-def dict_walk(tree: dict[str, Any], plan: list[tuple[str, Any, str]], min_steps: int) -> dict[str, Any]:
-    """The floor: each step is a dict lookup of the next id (logic routes precomputed for this walk)."""
-    nxt: dict[str, dict[Any, str]] = {}
-    for n in tree["nodes"]:
-        if n["kind"] == "question":
-            nxt[n["id"]] = {o["value"]: o["next"] for o in n["options"]}
-        elif n["kind"] == "action":
-            nxt[n["id"]] = {
-                "fixed": n["on_fixed"],
-                "not_fixed": n["on_not_fixed"],
-                "could_not": n.get("on_could_not") or n["on_not_fixed"],
-            }
-        elif n["kind"] == "collect":
-            nxt[n["id"]] = {"submit": n["next"]}
-    keys, auto = walk_routes(tree, plan)
-    facts: dict[str, Any] = {}
-    state = {"cur": tree["start"]}
-    collect_fact = {n["id"]: n["fact"] for n in tree["nodes"] if n["kind"] == "collect"}
-
-    def step(key: Any, value: Any) -> str:
-        cur = state["cur"]
-        if value is not None:
-            facts[collect_fact[cur]] = value
-        cur = nxt[cur][key]
-        while cur in auto:
-            cur = auto[cur]
-        state["cur"] = cur
-        return cur
-
-    for (key, value), (_, _, land) in zip(keys, plan, strict=True):
-        if step(key, value) != land:
-            raise AssertionError("dict walk left the plan")
-    times: list[int] = []
-    clock = time.perf_counter_ns
-    while len(times) < min_steps:
-        state["cur"] = tree["start"]
-        facts.clear()
-        for key, value in keys:
-            a = clock()
-            step(key, value)
-            b = clock()
-            times.append(b - a)
-    return {"times": times}
-
-
-def transitions_walk(
-    tree: dict[str, Any], plan: list[tuple[str, Any, str]], min_steps: int
-) -> dict[str, Any]:
-    """The same state machine in `transitions`: one state per node, one transition per link.
-
-    Triggers are the answers (option value; fixed / not_fixed / could_not; ``submit`` with the
-    value for a collect, which a ``before`` callback stores as a fact). A logic node has an
-    ``auto`` trigger per rule, guarded by the rule's condition (triage's own parser, compiled
-    once), then an unguarded ``auto`` to its default: the first that holds wins, as in triage.
-    """
-    from transitions import Machine
-
-    class Model:
-        def __init__(self) -> None:
-            self.facts: dict[str, Any] = {"mode": "agent", "locale": "en"}
-
-    model = Model()
-    states: list[str] = []
-    trans: list[dict[str, Any]] = []
-    auto_states: set[str] = set()
-
-    def setter(fact: str) -> Callable[..., None]:
-        def store(value: Any) -> None:
-            model.facts[fact] = value
-
-        return store
-
-    def guard(when: str) -> Callable[..., bool]:
-        cond = parse_condition(when)
-        return lambda *args: cond.evaluate(model.facts)
-
-    for n in tree["nodes"]:
-        nid = n["id"]
-        states.append(nid)
-        kind = n["kind"]
-        if kind == "question":
-            for o in n["options"]:
-                tr: dict[str, Any] = {"trigger": o["value"], "source": nid, "dest": o["next"]}
-                if n.get("fact"):
-                    tr["before"] = setter(n["fact"])
-                trans.append(tr)
-        elif kind == "action":
-            trans.append({"trigger": "fixed", "source": nid, "dest": n["on_fixed"]})
-            trans.append({"trigger": "not_fixed", "source": nid, "dest": n["on_not_fixed"]})
-            trans.append(
-                {"trigger": "could_not", "source": nid, "dest": n.get("on_could_not") or n["on_not_fixed"]}
-            )
-        elif kind == "collect":
-            trans.append({"trigger": "submit", "source": nid, "dest": n["next"], "before": setter(n["fact"])})
-        elif kind == "logic":
-            auto_states.add(nid)
-            for rule in n["rules"]:
-                trans.append(
-                    {
-                        "trigger": "auto",
-                        "source": nid,
-                        "dest": rule["next"],
-                        "conditions": [guard(rule["when"])],
-                    }
-                )
-            trans.append({"trigger": "auto", "source": nid, "dest": n["default"]})
-    t0 = time.perf_counter()
-    machine = Machine(
-        model=model, states=states, transitions=trans, initial=tree["start"], auto_transitions=False
-    )
-    build = time.perf_counter() - t0
-    keys, _ = walk_routes(tree, plan)
-    trigger = model.trigger  # type: ignore[attr-defined]
-
-    def step(key: Any, value: Any) -> None:
-        if value is None:
-            trigger(key)
-        else:
-            trigger(key, value)
-        while model.state in auto_states:  # type: ignore[attr-defined]
-            trigger("auto")
-
-    for (key, value), (_, _, land) in zip(keys, plan, strict=True):
-        step(key, value)
-        if model.state != land:  # type: ignore[attr-defined]
-            raise AssertionError(f"transitions went to {model.state!r}, plan expects {land!r}")  # type: ignore[attr-defined]
-    times: list[int] = []
-    clock = time.perf_counter_ns
-    while len(times) < min_steps:
-        machine.set_state(tree["start"], model=model)
-        model.facts = {"mode": "agent", "locale": "en"}
-        for key, value in keys:
-            a = clock()
-            step(key, value)
-            b = clock()
-            times.append(b - a)
-    return {"times": times, "build": build, "states": len(states), "transitions": len(trans)}
-
-
 # -- profiling --------------------------------------------------------------------------------------
 
 
@@ -405,6 +195,57 @@ def print_profile(prof: cProfile.Profile, limit: int = 12) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    sizes = [
+        int(x) for x in (args.sizes or ("1000,10000" if args.quick else "1000,10000,100000")).split(",") if x
+    ]
+    steps = args.steps or (1000 if args.quick else 5000)
+    tmp = Path(tempfile.mkdtemp(prefix="triage-bench-"))
+    wall0 = time.perf_counter()
+    _print_setup(args, sizes, steps)
+
+    # 1. generate
+    section("1. Generated trees")
+    wtree, paths = generate_trees(args, sizes, tmp)
+
+    # 2. load + validate
+    section("2. Load + validate: load_library([file], scenarios=False), fresh interpreter per run")
+    load_median, ratio = load_section(args, sizes, paths)
+
+    # 3 + 4. steps
+    section(
+        f"3. Time per step on a {args.walk_size}-node tree (one answer, including automatic hops after it)"
+    )
+    plan = plan_walk(wtree)
+    lib = load_library([paths[args.walk_size]], scenarios=False)
+    e_med, t_med, figures = step_section(wtree, plan, lib, steps)
+
+    # 5. targets
+    section("Targets")
+    load10 = load_median.get(10000)
+    ok_load = load10 is not None and load10 < TARGET_10K_LOAD_S
+    ok_ratio = ratio is not None and ratio < TARGET_SCALE
+    ok_step = e_med <= t_med
+    print_targets(load10, ok_load, ratio, ok_ratio, ok_step, figures)
+
+    if not args.no_profile and ((load10 is not None and not ok_load) or (ratio is not None and not ok_ratio)):
+        profile_load(paths, sizes)
+    if not args.no_profile and not ok_step:
+        profile_walk(args, plan, lib, wtree["id"])
+
+    if args.keep:
+        print(f"\n  generated files kept in {tmp}")
+    else:
+        for p in paths.values():
+            p.unlink(missing_ok=True)
+        tmp.rmdir()
+    print(
+        f"\n  total benchmark time {time.perf_counter() - wall0:.0f} s; load average now {os.getloadavg()[0]:.1f}"
+    )
+    return 0
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--sizes", default=None, help="tree sizes in nodes, comma-separated (default 1000,10000,100000)"
@@ -420,15 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--load-timeout", type=float, default=3600.0, help="seconds allowed for one load run")
     ap.add_argument("--no-profile", action="store_true", help="do not profile a missed target")
     ap.add_argument("--keep", action="store_true", help="keep the generated YAML files (prints the folder)")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    sizes = [
-        int(x) for x in (args.sizes or ("1000,10000" if args.quick else "1000,10000,100000")).split(",") if x
-    ]
-    steps = args.steps or (1000 if args.quick else 5000)
-    tmp = Path(tempfile.mkdtemp(prefix="triage-bench-"))
-    wall0 = time.perf_counter()
 
+def _print_setup(args: argparse.Namespace, sizes: list[int], steps: int) -> None:
     import importlib.metadata
 
     import pydantic
@@ -446,9 +282,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"seed {args.seed}{'; quick' if args.quick else ''}"
     )
 
-    # 1. generate
-    section("1. Generated trees")
-    trees: dict[int, dict[str, Any]] = {}
+
+# -- 1. generated trees -----------------------------------------------------------------------------
+
+_KIND_COLUMNS = ("question", "action", "collect", "logic", "resolved", "escalate", "visit")
+
+
+def generate_trees(
+    args: argparse.Namespace, sizes: list[int], tmp: Path
+) -> tuple[dict[str, Any], dict[int, Path]]:
+    """Generate and write every size (and the walk size); print a table; return the walked tree's data."""
+    walked: dict[str, Any] = {}
     paths: dict[int, Path] = {}
     rows: list[Sequence[Any]] = []
     for n in sorted(set(sizes) | {args.walk_size}):
@@ -458,85 +302,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         gen_s = time.perf_counter() - t0
         paths[n] = path
         if n == args.walk_size:  # keep only the walked tree's data: a big idle heap would slow the GC
-            trees[n] = tree
-        counts: dict[str, int] = {}
-        for node in tree["nodes"]:
-            k = node["kind"] if node["kind"] != "outcome" else node["outcome"]
-            counts[k] = counts.get(k, 0) + 1
+            walked = tree
+        counts = Counter(
+            node["kind"] if node["kind"] != "outcome" else node["outcome"] for node in tree["nodes"]
+        )
         spine = sum(1 for node in tree["nodes"] if "spine" in node.get("tags", ()))
         rows.append(
             (
                 n,
                 f"{path.stat().st_size / 1e6:.1f} MB",
                 spine,
-                counts.get("question", 0),
-                counts.get("action", 0),
-                counts.get("collect", 0),
-                counts.get("logic", 0),
-                counts.get("resolved", 0),
-                counts.get("escalate", 0),
-                counts.get("visit", 0),
+                *(counts.get(k, 0) for k in _KIND_COLUMNS),
                 fmt_s(gen_s),
             )
         )
-    print(
-        table(
-            [
-                "nodes",
-                "yaml",
-                "spine",
-                "question",
-                "action",
-                "collect",
-                "logic",
-                "resolved",
-                "escalate",
-                "visit",
-                "gen+write",
-            ],
-            rows,
-        )
-    )
+    print(table(["nodes", "yaml", "spine", *_KIND_COLUMNS, "gen+write"], rows))
+    return walked, paths
 
-    # 2. load + validate
-    section("2. Load + validate: load_library([file], scenarios=False), fresh interpreter per run")
+
+# -- 2. load + validate -----------------------------------------------------------------------------
+
+
+def load_section(
+    args: argparse.Namespace, sizes: list[int], paths: dict[int, Path]
+) -> tuple[dict[int, float | None], float | None]:
+    """Time the loads of every size; print a table; return the median per size and the 100k/10k ratio."""
     load_median: dict[int, float | None] = {}
     rows = []
     for n in sizes:
         planned = (3 if args.quick else 5) if n <= 10000 else (1 if args.quick else 2)
-        runs: list[dict[str, Any]] = []
-        info: dict[str, Any] = {}
-        for _ in range(planned):
-            info = load_once(paths[n], args.load_timeout)
-            if info["seconds"] is None:
-                break
-            if info["trees"] != 1 or info["errors"]:
-                raise AssertionError(f"the generated {n}-node tree did not load cleanly: {info}")
-            runs.append(info)
-            if info["seconds"] > 120:  # one long run is enough
-                break
-        secs = [r["seconds"] for r in runs]
-        med = statistics.median(secs) if runs else None
+        runs, last = _load_runs(paths[n], n, planned, args.load_timeout)
+        med = statistics.median(r["seconds"] for r in runs) if runs else None
         load_median[n] = med
-
-        def phase(get: Callable[[dict[str, Any]], float], rs: list[dict[str, Any]] = runs) -> str:
-            return fmt_s(statistics.median(get(r) for r in rs)) if rs else "-"
-
-        rows.append(
-            (
-                n,
-                len(runs),
-                fmt_s(med) if med is not None else f"> {args.load_timeout:.0f} s (timeout)",
-                fmt_s(min(secs)) if runs else "-",
-                fmt_s(max(secs)) if runs else "-",
-                f"{med / n * 1e6:.0f} us" if med else "-",
-                phase(lambda r: r["yaml"]),
-                phase(lambda r: r["load_tree"] - r["yaml"]),
-                phase(lambda r: r["check_tree"]),
-                phase(lambda r: r["seconds"] - r["load_tree"] - r["check_tree"]),
-                info.get("warnings", "-"),
-            )
-        )
+        rows.append(_load_row(n, runs, med, args.load_timeout, last.get("warnings", "-")))
     print(
         table(
             [
@@ -562,14 +360,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     if load_median.get(100000) and load_median.get(10000):
         ratio = load_median[100000] / load_median[10000]  # type: ignore[operator]
         print(f"  100k / 10k load time ratio: {ratio:.1f}x (linear would be 10x)")
+    return load_median, ratio
 
-    # 3 + 4. steps
-    section(
-        f"3. Time per step on a {args.walk_size}-node tree (one answer, including automatic hops after it)"
+
+def _load_runs(
+    path: Path, n: int, planned: int, timeout: float
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Up to ``planned`` timed loads, stopping at a timeout or after one run over two minutes; and the
+    last result (a timed-out one has no figures)."""
+    runs: list[dict[str, Any]] = []
+    info: dict[str, Any] = {}
+    for _ in range(planned):
+        info = load_once(path, timeout)
+        if info["seconds"] is None:
+            break
+        if info["trees"] != 1 or info["errors"]:
+            raise AssertionError(f"the generated {n}-node tree did not load cleanly: {info}")
+        runs.append(info)
+        if info["seconds"] > 120:  # one long run is enough
+            break
+    return runs, info
+
+
+def _load_row(
+    n: int, runs: list[dict[str, Any]], med: float | None, timeout: float, warnings: Any
+) -> tuple[Any, ...]:
+    secs = [r["seconds"] for r in runs]
+
+    def phase(get: Callable[[dict[str, Any]], float]) -> str:
+        return fmt_s(statistics.median(get(r) for r in runs)) if runs else "-"
+
+    return (
+        n,
+        len(runs),
+        fmt_s(med) if med is not None else f"> {timeout:.0f} s (timeout)",
+        fmt_s(min(secs)) if runs else "-",
+        fmt_s(max(secs)) if runs else "-",
+        f"{med / n * 1e6:.0f} us" if med else "-",
+        phase(lambda r: r["yaml"]),
+        phase(lambda r: r["load_tree"] - r["yaml"]),
+        phase(lambda r: r["check_tree"]),
+        phase(lambda r: r["seconds"] - r["load_tree"] - r["check_tree"]),
+        warnings,
     )
-    wtree = trees[args.walk_size]
-    plan = plan_walk(wtree)
-    lib = load_library([paths[args.walk_size]], scenarios=False)
+
+
+# -- 3. steps ---------------------------------------------------------------------------------------
+
+
+def step_section(
+    wtree: dict[str, Any], plan: list[tuple[str, Any, str]], lib: Any, steps: int
+) -> tuple[float, float, str]:
+    """Time the four walkers; print their tables; return the submit and transitions medians and the
+    figure the targets block shows."""
     tree_id = wtree["id"]
     print(
         f"  planned walk: {len(plan)} answers from start to the final outcome "
@@ -600,13 +443,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  triage new session: Session.start {fmt_s(eng['start'])}, first answer {fmt_s(eng['first_answer'])} "
         f"(builds the session's distance-to-outcome table)"
     )
-    rows = []
     walkers = (
         ("triage Session.submit", sub),
         ("triage Session.answer", eng),
         ("transitions trigger", trn),
         ("dict lookup", dct),
     )
+    rows = []
     for name, res in walkers:
         ts = res["times"]
         rows.append(
@@ -633,17 +476,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         "  policy checks); Session.answer = submit + the StepView the app and CLI draw (breadcrumb included)."
     )
-    # triage by position in the walk
+    _print_by_position(eng, len(plan))
+    return _print_ratios(sub, eng, trn, dct)
+
+
+def _print_by_position(eng: dict[str, Any], walk_len: int) -> None:
+    """triage's answer times by where in the walk they were taken (the breadcrumb grows as it goes)."""
     buckets = [(0, 50), (50, 200), (200, 10**9)]
     rows = []
     for lo, hi in buckets:
         ts = [t for t, p in zip(eng["times"], eng["positions"], strict=True) if lo <= p < hi]
         if ts:
-            label = f"answers {lo + 1}-{hi}" if hi < 10**9 else f"answers {lo + 1}-{len(plan)}"
+            label = f"answers {lo + 1}-{hi}" if hi < 10**9 else f"answers {lo + 1}-{walk_len}"
             rows.append((label, len(ts), fmt_ns(statistics.median(ts)), fmt_ns(p99(ts))))
     print("  triage Session.answer time by position in the walk:")
     print(table(["position", "steps", "median", "p99"], rows, right=[False, True, True, True]))
 
+
+def _print_ratios(
+    sub: dict[str, Any], eng: dict[str, Any], trn: dict[str, Any], dct: dict[str, Any]
+) -> tuple[float, float, str]:
     e_med, e_p99 = statistics.median(sub["times"]), p99(sub["times"])
     a_med, a_p99 = statistics.median(eng["times"]), p99(eng["times"])
     t_med, t_p99 = statistics.median(trn["times"]), p99(trn["times"])
@@ -661,13 +513,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             right=[False, True, True],
         )
     )
+    figure = f"{fmt_ns(e_med)} vs {fmt_ns(t_med)} (p99 {fmt_ns(e_p99)} vs {fmt_ns(t_p99)})"
+    return e_med, t_med, figure
 
-    # 5. targets
-    section("Targets")
-    load10 = load_median.get(10000)
-    ok_load = load10 is not None and load10 < TARGET_10K_LOAD_S
-    ok_ratio = ratio is not None and ratio < TARGET_SCALE
-    ok_step = e_med <= t_med
+
+# -- targets and profiles ---------------------------------------------------------------------------
+
+
+def print_targets(
+    load10: float | None, ok_load: bool, ratio: float | None, ok_ratio: bool, ok_step: bool, step_figure: str
+) -> None:
     rows = [
         (
             "10k load+validate < 1 s",
@@ -679,46 +534,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             "PASS" if ok_ratio else ("MISS" if ratio is not None else "n/a"),
             f"{ratio:.1f}x" if ratio is not None else "needs sizes 10000 and 100000",
         ),
-        (
-            "triage step (submit) <= transitions step (median)",
-            "PASS" if ok_step else "MISS",
-            f"{fmt_ns(e_med)} vs {fmt_ns(t_med)} (p99 {fmt_ns(e_p99)} vs {fmt_ns(t_p99)})",
-        ),
+        ("triage step (submit) <= transitions step (median)", "PASS" if ok_step else "MISS", step_figure),
     ]
     print(table(["target", "result", "figure"], rows, right=[False, False, False]))
 
-    if not args.no_profile and ((load10 is not None and not ok_load) or (ratio is not None and not ok_ratio)):
-        n = 10000 if 10000 in paths else sizes[-1]
-        section(f"Profile: one load_library of the {n}-node tree")
-        gc.collect()
-        prof = cProfile.Profile()
-        prof.enable()
-        load_library([paths[n]], scenarios=False)
-        prof.disable()
-        print_profile(prof)
-    if not args.no_profile and not ok_step:
-        section(f"Profile: one full walk ({len(plan)} answers) on the {args.walk_size}-node tree")
-        policy = Policy(PolicyConfig(step_budget={Audience.AGENT: 10**9, Audience.SELF_SERVICE: 10**9}))
-        s = Session.start(lib, tree_id, policy=policy)
-        s.answer(plan[0][1])
-        s.restart()
-        prof = cProfile.Profile()
-        prof.enable()
-        for _, ans, _ in plan:
-            s.submit(ans)
-        prof.disable()
-        print_profile(prof)
 
-    if args.keep:
-        print(f"\n  generated files kept in {tmp}")
-    else:
-        for p in paths.values():
-            p.unlink(missing_ok=True)
-        tmp.rmdir()
-    print(
-        f"\n  total benchmark time {time.perf_counter() - wall0:.0f} s; load average now {os.getloadavg()[0]:.1f}"
-    )
-    return 0
+def profile_load(paths: dict[int, Path], sizes: list[int]) -> None:
+    n = 10000 if 10000 in paths else sizes[-1]
+    section(f"Profile: one load_library of the {n}-node tree")
+    gc.collect()
+    prof = cProfile.Profile()
+    prof.enable()
+    load_library([paths[n]], scenarios=False)
+    prof.disable()
+    print_profile(prof)
+
+
+def profile_walk(args: argparse.Namespace, plan: list[tuple[str, Any, str]], lib: Any, tree_id: str) -> None:
+    section(f"Profile: one full walk ({len(plan)} answers) on the {args.walk_size}-node tree")
+    policy = Policy(PolicyConfig(step_budget={Audience.AGENT: 10**9, Audience.SELF_SERVICE: 10**9}))
+    s = Session.start(lib, tree_id, policy=policy)
+    s.answer(plan[0][1])
+    s.restart()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _, ans, _ in plan:
+        s.submit(ans)
+    prof.disable()
+    print_profile(prof)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,14 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from triage.guidance.planner import Oracle, Problem, expected_cost, planner_policy  # noqa: E402
+from triage.guidance import Oracle, Problem, expected_cost, planner_policy  # noqa: E402
 from triage.guidance.simulate import (  # noqa: E402
     FAMILIES,
     GENERATOR_VERSION,
@@ -133,10 +133,10 @@ def status(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-# -- main ------------------------------------------------------------------------------------------------------
+# -- the report, section by section ----------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--instances", type=int, default=200, help="instances per family (default 200)")
     ap.add_argument("--learning", type=int, default=20, help="learning-track instances (default 20)")
@@ -149,12 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.quick:
         args.instances, args.learning = 50, 6
-    n, seed = args.instances, args.seed
-    t0 = time.perf_counter()
+    return args
 
+
+def print_legend(n: int, seed: int, jobs: int) -> None:
+    """What the run is, the families, the policies and the columns."""
     print(
         f"triage planner benchmark (generator v{GENERATOR_VERSION}, seeds {seed}..{seed + n - 1}, {n} instances "
-        f"per family, Python {sys.version.split()[0]}, {args.jobs} worker(s))"
+        f"per family, Python {sys.version.split()[0]}, {jobs} worker(s))"
     )
     print()
     print("Families (reference §9.1):")
@@ -179,13 +181,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
 
+
+@dataclass
+class FamilyFigures:
+    """The instance results and their summaries: per family (and λ variant), and families B-D pooled."""
+
+    by_family: dict[str, list[InstanceResult]]
+    summaries: dict[tuple[str, str], SummaryRow]
+    pooled: dict[str, SummaryRow]
+
+
+def run_families(n: int, seed: int, workers: int) -> FamilyFigures:
+    """Every policy on ``n`` instances of each family, with a table per family and for B-D pooled."""
     jobs: list[tuple[Family, int, float, bool]] = []
     for fam in ("A", "B", "C", "D"):
         jobs += [(fam, seed + i, 50.0, fam in ("C", "D")) for i in range(n)]
     jobs += [("E", seed + i, 50.0, False) for i in range(n)]
     jobs += [("E", seed + i, 10.0, False) for i in range(n)]
     results: list[InstanceResult] = []
-    for chunk in _run(_family_job, jobs, args.jobs, "instances"):
+    for chunk in _run(_family_job, jobs, workers, "instances"):
         results.extend(chunk)
 
     by_family: dict[str, list[InstanceResult]] = {}
@@ -203,8 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"== Families B-D pooled ({3 * n} instances) ==")
     print_family_table(pooled.values())
     print()
+    return FamilyFigures(by_family, summaries, pooled)
 
-    # λ sweep: the planner's unnecessary visits can be held down ex ante (reference §9.4)
+
+def print_sweep(summaries: dict[tuple[str, str], SummaryRow]) -> None:
+    """λ sweep: the planner's unnecessary visits can be held down ex ante (reference §9.4)."""
     print("== Visit penalty sweep (planner_q planning with λV; evaluated without it), families C and D ==")
     print(f"{'family':<7} {'policy':<22} {'ratio':>7} {'vs auth':>8} {'unn.vis':>7} {'unn.esc':>7}")
     for swept in ("C", "D"):
@@ -216,13 +233,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     print()
 
-    # Monte-Carlo cross-check of the exact figures, with common random numbers
+
+def print_monte_carlo(seed: int, customers_count: int) -> None:
+    """Monte-Carlo cross-check of the exact figures, with common random numbers."""
     sc = generate("C", seed)
     oracle = Oracle(sc.truth)
     pols = make_policies(sc, ["authored", "planner_q", "optimal"], oracle=oracle)
-    customers = draw_customers(sc.truth, args.mc, seed)
+    customers = draw_customers(sc.truth, customers_count, seed)
     print(
-        f"== Monte-Carlo check: family C seed {seed}, {args.mc} simulated customers, common random numbers =="
+        f"== Monte-Carlo check: family C seed {seed}, {customers_count} simulated customers, common random numbers =="
     )
     print(f"{'policy':<12} {'MC cost ± 95% CI':>18} {'exact':>8} {'MC steps':>9} {'exact':>6}")
     for mc in monte_carlo(sc.truth, pols, customers, oracle=oracle):
@@ -232,10 +251,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print()
 
-    # learning track
+
+LEARNERS = [("thompson", "full"), ("mean", "full"), ("thompson", "escalations"), ("authored", "full")]
+
+
+def run_learning(args: argparse.Namespace) -> dict[tuple[str, str], float]:
+    """The learning track for every learner; returns each one's mean regret share over the last window."""
     total = args.sessions + args.window
-    variants = [("thompson", "full"), ("mean", "full"), ("thompson", "escalations"), ("authored", "full")]
-    ljobs = [(seed + i, s, lab, total) for i in range(args.learning) for s, lab in variants]
+    ljobs = [(args.seed + i, s, lab, total) for i in range(args.learning) for s, lab in LEARNERS]
     lres = _run(_learning_job, ljobs, args.jobs, "learning")
     print(
         f"== Learning track: {args.learning} instances (family E, kappa 10, up to 8 actions and 2 questions), "
@@ -248,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     last: dict[tuple[str, str], float] = {}
     gaps: list[float] = []
-    for s, lab in variants:
+    for s, lab in LEARNERS:
         runs = [r for r in lres if r[1] == s and r[2] == lab]
         w1, w2, w3, cum = [], [], [], []
         for _, _, _, v, gap, reg in runs:
@@ -269,56 +292,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(The planner's own gap on the true model, included in every figure above: {pct(gap_mean)} of V*.)"
     )
     print()
+    return last
 
-    # targets
+
+Target: TypeAlias = tuple[str, str, str, bool]
+"""(what, the figure got, the target, met)."""
+
+
+def target_g1(by_family: dict[str, list[InstanceResult]]) -> Target:
+    """G1: on family A the planner is exactly optimal."""
     a_rows = [r for r in by_family["A"] if r.policy == "planner_q"]
     worst_a = max(abs(r.ratio - 1) for r in a_rows)
     exact_a = sum(abs(r.ratio - 1) <= 1e-9 for r in a_rows)
-    print("== Targets ==")
-    lines: list[tuple[str, str, str, bool]] = []
-    lines.append(
-        (
-            "G1 family A (single fault, one fix per fault): planner = optimum",
-            f"{exact_a}/{len(a_rows)} exact, max |ratio-1| {worst_a:.1e}",
-            "all exact (<= 1e-9)",
-            exact_a == len(a_rows),
-        )
+    return (
+        "G1 family A (single fault, one fix per fault): planner = optimum",
+        f"{exact_a}/{len(a_rows)} exact, max |ratio-1| {worst_a:.1e}",
+        "all exact (<= 1e-9)",
+        exact_a == len(a_rows),
     )
+
+
+def target_g2(label: str, row: SummaryRow) -> list[Target]:
+    """G2: the planner's mean and p90 ratio to the optimum, for a family or the pool."""
+    if label == "B-D":
+        mean_name, p90_name = "G2 families B-D pooled: mean ratio", "G2 families B-D pooled: p90 ratio"
+    else:
+        mean_name = f"G2 family {label}: planner mean ratio to the optimum"
+        p90_name = f"G2 family {label}: planner p90 ratio"
+    return [
+        (mean_name, f"{row.ratio:.4f}", f"<= {TARGET_G2_MEAN}", row.ratio <= TARGET_G2_MEAN),
+        (p90_name, f"{row.ratio_p90:.4f}", f"<= {TARGET_G2_P90}", row.ratio_p90 <= TARGET_G2_P90),
+    ]
+
+
+def targets(figures: FamilyFigures, last: dict[tuple[str, str], float], sessions: int) -> list[Target]:
+    """Every target of reference §9 with the figure reached."""
+    lines = [target_g1(figures.by_family)]
     for fam in GENERAL:
-        row = summaries[(fam, "planner_q")]
-        lines.append(
-            (
-                f"G2 family {fam}: planner mean ratio to the optimum",
-                f"{row.ratio:.4f}",
-                f"<= {TARGET_G2_MEAN}",
-                row.ratio <= TARGET_G2_MEAN,
-            )
-        )
-        lines.append(
-            (
-                f"G2 family {fam}: planner p90 ratio",
-                f"{row.ratio_p90:.4f}",
-                f"<= {TARGET_G2_P90}",
-                row.ratio_p90 <= TARGET_G2_P90,
-            )
-        )
-    p = pooled["planner_q"]
-    lines.append(
-        (
-            "G2 families B-D pooled: mean ratio",
-            f"{p.ratio:.4f}",
-            f"<= {TARGET_G2_MEAN}",
-            p.ratio <= TARGET_G2_MEAN,
-        )
-    )
-    lines.append(
-        (
-            "G2 families B-D pooled: p90 ratio",
-            f"{p.ratio_p90:.4f}",
-            f"<= {TARGET_G2_P90}",
-            p.ratio_p90 <= TARGET_G2_P90,
-        )
-    )
+        lines += target_g2(fam, figures.summaries[(fam, "planner_q")])
+    p = figures.pooled["planner_q"]
+    lines += target_g2("B-D", p)
     lines.append(
         (
             "G3 B-D pooled: cost reduction vs authored 'try everything, then escalate'",
@@ -327,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             p.improvement >= TARGET_G3,
         )
     )
-    e50 = summaries[("E50", "planner_q")]
+    e50 = figures.summaries[("E50", "planner_q")]
     lines.append(
         (
             "G4 family E (kappa 50): planner mean ratio to the TRUE optimum",
@@ -339,12 +352,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     g5 = last[("thompson", "full")]
     lines.append(
         (
-            f"G5 per-session regret after {args.sessions} sessions with closure codes (Thompson)",
+            f"G5 per-session regret after {sessions} sessions with closure codes (Thompson)",
             pct(g5),
             f"< {pct(TARGET_G5)} of V*",
             g5 < TARGET_G5,
         )
     )
+    return lines
+
+
+def print_targets(
+    lines: list[Target], summaries: dict[tuple[str, str], SummaryRow], last: dict[tuple[str, str], float]
+) -> None:
+    """The targets with PASS/MISS, reference figures, and why a target was missed."""
+    print("== Targets ==")
     width = max(len(x[0]) for x in lines)
     for name, got, target, ok in lines:
         print(f"  {status(ok)}  {name:<{width}}  {got:>28}   target {target}")
@@ -359,7 +380,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  G5 certainty equivalence (posterior mean): {pct(last[('mean', 'full')])}; "
         f"Thompson with closure codes only on escalations: {pct(last[('thompson', 'escalations')])}"
     )
-
     misses = [x for x in lines if not x[3]]
     if misses:
         print()
@@ -373,6 +393,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"(the optimum saves {pct(summaries[('D', 'optimal')].improvement)} in D)."
                 )
     print()
+
+
+# -- main ------------------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    t0 = time.perf_counter()
+    print_legend(args.instances, args.seed, args.jobs)
+    figures = run_families(args.instances, args.seed, args.jobs)
+    print_sweep(figures.summaries)
+    print_monte_carlo(args.seed, args.mc)
+    last = run_learning(args)
+    print_targets(targets(figures, last, args.sessions), figures.summaries, last)
     print(f"Total time {time.perf_counter() - t0:.0f} s.")
     return 0
 

@@ -1,8 +1,8 @@
 """Persisted steps per second: SQLite and PostgreSQL, with 1 and 8 concurrent writers.
 
-Every step is a real `StoredSession.answer` (one transaction: the event row, the session summary and the
-case sync). Baseline in the same run: the same walks in memory (`Session.answer`), so the ratio shows what
-durability costs.
+Every step is a real `StoredSession.answer` (one transaction: the event row, the session summary and, when
+a decision comes or goes, the queue's case sync). Baseline in the same run: the same walks in memory
+(`Session.answer`), so the ratio shows what durability costs.
 
     python benchmarks/bench_store.py [--steps 400] [--no-pg]
 """

@@ -110,96 +110,144 @@ def _spine_logic_rules(rng: random.Random, name: str, ftype: str) -> tuple[list[
     return [f"{name} == 'ok'"], 0 if rng.random() < 0.5 else None
 
 
+_PREFIX = {"question": "q", "action": "a", "collect": "c", "logic": "l"}
+_OUTCOME_KINDS = ("resolved", "escalate", "visit")
+# an open link: (owner node, key path to the link, spine index it hangs off, fact hint for a logic child)
+_Slot = tuple[dict[str, Any], tuple[Any, ...], int, int | None]
+
+
 def generate_tree(n_nodes: int, seed: int = 0, tree_id: str | None = None) -> dict[str, Any]:
     """Data of one valid tree with exactly ``n_nodes`` nodes (deterministic for a given seed)."""
     if n_nodes < 30:
         raise ValueError("generate_tree needs at least 30 nodes")
-    rng = random.Random(f"triage-bench:{n_nodes}:{seed}")
+    b = _Builder(random.Random(f"triage-bench:{n_nodes}:{seed}"))
     tid = tree_id or (f"bench-{n_nodes}" if seed == 0 else f"bench-{n_nodes}-s{seed}")
-    counter = 0
-    nodes: list[dict[str, Any]] = []
-    outcomes: list[str] = []
-    collected: list[int] = []  # fact numbers some collect node stores
+    b.build_spine(max(8, min(n_nodes // 20, 2000)))
+    end = b.outcome(b.end_id, "resolved")
+    end["text"] = "The whole checklist is done and the problem is fixed."
+    end["reason"] = "Walked the whole spine."
+    side = b.build_sides(n_nodes - len(b.nodes) - 1)  # the end outcome is appended last
+    nodes = [*b.nodes, *side, end]
+    if len(nodes) != n_nodes:  # pragma: no cover - the budget arithmetic guarantees it
+        raise AssertionError(f"generated {len(nodes)} nodes, wanted {n_nodes}")
+    return {
+        "id": tid,
+        "title": f"Generated benchmark tree ({n_nodes} nodes, seed {seed})",
+        "category": "connectivity",
+        "description": "Synthetic tree for benchmarks: a long spine with side branches.",
+        "tags": ["benchmark", "generated"],
+        "symptoms": ["no internet", "slow connection"],
+        "start": b.spine[0],
+        "faults": [{"id": f, "prior": round(1 / len(FAULTS), 4)} for f in FAULTS],
+        "nodes": nodes,
+    }
 
-    def new_id(prefix: str) -> str:
-        nonlocal counter
-        counter += 1
-        return f"{prefix}{counter:06d}"
+
+class _Builder:
+    """One generation run: the random generator, the nodes so far and the links still open.
+
+    Every random draw happens in a fixed order, so a seed always gives the same tree.
+    """
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.counter = 0
+        self.nodes: list[dict[str, Any]] = []
+        self.outcomes: list[str] = []
+        self.collected: list[int] = []  # fact numbers some collect node stores
+        self.slots: deque[_Slot] = deque()
+        self.spine: list[str] = []
+        self.end_id = ""
+        self.spine_fact: int | None = None  # the fact the last spine collect stored, for its logic node
+
+    def new_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter:06d}"
 
     # -- spine ----------------------------------------------------------------------------------
-    spine_len = max(8, min(n_nodes // 20, 2000))
-    kinds: list[str] = []
-    while len(kinds) < spine_len:
-        r = rng.random()
-        if r < 0.25 and len(kinds) + 2 <= spine_len:
-            kinds += ["collect", "logic"]
-        elif r < 0.62:
-            kinds.append("question")
-        else:
-            kinds.append("action")
-    prefix = {"question": "q", "action": "a", "collect": "c", "logic": "l"}
-    spine = [new_id(prefix[k]) for k in kinds]
-    end_id = new_id("o")
 
-    # open links: (owner node, key path, spine index it hangs off, fact hint for a logic child)
-    Slot = tuple[dict[str, Any], tuple[Any, ...], int, int | None]
-    slots: deque[Slot] = deque()
+    def build_spine(self, spine_len: int) -> None:
+        """The spine's interactive steps, start to end, each linked to the next."""
+        kinds: list[str] = []
+        while len(kinds) < spine_len:
+            r = self.rng.random()
+            if r < 0.25 and len(kinds) + 2 <= spine_len:
+                kinds += ["collect", "logic"]
+            elif r < 0.62:
+                kinds.append("question")
+            else:
+                kinds.append("action")
+        self.spine = [self.new_id(_PREFIX[k]) for k in kinds]
+        self.end_id = self.new_id("o")
+        build = {
+            "question": self._spine_question,
+            "action": self._spine_action,
+            "collect": self._spine_collect,
+            "logic": self._spine_logic,
+        }
+        for i, (sid, kind) in enumerate(zip(self.spine, kinds, strict=True)):
+            node: dict[str, Any] = {
+                "id": sid,
+                "kind": kind,
+                "text": _sentence(self.rng, i),
+                "tags": ["spine"],
+            }
+            build[kind](node, i)
+            self.nodes.append(node)
 
-    def spine_next(i: int) -> str:
-        return spine[i + 1] if i + 1 < len(spine) else end_id
+    def _spine_next(self, i: int) -> str:
+        return self.spine[i + 1] if i + 1 < len(self.spine) else self.end_id
 
-    spine_fact: int | None = None
-    for i, (sid, kind) in enumerate(zip(spine, kinds, strict=True)):
-        node: dict[str, Any] = {"id": sid, "kind": kind, "text": _sentence(rng, i), "tags": ["spine"]}
-        if kind == "question":
-            labels = rng.choice(LABEL_SETS)[: rng.choice((2, 3))]
-            cont = rng.randrange(len(labels))
-            node["options"] = [
-                {"label": lab, "value": val, "next": spine_next(i) if j == cont else "?"}
-                for j, (lab, val) in enumerate(labels)
-            ]
-            for j in range(len(labels)):
-                if j != cont:
-                    slots.append((node, ("options", j, "next"), i, None))
-        elif kind == "action":
-            node.update(minutes=rng.choice((1, 2, 3, 5, 10)), performer=rng.choice(("customer", "agent")))
-            node["fixes"] = {rng.choice(FAULTS): round(rng.uniform(0.2, 0.9), 2)}
-            node["on_fixed"] = "?"
-            node["on_not_fixed"] = spine_next(i)
-            slots.append((node, ("on_fixed",), i, None))
-            if rng.random() < 0.3:
-                node["on_could_not"] = "?"
-                slots.append((node, ("on_could_not",), i, None))
-        elif kind == "collect":
-            k = rng.randrange(N_FACTS)
-            name, ftype = _fact(k)
-            spine_fact = k
-            collected.append(k)
-            node.update(fact=name, type=ftype, next=spine_next(i))
-            if ftype == "number":
-                node.update(min=0, max=100)
-            elif ftype == "choice":
-                node["choices"] = list(CHOICES)
-        else:  # logic, right after its collect
-            assert spine_fact is not None
-            name, ftype = _fact(spine_fact)
-            conds, route = _spine_logic_rules(rng, name, ftype)
-            node["text"] = ""
-            node["rules"] = [
-                {"when": c, "next": spine_next(i) if j == route else "?"} for j, c in enumerate(conds)
-            ]
-            node["default"] = spine_next(i) if route is None else "?"
-            for j in range(len(conds)):
-                if j != route:
-                    slots.append((node, ("rules", j, "next"), i, None))
-            if route is not None:
-                slots.append((node, ("default",), i, None))
-        nodes.append(node)
+    def _spine_question(self, node: dict[str, Any], i: int) -> None:
+        rng = self.rng
+        labels = rng.choice(LABEL_SETS)[: rng.choice((2, 3))]
+        cont = rng.randrange(len(labels))
+        node["options"] = [
+            {"label": lab, "value": val, "next": self._spine_next(i) if j == cont else "?"}
+            for j, (lab, val) in enumerate(labels)
+        ]
+        for j in range(len(labels)):
+            if j != cont:
+                self.slots.append((node, ("options", j, "next"), i, None))
 
-    outcome_kinds = ["resolved", "escalate", "visit"]
+    def _spine_action(self, node: dict[str, Any], i: int) -> None:
+        rng = self.rng
+        node.update(minutes=rng.choice((1, 2, 3, 5, 10)), performer=rng.choice(("customer", "agent")))
+        node["fixes"] = {rng.choice(FAULTS): round(rng.uniform(0.2, 0.9), 2)}
+        node["on_fixed"] = "?"
+        node["on_not_fixed"] = self._spine_next(i)
+        self.slots.append((node, ("on_fixed",), i, None))
+        if rng.random() < 0.3:
+            node["on_could_not"] = "?"
+            self.slots.append((node, ("on_could_not",), i, None))
 
-    def outcome(oid: str, kind: str | None = None) -> dict[str, Any]:
-        kind = kind or rng.choices(outcome_kinds, weights=(5, 3, 2))[0]
+    def _spine_collect(self, node: dict[str, Any], i: int) -> None:
+        k = self.rng.randrange(N_FACTS)
+        self.spine_fact = k
+        _collect_fields(node, k, self._spine_next(i))
+        self.collected.append(k)
+
+    def _spine_logic(self, node: dict[str, Any], i: int) -> None:
+        """A logic node right after its collect: one route continues the spine, the others branch off."""
+        assert self.spine_fact is not None
+        name, ftype = _fact(self.spine_fact)
+        conds, route = _spine_logic_rules(self.rng, name, ftype)
+        node["text"] = ""
+        node["rules"] = [
+            {"when": c, "next": self._spine_next(i) if j == route else "?"} for j, c in enumerate(conds)
+        ]
+        node["default"] = self._spine_next(i) if route is None else "?"
+        for j in range(len(conds)):
+            if j != route:
+                self.slots.append((node, ("rules", j, "next"), i, None))
+        if route is not None:
+            self.slots.append((node, ("default",), i, None))
+
+    # -- outcomes -------------------------------------------------------------------------------
+
+    def outcome(self, oid: str, kind: str | None = None) -> dict[str, Any]:
+        rng = self.rng
+        kind = kind or rng.choices(_OUTCOME_KINDS, weights=(5, 3, 2))[0]
         o: dict[str, Any] = {"id": oid, "kind": "outcome", "outcome": kind}
         if kind == "resolved":
             o["text"] = f"{rng.choice(VERBS)} {rng.choice(THINGS)} fixed it."
@@ -221,122 +269,134 @@ def generate_tree(n_nodes: int, seed: int = 0, tree_id: str | None = None) -> di
                 duration_minutes=rng.choice((30, 45, 60, 90)),
             )
         o["reason"] = f"Outcome {oid}: {o['text']}"
-        outcomes.append(oid)
+        self.outcomes.append(oid)
         return o
 
-    end = outcome(end_id, "resolved")
-    end["text"] = "The whole checklist is done and the problem is fixed."
-    end["reason"] = "Walked the whole spine."
-
     # -- side branches --------------------------------------------------------------------------
-    budget = n_nodes - len(nodes) - 1  # the end outcome is appended last
-    side: list[dict[str, Any]] = []
-    forced = iter(outcome_kinds)  # the first side outcomes cover every kind
 
-    def fill(slot: Slot, target: str) -> None:
-        owner, path, _, _ = slot
-        ref: Any = owner
-        for p in path[:-1]:
-            ref = ref[p]
-        ref[path[-1]] = target
-
-    def existing_target(origin: int) -> str:
-        if origin + 1 < len(spine) and rng.random() < 0.5:
-            return spine[rng.randint(origin + 1, min(len(spine) - 1, origin + 25))]
-        return rng.choice(outcomes)
-
-    made = 0
-    while slots:
-        slot = slots.popleft()
-        _, _, origin, hint = slot
-        remaining = budget - made
-        if remaining <= 0:
-            fill(slot, existing_target(origin))
-            continue
-        if len(slots) + 1 >= remaining:
-            kind = "outcome"
-        elif len(slots) >= 6 and rng.random() < 0.06:
-            fill(slot, existing_target(origin))
-            continue
-        elif hint is not None and rng.random() < 0.8:
-            kind = "logic"
-        else:
-            p_out = 0.0 if len(slots) < 4 else 0.45
-            r = rng.random()
-            if r < p_out:
-                kind = "outcome"
+    def build_sides(self, budget: int) -> list[dict[str, Any]]:
+        """Fill every open link with a new side node (``budget`` of them) or an existing target."""
+        side: list[dict[str, Any]] = []
+        forced = iter(_OUTCOME_KINDS)  # the first side outcomes cover every kind
+        made = 0
+        while self.slots:
+            slot = self.slots.popleft()
+            remaining = budget - made
+            kind = self._side_kind(slot[3], remaining) if remaining > 0 else None
+            if kind is None:
+                _fill(slot, self._existing_target(slot[2]))
+                continue
+            made += 1
+            if kind == "outcome":
+                oid = self.new_id("o")
+                node = self.outcome(oid, next(forced, None))
+                _fill(slot, oid)
             else:
-                kind = rng.choices(("question", "action", "collect", "logic"), weights=(40, 35, 15, 10))[0]
-                if kind == "logic" and not collected:
-                    kind = "question"
-        made += 1
-        if kind == "outcome":
-            oid = new_id("o")
-            node = outcome(oid, next(forced, None))
-            fill(slot, oid)
+                node = self._side_node(slot, kind)
             side.append(node)
-            continue
-        nid = new_id(prefix[kind])
-        node = {"id": nid, "kind": kind, "text": _sentence(rng, counter)}
-        if rng.random() < 0.2:
-            node["hint"] = f"Agent note for {nid}: ask the customer to read the label."
-        fill(slot, nid)
-        new_slots: list[Slot] = []
-        if kind == "question":
-            labels = rng.choice(LABEL_SETS)[: rng.choice((2, 3))]
-            node["options"] = [{"label": lab, "value": val, "next": "?"} for lab, val in labels]
-            if rng.random() < 0.02:
-                node["options"][-1]["safety"] = "burning smell or sparks"
-            new_slots = [(node, ("options", j, "next"), origin, None) for j in range(len(labels))]
-        elif kind == "action":
-            performer = rng.choices(("customer", "agent", "technician"), weights=(60, 25, 15))[0]
-            node.update(minutes=rng.choice((1, 2, 3, 5, 10, 20)), performer=performer)
-            if performer == "technician":
-                node["skill"] = rng.choice(SKILLS)
-            node["fixes"] = {rng.choice(FAULTS): round(rng.uniform(0.2, 0.9), 2)}
-            node.update(on_fixed="?", on_not_fixed="?")
-            new_slots = [(node, ("on_fixed",), origin, None), (node, ("on_not_fixed",), origin, None)]
-            if rng.random() < 0.3:
-                node["on_could_not"] = "?"
-                new_slots.append((node, ("on_could_not",), origin, None))
-        elif kind == "collect":
-            k = rng.randrange(N_FACTS)
-            name, ftype = _fact(k)
-            collected.append(k)
-            node.update(fact=name, type=ftype, next="?")
-            if ftype == "number":
-                node.update(min=0, max=100)
-            elif ftype == "choice":
-                node["choices"] = list(CHOICES)
-            new_slots = [(node, ("next",), origin, k)]
-        else:  # logic
-            k = hint if hint is not None else rng.choice(collected)
-            name, ftype = _fact(k)
-            node["text"] = ""
-            node["rules"] = [
-                {"when": _condition(rng, name, ftype), "next": "?"} for _ in range(rng.choice((1, 2)))
-            ]
-            node["default"] = "?"
-            new_slots = [(node, ("rules", j, "next"), origin, None) for j in range(len(node["rules"]))]
-            new_slots.append((node, ("default",), origin, None))
-        slots.extend(new_slots)
-        side.append(node)
+        return side
 
-    nodes.extend(side)
-    nodes.append(end)
-    if len(nodes) != n_nodes:  # pragma: no cover - the budget arithmetic guarantees it
-        raise AssertionError(f"generated {len(nodes)} nodes, wanted {n_nodes}")
-    return {
-        "id": tid,
-        "title": f"Generated benchmark tree ({n_nodes} nodes, seed {seed})",
-        "category": "connectivity",
-        "description": "Synthetic tree for benchmarks: a long spine with side branches.",
-        "tags": ["benchmark", "generated"],
-        "symptoms": ["no internet", "slow connection"],
-        "start": spine[0],
-        "faults": [{"id": f, "prior": round(1 / len(FAULTS), 4)} for f in FAULTS],
-        "nodes": nodes,
-    }
+    def _side_kind(self, hint: int | None, remaining: int) -> str | None:
+        """The kind of node a link gets, or ``None``: link to something that exists already."""
+        rng, open_links = self.rng, len(self.slots)
+        if open_links + 1 >= remaining:
+            return "outcome"
+        if open_links >= 6 and rng.random() < 0.06:
+            return None
+        if hint is not None and rng.random() < 0.8:
+            return "logic"
+        p_out = 0.0 if open_links < 4 else 0.45
+        if rng.random() < p_out:
+            return "outcome"
+        kind = rng.choices(("question", "action", "collect", "logic"), weights=(40, 35, 15, 10))[0]
+        return "question" if kind == "logic" and not self.collected else kind
+
+    def _existing_target(self, origin: int) -> str:
+        if origin + 1 < len(self.spine) and self.rng.random() < 0.5:
+            return self.spine[self.rng.randint(origin + 1, min(len(self.spine) - 1, origin + 25))]
+        return self.rng.choice(self.outcomes)
+
+    def _side_node(self, slot: _Slot, kind: str) -> dict[str, Any]:
+        """A new interactive or logic node at ``slot``; its own links join the open ones."""
+        _, _, origin, hint = slot
+        nid = self.new_id(_PREFIX[kind])
+        node: dict[str, Any] = {"id": nid, "kind": kind, "text": _sentence(self.rng, self.counter)}
+        if self.rng.random() < 0.2:
+            node["hint"] = f"Agent note for {nid}: ask the customer to read the label."
+        _fill(slot, nid)
+        build = {
+            "question": self._side_question,
+            "action": self._side_action,
+            "collect": self._side_collect,
+            "logic": self._side_logic,
+        }
+        self.slots.extend(build[kind](node, origin, hint))
+        return node
+
+    def _side_question(self, node: dict[str, Any], origin: int, hint: int | None) -> list[_Slot]:
+        rng = self.rng
+        labels = rng.choice(LABEL_SETS)[: rng.choice((2, 3))]
+        node["options"] = [{"label": lab, "value": val, "next": "?"} for lab, val in labels]
+        if rng.random() < 0.02:
+            node["options"][-1]["safety"] = "burning smell or sparks"
+        return [(node, ("options", j, "next"), origin, None) for j in range(len(labels))]
+
+    def _side_action(self, node: dict[str, Any], origin: int, hint: int | None) -> list[_Slot]:
+        rng = self.rng
+        performer = rng.choices(("customer", "agent", "technician"), weights=(60, 25, 15))[0]
+        node.update(minutes=rng.choice((1, 2, 3, 5, 10, 20)), performer=performer)
+        if performer == "technician":
+            node["skill"] = rng.choice(SKILLS)
+        node["fixes"] = {rng.choice(FAULTS): round(rng.uniform(0.2, 0.9), 2)}
+        node.update(on_fixed="?", on_not_fixed="?")
+        new_slots: list[_Slot] = [
+            (node, ("on_fixed",), origin, None),
+            (node, ("on_not_fixed",), origin, None),
+        ]
+        if rng.random() < 0.3:
+            node["on_could_not"] = "?"
+            new_slots.append((node, ("on_could_not",), origin, None))
+        return new_slots
+
+    def _side_collect(self, node: dict[str, Any], origin: int, hint: int | None) -> list[_Slot]:
+        k = self.rng.randrange(N_FACTS)
+        self.collected.append(k)
+        _collect_fields(node, k, "?")
+        return [(node, ("next",), origin, k)]
+
+    def _side_logic(self, node: dict[str, Any], origin: int, hint: int | None) -> list[_Slot]:
+        rng = self.rng
+        k = hint if hint is not None else rng.choice(self.collected)
+        name, ftype = _fact(k)
+        node["text"] = ""
+        node["rules"] = [
+            {"when": _condition(rng, name, ftype), "next": "?"} for _ in range(rng.choice((1, 2)))
+        ]
+        node["default"] = "?"
+        new_slots: list[_Slot] = [
+            (node, ("rules", j, "next"), origin, None) for j in range(len(node["rules"]))
+        ]
+        new_slots.append((node, ("default",), origin, None))
+        return new_slots
+
+
+def _collect_fields(node: dict[str, Any], k: int, next_id: str) -> None:
+    """A collect node's fields for fact number ``k`` (number and choice facts get their limits)."""
+    name, ftype = _fact(k)
+    node.update(fact=name, type=ftype, next=next_id)
+    if ftype == "number":
+        node.update(min=0, max=100)
+    elif ftype == "choice":
+        node["choices"] = list(CHOICES)
+
+
+def _fill(slot: _Slot, target: str) -> None:
+    """Point the open link at ``target``."""
+    owner, path, _, _ = slot
+    ref: Any = owner
+    for p in path[:-1]:
+        ref = ref[p]
+    ref[path[-1]] = target
 
 
 def tree_yaml(tree: dict[str, Any]) -> str:
@@ -368,7 +428,7 @@ _INTERACTIVE = ("question", "action", "collect")
 
 
 def _stored(node: dict[str, Any], answer: Any) -> Any:
-    """The value the engine stores for a collect answer (mirrors ``triage.walk.session._collect_value``)."""
+    """The value the engine stores for a collect answer (mirrors ``triage.walk.values.collect_value``)."""
     t = node["type"]
     if t == "number":
         return int(answer)

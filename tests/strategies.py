@@ -32,6 +32,7 @@ __all__ = [
     "OUTCOME_KINDS",
     "TEXT_PATTERNS",
     "answer_for",
+    "dot_texts",
     "hint_marker",
     "node_targets",
     "policies",
@@ -441,3 +442,32 @@ def session_ops(max_size: int = 25, handover: bool = False) -> st.SearchStrategy
     if handover:
         ops.append(st.tuples(st.just("handover"), st.sampled_from([a.value for a in Audience])))
     return st.lists(st.one_of(ops), max_size=max_size)
+
+
+# what Graphviz reads specially inside a quoted string: the quote, the backslash and its escapes
+# (\N, \G, \E, \T, \H, \L name things; \n, \l, \r break lines), a newline; and DOT's own punctuation
+_DOT_SPECIALS = [
+    '"',
+    "\\",
+    "\n",
+    "\r",
+    '\\"',
+    "\\N",
+    "\\G",
+    "\\l",
+    "\\n",
+    "{",
+    "}",
+    ";",
+    "->",
+    "//",
+    "#",
+    "<b>",
+]
+
+
+def dot_texts() -> st.SearchStrategy[str]:
+    """Any text, with the characters DOT and Graphviz read specially (quotes, backslashes, ``\\N``...) made likely."""
+    return st.one_of(
+        st.text(), st.lists(st.one_of(st.sampled_from(_DOT_SPECIALS), st.text(max_size=3))).map("".join)
+    )

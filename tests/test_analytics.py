@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from triage.analytics.queries import (
+from triage.analytics import (
     ActionStats,
     BreakdownRow,
     DayOutcomes,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +204,63 @@ def test_validate_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str]) ->
     assert out.getvalue() == "OK: 2 file(s), 0 error(s), 0 warning(s)\n"
     assert main(["validate", "tests/data/mini", "--no-progress"], out=io.StringIO()) == 0
     assert capsys.readouterr().err == ""
+
+
+def _readme_commands() -> list[str]:
+    """The command cells of README's table under "## The command line", e.g. `triage run [TREE] [--mode ...]`."""
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## The command line\n", 1)[1].split("\n## ", 1)[0]
+    cells = [line.split(" | ")[0] for line in section.splitlines() if line.startswith("| `triage ")]
+    return [usage for cell in cells for usage in re.findall(r"`(triage [^`]+)`", cell)]
+
+
+def test_readme_table_lists_exactly_the_commands() -> None:
+    """README's command table names every command of the `triage` group, and no command it lacks."""
+    from triage.cli.main import cli
+
+    in_readme = {usage.split()[1] for usage in _readme_commands()}
+    assert in_readme == set(cli.commands)
+
+
+def test_readme_table_options_exist() -> None:
+    """Every option README's command table shows for a command is an option of that command."""
+    from triage.cli.main import cli
+
+    for usage in _readme_commands():
+        command = cli.commands[usage.split()[1]]
+        known = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts) if opt.startswith("--")}
+        shown = set(re.findall(r"--[a-z][a-z-]*", usage))
+        assert shown <= known, f"{usage}: {sorted(shown - known)} are not options of the command"
+
+
+def test_every_command_and_parameter_has_help() -> None:
+    """`triage --help` gives every command a whole line of help, and every option and argument says what it is."""
+    from click.testing import CliRunner
+
+    from triage.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=80)
+    assert result.exit_code == 0
+    listing = result.output.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = dict(m.groups() for line in listing if (m := re.match(r"  (\S+) +(\S.*)", line)))
+    assert sorted(rows) == sorted(cli.commands)
+    for name, help_line in rows.items():
+        assert help_line.strip(), name
+        assert not help_line.endswith("..."), f"triage {name}: the first sentence is cut at 80 columns"
+    for name, command in cli.commands.items():
+        for param in command.params:
+            assert getattr(param, "help", None), f"triage {name}: {param.name} has no help"
+
+
+def test_shell_completion_lists_commands() -> None:
+    """`_TRIAGE_COMPLETE=bash_complete` (what the sourced bash script calls) completes command names."""
+    env = {"_TRIAGE_COMPLETE": "bash_complete", "COMP_WORDS": "triage de", "COMP_CWORD": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "triage"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == ["plain,demo-data"]

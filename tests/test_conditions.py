@@ -329,7 +329,11 @@ def reference(e: tuple[Any, ...], facts: dict[str, int]) -> Any:
     if tag == "in":
         found = reference(e[2], facts) in [reference(x, facts) for x in e[3]]
         return not found if e[1] else found
-    op, left, right = e[1], reference(e[2], facts), reference(e[3], facts)
+    return reference_compare(e[1], reference(e[2], facts), reference(e[3], facts))
+
+
+def reference_compare(op: str, left: Any, right: Any) -> Any:
+    """A comparison in plain Python, where ordering with a missing fact (None) is false."""
     if op == "==":
         return left == right
     if op == "!=":

@@ -15,7 +15,7 @@ from triage.records.cases import Queue
 from triage.records.flags import Flags
 from triage.records.store import Store
 from triage.trees.library import Library
-from triage.visits.scheduling import Scheduler, Slot
+from triage.visits import Scheduler, Slot
 from triage.walk.scenarios import load_library
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin

@@ -10,8 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from triage.errors import RecordError
+from triage.guidance import Action, Costs, Fault, Problem, Question, authored_policy, worked_example
 from triage.guidance.learning import Beliefs, LearnedRow, SessionRecord, learned_vs_authored
-from triage.guidance.planner import Action, Costs, Fault, Problem, Question, authored_policy, worked_example
 from triage.guidance.simulate import Sizes, draw_customers, generate, misspecify, run_session
 
 

@@ -7,16 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from triage.desk.operations import (
+from triage.desk.clock import waiting
+from triage.desk.dispatch import (
     BookingFilter,
-    CaseFilter,
     booking_label,
     booking_row,
-    case_label,
-    case_row,
     find_bookings,
-    find_cases,
-    handoff_markdown,
     hours_text,
     local_span,
     needs_booking,
@@ -28,12 +24,12 @@ from triage.desk.operations import (
     slots_for_reschedule,
     slots_for_visit,
     technician_row,
-    waiting,
 )
+from triage.desk.queue import CaseFilter, case_label, case_row, find_cases, handoff_markdown
 from triage.errors import FormError
 from triage.records.cases import Queue
 from triage.records.store import Store, StoredSession
-from triage.visits.scheduling import Scheduler
+from triage.visits import Scheduler
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking, normal

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from triage.errors import EvidenceError, ProblemError, TooLargeError, TriageError
-from triage.guidance.planner import (
+from triage.guidance import (
     EMPTY,
     Action,
     Costs,

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from triage.errors import BookingError, NoFreeSlot, NotFound, SlotTaken
 from triage.records.schema import Booking, SessionRow
 from triage.records.store import Store
-from triage.visits.scheduling import Scheduler, Slot, count_double_bookings, fold_line, ics_text
+from triage.visits import Scheduler, Slot, count_double_bookings, fold_line, ics_text
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 MON = date(2025, 3, 3)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.guidance.planner import (
+from triage.guidance import (
     Action,
     Costs,
     Fault,

@@ -18,6 +18,7 @@ from triage.errors import CaseRefused, NotFound, StoreUnavailable, VersionConfli
 from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES
+from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_INTERNET = (DEFAULT_TREES / "connectivity" / "no-internet.yaml").read_text(encoding="utf-8")
@@ -163,6 +164,21 @@ def test_going_back_withdraws_an_unclaimed_case(store: Store) -> None:
     assert [c.status for c in q.for_session(s.id)] == ["withdrawn"]
     s.answer("wired_ok")
     assert [c.status for c in q.for_session(s.id)] == ["withdrawn", "open"]
+
+
+def test_the_store_tells_its_listeners_about_decisions(tmp_path: Path) -> None:
+    """A store tells its own listeners when a decision comes or goes; without the queue's, no case is made."""
+    st = Store(f"sqlite:///{tmp_path / 'quiet.db'}", listeners=[])
+    st.sync(load_library())
+    heard: list[tuple[bool, str | None, str | None]] = []
+    st.on_decision(lambda news: heard.append((news.first, news.previous, news.kind)))
+    s = st.start_session("no-internet")
+    for a in ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]:
+        s.answer(a)
+    s.back()
+    assert heard == [(True, None, None), (False, None, "escalate"), (False, "escalate", None)]
+    assert Queue(st).for_session(s.id) == []
+    st.dispose()
 
 
 def test_self_service_escalation_is_picked_up_by_an_agent(store: Store) -> None:

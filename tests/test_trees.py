@@ -8,7 +8,7 @@ import networkx as nx
 import pytest
 
 from triage import Library, load_library, run_scenarios
-from triage.trees.checks import build_graph, call_graph
+from triage.trees.graph import build_graph, call_graph
 from triage.trees.library import DEFAULT_TREES
 from triage.trees.model import CallNode, Category, OutcomeTypes, ReturnNode, Tree
 

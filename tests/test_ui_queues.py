@@ -13,7 +13,7 @@ from triage.records.accounts import Identity
 from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.ui.common import boot
-from triage.visits.scheduling import Scheduler
+from triage.visits import Scheduler
 from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from triage.records.store import Store
 from triage.trees.library import Library
 from triage.trees.model import localize
 from triage.ui.common import boot
-from triage.visits.scheduling import Scheduler
+from triage.visits import Scheduler
 from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parents[1]

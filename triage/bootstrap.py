@@ -1,6 +1,8 @@
 """Start-up of an app instance: open the store, publish the shipped trees, make sure there is an admin.
 
-Everything here is plain Python so the app, the CLI and the tests share one start-up path.
+Everything here is plain Python so the app, the CLI and the tests share one start-up path. The store it
+opens tells the escalation queue about decisions (the records package subscribes the queue to every
+store), so an escalation becomes a case however the store was opened.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def trees_dir() -> Path:
 
 @dataclass
 class Bootstrap:
+    """What start-up made: the store, the tree files, the trees it published, a generated admin password."""
+
     store: Store
     files: Library
     published: list[str]

@@ -3,10 +3,15 @@
 The server gets its own SQLite database with the shipped trees published and one account per role
 (password ``pass-<role>-1``). Chromium is /usr/bin/chromium (installed by .ci/system-deps); nothing is
 downloaded. Missing Chromium fails the run: it is never skipped.
+
+Screenshots go to a temporary folder (the ``screenshots`` fixture). ``UPDATE_SCREENSHOTS=1`` copies them to
+the tracked docs/screenshots/ at the end of a run in which no test failed, so a plain run never touches the
+working tree.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +23,18 @@ from e2e_helpers import password, streamlit_server
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROLES = ("agent", "tier2", "dispatcher", "author", "admin")
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The folder browser tests save pictures in; copied to docs/screenshots/ on request (see above)."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    yield folder
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1" and request.session.testsfailed == 0:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for shot in sorted(folder.glob("*.png")):
+            shutil.copyfile(shot, DOCS_SCREENSHOTS / shot.name)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: a Streamlit server, waiting for it, and signing in."""
+"""Helpers for the browser tests: a Streamlit server, waiting for it (and for a rerun), and signing in."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -26,6 +26,34 @@ def wait_for_app(page: Page, timeout: float = 30_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
+
+
+# Counts the changes of the app's script state from now on: a MutationObserver sees every one, even a run that
+# starts and ends between two polls of Playwright.
+_WATCH_RUNS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    window.__triageRuns = 0;
+    if (window.__triageWatch) window.__triageWatch.disconnect();
+    window.__triageWatch = new MutationObserver((changes) => { window.__triageRuns += changes.length; });
+    window.__triageWatch.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+_RAN = """() => window.__triageRuns > 0 && document.querySelector("[data-testid='stApp']")
+    .getAttribute("data-test-script-state") === "notRunning" """
+
+
+def rerun(page: Page, action: Callable[[], object], timeout: float = 30_000) -> None:
+    """Do ``action`` (a click or an Enter that makes Streamlit run the page again) and wait for that run.
+
+    :func:`wait_for_app` alone can return before the rerun has even started (the app still reads
+    "notRunning"); the next locator then meets the page mid-run, where the previous run's elements are still
+    drawn (stale) beside the new ones, e.g. one button twice. Here the run must have started and finished,
+    and no stale element may be left.
+    """
+    page.evaluate(_WATCH_RUNS)
+    action()
+    page.wait_for_function(_RAN, timeout=timeout)
+    wait_for_app(page, timeout)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=timeout)
 
 
 def sign_in(page: Page, app_url: str, role: str) -> None:

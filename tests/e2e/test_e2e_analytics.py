@@ -1,7 +1,7 @@
 """In a real browser: a support manager reads the analytics dashboard over simulated history.
 
 This module runs its own server on a database filled with two weeks of demo history (`triage demo-data`), so
-the shared e2e server's queue and bookings are not touched. The page's picture goes to docs/screenshots/.
+the shared e2e server's queue and bookings are not touched. The page's picture goes to the ``screenshots`` folder.
 """
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import ROOT, password, sign_in, streamlit_server, wait_for_app
+from e2e_helpers import password, sign_in, streamlit_server, wait_for_app
 from playwright.sync_api import Page, expect
 
 from triage.analytics import queries as analytics
 from triage.demo import generate_demo_data
 from triage.records.accounts import Accounts
 from triage.records.store import Store
-
-SHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +32,9 @@ def history_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         yield address, url
 
 
-def test_manager_reads_the_dashboard_and_a_trees_funnel(page: Page, history_app: tuple[str, str]) -> None:
+def test_manager_reads_the_dashboard_and_a_trees_funnel(
+    page: Page, history_app: tuple[str, str], screenshots: Path
+) -> None:
     """The figures match the analytics module; picking a tree draws its funnel on the graph."""
     address, url = history_app
     st = Store(url)
@@ -51,7 +51,7 @@ def test_manager_reads_the_dashboard_and_a_trees_funnel(page: Page, history_app:
     expect(sessions.get_by_test_id("stMetricValue")).to_have_text(f"{overall.sessions:,}")
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)
     page.wait_for_timeout(500)  # let the charts finish drawing before the picture
-    page.screenshot(path=str(SHOTS / "analytics.png"))
+    page.screenshot(path=str(screenshots / "analytics.png"))
 
     page.get_by_test_id("stSelectbox").filter(has_text="Tree").click()
     page.get_by_role("option", name="No internet connection").click()

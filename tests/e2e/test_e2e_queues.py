@@ -11,9 +11,8 @@ from playwright.sync_api import Page, expect
 
 from triage.records.cases import Queue
 from triage.records.store import Store
-from triage.visits.scheduling import Scheduler
+from triage.visits import Scheduler
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking
 EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -35,7 +34,9 @@ def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
     wait_for_app(page)
 
 
-def test_tier2_claims_reads_and_closes_a_case(page: Page, app_url: str, app_db: str) -> None:
+def test_tier2_claims_reads_and_closes_a_case(
+    page: Page, app_url: str, app_db: str, screenshots: Path
+) -> None:
     """Tier 2 searches for the customer, opens the case, reads the hand-off, claims it and closes it with a code."""
     customer = unique("E2E-Q")
     store = Store(app_db)
@@ -70,8 +71,7 @@ def test_tier2_claims_reads_and_closes_a_case(page: Page, app_url: str, app_db: 
     expect(page.get_by_role("button", name="Claim", exact=True)).to_have_count(0)
     expect(page.get_by_role("heading", name="Hand-off: No internet connection")).to_be_visible()
     expect(page.get_by_role("button", name="Close case")).to_be_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "queue.png"), full_page=True)
 
     page.get_by_label("Closure code (the fault actually found)").fill("wifi-channel-congestion")
     page.get_by_label("What fixed it").fill("moved to channel 1")

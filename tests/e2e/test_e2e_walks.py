@@ -1,5 +1,6 @@
 """In a real browser: an agent's walk to an escalation, a customer's walk on a phone, a customer's escalation
-picked up by an agent, and a home visit booked with its calendar file. Screenshots go to docs/screenshots/."""
+picked up by an agent, and a home visit booked with its calendar file. Screenshots go to the ``screenshots``
+folder."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from e2e_helpers import sign_in, wait_for_app
+from e2e_helpers import rerun, sign_in, wait_for_app
 from playwright.sync_api import Browser, Page, expect
 
 from triage.records.cases import Queue
 from triage.records.store import Store
-from triage.visits.scheduling import Scheduler
+from triage.visits import Scheduler
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 375, "height": 667}
 FIRST = "Is the internet down on every device (phones on Wi-Fi, laptops, TV)?"
 LIGHTS = "Look at the router. Is any light on?"
@@ -27,11 +27,17 @@ def session_id(page: Page) -> str:
 
 
 def click(page: Page, name: str, then: str | re.Pattern[str] | None = None) -> None:
-    """Click a button; with ``then``, wait until that text shows and the rerun has finished."""
-    page.get_by_role("button", name=name, exact=True).click()
-    if then is not None:
-        expect(page.get_by_text(then).first).to_be_visible()
-        wait_for_app(page)
+    """Click a button; with ``then``, wait for the rerun it starts to finish and for that text to show.
+
+    Without ``then`` the button makes no rerun (a download).
+    """
+    button = page.get_by_role("button", name=name, exact=True)
+    if then is None:
+        button.click()
+        return
+    rerun(page, button.click)
+    expect(page.get_by_text(then).first).to_be_visible()
+    wait_for_app(page)
 
 
 SMELL = "Is the router very hot, or is there a burning smell?"
@@ -40,7 +46,7 @@ PLUG_IN = "Plug the power cable back in and wait until the lights settle (about 
 ADAPTER = re.compile(r"^Check the router's power adapter")
 
 
-def screenshot(page: Page, name: str, height: int) -> None:
+def screenshot(page: Page, path: Path, height: int) -> None:
     """A picture of the page from its top (Streamlit scrolls inside the app, not the document)."""
     size = page.viewport_size
     assert size is not None
@@ -48,8 +54,7 @@ def screenshot(page: Page, name: str, height: int) -> None:
     page.evaluate(
         "() => { for (const el of document.querySelectorAll('*')) { if (el.scrollTop) el.scrollTop = 0; } }"
     )
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / name))
+    page.screenshot(path=str(path))
     page.set_viewport_size(size)
 
 
@@ -63,8 +68,7 @@ def fill(page: Page, label: str, text: str) -> None:
     """Type into a text box and commit it (Enter), then wait for the rerun."""
     box = page.get_by_label(label, exact=True)
     box.fill(text)
-    box.press("Enter")
-    wait_for_app(page)
+    rerun(page, lambda: box.press("Enter"))
 
 
 def start_customer_walk(page: Page, app_url: str) -> str:
@@ -77,7 +81,9 @@ def start_customer_walk(page: Page, app_url: str) -> str:
     return session_id(page)
 
 
-def test_agent_walks_to_an_escalation_and_sees_the_case_number(page: Page, app_url: str, app_db: str) -> None:
+def test_agent_walks_to_an_escalation_and_sees_the_case_number(
+    page: Page, app_url: str, app_db: str, screenshots: Path
+) -> None:
     """Search, start with known facts, answer, reopen step 1 from the breadcrumb, escalate: the case number."""
     sign_in(page, app_url, "agent")
     open_console(page)
@@ -90,7 +96,7 @@ def test_agent_walks_to_an_escalation_and_sees_the_case_number(page: Page, app_u
     click(page, "Yes", then=SMELL)
     click(page, "No", then=DSL)
     expect(page.get_by_text("Internal — for you only, do not read out")).to_be_visible()
-    screenshot(page, "agent-console.png", height=1000)
+    screenshot(page, screenshots / "agent-console.png", height=1000)
 
     click(page, f"1. {FIRST} → Yes, every device", then=FIRST)
     click(page, "No, only one device", then=re.compile(r"^Case #\d+ is queued in device-support"))
@@ -103,17 +109,16 @@ def test_agent_walks_to_an_escalation_and_sees_the_case_number(page: Page, app_u
     expect(page.get_by_role("button", name="Download Markdown")).to_be_visible()
 
 
-def test_customer_walks_to_a_fix_on_a_phone(page: Page, app_url: str) -> None:
+def test_customer_walks_to_a_fix_on_a_phone(page: Page, app_url: str, screenshots: Path) -> None:
     """On a 375x667 screen a customer answers step by step, picks a colour, and ends with the fix."""
     start_customer_walk(page, app_url)
     expect(page.get_by_text("Step 1", exact=True)).to_be_visible()
     click(page, "Yes, every device", then=LIGHTS)
     expect(page.get_by_text("Step 2", exact=True)).to_be_visible()
-    screenshot(page, "self-service.png", height=PHONE["height"])
+    screenshot(page, screenshots / "self-service.png", height=PHONE["height"])
     click(page, "Yes", then=SMELL)
     click(page, "No", then=DSL)
-    page.get_by_text("green", exact=True).click()
-    wait_for_app(page)
+    rerun(page, page.get_by_text("green", exact=True).click)
     click(page, "Next", then=UNPLUG)
     click(page, "Yes", then=PLUG_IN)
     click(page, "Yes", then="Great, that fixed it!")

@@ -1,4 +1,63 @@
 """Analytics: what happened across many sessions, in SQL (queries) and as figures for a person (report).
 
+- :mod:`~triage.analytics.queries`: outcome figures per tree, problem, mode, locale and day, and the
+  :func:`summary` that bundles them (definitions in its docstring);
+- :mod:`~triage.analytics.steps`: figures per step: visits, time spent, drop-offs, action fix rates;
+- :mod:`~triage.analytics.rows`: the frozen rows they return, and the :class:`Filters` they take;
+- :mod:`~triage.analytics.report`: a summary as plain-text tables, any rows as CSV.
+
+Import the names from here: ``from triage import analytics; analytics.summary(store)``.
+
 May import: :mod:`triage.records`, :mod:`triage.trees`, :mod:`triage.errors` and anything below them.
 """
+
+from __future__ import annotations
+
+from triage.analytics.queries import (
+    breakdown,
+    fault_counts,
+    outcomes_per_day,
+    summary,
+    top_problems,
+    tree_stats,
+)
+from triage.analytics.report import render_text, to_csv
+from triage.analytics.rows import (
+    ABANDONED_AFTER,
+    ActionStats,
+    BreakdownRow,
+    DayOutcomes,
+    DropOff,
+    FaultCount,
+    Filters,
+    NodeStats,
+    ProblemCount,
+    Summary,
+    TreeStats,
+)
+from triage.analytics.steps import action_stats, drop_offs, node_stats
+
+__all__ = [
+    "ABANDONED_AFTER",
+    "ActionStats",
+    "BreakdownRow",
+    "DayOutcomes",
+    "DropOff",
+    "FaultCount",
+    "Filters",
+    "NodeStats",
+    "ProblemCount",
+    "Summary",
+    "TreeStats",
+    "action_stats",
+    "breakdown",
+    "drop_offs",
+    "fault_counts",
+    "node_stats",
+    "outcomes_per_day",
+    "render_text",
+    "summary",
+    "to_csv",
+    "top_problems",
+    "tree_stats",
+]

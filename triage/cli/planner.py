@@ -18,7 +18,6 @@ A progress bar runs on standard error; ``--no-progress`` turns it off.
 
 from __future__ import annotations
 
-import argparse
 import math
 import random
 import sys
@@ -27,9 +26,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+import click
+
+from triage.cli.options import Streams, db_option, pass_streams, trees_option
 from triage.cli.progress import ProgressBar
+from triage.guidance import Oracle, Problem
 from triage.guidance.learning import LearnedRow, learned_vs_authored
-from triage.guidance.planner import Oracle, Problem
 from triage.guidance.simulate import (
     FAMILIES,
     POLICIES,
@@ -52,7 +54,7 @@ from triage.trees.library import DEFAULT_TREES
 from triage.trees.model import FixGroupNode, Tree
 from triage.walk.scenarios import load_library
 
-__all__ = ["register"]
+__all__ = ["COMMANDS", "render_learned", "render_simulation"]
 
 BAR_WIDTH = 40
 
@@ -123,15 +125,77 @@ def render_learned(
     return [head, *table, hint]
 
 
-def cmd_learned(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    store = Store(args.db)
+# -- learned: command --------------------------------------------------------------------------------------------
+
+
+def _fraction(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise click.BadParameter(f"must be between 0 and 1 (got {value})")
+    return value
+
+
+def _positive(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"must be a number > 0 (got {value})")
+    return value
+
+
+@dataclass(frozen=True)
+class _Learn:
+    """What ``triage learned`` was asked for."""
+
+    tree: str
+    group: str | None
+    prior_weight: float
+    min_change: float
+    forget: float | None
+
+
+@click.command("learned")
+@click.argument("tree", help="tree id (its latest published version)")
+@click.option("--group", metavar="ID", help="one fix group (default: every fix group of the tree)")
+@click.option(
+    "--prior-weight",
+    type=float,
+    callback=_positive,
+    default=10.0,
+    metavar="N",
+    help="pseudo-observations behind each authored number (default 10)",
+)
+@click.option(
+    "--min-change", type=float, default=0.0, metavar="X", help="only numbers that moved by at least X"
+)
+@click.option(
+    "--forget",
+    type=float,
+    callback=_fraction,
+    metavar="F",
+    help="discount per session, oldest first (e.g. 0.99)",
+)
+@db_option
+@pass_streams
+def learned(
+    streams: Streams,
+    tree: str,
+    group: str | None,
+    prior_weight: float,
+    min_change: float,
+    forget: float | None,
+    db: str | None,
+) -> int:
+    """Learned fix-group numbers beside the authored ones.
+
+    Per fix group of the tree's latest published version: priors, fix chances and answer likelihoods learned
+    from the stored sessions and closure codes.
+    """
+    store = Store(db)
     try:
-        return _learned(store, args, out)
+        return _learned(store, _Learn(tree, group, prior_weight, min_change, forget), streams.out)
     finally:
         store.dispose()
 
 
-def _learned(store: Store, args: argparse.Namespace, out: TextIO) -> int:
+def _learned(store: Store, args: _Learn, out: TextIO) -> int:
     latest = store.latest_version(args.tree)
     if latest is None:
         raise SystemExit(f"triage learned: tree {args.tree!r} has not been published; run `triage publish`")
@@ -344,121 +408,110 @@ def _describe(problem: Problem) -> str:
     return ", ".join(counts) + "; " + ", ".join(stops)
 
 
-def cmd_simulate(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    names = tuple(_split(args.policies)) if args.policies else tuple(POLICIES)
+@dataclass(frozen=True)
+class _Simulation:
+    """What ``triage simulate`` was asked for."""
+
+    family: str
+    instances: int
+    policies: str | None
+    seed: int
+    customers: int
+    workers: int
+    tree: str | None
+    group: str | None
+    misspecify: bool
+    trees: tuple[str, ...]
+    no_progress: bool
+
+
+def _policy_names(sim: _Simulation) -> tuple[str, ...]:
+    names = tuple(_split(sim.policies)) if sim.policies else tuple(POLICIES)
     unknown = [n for n in names if n not in POLICIES]
     if unknown:
         raise SystemExit(f"triage simulate: unknown policy {unknown[0]!r} (known: {', '.join(POLICIES)})")
-    if args.instances < 1 or args.customers < 0 or args.workers < 1:
+    if sim.instances < 1 or sim.customers < 0 or sim.workers < 1:
         raise SystemExit(
             "triage simulate: --instances and --workers must be at least 1, --customers at least 0"
         )
-    progress: Progress | None = None if args.no_progress else ProgressBar(sys.stderr)
-    sections: list[tuple[str, list[Scenario]]] = []
-    if args.tree:
-        tree = load_library(args.trees or [DEFAULT_TREES]).resolve(args.tree)
-        if args.group:
-            group = find_group(tree, args.group)
-        else:
-            groups = fix_groups(tree)
-            if len(groups) != 1:
-                listed = ", ".join(g.id for g in groups) or "none"
-                raise SystemExit(f"triage simulate: give --group (fix groups of {tree.id!r}: {listed})")
-            group = groups[0]
-        scenarios, how = _tree_scenarios(
-            tree, group, instances=args.instances, seed=args.seed, misspecified=args.misspecify
-        )
-        head = f"tree {tree.id}, fix group {group.id}: {_describe(scenarios[0].truth)}\n{how}"
-        sections.append((head, scenarios))
+    return names
+
+
+def _tree_section(sim: _Simulation, ref: str) -> tuple[str, list[Scenario]]:
+    """One section: the tree's fix group, its authored numbers being the truth."""
+    tree = load_library(list(sim.trees) or [DEFAULT_TREES]).resolve(ref)
+    if sim.group:
+        group = find_group(tree, sim.group)
     else:
-        families = list(FAMILIES) if args.family == "all" else _split(args.family)
-        for fam in families:
-            if fam not in FAMILIES:
-                raise SystemExit(
-                    f"triage simulate: unknown family {fam!r} (known: {', '.join(FAMILIES)}, all)"
-                )
-            family: Family = fam  # type: ignore[assignment]  # checked against FAMILIES just above
-            last = args.seed + args.instances - 1
-            seeds = f"seed {args.seed}" if last == args.seed else f"seeds {args.seed}-{last}"
-            head = f"family {fam}: {FAMILIES[family]}\n{_count(args.instances, 'instance')}, {seeds}"
-            sections.append((head, suite(family, args.instances, seed=args.seed)))
+        groups = fix_groups(tree)
+        if len(groups) != 1:
+            listed = ", ".join(g.id for g in groups) or "none"
+            raise SystemExit(f"triage simulate: give --group (fix groups of {tree.id!r}: {listed})")
+        group = groups[0]
+    scenarios, how = _tree_scenarios(
+        tree, group, instances=sim.instances, seed=sim.seed, misspecified=sim.misspecify
+    )
+    return f"tree {tree.id}, fix group {group.id}: {_describe(scenarios[0].truth)}\n{how}", scenarios
+
+
+def _family_sections(sim: _Simulation) -> list[tuple[str, list[Scenario]]]:
+    """One section per benchmark family asked for."""
+    sections = []
+    for fam in list(FAMILIES) if sim.family == "all" else _split(sim.family):
+        if fam not in FAMILIES:
+            raise SystemExit(f"triage simulate: unknown family {fam!r} (known: {', '.join(FAMILIES)}, all)")
+        family: Family = fam  # type: ignore[assignment]  # checked against FAMILIES just above
+        last = sim.seed + sim.instances - 1
+        seeds = f"seed {sim.seed}" if last == sim.seed else f"seeds {sim.seed}-{last}"
+        head = f"family {fam}: {FAMILIES[family]}\n{_count(sim.instances, 'instance')}, {seeds}"
+        sections.append((head, suite(family, sim.instances, seed=sim.seed)))
+    return sections
+
+
+def _simulate(sim: _Simulation, out: TextIO) -> int:
+    names = _policy_names(sim)
+    progress: Progress | None = None if sim.no_progress else ProgressBar(sys.stderr)
+    sections = [_tree_section(sim, sim.tree)] if sim.tree else _family_sections(sim)
+
+    def label(sc: Scenario) -> str:
+        return f"{sc.family} seed {sc.seed}" if not sim.tree else f"instance {sc.seed - sim.seed + 1}"
+
     blocks = []
     for head, scenarios in sections:
-        results = _run(
-            scenarios,
-            names,
-            args.customers,
-            args.workers,
-            progress,
-            lambda sc: (
-                f"{sc.family} seed {sc.seed}" if not args.tree else f"instance {sc.seed - args.seed + 1}"
-            ),
-        )
-        blocks.append("\n".join([head, "", *render_simulation(results, names, args.customers)]))
+        results = _run(scenarios, names, sim.customers, sim.workers, progress, label)
+        blocks.append("\n".join([head, "", *render_simulation(results, names, sim.customers)]))
     out.write("\n\n".join(blocks) + "\n")
     return 0
 
 
-# -- registration -----------------------------------------------------------------------------------------------
+@click.command("simulate")
+@click.option("--family", default="C", help="scenario family A..E, a comma list, or 'all' (default C)")
+@click.option("--instances", type=int, default=50, metavar="N", help="instances per family (default 50)")
+@click.option(
+    "--policies", metavar="A,B", help=f"comma list of policies (default: all of {', '.join(POLICIES)})"
+)
+@click.option("--seed", type=int, default=0, metavar="S", help="first instance seed (default 0)")
+@click.option(
+    "--customers",
+    type=int,
+    default=200,
+    metavar="N",
+    help="simulated customers per instance, 0 for the exact figures only (default 200)",
+)
+@click.option("--workers", type=int, default=1, metavar="N", help="processes to run on (default 1)")
+@click.option("--tree", metavar="TREE", help="simulate this tree's fix group instead of a family")
+@click.option("--group", metavar="ID", help="the fix group (default: the tree's only one)")
+@click.option("--misspecify", is_flag=True, help="with --tree: plan with perturbed numbers, one per instance")
+@trees_option
+@click.option("--no-progress", is_flag=True, help="no progress bar on standard error")
+@pass_streams
+def simulate(streams: Streams, /, **given: Any) -> int:
+    """Benchmark the planner against baselines and the optimum.
+
+    On seeded scenarios of the benchmark families, or on a real tree's fix group (--tree): exact
+    expectations per policy, the same over simulated customers, and a chart of the ratio to the optimum.
+    """
+    return _simulate(_Simulation(**given), streams.out)
 
 
-def _fraction(value: str) -> float:
-    x = float(value)
-    if not 0.0 <= x <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (got {value})")
-    return x
-
-
-def _positive(value: str) -> float:
-    x = float(value)
-    if not (math.isfinite(x) and x > 0):
-        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {value})")
-    return x
-
-
-def register(sub: Any, db_arg: Any) -> None:
-    """Add the planner commands (``learned``, ``simulate``) to the ``triage`` parser."""
-    p = sub.add_parser("learned", help="learned fix-group numbers beside the authored ones, from the records")
-    p.add_argument("tree", help="tree id (its latest published version)")
-    p.add_argument("--group", metavar="ID", help="one fix group (default: every fix group of the tree)")
-    p.add_argument(
-        "--prior-weight",
-        type=_positive,
-        default=10.0,
-        metavar="N",
-        help="pseudo-observations behind each authored number (default 10)",
-    )
-    p.add_argument(
-        "--min-change", type=float, default=0.0, metavar="X", help="only numbers that moved by at least X"
-    )
-    p.add_argument(
-        "--forget", type=_fraction, metavar="F", help="discount per session, oldest first (e.g. 0.99)"
-    )
-    db_arg(p)
-    p.set_defaults(func=cmd_learned)
-
-    p = sub.add_parser("simulate", help="benchmark the planner against baselines on simulated customers")
-    p.add_argument("--family", default="C", help="scenario family A..E, a comma list, or 'all' (default C)")
-    p.add_argument("--instances", type=int, default=50, metavar="N", help="instances per family (default 50)")
-    p.add_argument(
-        "--policies", metavar="A,B", help=f"comma list of policies (default: all of {', '.join(POLICIES)})"
-    )
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="first instance seed (default 0)")
-    p.add_argument(
-        "--customers",
-        type=int,
-        default=200,
-        metavar="N",
-        help="simulated customers per instance, 0 for the exact figures only (default 200)",
-    )
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes to run on (default 1)")
-    p.add_argument("--tree", metavar="TREE", help="simulate this tree's fix group instead of a family")
-    p.add_argument("--group", metavar="ID", help="the fix group (default: the tree's only one)")
-    p.add_argument(
-        "--misspecify", action="store_true", help="with --tree: plan with perturbed numbers, one per instance"
-    )
-    p.add_argument(
-        "--trees", action="append", metavar="DIR", help=f"tree folder or file (default: {DEFAULT_TREES})"
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on standard error")
-    p.set_defaults(func=cmd_simulate)
+COMMANDS: tuple[click.Command, ...] = (learned, simulate)

@@ -1,4 +1,4 @@
-"""``triage`` commands for the records: database, versions, sessions, the escalation queue.
+"""``triage`` commands for the records: database, versions, sessions, the escalation queue, accounts, stats.
 
     triage db upgrade                          create or migrate the database
     triage publish [PATH...] [--author A]      publish changed tree files as new versions
@@ -9,8 +9,6 @@
     triage cases [--queue Q] [--status S]      the escalation queue
     triage case show|claim|note|close|take-over ...
     triage user add NAME --role ROLE [--password-stdin] | user list | user passwd NAME
-    triage technician list | add --name N --skill S --region R [--hours 08:00-17:00]
-    triage visit slots|book|list|cancel|reschedule|close|ics ...
     triage stats [--tree T] [--days N] [--csv FILE [--table NAME]]
     triage demo-data [--days N] [--per-day N] [--seed S]
 
@@ -19,35 +17,48 @@ Every command takes ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/t
 
 from __future__ import annotations
 
-import argparse
-from typing import Any, TextIO
+from typing import TextIO
 
+import click
+
+from triage.cli.options import Streams, db_option, fmt_time, pass_streams
+from triage.cli.terminal import walk
 from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES
 from triage.walk.scenarios import load_library
 
-__all__ = ["register"]
+__all__ = ["COMMANDS"]
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(args.db)
+# -- trees in the database --------------------------------------------------------------------------------------
 
 
-def _fmt_time(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
-
-
-def cmd_db(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    st = _store(args)  # opening migrates
-    out.write(f"database {st.engine.url.render_as_string(hide_password=True)} is at the latest schema\n")
+@click.command("db")
+@click.argument(
+    "action", type=click.Choice(["upgrade"]), help="upgrade: create or migrate to the latest schema"
+)
+@db_option
+@pass_streams
+def db_command(streams: Streams, action: str, db: str | None) -> int:
+    """Create or migrate the database."""
+    st = Store(db)  # opening migrates
+    streams.out.write(
+        f"database {st.engine.url.render_as_string(hide_password=True)} is at the latest schema\n"
+    )
     return 0
 
 
-def cmd_publish(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    lib = load_library(args.paths or [DEFAULT_TREES], support=[DEFAULT_TREES])
-    st = _store(args)
-    published = st.sync(lib, author=args.author, only={str(p) for p in lib.named})
+@click.command("publish")
+@click.argument("paths", nargs=-1, help="tree files or folders (default: the shipped trees)")
+@click.option("--author", default="cli", show_default=True, help="who publishes, kept with each version")
+@db_option
+@pass_streams
+def publish(streams: Streams, paths: tuple[str, ...], author: str, db: str | None) -> int:
+    """Publish changed tree files as new versions."""
+    out = streams.out
+    lib = load_library(list(paths) or [DEFAULT_TREES], support=[DEFAULT_TREES])
+    published = Store(db).sync(lib, author=author, only={str(p) for p in lib.named})
     for v in published:
         out.write(f"published {v.tree_id} version {v.version} ({v.digest[:12]})\n")
     broken = {p: f for p, f in lib.broken.items() if p in lib.named}
@@ -58,192 +69,247 @@ def cmd_publish(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
     return 1 if broken else 0
 
 
-def cmd_versions(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    versions = _store(args).versions(args.tree)
-    if not versions:
-        out.write(f"tree {args.tree!r} has no published version\n")
+@click.command("versions")
+@click.argument("tree", help="tree id")
+@db_option
+@pass_streams
+def versions(streams: Streams, tree: str, db: str | None) -> int:
+    """List a tree's published versions."""
+    found = Store(db).versions(tree)
+    if not found:
+        streams.out.write(f"tree {tree!r} has no published version\n")
         return 1
-    for v in versions:
+    for v in found:
         note = f" — {v.note}" if v.note else ""
-        out.write(f"v{v.version}  {_fmt_time(v.published_at)}  {v.author:<12} {v.digest[:12]}{note}\n")
+        streams.out.write(f"v{v.version}  {fmt_time(v.published_at)}  {v.author:<12} {v.digest[:12]}{note}\n")
     return 0
 
 
-def cmd_diff(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    out.write(_store(args).diff(args.tree, args.old, args.new))
+@click.command("diff")
+@click.argument("tree", help="tree id")
+@click.argument("old", type=int, help="the older version number")
+@click.argument("new", type=int, help="the newer version number")
+@db_option
+@pass_streams
+def diff(streams: Streams, tree: str, old: int, new: int, db: str | None) -> int:
+    """Diff two published versions of a tree."""
+    streams.out.write(Store(db).diff(tree, old, new))
     return 0
 
 
-def cmd_sessions(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    rows = _store(args).list_sessions(
-        status=args.status, tree_id=args.tree, customer_id=args.customer, limit=args.limit
-    )
+# -- sessions ---------------------------------------------------------------------------------------------------
+
+
+@click.command("sessions")
+@click.option("--status", type=click.Choice(["open", "decided"]), help="only open or only decided sessions")
+@click.option("--tree", help="only sessions of this tree id")
+@click.option("--customer", help="only this customer's sessions")
+@click.option("--limit", type=int, default=50, show_default=True, help="at most this many, newest first")
+@db_option
+@pass_streams
+def sessions(
+    streams: Streams, status: str | None, tree: str | None, customer: str | None, limit: int, db: str | None
+) -> int:
+    """List stored sessions."""
+    rows = Store(db).list_sessions(status=status, tree_id=tree, customer_id=customer, limit=limit)
     for r in rows:
         decision = f"{r.decision_kind} ({r.decision_rule})" if r.decision_kind else f"at {r.last_node}"
-        out.write(
-            f"{r.id}  {_fmt_time(r.started_at)}  {r.tree_id:<22} {r.mode:<12} {r.locale:<5} "
+        streams.out.write(
+            f"{r.id}  {fmt_time(r.started_at)}  {r.tree_id:<22} {r.mode:<12} {r.locale:<5} "
             f"{r.steps:>3} steps  {decision}\n"
         )
-    out.write(f"{len(rows)} session(s)\n")
+    streams.out.write(f"{len(rows)} session(s)\n")
     return 0
 
 
-def cmd_resume(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    from triage.cli.main import walk
+@click.command("resume")
+@click.argument("session_id", help="the stored session's id (`triage sessions` lists them)")
+@db_option
+@pass_streams
+def resume(streams: Streams, session_id: str, db: str | None) -> int:
+    """Continue a stored session in the terminal."""
+    return walk(Store(db).load_session(session_id), streams.out, streams.inp)
 
-    stored = _store(args).load_session(args.session_id)
-    return walk(stored, args, out, inp)
+
+# -- the escalation queue ---------------------------------------------------------------------------------------
 
 
-def cmd_cases(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    cases = Queue(_store(args)).list_cases(queue=args.queue, status=args.status or None, tier=args.tier)
-    for c in cases:
+@click.command("cases")
+@click.option("--queue", help="only this queue")
+@click.option(
+    "--status", default="open", show_default=True, help="open, claimed, closed, withdrawn, or '' for all"
+)
+@click.option("--tier", type=int, help="only cases at this support tier")
+@db_option
+@pass_streams
+def cases(streams: Streams, queue: str | None, status: str, tier: int | None, db: str | None) -> int:
+    """List the escalation queue."""
+    found = Queue(Store(db)).list_cases(queue=queue, status=status or None, tier=tier)
+    for c in found:
         who = f" [{c.claimed_by}]" if c.claimed_by else ""
-        out.write(
+        streams.out.write(
             f"#{c.id:<5} {c.priority:<7} tier {c.tier}  {c.queue:<20} {c.status}{who}  "
-            f"{_fmt_time(c.created_at)}  {c.reason}\n"
+            f"{fmt_time(c.created_at)}  {c.reason}\n"
         )
-    out.write(f"{len(cases)} case(s)\n")
+    streams.out.write(f"{len(found)} case(s)\n")
     return 0
 
 
-def cmd_case(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    q = Queue(_store(args))
-    if args.action == "show":
-        c = q.get(int(args.ref))
-        out.write(f"case #{c.id}: {c.status}, tier {c.tier}, queue {c.queue}, priority {c.priority}\n")
-        if c.closure_code:
-            out.write(f"closure: {c.closure_code} — {c.closure_fix or '-'}\n")
-        for at, author, text in c.notes:
-            out.write(f"note {_fmt_time(at)} {author}: {text}\n")
-        out.write("\n" + c.handoff_markdown)
-    elif args.action == "claim":
-        c = q.claim(int(args.ref), args.user)
-        out.write(f"case #{c.id} claimed by {args.user}\n")
-    elif args.action == "note":
-        q.add_note(int(args.ref), args.user, " ".join(args.text))
-        out.write(f"note added to case #{args.ref}\n")
-    elif args.action == "close":
-        if not args.code:
+@click.command("case")
+@click.argument(
+    "action",
+    type=click.Choice(["show", "claim", "note", "close", "take-over"]),
+    metavar="ACTION",
+    help="show, claim, note, close or take-over",
+)
+@click.argument("ref", help="case number (take-over: the session id)")
+@click.argument("text", nargs=-1, help="the note (for `note`)")
+@click.option("--user", default="tier2", show_default=True, help="who does it")
+@click.option("--code", help="closure code: the fault actually found (for `close`)")
+@click.option("--fix", help="what fixed it (for `close`)")
+@db_option
+@pass_streams
+def case(
+    streams: Streams,
+    action: str,
+    ref: str,
+    text: tuple[str, ...],
+    user: str,
+    code: str | None,
+    fix: str | None,
+    db: str | None,
+) -> int:
+    """Work one case: show, claim, note, close, take-over."""
+    q, out = Queue(Store(db)), streams.out
+    if action == "show":
+        _show_case(q, int(ref), out)
+    elif action == "claim":
+        c = q.claim(int(ref), user)
+        out.write(f"case #{c.id} claimed by {user}\n")
+    elif action == "note":
+        q.add_note(int(ref), user, " ".join(text))
+        out.write(f"note added to case #{ref}\n")
+    elif action == "close":
+        if not code:
             raise SystemExit("triage case close: --code is required (the fault actually found)")
-        c = q.close(int(args.ref), args.user, args.code, args.fix or "")
+        c = q.close(int(ref), user, code, fix or "")
         out.write(f"case #{c.id} closed: {c.closure_code}\n")
-    elif args.action == "take-over":
-        from triage.cli.main import walk
-
-        stored = q.take_over(args.ref, args.user)
-        return walk(stored, args, out, inp)
+    else:  # take-over
+        return walk(q.take_over(ref, user), out, streams.inp)
     return 0
 
 
-def cmd_user(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+def _show_case(q: Queue, case_id: int, out: TextIO) -> None:
+    c = q.get(case_id)
+    out.write(f"case #{c.id}: {c.status}, tier {c.tier}, queue {c.queue}, priority {c.priority}\n")
+    if c.closure_code:
+        out.write(f"closure: {c.closure_code} — {c.closure_fix or '-'}\n")
+    for at, author, text in c.notes:
+        out.write(f"note {fmt_time(at)} {author}: {text}\n")
+    out.write("\n" + c.handoff_markdown)
+
+
+# -- staff accounts ---------------------------------------------------------------------------------------------
+
+
+@click.command("user")
+@click.argument(
+    "action", type=click.Choice(["add", "list", "passwd"]), metavar="ACTION", help="add, list or passwd"
+)
+@click.argument("username", required=False, help="the account (for add and passwd)")
+@click.option("--role", multiple=True, help="agent, tier2, dispatcher, author or admin (repeatable)")
+@click.option("--name", help="display name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@db_option
+@pass_streams
+def user(
+    streams: Streams,
+    action: str,
+    username: str | None,
+    role: tuple[str, ...],
+    name: str | None,
+    password_stdin: bool,
+    db: str | None,
+) -> int:
+    """Staff accounts: add, list, passwd."""
     import getpass
 
     from triage.records.accounts import Accounts
 
-    accounts = Accounts(_store(args))
-    if args.action == "list":
+    accounts, out = Accounts(Store(db)), streams.out
+    if action == "list":
         for u in accounts.users():
             out.write(f"{u.username:<20} {', '.join(u.roles)}\n")
         return 0
-    if not args.username:
-        raise SystemExit(f"triage user {args.action}: give a username")
-    if args.password_stdin:
-        password = inp.readline().rstrip("\n")
+    if not username:
+        raise SystemExit(f"triage user {action}: give a username")
+    if password_stdin:
+        password = streams.inp.readline().rstrip("\n")
     else:
-        password = getpass.getpass(f"password for {args.username}: ")
-    if args.action == "add":
-        accounts.create(args.username, password, args.role or ["agent"], args.name or "")
-        out.write(f"user {args.username} created with roles {', '.join(args.role or ['agent'])}\n")
+        password = getpass.getpass(f"password for {username}: ")
+    if action == "add":
+        roles = list(role) or ["agent"]
+        accounts.create(username, password, roles, name or "")
+        out.write(f"user {username} created with roles {', '.join(roles)}\n")
     else:
-        accounts.set_password(args.username, password)
-        out.write(f"password of {args.username} changed\n")
+        accounts.set_password(username, password)
+        out.write(f"password of {username} changed\n")
     return 0
 
 
-def cmd_technician(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    from triage.visits.scheduling import Scheduler
-
-    sched = Scheduler(_store(args))
-    if args.action == "add":
-        if not (args.name and args.skill and args.region):
-            raise SystemExit("triage technician add: give --name, --skill and --region")
-        hours = None
-        if args.hours:
-            start, _, end = args.hours.partition("-")
-            hours = {d: [start, end] for d in ("mon", "tue", "wed", "thu", "fri")}
-        t = sched.add_technician(args.name, args.skill, args.region, hours, args.slot_minutes, args.timezone)
-        out.write(f"technician #{t.id} {t.name}: {', '.join(t.skills)} in {', '.join(t.regions)}\n")
-        return 0
-    for t in sched.technicians():
-        out.write(
-            f"#{t.id:<4} {t.name:<24} skills: {', '.join(t.skills):<30} regions: {', '.join(t.regions)}\n"
-        )
-    return 0
+# -- analytics and demo history ---------------------------------------------------------------------------------
 
 
-def cmd_visit(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
-    from triage.visits.scheduling import Scheduler
-
-    store = _store(args)
-    sched = Scheduler(store)
-    if args.action == "slots":
-        if not (args.skill and args.region):
-            raise SystemExit("triage visit slots: give --skill and --region")
-        for slot in sched.free_slots(args.skill, args.region, urgency=args.urgency)[: args.limit]:
-            out.write(f"{slot}\n")
-        return 0
-    if args.action == "book":
-        if not args.ref:
-            raise SystemExit("triage visit book: give the session id")
-        b = sched.book_for_session(store.load_session(args.ref), args.region, customer_id=args.customer)
-    elif args.action == "list":
-        for b in sched.bookings(status=args.status or None):
-            out.write(
-                f"#{b.id:<5} {b.status:<10} {_fmt_time(b.start)}  {b.technician_name:<20} {b.skill:<16} "
-                f"{b.urgency:<7} session {b.session_id or '-'}\n"
-            )
-        return 0
-    elif args.action == "cancel":
-        b = sched.cancel(int(args.ref), args.reason or "cancelled by dispatch")
-    elif args.action == "reschedule":
-        b = sched.reschedule(int(args.ref))
-    elif args.action == "close":
-        if not args.code:
-            raise SystemExit("triage visit close: --code is required (the fault actually found)")
-        b = sched.close_visit(int(args.ref), args.technician or "technician", args.code, args.fix or "")
-    elif args.action == "ics":
-        out.write(sched.ics(int(args.ref)))
-        return 0
-    out.write(f"booking #{b.id}: {b.status}, {b.slot}\n")
-    return 0
-
-
-def cmd_stats(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+@click.command("stats")
+@click.option("--tree", help="only this tree id")
+@click.option("--days", type=int, help="only sessions started in the last N days")
+@click.option("--mode", type=click.Choice(["agent", "self_service"]), help="only sessions in this mode")
+@click.option("--locale", help="only sessions in this language")
+@click.option("--csv", metavar="FILE", help="also write a table as CSV")
+@click.option("--table", default="trees", show_default=True, help="which table --csv writes")
+@db_option
+@pass_streams
+def stats(
+    streams: Streams,
+    tree: str | None,
+    days: int | None,
+    mode: str | None,
+    locale: str | None,
+    csv: str | None,
+    table: str,
+    db: str | None,
+) -> int:
+    """Outcomes, first-contact resolution, drop-off and fix rates."""
     from datetime import timedelta
+    from pathlib import Path
 
-    from triage.analytics import queries as analytics
+    from triage import analytics
     from triage.records.schema import utcnow
 
-    since = utcnow() - timedelta(days=args.days) if args.days else None
-    s = analytics.summary(_store(args), tree_id=args.tree, since=since, mode=args.mode, locale=args.locale)
-    out.write(analytics.render_text(s))
-    if args.csv:
-        from pathlib import Path
-
+    since = utcnow() - timedelta(days=days) if days else None
+    s = analytics.summary(Store(db), tree_id=tree, since=since, mode=mode, locale=locale)
+    streams.out.write(analytics.render_text(s))
+    if csv:
         tables = s.tables()
-        if args.table not in tables:
+        if table not in tables:
             raise SystemExit(f"triage stats: --table is one of {', '.join(tables)}")
-        Path(args.csv).write_text(analytics.to_csv(tables[args.table]), encoding="utf-8")
-        out.write(f"wrote the {args.table} table to {args.csv}\n")
+        Path(csv).write_text(analytics.to_csv(tables[table]), encoding="utf-8")
+        streams.out.write(f"wrote the {table} table to {csv}\n")
     return 0
 
 
-def cmd_demo(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
+@click.command("demo-data")
+@click.option("--days", type=int, default=42, show_default=True, help="days of history, ending today")
+@click.option("--per-day", type=int, default=40, show_default=True, help="about this many sessions a day")
+@click.option("--seed", type=int, default=7, show_default=True, help="random seed")
+@db_option
+@pass_streams
+def demo_data(streams: Streams, days: int, per_day: int, seed: int, db: str | None) -> int:
+    """Fill the database with simulated history."""
     from triage.demo import generate_demo_data
 
-    report = generate_demo_data(_store(args), days=args.days, sessions_per_day=args.per_day, seed=args.seed)
-    out.write(
+    report = generate_demo_data(Store(db), days=days, sessions_per_day=per_day, seed=seed)
+    streams.out.write(
         f"demo data: {report.sessions} sessions ({report.resolved} resolved, {report.escalated} escalated, "
         f"{report.visits} visits, {report.undecided} open), {report.events} events, {report.cases} cases, "
         f"{report.bookings} bookings, {report.technicians} technicians\n"
@@ -251,110 +317,16 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, inp: TextIO) -> int:
     return 0
 
 
-def register(sub: Any, db_arg: Any) -> None:
-    """Add the records commands to the ``triage`` parser."""
-    p = sub.add_parser("db", help="create or migrate the database")
-    p.add_argument("action", choices=["upgrade"])
-    db_arg(p)
-    p.set_defaults(func=cmd_db)
-
-    p = sub.add_parser("publish", help="publish changed tree files as new versions")
-    p.add_argument("paths", nargs="*", help="tree files or folders (default: the shipped trees)")
-    p.add_argument("--author", default="cli")
-    db_arg(p)
-    p.set_defaults(func=cmd_publish)
-
-    p = sub.add_parser("versions", help="list a tree's published versions")
-    p.add_argument("tree")
-    db_arg(p)
-    p.set_defaults(func=cmd_versions)
-
-    p = sub.add_parser("diff", help="diff two published versions of a tree")
-    p.add_argument("tree")
-    p.add_argument("old", type=int)
-    p.add_argument("new", type=int)
-    db_arg(p)
-    p.set_defaults(func=cmd_diff)
-
-    p = sub.add_parser("sessions", help="list stored sessions")
-    p.add_argument("--status", choices=["open", "decided"])
-    p.add_argument("--tree")
-    p.add_argument("--customer")
-    p.add_argument("--limit", type=int, default=50)
-    db_arg(p)
-    p.set_defaults(func=cmd_sessions)
-
-    p = sub.add_parser("resume", help="continue a stored session in the terminal")
-    p.add_argument("session_id")
-    db_arg(p)
-    p.set_defaults(func=cmd_resume, save=None)
-
-    p = sub.add_parser("cases", help="list the escalation queue")
-    p.add_argument("--queue")
-    p.add_argument("--status", default="open", help="open, claimed, closed, withdrawn, or '' for all")
-    p.add_argument("--tier", type=int)
-    db_arg(p)
-    p.set_defaults(func=cmd_cases)
-
-    p = sub.add_parser("case", help="work one case: show, claim, note, close, take-over")
-    p.add_argument("action", choices=["show", "claim", "note", "close", "take-over"])
-    p.add_argument("ref", help="case number (take-over: the session id)")
-    p.add_argument("text", nargs="*", help="the note (for `note`)")
-    p.add_argument("--user", default="tier2")
-    p.add_argument("--code", help="closure code: the fault actually found (for `close`)")
-    p.add_argument("--fix", help="what fixed it (for `close`)")
-    db_arg(p)
-    p.set_defaults(func=cmd_case, save=None)
-
-    p = sub.add_parser("user", help="staff accounts: add, list, passwd")
-    p.add_argument("action", choices=["add", "list", "passwd"])
-    p.add_argument("username", nargs="?")
-    p.add_argument("--role", action="append", help="agent, tier2, dispatcher, author or admin (repeatable)")
-    p.add_argument("--name", help="display name")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    db_arg(p)
-    p.set_defaults(func=cmd_user)
-
-    p = sub.add_parser("technician", help="field technicians: list, add")
-    p.add_argument("action", choices=["list", "add"])
-    p.add_argument("--name")
-    p.add_argument("--skill", action="append")
-    p.add_argument("--region", action="append")
-    p.add_argument("--hours", help="weekday working hours, e.g. 08:00-17:00")
-    p.add_argument("--slot-minutes", type=int, default=120)
-    p.add_argument("--timezone", default="Europe/Berlin")
-    db_arg(p)
-    p.set_defaults(func=cmd_technician)
-
-    p = sub.add_parser("visit", help="home visits: slots, book, list, cancel, reschedule, close, ics")
-    p.add_argument("action", choices=["slots", "book", "list", "cancel", "reschedule", "close", "ics"])
-    p.add_argument("ref", nargs="?", help="session id (book) or booking number")
-    p.add_argument("--skill")
-    p.add_argument("--region")
-    p.add_argument("--urgency", choices=["urgent", "normal", "low"])
-    p.add_argument("--customer")
-    p.add_argument("--status", default="booked", help="for list: booked, cancelled, done, or '' for all")
-    p.add_argument("--reason")
-    p.add_argument("--technician")
-    p.add_argument("--code")
-    p.add_argument("--fix")
-    p.add_argument("--limit", type=int, default=10)
-    db_arg(p)
-    p.set_defaults(func=cmd_visit)
-
-    p = sub.add_parser("stats", help="analytics: outcomes, first-contact resolution, drop-off, fix rates")
-    p.add_argument("--tree")
-    p.add_argument("--days", type=int, help="only sessions started in the last N days")
-    p.add_argument("--mode", choices=["agent", "self_service"])
-    p.add_argument("--locale")
-    p.add_argument("--csv", metavar="FILE", help="also write a table as CSV")
-    p.add_argument("--table", default="trees", help="which table --csv writes (default: trees)")
-    db_arg(p)
-    p.set_defaults(func=cmd_stats)
-
-    p = sub.add_parser("demo-data", help="fill the database with simulated history")
-    p.add_argument("--days", type=int, default=42)
-    p.add_argument("--per-day", type=int, default=40)
-    p.add_argument("--seed", type=int, default=7)
-    db_arg(p)
-    p.set_defaults(func=cmd_demo)
+COMMANDS: tuple[click.Command, ...] = (
+    db_command,
+    publish,
+    versions,
+    diff,
+    sessions,
+    resume,
+    cases,
+    case,
+    user,
+    stats,
+    demo_data,
+)

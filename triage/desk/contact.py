@@ -4,14 +4,16 @@ The pages only draw; everything they decide or look up is here, testable without
 
 * **finding a problem** — :func:`find_trees` (search by symptom words, title, tags, category) and
   :func:`problems_by_category`, as :class:`TreeRow` records for pickers;
-* **starting** — :func:`known_facts` turns what an agent knows at the start of a call into typed facts;
+* **starting** — :func:`known_facts` turns what an agent knows at the start of a call into typed facts,
+  and :func:`start_for_agent` starts the call's session with them;
 * **continuing** — :func:`resolve_session_id` (a full id, a unique prefix, or a pasted resume link),
   :func:`open_for_agent` (a customer's escalation is taken over and continues in agent mode),
   :func:`take_over`, :func:`handed_over`, :func:`resume_link`;
 * **the decision** — :func:`active_case`; for a visit :func:`visit_regions`, :func:`visit_slots`,
   :func:`book_visit`, :func:`session_booking`, :func:`visit_calendar`, :func:`slot_label` and
   :func:`technician_zone`; :func:`handoff_files`;
-* **flags** — :func:`flag_step` marks the current step as wrong or unclear for the authors;
+* **flags** — :func:`flag_step` (from :mod:`triage.desk.flags`) marks the current step as wrong or unclear
+  for the authors, one of :data:`FLAG_KINDS`;
 * **inputs** — :func:`pattern_example` (a sample answer that fits a text step's pattern),
   :func:`fact_text` (a fact in words).
 """
@@ -29,18 +31,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from triage.desk.flags import FLAG_KINDS, flag_step
 from triage.errors import BookingError, InvalidAnswer, NotFound
 from triage.i18n import add_catalog, t
 from triage.records.cases import CaseView, Queue
-from triage.records.flags import Flags, FlagView
 from triage.records.schema import SessionRow, utcnow
-from triage.records.store import Store, StoredSession
+from triage.records.sessions import StoredSession
+from triage.records.store import Store
 from triage.trees.library import Library
 from triage.trees.model import Audience, Category, FactType, OutcomeKind, Tree, Urgency, localize
-from triage.visits.scheduling import BookingView, Scheduler, Slot
+from triage.visits import BookingView, Scheduler, Slot
 from triage.walk.handoff import build_handoff
 
 __all__ = [
+    "FLAG_KINDS",
+    "BookingView",
     "HandoffFiles",
     "Opened",
     "SlotChoice",
@@ -60,6 +65,7 @@ __all__ = [
     "resume_link",
     "session_booking",
     "slot_label",
+    "start_for_agent",
     "take_over",
     "technician_zone",
     "visit_calendar",
@@ -199,12 +205,27 @@ def _typed(name: str, raw: Any, kind: FactType, choices: list[str]) -> Any:
     return text
 
 
+def start_for_agent(
+    store: Store,
+    tree: Tree,
+    values: Mapping[str, Any],
+    *,
+    locale: str = "en",
+    customer_id: str | None = None,
+) -> StoredSession:
+    """Start an agent's session on ``tree`` with the facts known at the start of the call (read by
+    :func:`known_facts`) for the customer ``customer_id`` (blank for none), in the customer's ``locale``."""
+    facts = known_facts(tree, values)
+    customer = (customer_id or "").strip() or None
+    return store.start_session(tree.id, mode=Audience.AGENT, locale=locale, facts=facts, customer_id=customer)
+
+
 # -- continuing -----------------------------------------------------------------------------------
 
 
 def resolve_session_id(store: Store, ref: str) -> str:
     """The id of the session ``ref`` names: a full id, a unique prefix of at least 6 characters, or a
-    resume link carrying ``?s=<id>``. :class:`~triage.records.store.NotFound` says why nothing matched."""
+    resume link carrying ``?s=<id>``. :class:`~triage.errors.NotFound` says why nothing matched."""
     text = ref.strip()
     if "s=" in text:
         found = parse_qs(urlsplit(text).query).get("s")
@@ -400,25 +421,6 @@ def handoff_files(stored: StoredSession, locale: str = "en") -> HandoffFiles:
     return HandoffFiles(h.to_markdown(), h.to_json(), f"{stem}.md", f"{stem}.json")
 
 
-# -- flags ----------------------------------------------------------------------------------------
-
-
-def flag_step(store: Store, stored: StoredSession, kind: str, author: str, comment: str = "") -> FlagView:
-    """Flag the session's current step as ``wrong`` or ``unclear``, on the tree version the session uses."""
-    view = stored.view()
-    pinned = stored.pins.get(view.tree_id)
-    version = next((v.version for v in store.versions(view.tree_id) if v.id == pinned), None)
-    return Flags(store).raise_flag(
-        view.tree_id,
-        view.node_id,
-        kind,
-        author,
-        comment,
-        session_id=stored.id,
-        tree_version=version,
-    )
-
-
 # -- inputs ---------------------------------------------------------------------------------------
 
 
@@ -460,35 +462,37 @@ class _NoExample(Exception):
 
 _DIGITS_FIRST = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LETTERS_FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None))
 
 
 def _example(items: list[tuple[Any, Any]]) -> str:
-    out: list[str] = []
-    for op, av in items:
-        if op is _c.LITERAL:
-            out.append(chr(av))
-        elif op is _c.ANY:
-            out.append("a")
-        elif op is _c.IN:
-            out.append(_pick(av, 0))
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
-            low, high, sub = av
-            body = list(sub)
-            if low >= 1 and high == _c.MAXREPEAT:  # "one or more": a few read more naturally
-                low = max(low, 3)
-            if len(body) == 1 and body[0][0] is _c.IN:
-                out.append("".join(_pick(body[0][1], i) for i in range(low)))
-            else:
-                out.append(_example(body) * low)
-        elif op is _c.SUBPATTERN:
-            out.append(_example(list(av[-1])))
-        elif op is _c.BRANCH:
-            out.append(_example(list(av[1][0])))
-        elif op is _c.AT:
-            continue
-        else:
-            raise _NoExample(str(op))
-    return "".join(out)
+    return "".join(_piece(op, av) for op, av in items if op is not _c.AT)
+
+
+def _piece(op: Any, av: Any) -> str:
+    """The text one parsed item of a pattern stands for."""
+    if op is _c.LITERAL:
+        return chr(av)
+    if op is _c.ANY:
+        return "a"
+    if op is _c.IN:
+        return _pick(av, 0)
+    if op in _REPEATS:
+        return _repeat(*av)
+    if op is _c.SUBPATTERN:
+        return _example(list(av[-1]))
+    if op is _c.BRANCH:
+        return _example(list(av[1][0]))
+    raise _NoExample(str(op))
+
+
+def _repeat(low: int, high: int, sub: Any) -> str:
+    body = list(sub)
+    if low >= 1 and high == _c.MAXREPEAT:  # "one or more": a few read more naturally
+        low = max(low, 3)
+    if len(body) == 1 and body[0][0] is _c.IN:
+        return "".join(_pick(body[0][1], i) for i in range(low))
+    return _example(body) * low
 
 
 def _pick(items: list[tuple[Any, Any]], index: int) -> str:

@@ -37,13 +37,12 @@ from types import MappingProxyType
 from typing import Literal, TypeAlias
 
 from triage.errors import RecordError, did_you_mean
-from triage.guidance.planner import Action, Fault, Problem, Question
+from triage.guidance.problem import Action, Fault, Problem, Question
 
 __all__ = [
     "Beliefs",
     "LearnedRow",
     "Parameter",
-    "RecordError",
     "SessionRecord",
     "learned_vs_authored",
 ]
@@ -116,7 +115,7 @@ class Beliefs:
         answer_weight: Pseudo-observations behind each fault's authored answer likelihoods.
         learn_unlabeled: Learn from unresolved sessions without a closure code (fractional counts).
 
-    >>> from triage.guidance.planner import worked_example
+    >>> from triage.guidance import worked_example
     >>> b = Beliefs(worked_example(), prior_weight=10)
     >>> _ = b.update(SessionRecord(failed=["a3"], fixed_by="a2"))
     >>> round(b.mean().fault("f2").prior, 4)

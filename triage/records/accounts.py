@@ -22,11 +22,15 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from triage.errors import AuthError
 from triage.records.schema import User, utcnow
+
+if TYPE_CHECKING:
+    from triage.records.store import Store
 
 __all__ = [
     "ROLES",
@@ -65,6 +69,7 @@ class Identity:
     roles: tuple[str, ...]
 
     def may_open(self, page: str) -> bool:
+        """Whether this person's roles let them open ``page``."""
         return page in allowed_pages(self.roles)
 
 
@@ -75,12 +80,14 @@ def allowed_pages(roles: tuple[str, ...] | list[str] | None) -> list[str]:
 
 
 def hash_password(password: str) -> str:
+    """A salted scrypt hash of ``password``, with its parameters, for the users table."""
     salt = os.urandom(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a hash from :func:`hash_password` (compared in constant time)."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
     except ValueError:
@@ -101,13 +108,11 @@ def verify_password(password: str, stored: str) -> bool:
 class Accounts:
     """User management on top of a :class:`~triage.records.store.Store`."""
 
-    def __init__(self, store: object) -> None:
-        from triage.records.store import Store
-
-        assert isinstance(store, Store)
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def count(self) -> int:
+        """How many users there are, active or not."""
         with self.store.tx() as db:
             return int(db.scalar(select(func.count()).select_from(User)) or 0)
 
@@ -149,6 +154,7 @@ class Accounts:
             return Identity(user.username, user.display_name, tuple(user.roles))
 
     def set_password(self, username: str, password: str) -> None:
+        """Give a user a new password (at least 8 characters)."""
         if len(password) < 8:
             raise AuthError("a password needs at least 8 characters")
         with self.store.tx() as db:
@@ -158,6 +164,7 @@ class Accounts:
             user.password_hash = hash_password(password)
 
     def users(self) -> list[Identity]:
+        """Every user, by username."""
         with self.store.tx() as db:
             return [
                 Identity(u.username, u.display_name, tuple(u.roles))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import select, update
@@ -20,12 +20,24 @@ from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import CaseRefused, NotFound
 from triage.records.schema import Case, CaseNote, utcnow
-from triage.walk.handoff import build_handoff
+from triage.trees.model import OutcomeKind
+from triage.walk.handoff import Handoff, build_handoff
 from triage.walk.session import Session
 
-__all__ = ["CaseView", "Queue", "sync_case"]
+if TYPE_CHECKING:
+    from triage.records.sessions import DecisionWritten
+    from triage.records.store import Store, StoredSession
+
+__all__ = ["CaseView", "Queue", "on_decision", "sync_case"]
 
 _PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def on_decision(news: DecisionWritten) -> None:
+    """The queue's decision listener: keep the session's case in step when an escalation comes or goes."""
+    # only an escalation, or leaving one, can change the session's case (first: what was stored is unknown)
+    if news.first or OutcomeKind.ESCALATE in (news.kind, news.previous):
+        sync_case(news.db, news.session)
 
 
 def sync_case(db: DBSession, session: Session) -> None:
@@ -57,6 +69,8 @@ def sync_case(db: DBSession, session: Session) -> None:
 
 @dataclass(frozen=True)
 class CaseView:
+    """A case as stored, with its hand-off and (from :meth:`Queue.get`) its notes."""
+
     id: int
     session_id: str
     tier: int
@@ -74,8 +88,7 @@ class CaseView:
 
     @property
     def handoff_markdown(self) -> str:
-        from triage.walk.handoff import Handoff
-
+        """The hand-off as Markdown, as the agent's console shows it."""
         return Handoff.model_validate(self.handoff).to_markdown()
 
 
@@ -101,10 +114,7 @@ def _view(c: Case, notes: list[CaseNote]) -> CaseView:
 class Queue:
     """Tier-2 operations on cases. Every method is one transaction."""
 
-    def __init__(self, store: Any) -> None:
-        from triage.records.store import Store
-
-        assert isinstance(store, Store)
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def list_cases(
@@ -131,10 +141,12 @@ class Queue:
             return [_view(c, []) for c in db.scalars(q).all()]
 
     def queues(self) -> list[str]:
+        """The names of every queue that has held a case, sorted."""
         with self.store.tx() as db:
             return sorted(db.scalars(select(Case.queue).distinct()).all())
 
     def get(self, case_id: int) -> CaseView:
+        """One case with its notes, oldest note first."""
         with self.store.tx() as db:
             c = self._case(db, case_id)
             notes = db.scalars(
@@ -143,6 +155,7 @@ class Queue:
             return _view(c, list(notes))
 
     def for_session(self, session_id: str) -> list[CaseView]:
+        """Every case a session has had, oldest first."""
         with self.store.tx() as db:
             rows = db.scalars(
                 select(Case).where(Case.session_id == session_id).order_by(Case.created_at)
@@ -150,7 +163,6 @@ class Queue:
             return [_view(c, []) for c in rows]
 
     def _case(self, db: DBSession, case_id: int) -> Case:
-
         c = db.get(Case, case_id, with_for_update=True)
         if c is None:
             raise NotFound(f"no case {case_id}")
@@ -158,7 +170,6 @@ class Queue:
 
     def claim(self, case_id: int, user: str) -> CaseView:
         """Take a case. Claiming one that someone else holds, or that is closed, is refused."""
-
         with self.store.tx() as db:
             # a conditional update: of two people claiming at once, exactly one wins
             res = db.execute(
@@ -173,7 +184,7 @@ class Queue:
             return _view(c, [])
 
     def release(self, case_id: int, user: str) -> CaseView:
-
+        """Give a claimed case back to the queue; only the person holding it can."""
         with self.store.tx() as db:
             c = self._case(db, case_id)
             if c.status != "claimed" or c.claimed_by != user:
@@ -182,7 +193,7 @@ class Queue:
             return _view(c, [])
 
     def add_note(self, case_id: int, user: str, text: str) -> None:
-
+        """Add a note to an open or claimed case."""
         text = text.strip()
         if not text:
             raise CaseRefused("a note cannot be empty")
@@ -194,7 +205,6 @@ class Queue:
 
     def close(self, case_id: int, user: str, code: str, fix: str = "", fault: str | None = None) -> CaseView:
         """Close with a closure code (the fault actually found) and what fixed it. Closing twice is refused."""
-
         code = code.strip()
         if not code:
             raise CaseRefused("a closure code is required: name the fault actually found")
@@ -209,7 +219,7 @@ class Queue:
             self.store.record_closure(db, c.session_id, code, fix or None, "tier2", fault)
             return _view(c, [])
 
-    def take_over(self, session_id: str, agent: str) -> Any:
+    def take_over(self, session_id: str, agent: str) -> StoredSession:
         """An agent picks up a self-service customer's escalation and continues the same session.
 
         The session switches to agent mode at the step the customer reached, every answer intact; the

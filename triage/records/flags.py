@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from triage.errors import TriageError
 from triage.records.schema import Flag, utcnow
+
+if TYPE_CHECKING:
+    from triage.records.store import Store
 
 __all__ = ["FLAG_KINDS", "FlagView", "Flags"]
 
@@ -17,6 +21,8 @@ FLAG_KINDS = ("wrong", "unclear")
 
 @dataclass(frozen=True)
 class FlagView:
+    """A flag as stored."""
+
     id: int
     tree_id: str
     tree_version: int | None
@@ -47,10 +53,7 @@ def _view(f: Flag) -> FlagView:
 class Flags:
     """Raise, list and resolve flags on tree steps."""
 
-    def __init__(self, store: object) -> None:
-        from triage.records.store import Store
-
-        assert isinstance(store, Store)
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def raise_flag(
@@ -63,6 +66,7 @@ class Flags:
         session_id: str | None = None,
         tree_version: int | None = None,
     ) -> FlagView:
+        """Flag step ``node_id`` of a tree as ``wrong`` or ``unclear``, with an optional comment."""
         if kind not in FLAG_KINDS:
             raise TriageError(f"a flag is {' or '.join(FLAG_KINDS)} (got {kind!r})")
         with self.store.tx() as db:
@@ -82,6 +86,7 @@ class Flags:
             return _view(f)
 
     def for_tree(self, tree_id: str, status: str | None = "open") -> list[FlagView]:
+        """The flags on a tree's steps (open ones by default), oldest first."""
         with self.store.tx() as db:
             q = select(Flag).where(Flag.tree_id == tree_id).order_by(Flag.created_at)
             if status:
@@ -97,6 +102,7 @@ class Flags:
             return {r[0]: int(r[1]) for r in rows}
 
     def resolve(self, flag_id: int, user: str) -> FlagView:
+        """Mark an open flag resolved by ``user``."""
         with self.store.tx() as db:
             f = db.get(Flag, flag_id)
             if f is None:

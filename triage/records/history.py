@@ -267,7 +267,7 @@ def learned_numbers(
 def overrides_from(beliefs: Beliefs) -> dict[str, dict[str, float]]:
     """The learned (posterior-mean) priors and fix chances as :func:`~triage.trees.fix_groups.group_problem` overrides.
 
-    >>> from triage.guidance.planner import worked_example
+    >>> from triage.guidance import worked_example
     >>> sorted(overrides_from(Beliefs(worked_example())))
     ['fixes:a1', 'fixes:a2', 'fixes:a3', 'priors']
     """

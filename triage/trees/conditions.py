@@ -22,8 +22,9 @@ True
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,38 +199,48 @@ def _norm(v: Any) -> Any:
 
 
 def _compare(op: str, a: Any, b: Any) -> bool:
+    """``a op b`` for the language's comparison operators; never raises, a mismatch is false."""
     if op in ("in", "not in"):
-        if b is None:
-            result = False
-        elif isinstance(b, list):
-            result = a in b or _norm(a) in [_norm(x) for x in b]
-        elif isinstance(b, str) and isinstance(a, str):
-            result = a in b
-        else:
-            result = False
-        return result if op == "in" else not result
-    if op == "==":
-        return bool(a == b or (isinstance(b, bool) and _norm(a) == b))
-    if op == "!=":
-        return not (a == b or (isinstance(b, bool) and _norm(a) == b))
-    if a is None or b is None:
-        return False
-    if isinstance(a, bool) or isinstance(b, bool):
-        return False
+        return _contains(a, b) == (op == "in")
+    if op in ("==", "!="):
+        return _equal(a, b) == (op == "==")
+    pair = _comparable(a, b)
+    return pair is not None and bool(_ORDER[op](*pair))
+
+
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _contains(a: Any, b: Any) -> bool:
+    """``a in b``: a member of a list (yes/no strings match booleans), or a substring of a string."""
+    if isinstance(b, list):
+        return a in b or _norm(a) in [_norm(x) for x in b]
+    return isinstance(b, str) and isinstance(a, str) and a in b
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """``a == b``, where a "yes"/"no" string from a form equals the boolean it means."""
+    return bool(a == b or (isinstance(b, bool) and _norm(a) == b))
+
+
+def _comparable(a: Any, b: Any) -> tuple[Any, Any] | None:
+    """``a`` and ``b`` as values ``<`` can order (both numbers, both strings, or both as floats), else None.
+
+    A missing fact (``null``) or a boolean orders with nothing, so a rule reading it is simply false.
+    """
+    if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
+        return None
     if isinstance(a, int | float) and isinstance(b, int | float) or isinstance(a, str) and isinstance(b, str):
-        pass
-    else:
-        try:
-            a, b = float(a), float(b)
-        except (TypeError, ValueError):
-            return False
-    if op == "<":
-        return bool(a < b)
-    if op == "<=":
-        return bool(a <= b)
-    if op == ">":
-        return bool(a > b)
-    return bool(a >= b)
+        return a, b
+    try:
+        return float(a), float(b)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

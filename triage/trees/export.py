@@ -1,4 +1,7 @@
-"""Export a tree's graph as Mermaid, Graphviz DOT or JSON (node-link), for docs and other tools."""
+"""Export a tree's graph as Mermaid, Graphviz DOT or JSON (node-link), for docs and other tools.
+
+DOT is written by :mod:`triage.trees.dot`, as the studio's picture is.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,15 @@ import json
 
 import networkx as nx
 
-from triage.trees.checks import build_graph
+from triage.trees import dot
+from triage.trees.graph import build_graph
 from triage.trees.model import AnyNode, Tree, localize
 
-__all__ = ["OUTCOME_COLOURS", "export_graph", "funnel_dot", "node_label"]
+__all__ = ["NODE_SHAPES", "OUTCOME_COLOURS", "export_graph", "funnel_dot", "link_label", "node_label"]
 
 OUTCOME_COLOURS = {"resolved": "#2e7d32", "escalate": "#ef6c00", "visit": "#1565c0"}
+NODE_SHAPES = {"question": "diamond", "action": "box", "collect": "parallelogram", "logic": "hexagon"}
+"""The DOT shape of each kind of node (outcomes are ellipses, anything else a box)."""
 
 
 def node_label(node: AnyNode, locale: str = "en", width: int = 48) -> str:
@@ -26,6 +32,11 @@ def node_label(node: AnyNode, locale: str = "en", width: int = 48) -> str:
         text = localize(node.text, locale)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def link_label(label: str) -> str:
+    """The text drawn on a link: the answer for an option (``option 'Yes'`` -> ``Yes``), else the link's name."""
+    return label.removeprefix("option ").strip("'")
 
 
 def _kind(node: AnyNode) -> str:
@@ -49,7 +60,7 @@ def _mermaid(tree: Tree, locale: str) -> str:
             lines.append(f'    {_mid(node.id)}["{label}"]')
     for node in tree.nodes:
         for label, target, _ in node.links():
-            text = esc(label.removeprefix("option ").strip("'"))
+            text = esc(link_label(label))
             lines.append(f'    {_mid(node.id)} -->|"{text}"| {_mid(target)}')
     for kind, colour in OUTCOME_COLOURS.items():
         ids = [_mid(n.id) for n in tree.nodes if n.kind == "outcome" and getattr(n, "outcome", None) == kind]
@@ -64,34 +75,25 @@ def _mid(node_id: str) -> str:
 
 
 def _dot(tree: Tree, locale: str) -> str:
-    def q(s: str) -> str:
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    lines = [f"digraph {q(tree.id)} {{", "  rankdir=TB;", '  node [fontname="Helvetica", fontsize=10];']
-    shapes = {"question": "diamond", "action": "box", "collect": "parallelogram", "logic": "hexagon"}
-    for node in tree.nodes:
-        attrs = {
-            "label": f"{node.id}\\n{node_label(node, locale, 36)}",
-            "shape": shapes.get(node.kind, "box"),
+    statements = []
+    for n in tree.nodes:
+        attrs: dict[str, str] = {
+            "label": f"{n.id}\n{node_label(n, locale, 36)}",
+            "shape": NODE_SHAPES.get(n.kind, "box"),
         }
-        if node.kind == "outcome":
+        if n.kind == "outcome":
             attrs.update(
-                shape="ellipse", style="filled", fillcolor=OUTCOME_COLOURS[node.outcome], fontcolor="white"
+                shape="ellipse", style="filled", fillcolor=OUTCOME_COLOURS[n.outcome], fontcolor="white"
             )
-        if node.id == tree.start:
+        if n.id == tree.start:
             attrs["penwidth"] = "2"
-        body = ", ".join(
-            f"{k}={q(v) if k != 'label' else chr(34) + v.replace(chr(34), chr(39)) + chr(34)}"
-            for k, v in attrs.items()
-        )
-        lines.append(f"  {q(node.id)} [{body}];")
-    for node in tree.nodes:
-        for label, target, _ in node.links():
-            lines.append(
-                f"  {q(node.id)} -> {q(target)} [label={q(label.removeprefix('option ').strip(chr(39)))}];"
-            )
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        statements.append(dot.node(n.id, attrs))
+    statements += [
+        dot.edge(n.id, target, {"label": link_label(label)})
+        for n in tree.nodes
+        for label, target, _ in n.links()
+    ]
+    return dot.digraph(tree.id, statements)
 
 
 def _json(tree: Tree, locale: str) -> str:
@@ -123,27 +125,20 @@ def funnel_dot(tree: Tree, visits: dict[str, int], drop_offs: dict[str, int], lo
     Nodes are shaded by their drop-off share (white = none, deep red = most people stop here); outcomes keep
     their kind's colour; nodes nobody reached are grey.
     """
-    lines = [
-        f'digraph "{tree.id}" {{',
-        "  rankdir=TB;",
-        '  node [fontname="Helvetica", fontsize=10, style=filled];',
-    ]
-    for node in tree.nodes:
-        seen = visits.get(node.id, 0)
-        lost = drop_offs.get(node.id, 0)
-        label = f"{node.id}\\n{node_label(node, locale, 28).replace(chr(34), chr(39))}"
-        if node.kind == "outcome":
-            colour, font = OUTCOME_COLOURS[node.outcome], "white"
+    statements = []
+    for n in tree.nodes:
+        seen = visits.get(n.id, 0)
+        lost = drop_offs.get(n.id, 0)
+        label = f"{n.id}\n{node_label(n, locale, 28)}"
+        if n.kind == "outcome":
+            colour, font = OUTCOME_COLOURS[n.outcome], "white"
         elif seen == 0 and lost == 0:
             colour, font = "#eeeeee", "#777777"
         else:
             share = lost / (seen + lost) if seen + lost else 0.0
             level = int(255 - 170 * min(1.0, share * 2))
             colour, font = f"#ff{level:02x}{level:02x}", "black"
-            label += f"\\n{seen} answered, {lost} left ({share:.0%})"
-        lines.append(f'  "{node.id}" [label="{label}", fillcolor="{colour}", fontcolor="{font}"];')
-    for node in tree.nodes:
-        for _, target, _ in node.links():
-            lines.append(f'  "{node.id}" -> "{target}";')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+            label += f"\n{seen} answered, {lost} left ({share:.0%})"
+        statements.append(dot.node(n.id, {"label": label, "fillcolor": colour, "fontcolor": font}))
+    statements += [dot.edge(n.id, target) for n in tree.nodes for _, target, _ in n.links()]
+    return dot.digraph(tree.id, statements, {"style": "filled"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from triage.errors import ProblemError
-from triage.guidance.planner import Action, Costs, Fault, FaultClass, Problem, Question
+from triage.guidance import Action, Costs, Fault, FaultClass, Problem, Question
 from triage.trees.model import ActionNode, FixGroupNode, QuestionNode, Tree, localize
 
 __all__ = ["DEFAULT_ACTION_MINUTES", "group_problem", "group_problem_issues", "problem_for"]

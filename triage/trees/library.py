@@ -164,6 +164,30 @@ def build_library(loaded: Iterable[LoadedTree], scenarios: ScenarioRunner | None
 
 def _build_library(loaded: Iterable[LoadedTree], scenarios: ScenarioRunner | None) -> Library:
     lib = Library()
+    by_id = _index_trees(loaded, lib)
+    all_trees = {tid: f.tree for tid, f in by_id.items() if f.tree is not None}
+    for f in by_id.values():
+        assert f.tree is not None
+        f.add(check_tree(f.tree, all_trees))
+    good = _without_broken_calls(by_id)
+    if scenarios is not None:
+        valid = {tid: f.tree for tid, f in good.items() if f.tree is not None}
+        for f in good.values():
+            f.add(_scenario_diagnostics(f, valid, scenarios))
+        good = {tid: f for tid, f in good.items() if f.ok}
+    for tid, f in good.items():
+        assert f.tree is not None
+        lib.trees[tid] = f.tree
+        lib.sources[tid] = f
+    return lib
+
+
+def _index_trees(loaded: Iterable[LoadedTree], lib: Library) -> dict[str, LoadedTree]:
+    """Record every file in ``lib.files``; return the files that hold a tree, by tree id.
+
+    A tree id used before is an error on the later file, which is left out; a file named otherwise
+    than its tree id gets a warning.
+    """
     by_id: dict[str, LoadedTree] = {}
     for f in loaded:
         lib.files[f.path] = f
@@ -171,37 +195,40 @@ def _build_library(loaded: Iterable[LoadedTree], scenarios: ScenarioRunner | Non
             continue
         other = by_id.get(f.tree.id)
         if other is not None:
-            f.add(
-                [
-                    Diagnostic(
-                        severity=Severity.ERROR,
-                        code="duplicate-tree",
-                        message=f"tree id {f.tree.id!r} is already used by {other.path}",
-                        loc=("id",),
-                        hint="tree ids must be unique across the library",
-                    )
-                ]
-            )
+            f.add([_duplicate_tree(f.tree, other)])
             continue
         by_id[f.tree.id] = f
         stem = Path(f.path).stem
         if f.path != "<tree>" and stem != f.tree.id:
-            f.add(
-                [
-                    Diagnostic(
-                        severity=Severity.WARNING,
-                        code="file-name",
-                        message=f"file name {stem!r} differs from the tree id {f.tree.id!r}",
-                        loc=("id",),
-                        hint=f"name the file {f.tree.id}.yaml so authors find it",
-                    )
-                ]
-            )
-    all_trees = {tid: f.tree for tid, f in by_id.items() if f.tree is not None}
-    for f in by_id.values():
-        assert f.tree is not None
-        f.add(check_tree(f.tree, all_trees))
-    # a tree that calls a broken procedure is broken too; repeat until stable
+            f.add([_file_name(stem, f.tree)])
+    return by_id
+
+
+def _duplicate_tree(tree: Tree, other: LoadedTree) -> Diagnostic:
+    return Diagnostic(
+        severity=Severity.ERROR,
+        code="duplicate-tree",
+        message=f"tree id {tree.id!r} is already used by {other.path}",
+        loc=("id",),
+        hint="tree ids must be unique across the library",
+    )
+
+
+def _file_name(stem: str, tree: Tree) -> Diagnostic:
+    return Diagnostic(
+        severity=Severity.WARNING,
+        code="file-name",
+        message=f"file name {stem!r} differs from the tree id {tree.id!r}",
+        loc=("id",),
+        hint=f"name the file {tree.id}.yaml so authors find it",
+    )
+
+
+def _without_broken_calls(by_id: Mapping[str, LoadedTree]) -> dict[str, LoadedTree]:
+    """The files without errors, less those that call a broken procedure (each gets an error saying so).
+
+    A caller of a caller of a broken procedure is broken too: repeat until nothing changes.
+    """
     good = {tid: f for tid, f in by_id.items() if f.ok}
     changed = True
     while changed:
@@ -224,16 +251,7 @@ def _build_library(loaded: Iterable[LoadedTree], scenarios: ScenarioRunner | Non
                 )
                 del good[tid]
                 changed = True
-    valid = {tid: f.tree for tid, f in good.items() if f.tree is not None}
-    if scenarios is not None:
-        for f in good.values():
-            f.add(_scenario_diagnostics(f, valid, scenarios))
-        good = {tid: f for tid, f in good.items() if f.ok}
-    for tid, f in good.items():
-        assert f.tree is not None
-        lib.trees[tid] = f.tree
-        lib.sources[tid] = f
-    return lib
+    return good
 
 
 def _calls(tree: Tree) -> list[tuple[int, str]]:

@@ -11,8 +11,8 @@ from typing import Any
 
 import streamlit as st
 
+from triage.desk.staff import PUBLIC_PAGES, pages_for
 from triage.i18n import LANGUAGES
-from triage.records.accounts import allowed_pages
 from triage.ui.common import boot, identity, tr, ui_locale
 from triage.ui.views import agent, analytics, dispatch, queue, self_service, sign_in, studio, users
 
@@ -58,7 +58,7 @@ def main() -> None:
     st.set_page_config(page_title="triage", page_icon="🛟", layout="wide")
     boot()
     ident = identity()
-    allowed = allowed_pages(ident.roles if ident else ())
+    allowed = pages_for(ident)
     public: list[Any] = []
     staff: list[Any] = []
     by_key: dict[str, Any] = {}
@@ -67,7 +67,7 @@ def main() -> None:
             continue
         page = st.Page(fn, title=tr(title), icon=icon, url_path=path, default=key == "self_service")
         by_key[key] = page
-        (public if key in ("self_service", "sign_in") else staff).append(page)
+        (public if key in PUBLIC_PAGES else staff).append(page)
     sections = {tr("ui.nav.customers"): public}
     if staff:
         sections[tr("ui.nav.staff")] = staff

@@ -15,18 +15,20 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from triage.bootstrap import Bootstrap, bootstrap
+from triage.desk.sessions import Store
+from triage.desk.staff import Identity
 from triage.errors import TriageError
 from triage.i18n import LANGUAGES, t
-from triage.records.accounts import Identity
-from triage.records.store import Store
 from triage.trees.library import Library
 
 __all__ = [
     "boot",
+    "flash",
     "identity",
     "library",
     "page_guard",
     "require",
+    "show_flash",
     "store",
     "tr",
     "ui_locale",
@@ -79,6 +81,21 @@ def require(page: str) -> Identity:
         st.warning(tr("ui.not_allowed"))
         st.stop()
     return ident
+
+
+def flash(key: str, kind: str, text: str) -> None:
+    """Leave a ``success`` or ``error`` message under ``key`` for the page's next draw (a callback runs before
+    the rerun, so it cannot draw)."""
+    st.session_state[key] = (kind, text)
+
+
+def show_flash(key: str) -> None:
+    """Draw (once) the message a callback left under ``key``."""
+    kind, text = st.session_state.pop(key, (None, None))
+    if kind == "success":
+        st.success(text)
+    elif kind == "error":
+        st.error(text)
 
 
 def page_guard(fn: F) -> F:

@@ -19,12 +19,12 @@ from typing import Any
 import streamlit as st
 
 from triage.desk import contact as console
+from triage.desk.contact import BookingView
+from triage.desk.sessions import StoredSession, load_session
 from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
-from triage.records.store import StoredSession
 from triage.trees.model import Audience, FactType, OutcomeKind
 from triage.ui.common import store, tr, ui_locale
-from triage.visits.scheduling import BookingView
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
 
@@ -140,7 +140,7 @@ def show_messages(sid: str) -> None:
 def load(sid: str) -> StoredSession | None:
     """The stored session, or ``None`` if there is no such session."""
     try:
-        return store().load_session(sid)
+        return load_session(store(), sid)
     except NotFound:
         return None
 
@@ -153,7 +153,7 @@ def run_op(sid: str, op: Callable[[StoredSession], Any], audience: Audience | No
     """
     st.session_state.pop(error_key(sid), None)
     try:
-        stored = store().load_session(sid)
+        stored = load_session(store(), sid)
         if audience is not None and stored.session.mode is not audience:
             st.session_state[error_key(sid)] = tr("ui.walk.moved_on")
             return False

@@ -17,22 +17,18 @@ Walking rules:
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import datetime
+from typing import Any
 
 from triage.errors import InvalidAnswer, LibraryError, SessionClosed, SessionError
-from triage.guidance.planner import EMPTY as EMPTY_EVIDENCE
-from triage.guidance.planner import Evidence, plan
-from triage.i18n import t
-from triage.trees.checks import distances_to_end
+from triage.guidance.planner import plan
+from triage.guidance.problem import EMPTY as EMPTY_EVIDENCE
+from triage.guidance.problem import Evidence
 from triage.trees.conditions import parse as parse_condition
 from triage.trees.fix_groups import problem_for
+from triage.trees.graph import distances_to_end
 from triage.trees.model import (
     ActionNode,
     ActionResult,
@@ -40,7 +36,6 @@ from triage.trees.model import (
     Audience,
     CallNode,
     CollectNode,
-    FactType,
     FixGroupNode,
     LogicNode,
     OutcomeTypes,
@@ -49,8 +44,13 @@ from triage.trees.model import (
     Tree,
     localize,
 )
+from triage.walk.events import SESSION_FORMAT, Event, EventListener, EventType, now, replay
+from triage.walk.path import Answered, Frame, Pos, Step
 from triage.walk.policy import Decision, Policy
+from triage.walk.values import interpret
+from triage.walk.views import Crumb, FieldSpec, OptionView, StepView, answer_label, crumb, step_view
 
+# the views and the event are re-exported: importers name them from here, next to the session
 __all__ = [
     "Crumb",
     "Event",
@@ -61,130 +61,10 @@ __all__ = [
     "StepView",
 ]
 
-SESSION_FORMAT = 1
 _INTERACTIVE = (QuestionNode, ActionNode, CollectNode)
 _MAX_AUTO = 10_000  # automatic hops in a row before we call it a loop
 # decisions taken only because of who was at the keyboard: a hand-over to another audience reopens them
 _REOPENABLE = frozenset({"customer-request", "agent-request", "performer", "budget", "entitlement"})
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-EventType = Literal["start", "answer", "tried", "back", "restart", "note", "escalate", "handover"]
-EventListener = Callable[["Event"], None]
-
-
-class Event(BaseModel):
-    """One thing that happened in a session."""
-
-    model_config = ConfigDict(frozen=True)
-
-    seq: int
-    at: datetime
-    type: EventType
-    node: str | None = Field(default=None, description="'tree_id:node_id' of the step it concerns.")
-    value: Any = None
-
-
-@dataclass(frozen=True)
-class Frame:
-    """A call in progress: the tree and call node to return to."""
-
-    tree_id: str
-    call_node: str
-
-
-@dataclass(frozen=True)
-class Pos:
-    """Where the walk stands: a node in a tree, under a stack of calls."""
-
-    tree_id: str
-    node_id: str
-    calls: tuple[Frame, ...] = ()
-    group: str | None = None  # the fix group that chose this step (same tree), if any
-
-    @property
-    def key(self) -> str:
-        return f"{self.tree_id}:{self.node_id}"
-
-
-@dataclass
-class Step:
-    """One visited node: interactive (with an answer) or passed automatically."""
-
-    pos: Pos
-    kind: str
-    arrived_at: datetime
-    answer: Any = None
-    answered_at: datetime | None = None
-    tried: bool = False
-    auto: bool = False
-
-
-@dataclass
-class _Answered:
-    pos_key: str
-    value: Any
-    tried: bool
-    at: datetime
-
-
-class OptionView(BaseModel):
-    value: str
-    label: str
-
-
-class FieldSpec(BaseModel):
-    type: FactType
-    fact: str
-    pattern: str | None = None
-    min: float | None = None
-    max: float | None = None
-    choices: list[str] = Field(default_factory=list)
-    required: bool = True
-
-
-class Crumb(BaseModel):
-    """One answered step in the breadcrumb; ``index`` is what :meth:`Session.back` takes."""
-
-    model_config = ConfigDict(frozen=True)  # a session hands the same crumbs to every later view
-
-    index: int
-    node_id: str
-    tree_id: str
-    text: str
-    answer: str
-    tried: bool = False
-
-
-class StepView(BaseModel):
-    """The current step as its audience should see it. Self-service views never carry ``hint``."""
-
-    session_id: str
-    tree_id: str
-    tree_title: str
-    node_id: str
-    kind: str
-    mode: Audience
-    locale: str
-    text: str
-    hint: str | None = None
-    why: str | None = Field(default=None, description="Agent view: why the planner chose this step.")
-    options: list[OptionView] = Field(default_factory=list)
-    field: FieldSpec | None = None
-    performer: str | None = None
-    minutes: float | None = None
-    check: str | None = None
-    step_number: int
-    progress: float = Field(ge=0, le=1)
-    can_back: bool
-    breadcrumb: list[Crumb] = Field(default_factory=list)
-    facts: dict[str, Any] = Field(default_factory=dict)
-    finished: bool = False
-    decision: Decision | None = None
-    notes: list[str] = Field(default_factory=list)
 
 
 class Session:
@@ -200,7 +80,7 @@ class Session:
         facts: Mapping[str, Any] | None = None,
         policy: Policy | None = None,
         session_id: str | None = None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = now,
         tree_digest: str | None = None,
         listeners: Sequence[EventListener] = (),
     ) -> None:
@@ -235,7 +115,7 @@ class Session:
         facts: Mapping[str, Any] | None = None,
         policy: Policy | None = None,
         session_id: str | None = None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = now,
         tree_digest: str | None = None,
         listeners: Sequence[EventListener] = (),
     ) -> Session:
@@ -260,8 +140,8 @@ class Session:
 
     def _reset_state(self) -> None:
         self.path: list[Step] = []
-        self.answers: list[_Answered] = []
-        self.forward: list[_Answered] = []
+        self.answers: list[Answered] = []
+        self.forward: list[Answered] = []
         self.facts: dict[str, Any] = {**self.initial_facts, "mode": self.mode.value, "locale": self.locale}
         self.pos: Pos | None = None
         self.decision: Decision | None = None
@@ -332,14 +212,7 @@ class Session:
                     self.decision = stop
                 return
             if node.safety:
-                # a safety sign on a logic, call, return or outcome node stops the walk where it is met
-                authored = None
-                if isinstance(node, OutcomeTypes):
-                    self.path.append(Step(self.pos, "outcome", at, auto=True))
-                    authored = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale, self.mode)
-                self.decision = self.policy.safety_stop(
-                    self.pos.tree_id, node.id, node.safety, authored, self.locale
-                )
+                self._safety_stop(node, node.safety, at)
                 return
             hops += 1
             if hops > _MAX_AUTO:
@@ -347,40 +220,56 @@ class Session:
                     f"node {node.id!r}: automatic steps loop without reaching a step or outcome"
                 )
             if isinstance(node, OutcomeTypes):
-                self.path.append(Step(self.pos, "outcome", at, auto=True))
-                self.decision = self.policy.outcome(
-                    self.pos.tree_id, node, self.facts, self.locale, self.mode
-                )
-                if self.stop_reason:  # a fix group stopped here: say what going on would have cost
-                    self.decision = self.decision.model_copy(
-                        update={"reasons": [*self.decision.reasons, self.stop_reason], "rule": "planner"}
-                    )
-                    self.stop_reason = None
+                self._reach_outcome(node, at)
                 return
-            self.path.append(Step(self.pos, node.kind, at, auto=True))
-            if isinstance(node, LogicNode):
-                target = node.default
-                for rule in node.rules:
-                    if parse_condition(rule.when).evaluate(self.facts):
-                        target = rule.next
-                        break
-                self.pos = Pos(self.pos.tree_id, target, self.pos.calls)
-            elif isinstance(node, CallNode):
-                callee = self.tree(node.procedure)
-                self.pos = Pos(callee.id, callee.start, (*self.pos.calls, Frame(self.pos.tree_id, node.id)))
-            elif isinstance(node, FixGroupNode):
-                self._plan_group(node)
-                continue
-            elif isinstance(node, ReturnNode):
-                if not self.pos.calls:
-                    raise SessionError(f"node {node.id!r}: `return` outside a procedure call")
-                frame = self.pos.calls[-1]
-                caller = self.tree(frame.tree_id).node(frame.call_node)
-                assert isinstance(caller, CallNode)
-                target = caller.on_return.get(node.status, caller.next)
-                self.pos = Pos(frame.tree_id, target, self.pos.calls[:-1])
-            else:  # pragma: no cover - the model has no other kinds
-                raise SessionError(f"node {node.id!r}: cannot pass through a {node.kind!r} node")
+            self._pass(node, at)
+
+    def _safety_stop(self, node: AnyNode, safety: str, at: datetime) -> None:
+        """A safety sign on a logic, call, return or outcome node stops the walk where it is met."""
+        assert self.pos is not None
+        authored = None
+        if isinstance(node, OutcomeTypes):
+            self.path.append(Step(self.pos, "outcome", at, auto=True))
+            authored = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale, self.mode)
+        self.decision = self.policy.safety_stop(self.pos.tree_id, node.id, safety, authored, self.locale)
+
+    def _reach_outcome(self, node: AnyNode, at: datetime) -> None:
+        """The walk ends at an outcome: the policy turns it into the decision."""
+        assert self.pos is not None
+        self.path.append(Step(self.pos, "outcome", at, auto=True))
+        self.decision = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale, self.mode)
+        if self.stop_reason:  # a fix group stopped here: say what going on would have cost
+            self.decision = self.decision.model_copy(
+                update={"reasons": [*self.decision.reasons, self.stop_reason], "rule": "planner"}
+            )
+            self.stop_reason = None
+
+    def _pass(self, node: AnyNode, at: datetime) -> None:
+        """One automatic hop: a logic node's first true rule, into a procedure, a fix group's plan, a return."""
+        here = self.pos
+        assert here is not None
+        self.path.append(Step(here, node.kind, at, auto=True))
+        if isinstance(node, LogicNode):
+            self.pos = Pos(here.tree_id, _route(node, self.facts), here.calls)
+        elif isinstance(node, CallNode):
+            callee = self.tree(node.procedure)
+            self.pos = Pos(callee.id, callee.start, (*here.calls, Frame(here.tree_id, node.id)))
+        elif isinstance(node, FixGroupNode):
+            self._plan_group(node)
+        elif isinstance(node, ReturnNode):
+            self.pos = self._return_from(here, node)
+        else:  # pragma: no cover - the model has no other kinds
+            raise SessionError(f"node {node.id!r}: cannot pass through a {node.kind!r} node")
+
+    def _return_from(self, here: Pos, node: ReturnNode) -> Pos:
+        """Where a procedure's ``return`` goes: the calling node's route for its status."""
+        if not here.calls:
+            raise SessionError(f"node {node.id!r}: `return` outside a procedure call")
+        frame = here.calls[-1]
+        caller = self.tree(frame.tree_id).node(frame.call_node)
+        assert isinstance(caller, CallNode)
+        target = caller.on_return.get(node.status, caller.next)
+        return Pos(frame.tree_id, target, here.calls[:-1])
 
     def _require_open(self) -> AnyNode:
         if self.decision is not None:
@@ -401,17 +290,18 @@ class Session:
         """
         node = self._require_open()
         assert self.pos is not None
-        stored, target, safety = self._interpret(node, value)
+        stored, target, safety = interpret(node, value, self.locale)
         ev = self._record("answer", self.pos.key, stored)
         self._apply(node, stored, target, safety, ev.at, tried=False)
         self._take_forward(ev.at)
 
     def mark_tried(self) -> StepView:
         """The customer already tried the current action: record it as tried, not fixed, and move on."""
-        self._submit_tried()
+        self.submit_tried()
         return self.view()
 
-    def _submit_tried(self) -> None:
+    def submit_tried(self) -> None:
+        """:meth:`mark_tried` without drawing the next step (as :meth:`submit` is to :meth:`answer`)."""
         node = self._require_open()
         assert self.pos is not None
         if not isinstance(node, ActionNode):
@@ -430,7 +320,7 @@ class Session:
         step = Step(self.pos, node.kind, arrived, stored, at, tried)
         self.path.append(step)
         self._answered_steps.append(step)
-        self.answers.append(_Answered(self.pos.key, stored, tried, at))
+        self.answers.append(Answered(self.pos.key, stored, tried, at))
         fact = node.fact if isinstance(node, CollectNode | QuestionNode) else None
         if fact:
             self.facts[fact] = stored
@@ -492,23 +382,11 @@ class Session:
             if nxt.pos_key != self.pos.key:
                 break
             try:
-                self._redo(_Answered(nxt.pos_key, nxt.value, nxt.tried, at))
+                self._redo(Answered(nxt.pos_key, nxt.value, nxt.tried, at))
             except InvalidAnswer:
                 break
             self.forward.pop(0)
         self.forward = []
-
-    def _interpret(self, node: AnyNode, value: Any) -> tuple[Any, str, str | None]:
-        """Check an answer against the step: (value to store, next node id, safety reason)."""
-        if isinstance(node, QuestionNode):
-            opt = _pick_option(node, value, self.locale)
-            return opt.value, opt.next, opt.safety
-        if isinstance(node, ActionNode):
-            result = _action_result(value, self.locale)
-            return result.value, node.target(result), None
-        if isinstance(node, CollectNode):
-            return _collect_value(node, value, self.locale), node.next, None
-        raise InvalidAnswer(f"step {node.id!r} is a {node.kind} step and takes no answer")
 
     def back(self, index: int | None = None) -> StepView:
         """Reopen answered step ``index`` (from the breadcrumb; default: the last one)."""
@@ -548,12 +426,12 @@ class Session:
             self._switch_mode(current, self.answers[-1].at if self.answers else started)
         self.forward = kept + later
 
-    def _redo(self, a: _Answered) -> None:
+    def _redo(self, a: Answered) -> None:
         node = self.node
         if a.tried and isinstance(node, ActionNode):
             self._apply(node, a.value, node.on_not_fixed, None, a.at, tried=True)
         else:
-            stored, target, safety = self._interpret(node, a.value)
+            stored, target, safety = interpret(node, a.value, self.locale)
             self._apply(node, stored, target, safety, a.at, tried=False)
 
     def restart(self) -> StepView:
@@ -623,105 +501,33 @@ class Session:
             self._crumbs, self._crumbs_for = [], key
         crumbs = self._crumbs
         for s in self._answered_steps[len(crumbs) :]:
-            node = self.node_at(s.pos)
-            crumbs.append(
-                Crumb(
-                    index=len(crumbs),
-                    node_id=s.pos.node_id,
-                    tree_id=s.pos.tree_id,
-                    text=self._text(node),
-                    answer=self.answer_label(node, s.answer, s.tried),
-                    tried=s.tried,
-                )
-            )
+            crumbs.append(crumb(len(crumbs), s.pos.tree_id, self.node_at(s.pos), s, self.mode, self.locale))
         return list(crumbs)
-
-    def _text(self, node: AnyNode) -> str:
-        if self.mode is Audience.SELF_SERVICE and node.customer_text is not None:
-            return localize(node.customer_text, self.locale)
-        return localize(node.text, self.locale)
 
     def answer_label(self, node: AnyNode, value: Any, tried: bool = False, locale: str | None = None) -> str:
         """A stored answer in words."""
-        loc = locale or self.locale
-        if tried:
-            return t("result.tried", loc)
-        if value is None:
-            return t("result.skipped", loc)
-        if isinstance(node, QuestionNode):
-            for o in node.options:
-                if o.value == value:
-                    return localize(o.label, loc)
-        if isinstance(node, ActionNode):
-            return t(f"result.{value}", loc)
-        if isinstance(node, CollectNode) and node.type is FactType.YESNO:
-            return t("yesno.yes" if value else "yesno.no", loc)
-        if isinstance(node, CollectNode) and value in node.choice_labels:
-            return localize(node.choice_labels[value], loc)
-        return str(value)
+        return answer_label(node, value, tried, locale or self.locale)
 
     def view(self) -> StepView:
         """The current step for this session's audience."""
         assert self.pos is not None
-        node = self.node
-        tree = self.tree()
-        answered = len(self.answers)
-        remaining = 0 if self.decision else self._distance(self.pos)
-        progress = 1.0 if self.decision else answered / (answered + max(remaining, 1))
-        agent = self.mode is Audience.AGENT
-        v = StepView(
+        return step_view(
             session_id=self.id,
             tree_id=self.pos.tree_id,
-            tree_title=localize(tree.title, self.locale),
-            node_id=node.id,
-            kind=node.kind,
+            tree_title=localize(
+                self.tree().title, self.locale
+            ),  # the session's tree, even inside a procedure
+            node=self.node,
             mode=self.mode,
             locale=self.locale,
-            text=self._text(node),
-            hint=localize(node.hint, self.locale) if agent and node.hint else None,
-            why=self.why if agent and self.decision is None else None,
-            step_number=answered + 1,
-            progress=progress,
-            can_back=answered > 0,
+            answered=len(self.answers),
+            remaining=0 if self.decision else self._distance(self.pos),
+            why=self.why,
             breadcrumb=self.breadcrumb(),
-            facts={k: v for k, v in self.facts.items() if k not in ("mode", "locale")},
-            finished=self.decision is not None,
+            facts=self.facts,
             decision=self.decision,
-            notes=list(self.notes),
+            notes=self.notes,
         )
-        if self.decision is None:
-            if isinstance(node, QuestionNode):
-                v.options = [
-                    OptionView(value=o.value, label=localize(o.label, self.locale)) for o in node.options
-                ]
-            elif isinstance(node, ActionNode):
-                v.performer = node.performer.value
-                v.minutes = node.minutes
-                v.check = localize(node.check, self.locale) if node.check else t("action.check", self.locale)
-                v.options = [
-                    OptionView(value=r.value, label=t(f"action.{r.value}", self.locale)) for r in ActionResult
-                ]
-            elif isinstance(node, CollectNode):
-                v.field = FieldSpec(
-                    type=node.type,
-                    fact=node.fact,
-                    pattern=node.pattern,
-                    min=node.min,
-                    max=node.max,
-                    choices=list(node.choices),
-                    required=node.required,
-                )
-                if node.type is FactType.YESNO:
-                    v.options = [
-                        OptionView(value="yes", label=t("yesno.yes", self.locale)),
-                        OptionView(value="no", label=t("yesno.no", self.locale)),
-                    ]
-                elif node.type is FactType.CHOICE:
-                    v.options = [
-                        OptionView(value=c, label=localize(node.choice_labels.get(c, c), self.locale))
-                        for c in node.choices
-                    ]
-        return v
 
     # -- serialization ---------------------------------------------------------------------------
 
@@ -766,137 +572,20 @@ class Session:
         listeners: Sequence[EventListener] = (),
     ) -> Session:
         """Rebuild a session from its events, deterministically (timestamps come from the events)."""
-        if not events or events[0].type != "start":
-            raise SessionError("a session's events must begin with a 'start' event")
-        first = events[0].value
-        cursor = {"at": events[0].at}
-        s = cls(
+        return replay(
+            cls,
             library,
-            first["tree"],
-            mode=first["mode"],
-            locale=first["locale"],
-            facts=first.get("facts") or {},
-            policy=policy,
+            events,
             session_id=session_id,
-            clock=lambda: cursor["at"],
+            policy=policy,
             tree_digest=tree_digest,
+            listeners=listeners,
         )
-        s.events.append(events[0])
-        s._begin(events[0].at)
-        for ev in events[1:]:
-            cursor["at"] = ev.at
-            try:
-                if ev.type == "answer":
-                    s._expect_at(ev)
-                    s.submit(ev.value)
-                elif ev.type == "tried":
-                    s._expect_at(ev)
-                    s._submit_tried()
-                elif ev.type == "back":
-                    s.back(ev.value)
-                elif ev.type == "restart":
-                    s.restart()
-                elif ev.type == "note":
-                    s.add_note(ev.value)
-                elif ev.type == "escalate":
-                    s.escalate_now()
-                elif ev.type == "handover":
-                    s.handover(ev.value["mode"])
-                else:
-                    raise SessionError(f"unknown event type {ev.type!r}")
-            except SessionError as exc:
-                raise SessionError(
-                    f"session {s.id}: event {ev.seq} ({ev.type}) cannot be replayed: {exc}"
-                ) from exc
-        s.events = list(events)
-        s.clock = _now
-        s.listeners = list(listeners)
-        return s
-
-    def _expect_at(self, ev: Event) -> None:
-        if self.pos is None or ev.node != self.pos.key:
-            here = self.pos.key if self.pos else None
-            raise SessionError(f"the event is for step {ev.node!r} but the replay stands at {here!r}")
 
 
-def _pick_option(node: QuestionNode, value: Any, locale: str) -> Any:
-    if isinstance(value, bool):  # YAML turns an unquoted yes/no into true/false
-        value = "yes" if value else "no"
-    raw = str(value).strip()
-    for o in node.options:
-        if o.value == raw:
-            return o
-    low = raw.lower()
-    for o in node.options:
-        if localize(o.label, locale).strip().lower() == low or o.value.lower() == low:
-            return o
-    if re.fullmatch(r"\d+", raw) and 1 <= int(raw) <= len(node.options):
-        return node.options[int(raw) - 1]
-    options = ", ".join(repr(o.value) for o in node.options)
-    raise InvalidAnswer(t("answer.invalid_option", locale, answer=value, options=options))
-
-
-_FIXED = {"fixed", "yes", "y", "true", "1", "helped"}
-_NOT_FIXED = {"not_fixed", "no", "n", "false", "0", "not fixed"}
-_COULD_NOT = {"could_not", "cannot", "can't", "skip", "could not"}
-
-
-def _action_result(value: Any, locale: str) -> ActionResult:
-    if isinstance(value, ActionResult):
-        return value
-    if isinstance(value, bool):
-        return ActionResult.FIXED if value else ActionResult.NOT_FIXED
-    raw = str(value).strip().lower()
-    if raw in _FIXED:
-        return ActionResult.FIXED
-    if raw in _NOT_FIXED:
-        return ActionResult.NOT_FIXED
-    if raw in _COULD_NOT:
-        return ActionResult.COULD_NOT
-    raise InvalidAnswer(
-        t("answer.invalid_option", locale, answer=value, options="'fixed', 'not_fixed', 'could_not'")
-    )
-
-
-def _collect_value(node: CollectNode, value: Any, locale: str) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if node.required:
-            raise InvalidAnswer(t("answer.required", locale))
-        return None
-    if node.type is FactType.NUMBER:
-        if isinstance(value, bool):
-            raise InvalidAnswer(t("answer.not_number", locale, answer=value))
-        try:
-            num = float(str(value).strip().replace(",", "."))
-        except ValueError:
-            raise InvalidAnswer(t("answer.not_number", locale, answer=value)) from None
-        if num != num or num in (float("inf"), float("-inf")):
-            raise InvalidAnswer(t("answer.not_number", locale, answer=value))
-        if node.min is not None and num < node.min:
-            raise InvalidAnswer(t("answer.too_small", locale, answer=_fmt(num), min=_fmt(node.min)))
-        if node.max is not None and num > node.max:
-            raise InvalidAnswer(t("answer.too_large", locale, answer=_fmt(num), max=_fmt(node.max)))
-        return int(num) if num.is_integer() else num
-    if node.type is FactType.YESNO:
-        if isinstance(value, bool):
-            return value
-        raw = str(value).strip().lower()
-        if raw in ("yes", "y", "true", "1", "ja", "j"):
-            return True
-        if raw in ("no", "n", "false", "0", "nein"):
-            return False
-        raise InvalidAnswer(t("answer.not_yesno", locale, answer=value))
-    if node.type is FactType.CHOICE:
-        raw = str(value).strip()
-        for c in node.choices:
-            if c == raw or c.lower() == raw.lower():
-                return c
-        raise InvalidAnswer(t("answer.not_choice", locale, answer=value, options=", ".join(node.choices)))
-    text = str(value).strip()
-    if node.pattern is not None and not re.fullmatch(node.pattern, text):
-        raise InvalidAnswer(t("answer.pattern", locale, answer=text))
-    return text
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+def _route(node: LogicNode, facts: Mapping[str, Any]) -> str:
+    """The node a logic node leads to: the first rule whose condition holds, else its default."""
+    for rule in node.rules:
+        if parse_condition(rule.when).evaluate(facts):
+            return rule.next
+    return node.default

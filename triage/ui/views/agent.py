@@ -11,11 +11,10 @@ import traceback
 import streamlit as st
 
 from triage.desk import contact as console
+from triage.desk.sessions import StoredSession, earlier_sessions
+from triage.desk.staff import Identity
 from triage.errors import TriageError
 from triage.i18n import LANGUAGES, add_catalog
-from triage.records.accounts import Identity
-from triage.records.flags import FLAG_KINDS
-from triage.records.store import StoredSession
 from triage.trees.model import Audience, FactType, OutcomeKind, localize
 from triage.ui import walk
 from triage.ui.common import library, page_guard, require, store, tr, ui_locale
@@ -221,13 +220,12 @@ def _on_start(tree_id: str) -> None:
         **{name: ss.get(f"agent-fact-{tree_id}-{name}") for name in tree.facts},
     }
     try:
-        facts = console.known_facts(tree, raw)
-        stored = store().start_session(
-            tree_id,
-            mode=Audience.AGENT,
+        stored = console.start_for_agent(
+            store(),
+            tree,
+            raw,
             locale=str(ss.get("agent-locale") or ui_locale()),
-            facts=facts,
-            customer_id=str(ss.get("agent-customer") or "").strip() or None,
+            customer_id=str(ss.get("agent-customer") or ""),
         )
     except TriageError as exc:
         _fail(str(exc))
@@ -366,7 +364,7 @@ def _yes_no_unknown(label: str, key: str) -> None:
 
 
 def _earlier(customer_id: str) -> None:
-    rows = store().list_sessions(customer_id=customer_id, limit=10)
+    rows = earlier_sessions(store(), customer_id, limit=10)
     if not rows:
         return
     st.caption(tr("ui.agent.earlier"))
@@ -375,7 +373,7 @@ def _earlier(customer_id: str) -> None:
             "ui.agent.earlier_row",
             when=f"{r.started_at:%Y-%m-%d %H:%M}",
             tree=r.tree_id,
-            status=r.decision_kind or r.status,
+            status=r.status,
         )
         st.button(label, key=f"earlier-{r.id}", on_click=_on_open_id, args=(r.id,), type="tertiary")
 
@@ -460,7 +458,7 @@ def _flag(view: StepView, ident: Identity) -> None:
     with st.expander(tr("ui.agent.flag"), icon=":material/flag:"):
         st.radio(
             tr("ui.agent.flag_kind"),
-            list(FLAG_KINDS),
+            list(console.FLAG_KINDS),
             format_func=lambda k: tr(f"ui.agent.flag.{k}"),
             horizontal=True,
             key=kind_key,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import streamlit as st
 
-from triage.analytics import queries as analytics
+from triage import analytics
+from triage.desk.clock import days_ago
 from triage.i18n import add_catalog
-from triage.records.schema import utcnow
 from triage.trees.export import funnel_dot
 from triage.trees.model import localize
 from triage.ui.common import library, page_guard, require, store, tr
@@ -100,7 +99,7 @@ def render() -> None:
     locale = cols[3].selectbox(
         tr("an.locale"), ["", "en", "de"], format_func=lambda m: m or tr("an.any"), key="an_locale"
     )
-    since = utcnow() - timedelta(days=days) if days else None
+    since = days_ago(days)
     filters: dict[str, Any] = {
         "tree_id": tree_id or None,
         "since": since,

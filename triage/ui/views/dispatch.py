@@ -12,27 +12,31 @@ from datetime import date
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
-from triage.desk.operations import (
+from triage.desk.dispatch import (
+    STATUSES,
     BookingFilter,
+    BookingView,
     PendingVisit,
+    Scheduler,
+    Slot,
+    TechnicianView,
+    add_technician,
     booking_label,
     booking_row,
+    booking_when,
     find_bookings,
-    local_span,
     needs_booking,
-    parse_hours,
-    parse_names,
     pending_label,
     pending_row,
     slot_label,
     slots_for_reschedule,
     slots_for_visit,
     technician_row,
+    timezones,
 )
 from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
-from triage.ui.common import page_guard, require, store, tr
-from triage.visits.scheduling import STATUSES, BookingView, Scheduler, Slot, TechnicianView
+from triage.ui.common import flash, page_guard, require, show_flash, store, tr
 
 __all__ = ["render"]
 
@@ -233,15 +237,7 @@ def _sched() -> Scheduler:
     return Scheduler(store())
 
 
-def _zones(techs: list[TechnicianView]) -> dict[int, str]:
-    return {t.id: t.timezone for t in techs}
-
-
 # -- callbacks (run before the rerun; errors become a message, never a traceback) ----------------
-
-
-def _flash(kind: str, text: str) -> None:
-    st.session_state[_FLASH] = (kind, text)
 
 
 def _open(param: str, key: str) -> None:
@@ -255,24 +251,24 @@ def _open(param: str, key: str) -> None:
 def _reschedule(booking_id: int, slot_key: str) -> None:
     slot = st.session_state.get(slot_key)
     if not isinstance(slot, Slot):
-        _flash("error", tr("ui.dispatch.no_slots"))
+        flash(_FLASH, "error", tr("ui.dispatch.no_slots"))
         return
     try:
         sched = _sched()
         new = sched.reschedule(booking_id, slot)
-        when = local_span(new.start, new.end, _zones(sched.technicians()).get(new.technician_id, "UTC"))
+        when = booking_when(new, timezones(sched.technicians()))
         st.query_params[_BOOKING] = str(new.id)
-        _flash("success", tr("ui.dispatch.did_reschedule", old=booking_id, id=new.id, when=when))
+        flash(_FLASH, "success", tr("ui.dispatch.did_reschedule", old=booking_id, id=new.id, when=when))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 def _cancel(booking_id: int, reason_key: str) -> None:
     try:
         _sched().cancel(booking_id, str(st.session_state.get(reason_key) or ""))
-        _flash("success", tr("ui.dispatch.did_cancel", id=booking_id))
+        flash(_FLASH, "success", tr("ui.dispatch.did_cancel", id=booking_id))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 def _close(booking_id: int, technician: str, code_key: str, fix_key: str) -> None:
@@ -280,9 +276,9 @@ def _close(booking_id: int, technician: str, code_key: str, fix_key: str) -> Non
     fix = str(st.session_state.get(fix_key) or "")
     try:
         closed = _sched().close_visit(booking_id, technician, code, fix)
-        _flash("success", tr("ui.dispatch.did_close", id=booking_id, code=closed.closure_code))
+        flash(_FLASH, "success", tr("ui.dispatch.did_close", id=booking_id, code=closed.closure_code))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 def _book(session_id: str, region_key: str, address_key: str, slot_key: str | None) -> None:
@@ -294,39 +290,24 @@ def _book(session_id: str, region_key: str, address_key: str, slot_key: str | No
         b = sched.book_for_session(
             session_id, region, slot if isinstance(slot, Slot) else None, address=address
         )
-        when = local_span(b.start, b.end, _zones(sched.technicians()).get(b.technician_id, "UTC"))
+        when = booking_when(b, timezones(sched.technicians()))
         st.query_params.pop(_VISIT, None)
         st.query_params[_BOOKING] = str(b.id)
-        _flash("success", tr("ui.dispatch.did_book", id=b.id, when=when, technician=b.technician_name))
+        flash(_FLASH, "success", tr("ui.dispatch.did_book", id=b.id, when=when, technician=b.technician_name))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 def _add_technician(keys: dict[str, str]) -> None:
-    value = {name: st.session_state.get(key) for name, key in keys.items()}
+    form = {name: st.session_state.get(key) for name, key in keys.items()}
     try:
-        tech = _sched().add_technician(
-            str(value["name"] or ""),
-            parse_names("skills", str(value["skills"] or "")),
-            parse_names("regions", str(value["regions"] or "")),
-            hours=parse_hours(str(value["hours"] or "")),
-            slot_minutes=int(value["slot"] or 0),
-            timezone=str(value["timezone"] or "").strip(),
-        )
-        _flash("success", tr("ui.dispatch.did_add_tech", name=tech.name))
+        tech = add_technician(store(), form)
+        flash(_FLASH, "success", tr("ui.dispatch.did_add_tech", name=tech.name))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 # -- drawing --------------------------------------------------------------------------------------
-
-
-def _flash_message() -> None:
-    kind, text = st.session_state.pop(_FLASH, (None, None))
-    if kind == "success":
-        st.success(text)
-    elif kind == "error":
-        st.error(text)
 
 
 def _columns(prefix: str, names: tuple[str, ...]) -> dict[str, ColumnConfig]:
@@ -334,7 +315,7 @@ def _columns(prefix: str, names: tuple[str, ...]) -> dict[str, ColumnConfig]:
 
 
 def _bookings_tab(sched: Scheduler, techs: list[TechnicianView]) -> None:
-    zones = _zones(techs)
+    zones = timezones(techs)
     names = {t.id: t.name for t in techs}
     cols = st.columns(3)
     day: date | None = cols[0].date_input(tr("ui.dispatch.filter.day"), value=None, key="dispatch-f-day")
@@ -394,7 +375,7 @@ def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
     st.markdown(
         tr(
             "ui.dispatch.details",
-            when=local_span(b.start, b.end, zones.get(b.technician_id, "UTC")),
+            when=booking_when(b, zones),
             technician=b.technician_name,
             status=tr(f"ui.dispatch.status.{b.status}"),
             customer=b.customer_id or "-",
@@ -591,7 +572,7 @@ def render() -> None:
     require("dispatch")
     st.title(tr("ui.nav.dispatch"))
     st.caption(tr("ui.dispatch.caption"))
-    _flash_message()
+    show_flash(_FLASH)
     sched = _sched()
     techs = sched.technicians()
     pending = needs_booking(store())
@@ -605,6 +586,6 @@ def render() -> None:
     with bookings:
         _bookings_tab(sched, techs)
     with waiting:
-        _pending_tab(sched, pending, _zones(techs))
+        _pending_tab(sched, pending, timezones(techs))
     with technicians:
         _technicians_tab(techs)

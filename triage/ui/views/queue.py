@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from triage.desk.operations import (
-    CASE_STATUSES,
-    PRIORITIES,
-    CaseFilter,
-    case_label,
-    case_row,
-    find_cases,
-    handoff_markdown,
-)
+from triage.desk import queue as cases
+from triage.desk.queue import CASE_STATUSES, PRIORITIES, CaseFilter, CaseView
 from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
-from triage.records.cases import CaseView, Queue
-from triage.ui.common import page_guard, require, store, tr
+from triage.ui.common import flash, page_guard, require, show_flash, store, tr
 
 __all__ = ["render"]
 
@@ -166,10 +158,6 @@ add_catalog(
 # -- callbacks (run before the rerun; errors become a message, never a traceback) ----------------
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state[_FLASH] = (kind, text)
-
-
 def _open_case(key: str) -> None:
     picked = st.session_state.get(key)
     if picked is None:
@@ -180,36 +168,36 @@ def _open_case(key: str) -> None:
 
 def _claim(case_id: int, user: str) -> None:
     try:
-        Queue(store()).claim(case_id, user)
-        _flash("success", tr("ui.queue.did_claim", id=case_id))
+        cases.claim(store(), case_id, user)
+        flash(_FLASH, "success", tr("ui.queue.did_claim", id=case_id))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 def _release(case_id: int, user: str) -> None:
     try:
-        Queue(store()).release(case_id, user)
-        _flash("success", tr("ui.queue.did_release", id=case_id))
+        cases.release(store(), case_id, user)
+        flash(_FLASH, "success", tr("ui.queue.did_release", id=case_id))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 def _add_note(case_id: int, user: str, key: str) -> None:
     try:
-        Queue(store()).add_note(case_id, user, str(st.session_state.get(key) or ""))
-        _flash("success", tr("ui.queue.did_note", id=case_id))
+        cases.add_note(store(), case_id, user, str(st.session_state.get(key) or ""))
+        flash(_FLASH, "success", tr("ui.queue.did_note", id=case_id))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 def _close(case_id: int, user: str, code_key: str, fix_key: str) -> None:
     code = str(st.session_state.get(code_key) or "")
     fix = str(st.session_state.get(fix_key) or "")
     try:
-        closed = Queue(store()).close(case_id, user, code, fix.strip())
-        _flash("success", tr("ui.queue.did_close", id=case_id, code=closed.closure_code))
+        closed = cases.close_case(store(), case_id, user, code, fix)
+        flash(_FLASH, "success", tr("ui.queue.did_close", id=case_id, code=closed.closure_code))
     except TriageError as exc:
-        _flash("error", str(exc))
+        flash(_FLASH, "error", str(exc))
 
 
 # -- drawing --------------------------------------------------------------------------------------
@@ -258,12 +246,12 @@ def _filters(queues: list[str], user: str) -> CaseFilter:
     )
 
 
-def _table(cases: list[CaseView]) -> None:
-    st.caption(tr("ui.queue.count", count=len(cases)))
-    if not cases:
+def _table(found: list[CaseView]) -> None:
+    st.caption(tr("ui.queue.count", count=len(found)))
+    if not found:
         st.info(tr("ui.queue.empty"))
         return
-    rows = [case_row(c) for c in cases]
+    rows = [cases.case_row(c) for c in found]
     for row in rows:  # codes to words in the reader's language
         row["priority"] = tr(f"ui.queue.priority.{row['priority']}")
         row["status"] = tr(f"ui.queue.status.{row['status']}")
@@ -276,9 +264,9 @@ def _table(cases: list[CaseView]) -> None:
     )
 
 
-def _picker(cases: list[CaseView], current: int | None) -> None:
-    ids = [c.id for c in cases]
-    labels = {c.id: case_label(c) for c in cases}
+def _picker(found: list[CaseView], current: int | None) -> None:
+    ids = [c.id for c in found]
+    labels = {c.id: cases.case_label(c) for c in found}
     st.selectbox(
         tr("ui.queue.open"),
         ids,
@@ -289,14 +277,6 @@ def _picker(cases: list[CaseView], current: int | None) -> None:
         on_change=_open_case,
         args=("queue-open",),
     )
-
-
-def _flash_message() -> None:
-    kind, text = st.session_state.pop(_FLASH, (None, None))
-    if kind == "success":
-        st.success(text)
-    elif kind == "error":
-        st.error(text)
 
 
 def _case(case: CaseView, user: str) -> None:
@@ -310,7 +290,7 @@ def _case(case: CaseView, user: str) -> None:
             session=case.session_id,
         )
     )
-    _flash_message()
+    show_flash(_FLASH)
     active = case.status in ("open", "claimed")
     if case.status == "closed":
         st.info(tr("ui.queue.closed_as", code=case.closure_code, fix=case.closure_fix or "-"))
@@ -335,7 +315,7 @@ def _case(case: CaseView, user: str) -> None:
 
     left, right = st.columns([3, 2])
     with left.container(border=True, key=f"queue-handoff-{case.id}"):
-        st.markdown(handoff_markdown(case, top_level=4))
+        st.markdown(cases.handoff_markdown(case, top_level=4))
     with right:
         _notes(case, user)
         if active:
@@ -380,17 +360,16 @@ def render() -> None:
     ident = require("queue")
     st.title(tr("ui.nav.queue"))
     st.caption(tr("ui.queue.caption"))
-    queue = Queue(store())
-    flt = _filters(queue.queues(), ident.username)
-    cases = find_cases(store(), flt)
-    _table(cases)
+    flt = _filters(cases.queues(store()), ident.username)
+    found = cases.find_cases(store(), flt)
+    _table(found)
     current = _current_case()
-    _picker(cases, current)
+    _picker(found, current)
     if current is None:
-        _flash_message()
+        show_flash(_FLASH)
         return
     try:
-        case = queue.get(current)
+        case = cases.get_case(store(), current)
     except NotFound:
         st.warning(tr("ui.queue.no_case", id=current))
         return

@@ -12,9 +12,9 @@ import traceback
 import streamlit as st
 
 from triage.desk import contact as console
+from triage.desk.sessions import StoredSession, start_session
 from triage.errors import TriageError
 from triage.i18n import add_catalog
-from triage.records.store import StoredSession
 from triage.trees.model import Audience, OutcomeKind
 from triage.ui import walk
 from triage.ui.common import library, page_guard, store, tr, ui_locale
@@ -85,7 +85,7 @@ add_catalog(
 
 def _on_start(tree_id: str) -> None:
     try:
-        stored = store().start_session(tree_id, mode=Audience.SELF_SERVICE, locale=ui_locale())
+        stored = start_session(store(), tree_id, mode=Audience.SELF_SERVICE, locale=ui_locale())
     except TriageError as exc:
         st.session_state[_START_ERROR] = str(exc)
         return

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from triage.desk import staff
 from triage.errors import AuthError
-from triage.records.accounts import Accounts, allowed_pages
 from triage.ui.common import page_guard, store, tr
 
 
@@ -19,11 +19,10 @@ def render() -> None:
         submitted = st.form_submit_button(tr("ui.sign_in.submit"))
     if submitted:
         try:
-            ident = Accounts(store()).authenticate(username, password)
+            ident = staff.sign_in(store(), username, password)
         except AuthError as exc:
             st.error(str(exc))
             return
         st.session_state["identity"] = ident
-        first = next((p for p in allowed_pages(ident.roles) if p not in ("self_service", "sign_in")), None)
-        st.session_state["after_sign_in"] = first
+        st.session_state["after_sign_in"] = staff.first_staff_page(ident)
         st.rerun()

@@ -2,7 +2,8 @@
 a preview walk, scenario tests, save and publish, flags from agents, and diffs between versions.
 
 All the logic lives in :mod:`triage.desk.studio`; this page keeps the author's drafts in ``st.session_state``
-(so an unsaved edit survives a rerun and a page switch) and draws.
+(so an unsaved edit survives a rerun and a page switch, see :mod:`.studio_state`) and draws. The preview and
+scenario tabs are in :mod:`.studio_preview`, the flags and versions tabs in :mod:`.studio_review`.
 """
 
 from __future__ import annotations
@@ -13,20 +14,28 @@ from typing import Any
 import streamlit as st
 
 from triage.bootstrap import trees_dir
+from triage.desk import flags as step_flags
 from triage.desk import studio
-from triage.errors import Diagnostic, DraftConflict, StoreError, TreeError, TriageError
+from triage.desk.flags import FlagView
+from triage.errors import Diagnostic, DraftConflict, StoreError, TreeError
 from triage.i18n import add_catalog
-from triage.records.flags import Flags
 from triage.ui.common import identity, page_guard, require, store, tr, ui_locale
+from triage.ui.views import studio_preview, studio_review
+from triage.ui.views.studio_state import (
+    CONFLICT,
+    DRAFTS,
+    NODE,
+    OPEN,
+    PREVIEW,
+    draft_of,
+    notify,
+    set_draft,
+    show_notice,
+    state,
+    yaml_key,
+)
 
 __all__ = ["render"]
-
-_DRAFTS = "studio.drafts"  # rel path -> studio.Draft
-_OPEN = "studio.open"  # rel path of the tree being edited
-_NODE = "studio.node"  # rel path -> selected node id
-_NOTICE = "studio.notice"  # (level, message) shown once, on the next run
-_CONFLICT = "studio.conflict"  # rel path -> DraftConflict
-_PREVIEW = "studio.preview"  # rel path -> (draft digest, Session)
 
 add_catalog(
     "en",
@@ -97,38 +106,6 @@ add_catalog(
         "ui.studio.legend": "Outcomes: green resolved, orange escalate, blue home visit. Red border: the "
         "selected node. ⚑ dashed: flagged by agents. Thick border: the start.",
         "ui.studio.neighbourhood": "{total} nodes: showing two links around {node}. Pick another node to move.",
-        "ui.studio.preview_help": "A walk of the draft as it is now; nothing is stored.",
-        "ui.studio.mode": "Mode",
-        "ui.studio.mode.agent": "Agent",
-        "ui.studio.mode.self_service": "Self-service",
-        "ui.studio.locale": "Language",
-        "ui.studio.start": "Start preview",
-        "ui.studio.no_preview": "The draft cannot be walked until its errors are fixed.",
-        "ui.studio.stale": "The draft changed since this preview started; start again to walk the new text.",
-        "ui.studio.step": "Step {number} · node {node}",
-        "ui.studio.answer": "Answer",
-        "ui.studio.tried": "Customer already tried this",
-        "ui.studio.back": "Back",
-        "ui.studio.restart": "Restart",
-        "ui.studio.decision": "Decision: {kind} at {node}",
-        "ui.studio.scenarios_help": "The tree's own tests, run on the draft at every change.",
-        "ui.studio.no_scenarios": "No scenario results: the draft has no scenarios, or errors stop them.",
-        "ui.studio.col.scenario": "Scenario",
-        "ui.studio.col.result": "Result",
-        "ui.studio.col.reached": "Ended at",
-        "ui.studio.pass": "pass",
-        "ui.studio.fail": "fail",
-        "ui.studio.no_flags": "No open flags on this tree.",
-        "ui.studio.flag": "**{node}** · {kind} · by {author} · {when}",
-        "ui.studio.resolve": "Resolve",
-        "ui.studio.resolved": "Flag {id} resolved.",
-        "ui.studio.no_versions": "This tree has not been published yet.",
-        "ui.studio.col.version": "Version",
-        "ui.studio.col.author": "Author",
-        "ui.studio.col.when": "Published",
-        "ui.studio.col.note": "Note",
-        "ui.studio.old": "From version",
-        "ui.studio.new": "To version",
     },
 )
 add_catalog(
@@ -204,39 +181,6 @@ add_catalog(
         "gewählte Knoten. ⚑ gestrichelt: von Agenten markiert. Dicker Rand: der Start.",
         "ui.studio.neighbourhood": "{total} Knoten: gezeigt werden zwei Schritte um {node}. Anderen Knoten wählen, "
         "um weiterzugehen.",
-        "ui.studio.preview_help": "Ein Durchlauf des aktuellen Entwurfs; nichts wird gespeichert.",
-        "ui.studio.mode": "Modus",
-        "ui.studio.mode.agent": "Agent",
-        "ui.studio.mode.self_service": "Selbsthilfe",
-        "ui.studio.locale": "Sprache",
-        "ui.studio.start": "Vorschau starten",
-        "ui.studio.no_preview": "Der Entwurf lässt sich erst durchlaufen, wenn seine Fehler behoben sind.",
-        "ui.studio.stale": "Der Entwurf hat sich seit dem Start der Vorschau geändert; neu starten.",
-        "ui.studio.step": "Schritt {number} · Knoten {node}",
-        "ui.studio.answer": "Antworten",
-        "ui.studio.tried": "Kunde hat das schon versucht",
-        "ui.studio.back": "Zurück",
-        "ui.studio.restart": "Neu beginnen",
-        "ui.studio.decision": "Entscheidung: {kind} bei {node}",
-        "ui.studio.scenarios_help": "Die eigenen Tests des Baums, bei jeder Änderung auf dem Entwurf ausgeführt.",
-        "ui.studio.no_scenarios": "Keine Szenarioergebnisse: der Entwurf hat keine Szenarien, oder Fehler "
-        "verhindern sie.",
-        "ui.studio.col.scenario": "Szenario",
-        "ui.studio.col.result": "Ergebnis",
-        "ui.studio.col.reached": "Endete bei",
-        "ui.studio.pass": "bestanden",
-        "ui.studio.fail": "fehlgeschlagen",
-        "ui.studio.no_flags": "Keine offenen Markierungen an diesem Baum.",
-        "ui.studio.flag": "**{node}** · {kind} · von {author} · {when}",
-        "ui.studio.resolve": "Erledigt",
-        "ui.studio.resolved": "Markierung {id} erledigt.",
-        "ui.studio.no_versions": "Dieser Baum wurde noch nicht veröffentlicht.",
-        "ui.studio.col.version": "Version",
-        "ui.studio.col.author": "Autor",
-        "ui.studio.col.when": "Veröffentlicht",
-        "ui.studio.col.note": "Notiz",
-        "ui.studio.old": "Von Version",
-        "ui.studio.new": "Bis Version",
     },
 )
 
@@ -259,181 +203,100 @@ def _check(
     return studio.check_draft(text, rel, studio.load_others(folder, path))
 
 
-# -- state -------------------------------------------------------------------------------------------
-
-
-def _state(key: str) -> dict[str, Any]:
-    value = st.session_state.setdefault(key, {})
-    assert isinstance(value, dict)
-    return value
-
-
-def _notify(level: str, message: str) -> None:
-    st.session_state[_NOTICE] = (level, message)
-
-
-def _show_notice() -> None:
-    notice = st.session_state.pop(_NOTICE, None)
-    if notice:
-        level, message = notice
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(level, st.info)(message)
-
-
-def _draft(rel: str) -> studio.Draft:
-    draft = _state(_DRAFTS)[rel]
-    assert isinstance(draft, studio.Draft)
-    return draft
-
-
-def _yaml_key(rel: str) -> str:
-    return f"studio.yaml.{rel}"
-
-
-def _set_draft(draft: studio.Draft) -> None:
-    """Keep the draft, and show its text in the editor (called from callbacks, before the editor is drawn)."""
-    _state(_DRAFTS)[draft.rel] = draft
-    st.session_state[_yaml_key(draft.rel)] = draft.text
-
-
 # -- callbacks (they only change state; the next run draws it) ------------------------------------------
 
 
 def _on_pick(key: str) -> None:
     rel = st.session_state.get(key)
     if rel:
-        st.session_state[_OPEN] = rel
+        st.session_state[OPEN] = rel
         st.query_params["tree"] = rel
 
 
 def _on_yaml(rel: str, key: str) -> None:
-    _set_draft(_draft(rel).with_text(st.session_state.get(key, "")))
+    set_draft(draft_of(rel).with_text(st.session_state.get(key, "")))
 
 
 def _on_node(rel: str, key: str) -> None:
-    _state(_NODE)[rel] = st.session_state.get(key)
+    state(NODE)[rel] = st.session_state.get(key)
 
 
 def _on_form(rel: str, node_id: str, keys: dict[tuple[str | int, ...], str]) -> None:
-    draft = _draft(rel)
+    draft = draft_of(rel)
     changes = {loc: str(st.session_state.get(k) or "") for loc, k in keys.items()}
     try:
-        _set_draft(draft.with_text(studio.edit_node(draft.text, node_id, changes)))
+        set_draft(draft.with_text(studio.edit_node(draft.text, node_id, changes)))
     except studio.DraftError as exc:
-        _notify("error", str(exc))
+        notify("error", str(exc))
 
 
 def _on_save(rel: str, errors: int) -> None:
-    draft = _draft(rel)
+    draft = draft_of(rel)
     if not draft.dirty:
-        _notify("info", tr("ui.studio.unchanged"))
+        notify("info", tr("ui.studio.unchanged"))
         return
     try:
-        _set_draft(studio.save_draft(draft))
+        set_draft(studio.save_draft(draft))
     except DraftConflict as exc:
-        _state(_CONFLICT)[rel] = exc
+        state(CONFLICT)[rel] = exc
         return
-    _state(_CONFLICT).pop(rel, None)
+    state(CONFLICT).pop(rel, None)
     if errors:
-        _notify("warning", tr("ui.studio.saved_errors", file=rel, count=errors))
+        notify("warning", tr("ui.studio.saved_errors", file=rel, count=errors))
     else:
-        _notify("success", tr("ui.studio.saved", file=rel))
+        notify("success", tr("ui.studio.saved", file=rel))
 
 
 def _on_publish(rel: str, note_key: str) -> None:
     ident = identity()
     if ident is None:
         return
-    draft = _draft(rel)
+    draft = draft_of(rel)
     try:
         info, saved = studio.publish_draft(
             store(), draft, ident.username, str(st.session_state.get(note_key) or "")
         )
     except DraftConflict as exc:
-        _state(_CONFLICT)[rel] = exc
+        state(CONFLICT)[rel] = exc
         return
     except TreeError as exc:
-        _notify("error", tr("ui.studio.not_published", message=str(exc)))
+        notify("error", tr("ui.studio.not_published", message=str(exc)))
         return
     except StoreError as exc:
-        _notify("error", str(exc))
+        notify("error", str(exc))
         return
-    _set_draft(saved)
-    _state(_CONFLICT).pop(rel, None)
+    set_draft(saved)
+    state(CONFLICT).pop(rel, None)
     st.session_state.pop(note_key, None)
-    _notify("success", tr("ui.studio.published", tree=info.tree_id, version=info.version, file=rel))
+    notify("success", tr("ui.studio.published", tree=info.tree_id, version=info.version, file=rel))
 
 
 def _on_merged(rel: str) -> None:
-    conflict = _state(_CONFLICT).pop(rel, None)
+    conflict = state(CONFLICT).pop(rel, None)
     if isinstance(conflict, DraftConflict):
-        draft = _draft(rel)
+        draft = draft_of(rel)
         if conflict.where == "file":
-            _set_draft(draft.rebased(base_text=conflict.theirs))
+            set_draft(draft.rebased(base_text=conflict.theirs))
         else:
-            _set_draft(draft.rebased(base_version=conflict.latest))
+            set_draft(draft.rebased(base_version=conflict.latest))
 
 
 def _on_take_theirs(rel: str) -> None:
-    conflict = _state(_CONFLICT).pop(rel, None)
+    conflict = state(CONFLICT).pop(rel, None)
     if isinstance(conflict, DraftConflict):
-        draft = _draft(rel).with_text(conflict.theirs)
+        draft = draft_of(rel).with_text(conflict.theirs)
         if conflict.where == "file":
             draft = draft.rebased(base_text=conflict.theirs)
         else:
             draft = draft.rebased(base_version=conflict.latest)
-        _set_draft(draft)
+        set_draft(draft)
 
 
 def _on_reload(folder: str, rel: str) -> None:
-    _set_draft(studio.open_draft(folder, rel, store()))
-    _state(_CONFLICT).pop(rel, None)
-    _state(_PREVIEW).pop(rel, None)
-    _notify("info", tr("ui.studio.reloaded", file=rel))
-
-
-def _on_preview_start(rel: str, check: studio.DraftCheck, mode_key: str, locale_key: str) -> None:
-    try:
-        session = studio.start_preview(
-            check,
-            str(st.session_state.get(mode_key) or "agent"),
-            str(st.session_state.get(locale_key) or "en"),
-        )
-    except TriageError as exc:
-        _notify("error", str(exc))
-        return
-    _state(_PREVIEW)[rel] = (studio.digest(_draft(rel).text), session)
-
-
-def _on_preview(rel: str, action: str, value: Any = None) -> None:
-    entry = _state(_PREVIEW).get(rel)
-    if entry is None:
-        return
-    session = entry[1]
-    try:
-        if action == "answer":
-            session.answer(value)
-        elif action == "input":
-            session.answer(st.session_state.get(str(value), ""))
-        elif action == "tried":
-            session.mark_tried()
-        elif action == "back":
-            session.back()
-        elif action == "restart":
-            session.restart()
-    except TriageError as exc:
-        _notify("error", str(exc))
-
-
-def _on_resolve(flag_id: int) -> None:
-    ident = identity()
-    if ident is None:
-        return
-    try:
-        Flags(store()).resolve(flag_id, ident.username)
-    except TriageError as exc:
-        _notify("error", str(exc))
-        return
-    _notify("success", tr("ui.studio.resolved", id=flag_id))
+    set_draft(studio.open_draft(folder, rel, store()))
+    state(CONFLICT).pop(rel, None)
+    state(PREVIEW).pop(rel, None)
+    notify("info", tr("ui.studio.reloaded", file=rel))
 
 
 # -- drawing -----------------------------------------------------------------------------------------
@@ -489,10 +352,10 @@ def _pick(statuses: list[studio.TreeStatus]) -> str | None:
     rels = [s.rel for s in statuses]
     if not rels:
         return None
-    current = st.session_state.get(_OPEN) or st.query_params.get("tree")
+    current = st.session_state.get(OPEN) or st.query_params.get("tree")
     if current not in rels:
         current = rels[0]
-    st.session_state[_OPEN] = current
+    st.session_state[OPEN] = current
     labels = {
         s.rel: f"{'✓' if s.ok else '✗'} {s.rel}" + (f"  ⚑{s.open_flags}" if s.open_flags else "")
         for s in statuses
@@ -509,13 +372,15 @@ def _pick(statuses: list[studio.TreeStatus]) -> str | None:
     return str(current)
 
 
-def _editor(rel: str, draft: studio.Draft, check: studio.DraftCheck, open_flags: list[Any]) -> str | None:
+def _editor(
+    rel: str, draft: studio.Draft, check: studio.DraftCheck, open_flags: list[FlagView]
+) -> str | None:
     """The YAML editor and the node form; returns the selected node id."""
     with st.expander(tr("ui.studio.checks"), expanded=True):
         _messages(check)
     left, right = st.columns([3, 2])
     with left:
-        key = _yaml_key(rel)
+        key = yaml_key(rel)
         if key not in st.session_state:  # a widget's state is dropped while it is not drawn; the draft is not
             st.session_state[key] = draft.text
         st.text_area(
@@ -531,7 +396,7 @@ def _editor(rel: str, draft: studio.Draft, check: studio.DraftCheck, open_flags:
     return selected
 
 
-def _node_form(rel: str, draft: studio.Draft, open_flags: list[Any]) -> str | None:
+def _node_form(rel: str, draft: studio.Draft, open_flags: list[FlagView]) -> str | None:
     node_flags = studio.flags_by_node(open_flags)
     try:
         ids = studio.node_ids(draft.text)
@@ -541,10 +406,10 @@ def _node_form(rel: str, draft: studio.Draft, open_flags: list[Any]) -> str | No
     if not ids:
         st.info(tr("ui.studio.no_nodes"))
         return None
-    chosen = _state(_NODE).get(rel)
+    chosen = state(NODE).get(rel)
     if chosen not in ids:
         chosen = ids[0]
-        _state(_NODE)[rel] = chosen
+        state(NODE)[rel] = chosen
     sel_key = f"studio.nodesel.{rel}"
     st.selectbox(
         tr("ui.studio.node"),
@@ -632,7 +497,7 @@ def _actions(folder: Path, rel: str, draft: studio.Draft, check: studio.DraftChe
         args=(rel, note_key),
     )
     c.button(tr("ui.studio.reload"), key=f"studio.reload.{rel}", on_click=_on_reload, args=(str(folder), rel))
-    conflict = _state(_CONFLICT).get(rel)
+    conflict = state(CONFLICT).get(rel)
     if isinstance(conflict, DraftConflict):
         if conflict.where == "file":
             st.error(tr("ui.studio.conflict.file", file=rel))
@@ -657,163 +522,6 @@ def _graph(check: studio.DraftCheck, selected: str | None, node_flags: dict[str,
     st.caption(tr("ui.studio.legend"))
 
 
-def _preview(rel: str, check: studio.DraftCheck) -> None:
-    st.caption(tr("ui.studio.preview_help"))
-    if not check.previewable or check.tree is None:
-        st.info(tr("ui.studio.no_preview"))
-        return
-    mode_key, locale_key = f"studio.pmode.{rel}", f"studio.plocale.{rel}"
-    a, b, c = st.columns([2, 1, 1])
-    a.radio(
-        tr("ui.studio.mode"),
-        ["agent", "self_service"],
-        format_func=lambda m: tr(f"ui.studio.mode.{m}"),
-        horizontal=True,
-        key=mode_key,
-    )
-    locales = list(check.tree.locales)
-    b.selectbox(tr("ui.studio.locale"), locales, key=locale_key)
-    c.button(
-        tr("ui.studio.start"),
-        key=f"studio.pstart.{rel}",
-        on_click=_on_preview_start,
-        args=(rel, check, mode_key, locale_key),
-    )
-    entry = _state(_PREVIEW).get(rel)
-    if entry is None:
-        return
-    started_on, session = entry
-    if started_on != studio.digest(_draft(rel).text):
-        st.warning(tr("ui.studio.stale"))
-    view = session.view()
-    st.markdown(f"#### {view.tree_title}")
-    st.caption(tr("ui.studio.step", number=view.step_number, node=view.node_id))
-    st.progress(view.progress)
-    if view.finished and view.decision is not None:
-        d = view.decision
-        st.success(tr("ui.studio.decision", kind=tr(f"decision.{d.kind.value}"), node=d.node_id or ""))
-        st.markdown(view.text)
-        for reason in d.reasons:
-            st.caption(reason)
-    else:
-        st.markdown(f"**{view.text}**")
-        if view.hint:
-            st.info(view.hint)
-        if view.check:
-            st.markdown(view.check)
-        prefix = f"studio.pv.{rel}.{view.step_number}.{view.node_id}"
-        if view.field is not None and not view.options:
-            in_key = f"{prefix}.input"
-            st.text_input(view.field.fact, key=in_key)
-            st.button(
-                tr("ui.studio.answer"),
-                key=f"{prefix}.submit",
-                on_click=_on_preview,
-                args=(rel, "input", in_key),
-            )
-        else:
-            cols = st.columns(max(len(view.options), 1))
-            for col, opt in zip(cols, view.options, strict=False):
-                col.button(
-                    opt.label,
-                    key=f"{prefix}.opt.{opt.value}",
-                    on_click=_on_preview,
-                    args=(rel, "answer", opt.value),
-                )
-        if view.kind == "action":
-            st.button(tr("ui.studio.tried"), key=f"{prefix}.tried", on_click=_on_preview, args=(rel, "tried"))
-    x, y = st.columns(2)
-    x.button(
-        tr("ui.studio.back"),
-        key=f"studio.pv.{rel}.back",
-        disabled=not view.can_back,
-        on_click=_on_preview,
-        args=(rel, "back"),
-    )
-    y.button(
-        tr("ui.studio.restart"), key=f"studio.pv.{rel}.restart", on_click=_on_preview, args=(rel, "restart")
-    )
-
-
-def _scenarios(rel: str, check: studio.DraftCheck) -> None:
-    st.caption(tr("ui.studio.scenarios_help"))
-    if not check.scenarios:
-        st.info(tr("ui.studio.no_scenarios"))
-        return
-    st.dataframe(
-        [
-            {
-                tr("ui.studio.col.scenario"): r.name,
-                tr("ui.studio.col.result"): ("✓ " + tr("ui.studio.pass"))
-                if r.passed
-                else ("✗ " + tr("ui.studio.fail")),
-                tr("ui.studio.col.reached"): r.reached or "",
-                tr("ui.studio.col.message"): r.message,
-            }
-            for r in check.scenarios
-        ],
-        hide_index=True,
-        width="stretch",
-        key=f"studio.scenarios.{rel}",
-    )
-
-
-def _flags(flags: list[Any]) -> None:
-    if not flags:
-        st.info(tr("ui.studio.no_flags"))
-        return
-    for f in flags:
-        with st.container(border=True):
-            info, button = st.columns([5, 1])
-            info.markdown(
-                tr(
-                    "ui.studio.flag",
-                    node=f.node_id,
-                    kind=f.kind,
-                    author=f.author,
-                    when=f"{f.created_at:%Y-%m-%d %H:%M}",
-                )
-            )
-            if f.comment:
-                info.write(f.comment)
-            button.button(
-                tr("ui.studio.resolve"), key=f"studio.resolve.{f.id}", on_click=_on_resolve, args=(f.id,)
-            )
-
-
-def _versions(rel: str, tree_id: str | None) -> None:
-    versions = store().versions(tree_id) if tree_id else []
-    if not versions:
-        st.info(tr("ui.studio.no_versions"))
-        return
-    st.dataframe(
-        [
-            {
-                tr("ui.studio.col.version"): v.version,
-                tr("ui.studio.col.author"): v.author,
-                tr("ui.studio.col.when"): f"{v.published_at:%Y-%m-%d %H:%M}",
-                tr("ui.studio.col.note"): v.note,
-            }
-            for v in reversed(versions)
-        ],
-        hide_index=True,
-        width="stretch",
-        key=f"studio.versions.{rel}.{len(versions)}",
-    )
-    if len(versions) < 2 or tree_id is None:
-        return
-    numbers = [v.version for v in versions]
-    a, b = st.columns(2)
-    old = a.selectbox(
-        tr("ui.studio.old"), numbers, index=len(numbers) - 2, key=f"studio.vold.{rel}.{len(numbers)}"
-    )
-    new = b.selectbox(
-        tr("ui.studio.new"), numbers, index=len(numbers) - 1, key=f"studio.vnew.{rel}.{len(numbers)}"
-    )
-    if old is not None and new is not None:
-        st.code(store().diff(tree_id, int(old), int(new)), language="diff")
-
-
 @page_guard
 def render() -> None:
     require("studio")
@@ -824,11 +532,12 @@ def render() -> None:
     # container of its own, so the tabs below keep their place in the page: a block that moves is redrawn
     # as a new one, and the browser briefly holds two editors.
     with st.container():
-        _show_notice()
-    flags = Flags(store())
+        show_notice()
     checked = _statuses(str(folder), studio.folder_stamp(folder))
     statuses = studio.annotate(
-        checked, flags.counts(), studio.published_versions(store(), [s.tree_id for s in checked])
+        checked,
+        step_flags.flag_counts(store()),
+        studio.published_versions(store(), [s.tree_id for s in checked]),
     )
     with st.container():
         _tree_list(statuses)
@@ -836,9 +545,9 @@ def render() -> None:
     if rel is None:
         st.info(tr("ui.studio.none", folder=str(folder)))
         return
-    if rel not in _state(_DRAFTS):
-        _set_draft(studio.open_draft(folder, rel, store()))
-    draft = _draft(rel)
+    if rel not in state(DRAFTS):
+        set_draft(studio.open_draft(folder, rel, store()))
+    draft = draft_of(rel)
     st.header(tr("ui.studio.editing", file=rel))
     if draft.base_version is not None:
         st.caption(tr("ui.studio.base", version=draft.base_version))
@@ -849,7 +558,7 @@ def render() -> None:
             st.warning(tr("ui.studio.dirty"))
     check = _check(str(folder), draft.path, rel, draft.text, studio.folder_stamp(folder))
     tree_id = check.tree.id if check.tree is not None else draft.tree_id
-    open_flags = flags.for_tree(tree_id) if tree_id else []
+    open_flags = step_flags.open_flags(store(), tree_id) if tree_id else []
     node_flags = studio.flags_by_node(open_flags)
     tabs = st.tabs(
         [
@@ -867,10 +576,10 @@ def render() -> None:
     with tabs[1]:
         _graph(check, selected, node_flags)
     with tabs[2]:
-        _preview(rel, check)
+        studio_preview.preview(rel, check)
     with tabs[3]:
-        _scenarios(rel, check)
+        studio_preview.scenarios(rel, check)
     with tabs[4]:
-        _flags(open_flags)
+        studio_review.flags(open_flags)
     with tabs[5]:
-        _versions(rel, tree_id)
+        studio_review.versions(rel, tree_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from triage.desk import staff
 from triage.errors import AuthError
-from triage.records.accounts import ROLES, Accounts
 from triage.ui.common import page_guard, require, store, tr
 
 
@@ -13,9 +13,8 @@ from triage.ui.common import page_guard, require, store, tr
 def render() -> None:
     require("users")
     st.title(tr("ui.nav.users"))
-    accounts = Accounts(store())
     st.dataframe(
-        [{"user": u.username, "name": u.display_name, "roles": ", ".join(u.roles)} for u in accounts.users()],
+        [staff.user_row(u) for u in staff.users(store())],
         hide_index=True,
         width="stretch",
     )
@@ -24,10 +23,10 @@ def render() -> None:
         username = st.text_input(tr("ui.sign_in.username"), key="new_user_name")
         display = st.text_input(tr("ui.users.display_name"), key="new_user_display")
         password = st.text_input(tr("ui.sign_in.password"), type="password", key="new_user_password")
-        roles = st.multiselect(tr("ui.users.roles"), ROLES, key="new_user_roles")
+        roles = st.multiselect(tr("ui.users.roles"), staff.ROLES, key="new_user_roles")
         if st.form_submit_button(tr("ui.users.create")):
             try:
-                accounts.create(username, password, roles, display)
+                staff.create_user(store(), username, password, roles, display)
                 st.success(tr("ui.users.created", name=username))
             except AuthError as exc:
                 st.error(str(exc))

@@ -1,54 +1,57 @@
-"""Back-office operations behind the tier-2 queue and the dispatcher's view: the queries and the wording
-of rows that the pages show, so the pages only read, call and draw.
+"""The dispatcher's desk: home visits that wait for a booking, the bookings, and the technicians, worded for
+the page's tables and pickers in each technician's own timezone.
 
-* **Cases.** :func:`find_cases` filters the escalation queue (queue, status, tier, priority, "mine", a
-  customer or session id), most urgent and oldest first; :func:`case_row` and :func:`case_label` word a case
-  for a table and a picker; :func:`handoff_markdown` fits its hand-off under a page's headings.
-* **Visits.** :func:`needs_booking` lists the sessions whose decision is a home visit but that have no live
-  booking yet (never booked, or the booking was cancelled); :func:`slots_for_visit` and
-  :func:`slots_for_reschedule` offer the free slots a booking may take; :func:`booking_row`,
-  :func:`booking_label` and :func:`slot_label` word bookings and slots in the technician's own timezone.
-* **Technicians.** :func:`parse_names` and :func:`parse_hours` read the add-a-technician form
-  (``"mon-fri 08:00-17:00; sat 09:00-13:00"``); :func:`hours_text` writes hours back the same way.
+* **Visits waiting.** :func:`needs_booking` lists the sessions whose decision is a home visit but that have no
+  live booking yet (never booked, or the booking was cancelled); :func:`slots_for_visit` and
+  :func:`slots_for_reschedule` offer the free slots a booking may take.
+* **Bookings.** :func:`find_bookings` filters them; :func:`booking_row`, :func:`booking_label`,
+  :func:`booking_when` and :func:`slot_label` word bookings and slots in the technician's timezone.
+* **Technicians.** :func:`add_technician` reads the add-a-technician form: :func:`parse_names` and
+  :func:`parse_hours` (``"mon-fri 08:00-17:00; sat 09:00-13:00"``); :func:`hours_text` writes hours back the
+  same way.
+
+The booking work itself (book, reschedule, cancel, close, .ics) is the :class:`Scheduler`'s, re-exported here
+with its views so a page needs this one module.
 
 Errors::
 
     TriageError
-    └── FormError (ValueError)   a form field could not be read; the message says what would be valid
+    ├── NotFound (LookupError)    no such booking or technician
+    └── Refused (ValueError)
+        ├── BookingError          the slot is taken, the booking is not live, ...
+        └── FormError             a form field could not be read; the message says what would be valid
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case as sql_case
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, select
 
+from triage.desk.clock import utcnow, waiting
 from triage.errors import FormError, did_you_mean
-from triage.records.cases import CaseView
-from triage.records.schema import Booking, Case, EventRow, SessionRow, utcnow
+from triage.records.schema import Booking, EventRow, SessionRow
 from triage.records.store import Store
-from triage.visits.scheduling import WEEKDAYS, BookingView, Scheduler, Slot, TechnicianView
+from triage.visits import STATUSES, WEEKDAYS, BookingView, Scheduler, Slot, TechnicianView
 
 __all__ = [
-    "CASE_STATUSES",
-    "PRIORITIES",
+    "STATUSES",
     "BookingFilter",
-    "CaseFilter",
-    "FormError",
+    "BookingView",
     "PendingVisit",
+    "Scheduler",
+    "Slot",
+    "TechnicianView",
+    "add_technician",
     "booking_label",
     "booking_row",
-    "case_label",
-    "case_row",
+    "booking_when",
     "find_bookings",
-    "find_cases",
-    "handoff_markdown",
     "hours_text",
     "local_span",
     "needs_booking",
@@ -60,153 +63,13 @@ __all__ = [
     "slots_for_reschedule",
     "slots_for_visit",
     "technician_row",
-    "waiting",
+    "timezones",
 ]
 
-PRIORITIES = ("urgent", "high", "normal", "low")
-CASE_STATUSES = ("active", "open", "claimed", "closed", "withdrawn", "all")
-"""Status filters: ``active`` is open or claimed (work still to do); ``all`` is no filter."""
-
-_PRIORITY_ORDER = {p: i for i, p in enumerate(PRIORITIES)}
 _URGENCY_ORDER = {"urgent": 0, "normal": 1, "low": 2}
 _LIVE = ("booked", "closed")  # a session with a booking in one of these needs no other
 _TIME = r"(\d{1,2}:\d{2})"
 _HOURS_PART = re.compile(rf"([a-z]{{3}})(?:\s*-\s*([a-z]{{3}}))?\s+{_TIME}\s*-\s*{_TIME}")
-
-
-# -- cases ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    """What the tier-2 list shows. ``mine`` is a username: only cases claimed by that person."""
-
-    queue: str | None = None
-    status: str = "active"
-    tier: int | None = None
-    priority: str | None = None
-    mine: str | None = None
-    search: str = ""
-
-
-def find_cases(store: Store, flt: CaseFilter | None = None, limit: int = 200) -> list[CaseView]:
-    """Cases matching ``flt``, most urgent first, then oldest first (notes are not loaded).
-
-    ``search`` matches the customer id exactly or the start of the session id, ignoring case.
-    """
-    flt = flt or CaseFilter()
-    if flt.status not in CASE_STATUSES:
-        raise FormError(f"case status must be one of {', '.join(CASE_STATUSES)} (got {flt.status!r})")
-    if flt.priority is not None and flt.priority not in PRIORITIES:
-        raise FormError(f"priority must be one of {', '.join(PRIORITIES)} (got {flt.priority!r})")
-    prio = sql_case(_PRIORITY_ORDER, value=Case.priority, else_=9)
-    q = (
-        select(Case)
-        .join(SessionRow, SessionRow.id == Case.session_id)
-        .order_by(prio, Case.created_at, Case.id)
-        .limit(limit)
-    )
-    if flt.status == "active":
-        q = q.where(Case.status.in_(("open", "claimed")))
-    elif flt.status != "all":
-        q = q.where(Case.status == flt.status)
-    if flt.queue:
-        q = q.where(Case.queue == flt.queue)
-    if flt.tier is not None:
-        q = q.where(Case.tier == flt.tier)
-    if flt.priority:
-        q = q.where(Case.priority == flt.priority)
-    if flt.mine:
-        q = q.where(Case.claimed_by == flt.mine)
-    text = flt.search.strip().lower()
-    if text:
-        q = q.where(
-            or_(
-                func.lower(SessionRow.customer_id) == text,
-                func.lower(SessionRow.id).startswith(text, autoescape=True),
-            )
-        )
-    with store.tx() as db:
-        return [_case_view(c) for c in db.scalars(q).all()]
-
-
-def _case_view(c: Case) -> CaseView:
-    return CaseView(
-        id=c.id,
-        session_id=c.session_id,
-        tier=c.tier,
-        queue=c.queue,
-        priority=c.priority,
-        status=c.status,
-        reason=c.reason,
-        created_at=c.created_at,
-        claimed_by=c.claimed_by,
-        closed_at=c.closed_at,
-        closure_code=c.closure_code,
-        closure_fix=c.closure_fix,
-        handoff=dict(c.handoff),
-        notes=[],
-    )
-
-
-def _customer(case: CaseView) -> str:
-    facts = case.handoff.get("facts") or {}
-    return str(facts.get("customer_id") or "-")
-
-
-def waiting(since: datetime, now: datetime | None = None) -> str:
-    """How long something has waited, coarsely: ``'45 min'``, ``'3 h 10 min'``, ``'2 d 4 h'``.
-
-    >>> from datetime import UTC
-    >>> waiting(datetime(2025, 3, 1, 8, 0, tzinfo=UTC), datetime(2025, 3, 3, 12, 30, tzinfo=UTC))
-    '2 d 4 h'
-    """
-    minutes = max(0, int(((now or utcnow()) - since).total_seconds() // 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
-
-
-def case_row(case: CaseView, now: datetime | None = None) -> dict[str, Any]:
-    """One line of the queue table."""
-    return {
-        "case": case.id,
-        "priority": case.priority,
-        "queue": case.queue,
-        "tier": case.tier,
-        "status": case.status,
-        "customer": _customer(case),
-        "problem": str(case.handoff.get("tree_title") or ""),
-        "waiting": waiting(case.created_at, now),
-        "claimed_by": case.claimed_by or "",
-        "reason": case.reason,
-    }
-
-
-def handoff_markdown(case: CaseView, top_level: int = 3) -> str:
-    """The case's hand-off as Markdown, its headings moved down so the title is at ``top_level`` and it sits
-    under a page's own headings (``# Hand-off`` -> ``### Hand-off``, ``## Facts`` -> ``#### Facts``)."""
-    if not 1 <= top_level <= 6:
-        raise FormError(f"top_level must be a heading level from 1 to 6 (got {top_level!r})")
-    shift = top_level - 1
-    out = []
-    for line in case.handoff_markdown.splitlines():
-        m = re.match(r"(#{1,6}) ", line)
-        if m is not None:
-            level = min(6, len(m.group(1)) + shift)
-            line = "#" * level + line[len(m.group(1)) :]
-        out.append(line)
-    return "\n".join(out) + "\n"
-
-
-def case_label(case: CaseView) -> str:
-    """A case in a picker: number, priority, queue, customer and problem."""
-    title = case.handoff.get("tree_title") or case.handoff.get("tree_id") or ""
-    return f"#{case.id} · {case.priority} · {case.queue} · {_customer(case)} · {title}"
 
 
 # -- visits waiting for a booking -----------------------------------------------------------------
@@ -376,7 +239,7 @@ def booking_row(b: BookingView, timezones: Mapping[int, str]) -> dict[str, Any]:
     """One line of the bookings table."""
     return {
         "booking": b.id,
-        "when": local_span(b.start, b.end, timezones.get(b.technician_id, "UTC")),
+        "when": booking_when(b, timezones),
         "technician": b.technician_name,
         "status": b.status,
         "customer": b.customer_id or "-",
@@ -390,8 +253,18 @@ def booking_row(b: BookingView, timezones: Mapping[int, str]) -> dict[str, Any]:
 
 def booking_label(b: BookingView, timezones: Mapping[int, str]) -> str:
     """A booking in a picker: number, time, technician, customer and status."""
-    when = local_span(b.start, b.end, timezones.get(b.technician_id, "UTC"))
+    when = booking_when(b, timezones)
     return f"#{b.id} · {when} · {b.technician_name} · {b.customer_id or '-'} · {b.status}"
+
+
+def timezones(technicians: Iterable[TechnicianView]) -> dict[int, str]:
+    """Each technician's timezone, by technician id."""
+    return {t.id: t.timezone for t in technicians}
+
+
+def booking_when(b: BookingView, timezones: Mapping[int, str]) -> str:
+    """When a booked visit is, in its technician's timezone."""
+    return local_span(b.start, b.end, timezones.get(b.technician_id, "UTC"))
 
 
 # -- technicians ----------------------------------------------------------------------------------
@@ -477,3 +350,20 @@ def hours_text(hours: Mapping[str, Sequence[str]]) -> str:
         run, span = ([day], here) if here is not None else ([], None)
     flush()
     return "; ".join(parts)
+
+
+def add_technician(store: Store, form: Mapping[str, Any]) -> TechnicianView:
+    """Add the technician the add-a-technician form describes: ``name``, ``skills`` and ``regions`` (names
+    separated by commas), ``hours`` (as :func:`parse_hours` reads them), ``slot`` (minutes) and ``timezone``."""
+
+    def text(key: str) -> str:
+        return str(form.get(key) or "")
+
+    return Scheduler(store).add_technician(
+        text("name"),
+        parse_names("skills", text("skills")),
+        parse_names("regions", text("regions")),
+        hours=parse_hours(text("hours")),
+        slot_minutes=int(form.get("slot") or 0),
+        timezone=text("timezone").strip(),
+    )

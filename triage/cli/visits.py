@@ -1,0 +1,183 @@
+"""``triage`` commands for home visits: the technicians and their bookings.
+
+    triage technician list | add --name N --skill S --region R [--hours 08:00-17:00]
+    triage visit slots|book|list|cancel|reschedule|close|ics ...
+
+Both take ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
+
+from triage.cli.options import Streams, db_option, fmt_time, pass_streams
+from triage.records.store import Store
+
+if TYPE_CHECKING:
+    from triage.visits import BookingView, Scheduler
+
+__all__ = ["COMMANDS"]
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def _scheduler(store: Store) -> Scheduler:
+    # imported when a visit command runs, so the other commands start without the scheduling module
+    from triage.visits import Scheduler
+
+    return Scheduler(store)
+
+
+@click.command("technician")
+@click.argument("action", type=click.Choice(["list", "add"]), metavar="ACTION", help="list or add")
+@click.option("--name", help="the technician's name (for add)")
+@click.option("--skill", multiple=True, help="a skill, e.g. fibre (for add; repeatable)")
+@click.option("--region", multiple=True, help="a region served (for add; repeatable)")
+@click.option("--hours", help="weekday working hours, e.g. 08:00-17:00")
+@click.option("--slot-minutes", type=int, default=120, show_default=True, help="length of one visit slot")
+@click.option("--timezone", default="Europe/Berlin", show_default=True, help="the zone of --hours")
+@db_option
+@pass_streams
+def technician(
+    streams: Streams,
+    action: str,
+    name: str | None,
+    skill: tuple[str, ...],
+    region: tuple[str, ...],
+    hours: str | None,
+    slot_minutes: int,
+    timezone: str,
+    db: str | None,
+) -> int:
+    """Field technicians: list, add."""
+    sched, out = _scheduler(Store(db)), streams.out
+    if action == "list":
+        for t in sched.technicians():
+            out.write(
+                f"#{t.id:<4} {t.name:<24} skills: {', '.join(t.skills):<30} regions: {', '.join(t.regions)}\n"
+            )
+        return 0
+    if not (name and skill and region):
+        raise SystemExit("triage technician add: give --name, --skill and --region")
+    week = None
+    if hours:
+        start, _, end = hours.partition("-")
+        week = {d: [start, end] for d in _WEEKDAYS}
+    t = sched.add_technician(name, list(skill), list(region), week, slot_minutes, timezone)
+    out.write(f"technician #{t.id} {t.name}: {', '.join(t.skills)} in {', '.join(t.regions)}\n")
+    return 0
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """What ``triage visit`` was given; each action reads the options it needs."""
+
+    ref: str | None
+    skill: str | None
+    region: str | None
+    urgency: str | None
+    customer: str | None
+    status: str
+    reason: str | None
+    technician: str | None
+    code: str | None
+    fix: str | None
+    limit: int
+
+
+# actions that print something of their own
+def _slots(sched: Scheduler, v: _Visit, out: TextIO) -> None:
+    if not (v.skill and v.region):
+        raise SystemExit("triage visit slots: give --skill and --region")
+    for slot in sched.free_slots(v.skill, v.region, urgency=v.urgency)[: v.limit]:
+        out.write(f"{slot}\n")
+
+
+def _list(sched: Scheduler, v: _Visit, out: TextIO) -> None:
+    for b in sched.bookings(status=v.status or None):
+        out.write(
+            f"#{b.id:<5} {b.status:<10} {fmt_time(b.start)}  {b.technician_name:<20} {b.skill:<16} "
+            f"{b.urgency:<7} session {b.session_id or '-'}\n"
+        )
+
+
+def _ics(sched: Scheduler, v: _Visit, out: TextIO) -> None:
+    out.write(sched.ics(_number(v)))
+
+
+def _number(v: _Visit) -> int:
+    """The booking number REF (``int(None)`` raises when it is missing, as it did under argparse)."""
+    return int(v.ref)  # type: ignore[arg-type]
+
+
+# actions that change one booking, which is then printed
+def _book(sched: Scheduler, v: _Visit) -> BookingView:
+    if not v.ref:
+        raise SystemExit("triage visit book: give the session id")
+    return sched.book_for_session(sched.store.load_session(v.ref), v.region, customer_id=v.customer)
+
+
+def _cancel(sched: Scheduler, v: _Visit) -> BookingView:
+    return sched.cancel(_number(v), v.reason or "cancelled by dispatch")
+
+
+def _reschedule(sched: Scheduler, v: _Visit) -> BookingView:
+    return sched.reschedule(_number(v))
+
+
+def _close(sched: Scheduler, v: _Visit) -> BookingView:
+    if not v.code:
+        raise SystemExit("triage visit close: --code is required (the fault actually found)")
+    return sched.close_visit(_number(v), v.technician or "technician", v.code, v.fix or "")
+
+
+_SHOWS: dict[str, Callable[[Scheduler, _Visit, TextIO], None]] = {"slots": _slots, "list": _list, "ics": _ics}
+_CHANGES: dict[str, Callable[[Scheduler, _Visit], BookingView]] = {
+    "book": _book,
+    "cancel": _cancel,
+    "reschedule": _reschedule,
+    "close": _close,
+}
+_ACTIONS = ["slots", "book", "list", "cancel", "reschedule", "close", "ics"]  # in the order help lists them
+
+
+@click.command("visit")
+@click.argument(
+    "action",
+    type=click.Choice(_ACTIONS),
+    metavar="ACTION",
+    help="slots, book, list, cancel, reschedule, close or ics",
+)
+@click.argument("ref", required=False, help="session id (book) or booking number")
+@click.option("--skill", help="the skill needed (for slots)")
+@click.option("--region", help="the customer's region (for slots and book)")
+@click.option(
+    "--urgency", type=click.Choice(["urgent", "normal", "low"]), help="only slots this urgency may take"
+)
+@click.option("--customer", help="the customer's id (for book)")
+@click.option(
+    "--status", default="booked", show_default=True, help="for list: booked, cancelled, done, or '' for all"
+)
+@click.option("--reason", help="why it is cancelled (for cancel)")
+@click.option("--technician", help="who closes the visit (for close)")
+@click.option("--code", help="closure code: the fault actually found (for close)")
+@click.option("--fix", help="what fixed it (for close)")
+@click.option("--limit", type=int, default=10, show_default=True, help="at most this many slots")
+@db_option
+@pass_streams
+def visit(streams: Streams, /, action: str, db: str | None, **given: Any) -> int:
+    """Visits: slots, book, list, cancel, reschedule, close, ics."""
+    sched, v = _scheduler(Store(db)), _Visit(**given)
+    if action in _SHOWS:
+        _SHOWS[action](sched, v, streams.out)
+        return 0
+    b = _CHANGES[action](sched, v)
+    streams.out.write(f"booking #{b.id}: {b.status}, {b.slot}\n")
+    return 0
+
+
+COMMANDS: tuple[click.Command, ...] = (technician, visit)

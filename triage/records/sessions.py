@@ -1,0 +1,382 @@
+"""Persistent sessions: every step written as it happens, resumable by id, and decisions announced.
+
+* **Sessions.** Every event is written, in its own transaction, before the session moves on; a session is
+  resumable by id after the process dies. A session pins the versions of its tree and of every procedure it
+  may call, and always replays against those.
+* **Outcome truth.** A new contact from the same customer about the same problem within the repeat window
+  marks an earlier "resolved" as not resolved, and tells the policy how many contacts there were.
+* **Decisions.** When a session with a decision (or one that just lost its decision) is written, the store
+  tells its decision listeners (:class:`DecisionWritten`), inside that same transaction. This is how the
+  escalation queue (:mod:`triage.records.cases`) keeps cases in step without the store knowing about cases.
+
+:class:`SessionRecords` is one half of :class:`~triage.records.store.Store`; it builds on the tree versions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session as DBSession
+
+from triage.errors import NotFound, SessionError, StoreError
+from triage.records.schema import EventRow, SessionRow, utcnow
+from triage.records.versions import TreeVersions
+from triage.trees.model import Audience, OutcomeKind
+from triage.walk.policy import Decision, Policy
+from triage.walk.session import Event, Session, StepView
+
+__all__ = ["DecisionListener", "DecisionWritten", "SessionRecords", "StoredSession"]
+
+
+@dataclass(frozen=True)
+class DecisionWritten:
+    """What a decision listener hears: a stored session that has a decision, or just lost one, was written.
+
+    ``db`` is the session's own transaction, so what a listener writes commits with the step or not at all.
+    ``previous`` is the decision kind at this stored session's previous write; ``first`` is true on the
+    first write after the session was started or loaded, when what was stored before is not known.
+    """
+
+    db: DBSession
+    session: Session
+    previous: OutcomeKind | None
+    first: bool
+
+    @property
+    def kind(self) -> OutcomeKind | None:
+        """The kind of the session's decision now, ``None`` while it is open."""
+        d = self.session.decision
+        return d.kind if d else None
+
+
+DecisionListener = Callable[[DecisionWritten], None]
+"""A callable the store tells about decisions (see :meth:`SessionRecords.on_decision`)."""
+
+
+class SessionRecords(TreeVersions):
+    """Starting, loading and listing persistent sessions; mixed into :class:`~triage.records.store.Store`."""
+
+    # set by Store.__init__
+    policy: Policy
+    repeat_window: timedelta
+    decision_listeners: list[DecisionListener]
+
+    def on_decision(self, listener: DecisionListener) -> None:
+        """Tell ``listener`` about every decision this store writes (once, however often subscribed)."""
+        if listener not in self.decision_listeners:
+            self.decision_listeners.append(listener)
+
+    def _announce(self, news: DecisionWritten) -> None:
+        for listener in self.decision_listeners:
+            listener(news)
+
+    def start_session(
+        self,
+        tree_id: str,
+        *,
+        mode: Audience | str = Audience.AGENT,
+        locale: str = "en",
+        facts: Mapping[str, Any] | None = None,
+        customer_id: str | None = None,
+        session_id: str | None = None,
+        now: datetime | None = None,
+    ) -> StoredSession:
+        """Start a persistent session on the latest published version of ``tree_id``."""
+        pins = self._pins_for(tree_id)
+        trees = self._pinned_library(pins)
+        facts = dict(facts or {})
+        if customer_id:
+            facts.setdefault("customer_id", customer_id)
+        started = now or utcnow()
+        stored = StoredSession(self, pins)
+        with self.tx() as db:
+            repeat_of = self._mark_repeats(db, tree_id, customer_id, started, facts) if customer_id else None
+            stored.db = db
+            session = Session.start(
+                trees,
+                tree_id,
+                mode=mode,
+                locale=locale,
+                facts=facts,
+                policy=self.policy,
+                session_id=session_id,
+                clock=(lambda: started) if now is not None else utcnow,
+                tree_digest=None,
+                listeners=[stored._write_event],
+            )
+            session.clock = utcnow
+            stored.session = session
+            row = SessionRow(
+                id=session.id,
+                tree_id=tree_id,
+                root_version=self._version_number(db, pins[tree_id]),
+                pins=pins,
+                mode=session.mode.value,
+                locale=locale,
+                customer_id=customer_id,
+                status="open",
+                started_at=session.events[0].at,
+                updated_at=session.events[0].at,
+                repeat_of=repeat_of,
+            )
+            db.add(row)
+            db.flush()
+            stored._flush_pending(db)
+            stored._summarize(db)
+            stored.db = None
+        return stored
+
+    def _mark_repeats(
+        self, db: DBSession, tree_id: str, customer_id: str, started: datetime, facts: dict[str, Any]
+    ) -> str | None:
+        """Outcome truth: earlier "resolved" contacts about this problem were not; the id of the last one."""
+        since = started - self.repeat_window
+        earlier = db.execute(
+            select(SessionRow.id, SessionRow.decision_kind)
+            .where(
+                SessionRow.customer_id == customer_id,
+                SessionRow.tree_id == tree_id,
+                SessionRow.started_at >= since,
+                SessionRow.started_at <= started,
+            )
+            .order_by(SessionRow.started_at)
+        ).all()
+        if not earlier:
+            return None
+        facts.setdefault("repeat_contacts", len(earlier))
+        resolved = [r[0] for r in earlier if r[1] == "resolved"]
+        if resolved:
+            db.execute(update(SessionRow).where(SessionRow.id.in_(resolved)).values(truth="not_resolved"))
+        return earlier[-1][0]
+
+    def load_session(self, session_id: str) -> StoredSession:
+        """A session by id, replayed from its stored events against its pinned tree versions."""
+        with self.tx() as db:
+            row = db.get(SessionRow, session_id)
+            if row is None:
+                raise NotFound(f"no session {session_id!r}")
+            pins = dict(row.pins)
+            events = [
+                Event(seq=e.seq, at=e.at, type=e.type, node=_key(e.tree_id, e.node_id), value=e.value)  # type: ignore[arg-type]
+                for e in db.scalars(
+                    select(EventRow).where(EventRow.session_id == session_id).order_by(EventRow.seq)
+                )
+            ]
+        trees = self._pinned_library({k: int(v) for k, v in pins.items()})
+        stored = StoredSession(self, pins)
+        stored.session = Session.replay(
+            trees, events, session_id=session_id, policy=self.policy, listeners=[stored._write_event]
+        )
+        return stored
+
+    def session_row(self, session_id: str) -> SessionRow:
+        """The stored summary row of a session (detached: read it after the transaction)."""
+        with self.tx() as db:
+            row = db.get(SessionRow, session_id)
+            if row is None:
+                raise NotFound(f"no session {session_id!r}")
+            db.expunge(row)
+            return row
+
+    def list_sessions(
+        self,
+        *,
+        status: str | None = None,
+        tree_id: str | None = None,
+        customer_id: str | None = None,
+        limit: int = 100,
+    ) -> list[SessionRow]:
+        """Session summary rows, newest first, optionally by status, tree and customer."""
+        with self.tx() as db:
+            q = select(SessionRow).order_by(SessionRow.started_at.desc()).limit(limit)
+            if status:
+                q = q.where(SessionRow.status == status)
+            if tree_id:
+                q = q.where(SessionRow.tree_id == tree_id)
+            if customer_id:
+                q = q.where(SessionRow.customer_id == customer_id)
+            rows = list(db.scalars(q).all())
+            for r in rows:
+                db.expunge(r)
+            return rows
+
+    def record_closure(
+        self,
+        db: DBSession,
+        session_id: str,
+        code: str,
+        fix: str | None,
+        source: str,
+        fault: str | None = None,
+    ) -> None:
+        """Store the real fault found (closure code) against the session, for later analysis."""
+        if db.get(SessionRow, session_id) is None:
+            raise NotFound(f"no session {session_id!r}")
+        db.execute(
+            update(SessionRow)
+            .where(SessionRow.id == session_id)
+            .values(closure_code=code, closure_fix=fix, closure_source=source, true_fault=fault or code)
+        )
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _key(tree_id: str | None, node_id: str | None) -> str | None:
+    return f"{tree_id}:{node_id}" if tree_id and node_id else None
+
+
+class StoredSession:
+    """A :class:`~triage.walk.session.Session` whose every step is written to the store as it happens.
+
+    Each call (answer, back, note, ...) is one transaction: the event row and the session's summary row
+    commit together, or neither does and the in-memory session is rolled back to what is stored.
+    """
+
+    def __init__(self, store: SessionRecords, pins: Mapping[str, int]) -> None:
+        self.store = store
+        self.pins = dict(pins)
+        self.session: Session = None  # type: ignore[assignment]
+        self.db: DBSession | None = None
+        self._pending: list[Event] = []
+        self._stale = False
+        self._written = False  # whether this object has written the session (its last kind is known)
+        self._last_kind: OutcomeKind | None = None  # decision kind at the last write
+
+    @property
+    def id(self) -> str:
+        """The session id."""
+        return self.session.id
+
+    @property
+    def decision(self) -> Decision | None:
+        """The session's decision, ``None`` while it is open."""
+        return self.session.decision
+
+    def view(self) -> StepView:
+        """What to show now."""
+        return self.session.view()
+
+    def _write_event(self, ev: Event) -> None:
+        if self.db is None:
+            raise SessionError("a stored session changes only through its own methods")
+        self._pending.append(ev)
+
+    def _flush_pending(self, db: DBSession) -> None:
+        rows = []
+        for ev in self._pending:
+            tree_id, _, node_id = (ev.node or "").partition(":")
+            rows.append(
+                {
+                    "session_id": self.session.id,
+                    "seq": ev.seq,
+                    "at": ev.at,
+                    "type": ev.type,
+                    "tree_id": tree_id or None,
+                    "node_id": node_id or None,
+                    "value": _jsonable(ev.value),
+                }
+            )
+        if rows:
+            # Core, not the ORM unit of work: this is the hot path of every step
+            db.connection().execute(insert(_table(EventRow)), rows)
+        self._pending.clear()
+
+    def _summarize(self, db: DBSession) -> None:
+        s = self.session
+        d = s.decision
+        pos = s.pos
+        values: dict[str, Any] = {
+            "updated_at": s.events[-1].at,
+            "steps": sum(1 for st in s.path if not st.auto),
+            "last_tree": pos.tree_id if pos else None,
+            "last_node": pos.node_id if pos else None,
+            "mode": s.mode.value,
+            "status": "decided" if d else "open",
+            "decision_kind": d.kind.value if d else None,
+            "decision_rule": d.rule if d else None,
+            "decision_node": d.node_id if d else None,
+            "decision": d.model_dump(mode="json") if d else None,
+            "decided_at": s.events[-1].at if d else None,
+        }
+        table = _table(SessionRow)
+        db.connection().execute(update(table).where(table.c.id == s.id).values(**values))
+        kind = d.kind if d else None
+        if not self._written or kind is not None or self._last_kind is not None:
+            # an open session that was open at the last write has no decision to tell: most steps end here
+            self.store._announce(DecisionWritten(db, s, self._last_kind, first=not self._written))
+        self._written, self._last_kind = True, kind
+
+    def _do(self, op: str, *args: Any) -> Any:
+        """Run one session operation inside one transaction."""
+        if self._stale:
+            self._reload()
+        before = len(self.session.events)
+        try:
+            with self.store.tx() as db:
+                self.db = db
+                result = getattr(self.session, op)(*args)
+                self._flush_pending(db)
+                self._summarize(db)
+        except BaseException:
+            self._pending.clear()
+            if len(self.session.events) != before:
+                # the session moved but the store did not: go back to what is stored
+                self._stale = True
+                with contextlib.suppress(StoreError):  # still unreachable: the next call reloads first
+                    self._reload()
+            raise
+        finally:
+            self.db = None
+        return result
+
+    def _reload(self) -> None:
+        self.session = self.store.load_session(self.session.id).session
+        self.session.listeners = [self._write_event]
+        self._stale = False
+
+    def answer(self, value: Any) -> StepView:
+        """Answer the current step and move on; written before it returns."""
+        return self._do("answer", value)  # type: ignore[no-any-return]
+
+    def mark_tried(self) -> StepView:
+        """The customer already tried the current action: record it as tried and move on."""
+        return self._do("mark_tried")  # type: ignore[no-any-return]
+
+    def back(self, index: int | None = None) -> StepView:
+        """Reopen answered step ``index`` (default: the last one)."""
+        return self._do("back", index)  # type: ignore[no-any-return]
+
+    def restart(self) -> StepView:
+        """Start the walk again from the first step; notes are kept."""
+        return self._do("restart")  # type: ignore[no-any-return]
+
+    def add_note(self, text: str) -> None:
+        """Add a free-text note; it goes into the hand-off."""
+        self._do("add_note", text)
+
+    def escalate_now(self) -> Decision:
+        """Escalate at once: the customer or agent asks for a person."""
+        return self._do("escalate_now")  # type: ignore[no-any-return]
+
+    def handover(self, mode: Audience | str = Audience.AGENT) -> StepView:
+        """Hand the session to another audience (a customer's escalation picked up by an agent)."""
+        return self._do("handover", mode)  # type: ignore[no-any-return]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

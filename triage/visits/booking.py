@@ -1,0 +1,447 @@
+"""Home-visit bookings: book, reschedule, cancel, close and export them — the :class:`Scheduler`.
+
+* **Booking** takes an explicit slot, or the earliest free slot that matches skill, region and urgency
+  (see :meth:`Scheduler.book`). Races are decided by the database (:mod:`triage.visits.claims`): of many
+  attempts at once exactly one wins and the others get :class:`~triage.errors.SlotTaken`; an automatic
+  booking then moves on to the next slot.
+* **Cancel** and **reschedule** (one transaction: the old visit is cancelled and the new one booked, or
+  neither), **close** with a closure code that is stored against the session, like tier 2 closes a case,
+  and **.ics** export of a booking (:mod:`triage.visits.ics`).
+
+Every method is one transaction (automatic booking: one per attempt), so a failure leaves nothing
+half-written. Methods that read the clock take ``now`` so that tests are deterministic.
+
+Errors (all in :mod:`triage.errors`): ``NotFound`` for no such technician, booking or session;
+``BookingError`` when the request is invalid (the message says what would be valid), with ``NoFreeSlot``
+(nothing free within the horizon) and ``SlotTaken`` (someone else booked that slot first);
+``StoreUnavailable`` when the database could not be reached.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as DBSession
+
+from triage.errors import BookingError, NoFreeSlot, SlotTaken, StoreUnavailable
+from triage.records.schema import Booking, SessionRow, Technician, utcnow
+from triage.trees.model import OutcomeKind, Urgency
+from triage.visits._checks import aware, fits, instant_text, name_list, visit_minutes, whole, word
+from triage.visits.claims import (
+    Request,
+    booking_row,
+    check_slot,
+    claim,
+    must_be_booked,
+    release,
+    try_hold,
+)
+from triage.visits.ics import booking_calendar
+from triage.visits.slots import FreeSlots, Slot, iter_free, parse_urgency
+from triage.visits.technicians import Technicians, get_technician, matching
+
+if TYPE_CHECKING:
+    from triage.records.store import Store, StoredSession
+
+__all__ = ["STATUSES", "BookingView", "Scheduler"]
+
+STATUSES = ("booked", "cancelled", "closed")
+_MAX_LOST = 1000  # an automatic booking gives up after losing this many slots to others
+_BATCH = 16  # candidate slots read at once by an automatic booking
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """A booking and the technician it is with."""
+
+    id: int
+    technician_id: int
+    technician_name: str
+    start: datetime
+    end: datetime
+    skill: str
+    region: str
+    urgency: str
+    parts: tuple[str, ...]
+    session_id: str | None
+    customer_id: str | None
+    address: str | None
+    status: str
+    created_at: datetime
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    rescheduled_from: int | None
+    closed_at: datetime | None
+    closed_by: str | None
+    closure_code: str | None
+    closure_fix: str | None
+
+    @property
+    def slot(self) -> Slot:
+        """The slot the booking occupies."""
+        return Slot(self.technician_id, self.technician_name, self.start, self.end)
+
+
+class Scheduler(Technicians, FreeSlots):
+    """Technicians and home-visit bookings in a :class:`~triage.records.store.Store`.
+
+    Registering technicians comes from :class:`~triage.visits.technicians.Technicians`, listing free slots
+    from :class:`~triage.visits.slots.FreeSlots`; booking, cancelling, rescheduling, closing and calendar
+    export are here.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def book(
+        self,
+        skill: str,
+        region: str,
+        *,
+        urgency: Urgency | str = Urgency.NORMAL,
+        slot: Slot | None = None,
+        session_id: str | None = None,
+        customer_id: str | None = None,
+        address: str | None = None,
+        parts: Sequence[str] = (),
+        duration_minutes: int | None = None,
+        horizon_days: int = 28,
+        now: datetime | None = None,
+    ) -> BookingView:
+        """Book a home visit, in an explicit ``slot`` or automatically.
+
+        Automatic booking takes the earliest free slot of a technician with ``skill`` in ``region`` (ties go
+        to the technician whose name sorts first) within ``horizon_days``. Urgency sets how soon, so that
+        near slots stay free for urgent visits:
+
+        * ``urgent`` may take the first slot from now;
+        * ``normal`` starts from the next working day: the first slot on a later calendar day than today,
+          in the technician's timezone;
+        * ``low`` starts 3 days on: the first slot on or after today + 3 days (Monday -> Thursday), in the
+          technician's timezone.
+
+        An explicit slot must respect the same rule, belong to a technician with the skill and region, be
+        one of that technician's slots and not have begun. If someone else got it, :class:`SlotTaken` is
+        raised; an automatic booking that loses a race moves on to the next slot instead. A booking for a
+        session is refused while that session has another booked visit (cancel or reschedule that one).
+        """
+        now = aware("now", now or utcnow())
+        req = Request(
+            skill=word("skill", skill),
+            region=word("region", region),
+            urgency=parse_urgency(urgency),
+            parts=tuple(name_list("parts", parts, "part", empty_ok=True)),
+            duration_minutes=visit_minutes(duration_minutes),
+            session_id=session_id,
+            customer_id=fits("customer_id", customer_id) if customer_id else None,
+            address=address.strip() if address and address.strip() else None,
+        )
+        if slot is not None:
+            with self.store.tx() as db:
+                tech = check_slot(db, req, slot, now)
+                return _view(claim(db, req, tech, slot.start, now), tech)
+        whole("horizon_days", horizon_days, 1, 366, "days")
+        until = now + timedelta(days=horizon_days)
+
+        def attempt(db: DBSession, tech: Technician, start: datetime) -> Booking:
+            return claim(db, req, tech, start, now)
+
+        return self._auto(req, now, until, attempt, set())
+
+    def _auto(
+        self,
+        req: Request,
+        now: datetime,
+        until: datetime,
+        attempt: Callable[[DBSession, Technician, datetime], Booking],
+        exclude: set[tuple[int, datetime]],
+    ) -> BookingView:
+        """Try the earliest free slot; on a lost race try the next one, reading again when the list runs out."""
+        lost = 0
+        while True:
+            with self.store.tx() as db:
+                techs = matching(db, req.skill, req.region, req.duration_minutes)
+                free = (
+                    s
+                    for s in iter_free(db, techs, now, until, now, req.urgency)
+                    if (s.technician_id, s.start) not in exclude
+                )
+                candidates = list(itertools.islice(free, _BATCH))
+            if not candidates:
+                article = "an" if req.urgency is Urgency.URGENT else "a"
+                raise NoFreeSlot(
+                    f"no free slot for {article} {req.urgency.value} visit with skill {req.skill!r} in region "
+                    f"{req.region!r} until {instant_text(until)} ({len(techs)} technician(s) checked); book further "
+                    "ahead or add technicians"
+                )
+            for slot in candidates:
+                exclude.add((slot.technician_id, slot.start))
+                try:
+                    with self.store.tx() as db:
+                        tech = check_slot(db, req, slot, now)
+                        if not try_hold(db, tech.id, slot.start):
+                            raise SlotTaken(tech.name, slot.start, slot.end)
+                        return _view(attempt(db, tech, slot.start), tech)
+                except SlotTaken:
+                    lost += 1
+                    if lost >= _MAX_LOST:
+                        raise StoreUnavailable(
+                            f"gave up after losing {lost} slots in a row to other bookings; nothing was booked, "
+                            "try again"
+                        ) from None
+
+    def book_for_session(
+        self,
+        stored_session: StoredSession | str,
+        region: str | None = None,
+        slot: Slot | None = None,
+        customer_id: str | None = None,
+        address: str | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> BookingView:
+        """Book the visit a session decided on: skill, urgency, parts and duration come from its decision.
+
+        ``region`` defaults to the session's ``region`` fact, ``customer_id`` to its customer. A session
+        whose decision is not a visit is refused.
+        """
+        stored = (
+            self.store.load_session(stored_session) if isinstance(stored_session, str) else stored_session
+        )
+        sid = stored.id
+        d = stored.decision
+        if d is None:
+            raise BookingError(
+                f"session {sid!r} has no decision yet; finish the diagnosis before booking a visit"
+            )
+        if d.kind is not OutcomeKind.VISIT or not d.skill:
+            raise BookingError(
+                f"session {sid!r} ended in {d.kind.value!r}, not a visit; only a visit decision can be booked"
+            )
+        facts = stored.session.facts
+        region = region or (str(facts["region"]) if facts.get("region") else None)
+        if not region:
+            raise BookingError(f"session {sid!r} has no 'region' fact; give the region of the visit")
+        customer = customer_id or (str(facts["customer_id"]) if facts.get("customer_id") else None)
+        return self.book(
+            d.skill,
+            region,
+            urgency=d.urgency or Urgency.NORMAL,
+            slot=slot,
+            session_id=sid,
+            customer_id=customer,
+            address=address,
+            parts=d.parts,
+            duration_minutes=d.duration_minutes,
+            now=now,
+        )
+
+    def cancel(self, booking_id: int, reason: str, *, now: datetime | None = None) -> BookingView:
+        """Cancel a booked visit; its slot is free again at once. The reason is kept."""
+        now = aware("now", now or utcnow())
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if not reason:
+            raise BookingError(f"cancelling booking {booking_id} needs a reason (got an empty one)")
+        with self.store.tx() as db:
+            row = booking_row(db, booking_id, lock=True)
+            must_be_booked(row, "cancelled")
+            release(db, row, now, reason)
+            return _view(row, get_technician(db, row.technician_id))
+
+    def reschedule(
+        self,
+        booking_id: int,
+        new_slot: Slot | None = None,
+        *,
+        horizon_days: int = 28,
+        now: datetime | None = None,
+    ) -> BookingView:
+        """Move a booked visit to ``new_slot``, or to the earliest other free slot for the same skill,
+        region and urgency (the rules of :meth:`book`), in ONE transaction: the old booking is cancelled and
+        the new one booked, or neither. The new booking points back with ``rescheduled_from``.
+        """
+        now = aware("now", now or utcnow())
+        with self.store.tx() as db:
+            old = booking_row(db, booking_id)
+            must_be_booked(old, "rescheduled")
+            duration = None
+            if old.session_id:
+                decision = db.scalar(select(SessionRow.decision).where(SessionRow.id == old.session_id))
+                duration = (decision or {}).get("duration_minutes")
+            req = Request(
+                skill=old.skill,
+                region=old.region,
+                urgency=Urgency(old.urgency),
+                parts=tuple(old.parts),
+                duration_minutes=duration,
+                session_id=old.session_id,
+                customer_id=old.customer_id,
+                address=old.address,
+            )
+            here = (old.technician_id, old.start)
+
+        def attempt(db: DBSession, tech: Technician, start: datetime) -> Booking:
+            row = booking_row(db, booking_id, lock=True)
+            must_be_booked(row, "rescheduled")
+            if (tech.id, start) == here:
+                raise BookingError(f"booking {booking_id} is already in that slot; pick another one")
+            release(db, row, now, "rescheduled")
+            new = claim(db, req, tech, start, now, rescheduled_from=row.id)
+            row.cancel_reason = f"rescheduled as booking {new.id}"
+            return new
+
+        if new_slot is not None:
+            with self.store.tx() as db:
+                tech = check_slot(db, req, new_slot, now)
+                return _view(attempt(db, tech, new_slot.start), tech)
+        whole("horizon_days", horizon_days, 1, 366, "days")
+        return self._auto(req, now, now + timedelta(days=horizon_days), attempt, {here})
+
+    def booking(self, booking_id: int) -> BookingView:
+        """One booking by id."""
+        with self.store.tx() as db:
+            row = booking_row(db, booking_id)
+            return _view(row, get_technician(db, row.technician_id))
+
+    def bookings(
+        self,
+        status: str | None = None,
+        technician_id: int | None = None,
+        day: date | None = None,
+        session_id: str | None = None,
+    ) -> list[BookingView]:
+        """Bookings by start time, then id. ``day`` is a calendar day in each technician's own timezone."""
+        if status is not None and status not in STATUSES:
+            raise BookingError(f"status must be one of {', '.join(STATUSES)} (got {status!r})")
+        with self.store.tx() as db:
+            q = (
+                select(Booking, Technician)
+                .join(Technician, Technician.id == Booking.technician_id)
+                .order_by(Booking.start, Booking.id)
+            )
+            if status is not None:
+                q = q.where(Booking.status == status)
+            if technician_id is not None:
+                q = q.where(Booking.technician_id == technician_id)
+            if session_id is not None:
+                q = q.where(Booking.session_id == session_id)
+            if day is not None:
+                midnight = datetime.combine(day, time(), tzinfo=UTC)
+                q = q.where(
+                    Booking.start >= midnight - timedelta(days=1),
+                    Booking.start < midnight + timedelta(days=2),
+                )
+            out = []
+            for row, tech in db.execute(q):
+                if day is not None and row.start.astimezone(ZoneInfo(tech.timezone)).date() != day:
+                    continue
+                out.append(_view(row, tech))
+            return out
+
+    def close_visit(
+        self,
+        booking_id: int,
+        technician_name: str,
+        code: str,
+        fix: str = "",
+        *,
+        fault: str | None = None,
+        now: datetime | None = None,
+    ) -> BookingView:
+        """The booked technician closes the visit with a closure code (the fault actually found) and what
+        fixed it. The closure is stored against the session, as tier 2 does for a case. Closing twice, closing
+        a cancelled visit, and closing before the visit starts are refused.
+        """
+        now = aware("now", now or utcnow())
+        code = code.strip() if isinstance(code, str) else ""
+        if not code:
+            raise BookingError(
+                f"closing booking {booking_id} needs a closure code: name the fault actually found"
+            )
+        fits("a closure code", code)
+        with self.store.tx() as db:
+            row = booking_row(db, booking_id, lock=True)
+            tech = get_technician(db, row.technician_id)
+            must_be_booked(row, "closed")
+            if technician_name != tech.name:
+                raise BookingError(
+                    f"booking {booking_id} is assigned to {tech.name!r}, not {technician_name!r}; "
+                    "only the assigned technician closes it"
+                )
+            if now < row.start:
+                raise BookingError(
+                    f"booking {booking_id} starts {instant_text(row.start)}; it cannot be closed before then "
+                    f"(now {instant_text(now)})"
+                )
+            res = db.execute(
+                update(Booking)
+                .where(Booking.id == booking_id, Booking.status == "booked")
+                .values(
+                    status="closed",
+                    closed_at=now,
+                    closed_by=tech.name,
+                    closure_code=code,
+                    closure_fix=fix.strip() or None,
+                )
+            )
+            if res.rowcount == 0:  # type: ignore[attr-defined]  # changed by someone else a moment ago
+                db.refresh(row)
+                must_be_booked(row, "closed")
+            db.refresh(row)
+            if row.session_id:
+                self.store.record_closure(db, row.session_id, code, row.closure_fix, "technician", fault)
+            return _view(row, tech)
+
+    def ics(self, booking_id: int, *, now: datetime | None = None) -> str:
+        """The booking as an RFC 5545 calendar (one VEVENT), with CRLF line ends and folded lines.
+
+        A rescheduled visit keeps the UID of the first booking and raises SEQUENCE, so a calendar moves the
+        event instead of adding a second one; a cancelled booking exports with STATUS:CANCELLED.
+        """
+        stamp = aware("now", now or utcnow())
+        with self.store.tx() as db:
+            row = booking_row(db, booking_id)
+            tech = get_technician(db, row.technician_id)
+            first, sequence = row, 0
+            while first.rescheduled_from is not None and sequence < 1000:
+                earlier = db.get(Booking, first.rescheduled_from)
+                if earlier is None:
+                    break
+                first, sequence = earlier, sequence + 1
+            first_id, first_created = first.id, first.created_at
+            view = _view(row, tech)
+        return booking_calendar(
+            view, first_id=first_id, first_created=first_created, sequence=sequence, stamp=stamp
+        )
+
+
+def _view(b: Booking, t: Technician) -> BookingView:
+    return BookingView(
+        id=b.id,
+        technician_id=b.technician_id,
+        technician_name=t.name,
+        start=b.start,
+        end=b.end,
+        skill=b.skill,
+        region=b.region,
+        urgency=b.urgency,
+        parts=tuple(b.parts or ()),
+        session_id=b.session_id,
+        customer_id=b.customer_id,
+        address=b.address,
+        status=b.status,
+        created_at=b.created_at,
+        cancelled_at=b.cancelled_at,
+        cancel_reason=b.cancel_reason,
+        rescheduled_from=b.rescheduled_from,
+        closed_at=b.closed_at,
+        closed_by=b.closed_by,
+        closure_code=b.closure_code,
+        closure_fix=b.closure_fix,
+    )

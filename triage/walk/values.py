@@ -1,0 +1,148 @@
+"""Answers as people type them, turned into the values a session stores.
+
+A question takes an option's value, its label in the session's language or its number in the list; an
+action takes fixed / not fixed / could not (and everyday words for them); a collect step takes a number,
+yes / no, one of its choices or text, checked against the step's limits. Anything else raises
+:class:`~triage.errors.InvalidAnswer` with a message that says what would fit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from triage.errors import InvalidAnswer
+from triage.i18n import t
+from triage.trees.model import (
+    ActionNode,
+    ActionResult,
+    AnyNode,
+    CollectNode,
+    FactType,
+    Option,
+    QuestionNode,
+    localize,
+)
+
+__all__ = ["action_result", "collect_value", "interpret", "pick_option"]
+
+_FIXED = {"fixed", "yes", "y", "true", "1", "helped"}
+_NOT_FIXED = {"not_fixed", "no", "n", "false", "0", "not fixed"}
+_COULD_NOT = {"could_not", "cannot", "can't", "skip", "could not"}
+_YES = ("yes", "y", "true", "1", "ja", "j")
+_NO = ("no", "n", "false", "0", "nein")
+_Parser = Callable[[CollectNode, Any, str], Any]
+
+
+def interpret(node: AnyNode, value: Any, locale: str) -> tuple[Any, str, str | None]:
+    """Check an answer against the step: (value to store, next node id, safety reason)."""
+    if isinstance(node, QuestionNode):
+        opt = pick_option(node, value, locale)
+        return opt.value, opt.next, opt.safety
+    if isinstance(node, ActionNode):
+        result = action_result(value, locale)
+        return result.value, node.target(result), None
+    if isinstance(node, CollectNode):
+        return collect_value(node, value, locale), node.next, None
+    raise InvalidAnswer(f"step {node.id!r} is a {node.kind} step and takes no answer")
+
+
+def pick_option(node: QuestionNode, value: Any, locale: str) -> Option:
+    """The option an answer names: by value, by label (any case), or by its number in the list."""
+    if isinstance(value, bool):  # YAML turns an unquoted yes/no into true/false
+        value = "yes" if value else "no"
+    raw = str(value).strip()
+    for o in node.options:
+        if o.value == raw:
+            return o
+    low = raw.lower()
+    for o in node.options:
+        if localize(o.label, locale).strip().lower() == low or o.value.lower() == low:
+            return o
+    if re.fullmatch(r"\d+", raw) and 1 <= int(raw) <= len(node.options):
+        return node.options[int(raw) - 1]
+    options = ", ".join(repr(o.value) for o in node.options)
+    raise InvalidAnswer(t("answer.invalid_option", locale, answer=value, options=options))
+
+
+def action_result(value: Any, locale: str) -> ActionResult:
+    """What doing an action achieved: fixed, not fixed or could not."""
+    if isinstance(value, ActionResult):
+        return value
+    if isinstance(value, bool):
+        return ActionResult.FIXED if value else ActionResult.NOT_FIXED
+    raw = str(value).strip().lower()
+    if raw in _FIXED:
+        return ActionResult.FIXED
+    if raw in _NOT_FIXED:
+        return ActionResult.NOT_FIXED
+    if raw in _COULD_NOT:
+        return ActionResult.COULD_NOT
+    raise InvalidAnswer(
+        t("answer.invalid_option", locale, answer=value, options="'fixed', 'not_fixed', 'could_not'")
+    )
+
+
+def collect_value(node: CollectNode, value: Any, locale: str) -> Any:
+    """The fact a collect step stores (``None`` for an optional step left empty)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if node.required:
+            raise InvalidAnswer(t("answer.required", locale))
+        return None
+    parse: _Parser = _PARSERS.get(node.type, _text)
+    return parse(node, value, locale)
+
+
+def _number(node: CollectNode, value: Any, locale: str) -> int | float:
+    if isinstance(value, bool):
+        raise InvalidAnswer(t("answer.not_number", locale, answer=value))
+    try:
+        num = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        raise InvalidAnswer(t("answer.not_number", locale, answer=value)) from None
+    if not math.isfinite(num):
+        raise InvalidAnswer(t("answer.not_number", locale, answer=value))
+    if node.min is not None and num < node.min:
+        raise InvalidAnswer(t("answer.too_small", locale, answer=_fmt(num), min=_fmt(node.min)))
+    if node.max is not None and num > node.max:
+        raise InvalidAnswer(t("answer.too_large", locale, answer=_fmt(num), max=_fmt(node.max)))
+    return int(num) if num.is_integer() else num
+
+
+def _yesno(node: CollectNode, value: Any, locale: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raw = str(value).strip().lower()
+    if raw in _YES:
+        return True
+    if raw in _NO:
+        return False
+    raise InvalidAnswer(t("answer.not_yesno", locale, answer=value))
+
+
+def _choice(node: CollectNode, value: Any, locale: str) -> str:
+    raw = str(value).strip()
+    for c in node.choices:
+        if c == raw or c.lower() == raw.lower():
+            return c
+    raise InvalidAnswer(t("answer.not_choice", locale, answer=value, options=", ".join(node.choices)))
+
+
+def _text(node: CollectNode, value: Any, locale: str) -> str:
+    text = str(value).strip()
+    if node.pattern is not None and not re.fullmatch(node.pattern, text):
+        raise InvalidAnswer(t("answer.pattern", locale, answer=text))
+    return text
+
+
+_PARSERS: dict[FactType, _Parser] = {
+    FactType.NUMBER: _number,
+    FactType.YESNO: _yesno,
+    FactType.CHOICE: _choice,
+}
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)

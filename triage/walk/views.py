@@ -1,0 +1,205 @@
+"""What a person sees of a session: the current step (:class:`StepView`) and the breadcrumb of answers.
+
+The views are plain pydantic models, so the web app, the CLI and the store draw the same thing. The
+functions here put one node into words for an audience and a language; :class:`~triage.walk.session.Session`
+decides which node and which answers to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage.i18n import t
+from triage.trees.model import (
+    ActionNode,
+    ActionResult,
+    AnyNode,
+    Audience,
+    CollectNode,
+    FactType,
+    QuestionNode,
+    localize,
+)
+from triage.walk.path import Step
+from triage.walk.policy import Decision
+
+__all__ = ["Crumb", "FieldSpec", "OptionView", "StepView", "answer_label", "crumb", "node_text", "step_view"]
+
+
+class OptionView(BaseModel):
+    """One answer a person can pick: the value the session takes and its label."""
+
+    value: str
+    label: str
+
+
+class FieldSpec(BaseModel):
+    """The input a collect step asks for: its type, the fact it sets and its limits."""
+
+    type: FactType
+    fact: str
+    pattern: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] = Field(default_factory=list)
+    required: bool = True
+
+
+class Crumb(BaseModel):
+    """One answered step in the breadcrumb; ``index`` is what :meth:`Session.back` takes."""
+
+    model_config = ConfigDict(frozen=True)  # a session hands the same crumbs to every later view
+
+    index: int
+    node_id: str
+    tree_id: str
+    text: str
+    answer: str
+    tried: bool = False
+
+
+class StepView(BaseModel):
+    """The current step as its audience should see it. Self-service views never carry ``hint``."""
+
+    session_id: str
+    tree_id: str
+    tree_title: str
+    node_id: str
+    kind: str
+    mode: Audience
+    locale: str
+    text: str
+    hint: str | None = None
+    why: str | None = Field(default=None, description="Agent view: why the planner chose this step.")
+    options: list[OptionView] = Field(default_factory=list)
+    field: FieldSpec | None = None
+    performer: str | None = None
+    minutes: float | None = None
+    check: str | None = None
+    step_number: int
+    progress: float = Field(ge=0, le=1)
+    can_back: bool
+    breadcrumb: list[Crumb] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)
+    finished: bool = False
+    decision: Decision | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+def node_text(node: AnyNode, mode: Audience, locale: str) -> str:
+    """A step's text for an audience: customers read the ``customer_text`` when the author wrote one."""
+    if mode is Audience.SELF_SERVICE and node.customer_text is not None:
+        return localize(node.customer_text, locale)
+    return localize(node.text, locale)
+
+
+def answer_label(node: AnyNode, value: Any, tried: bool, locale: str) -> str:
+    """A stored answer in words."""
+    if tried:
+        return t("result.tried", locale)
+    if value is None:
+        return t("result.skipped", locale)
+    if isinstance(node, QuestionNode):
+        for o in node.options:
+            if o.value == value:
+                return localize(o.label, locale)
+    if isinstance(node, ActionNode):
+        return t(f"result.{value}", locale)
+    if isinstance(node, CollectNode) and node.type is FactType.YESNO:
+        return t("yesno.yes" if value else "yesno.no", locale)
+    if isinstance(node, CollectNode) and value in node.choice_labels:
+        return localize(node.choice_labels[value], locale)
+    return str(value)
+
+
+def step_view(
+    *,
+    session_id: str,
+    tree_id: str,
+    tree_title: str,
+    node: AnyNode,
+    mode: Audience,
+    locale: str,
+    answered: int,
+    remaining: int,
+    why: str | None,
+    breadcrumb: list[Crumb],
+    facts: Mapping[str, Any],
+    decision: Decision | None,
+    notes: Sequence[str],
+) -> StepView:
+    """The step at ``node`` for an audience; ``remaining`` steps at least to an outcome make the progress."""
+    progress = 1.0 if decision else answered / (answered + max(remaining, 1))
+    agent = mode is Audience.AGENT
+    v = StepView(
+        session_id=session_id,
+        tree_id=tree_id,
+        tree_title=tree_title,
+        node_id=node.id,
+        kind=node.kind,
+        mode=mode,
+        locale=locale,
+        text=node_text(node, mode, locale),
+        hint=localize(node.hint, locale) if agent and node.hint else None,
+        why=why if agent and decision is None else None,
+        step_number=answered + 1,
+        progress=progress,
+        can_back=answered > 0,
+        breadcrumb=breadcrumb,
+        facts={k: v for k, v in facts.items() if k not in ("mode", "locale")},
+        finished=decision is not None,
+        decision=decision,
+        notes=list(notes),
+    )
+    if decision is None:
+        _fill_inputs(v, node, locale)
+    return v
+
+
+def crumb(index: int, tree_id: str, node: AnyNode, step: Step, mode: Audience, locale: str) -> Crumb:
+    """The breadcrumb entry of an answered step: what was asked and the answer, in words."""
+    return Crumb(
+        index=index,
+        node_id=node.id,
+        tree_id=tree_id,
+        text=node_text(node, mode, locale),
+        answer=answer_label(node, step.answer, step.tried, locale),
+        tried=step.tried,
+    )
+
+
+def _fill_inputs(view: StepView, node: AnyNode, locale: str) -> None:
+    """Give an open step's view what a person answers with: options, the action's details, the field."""
+    if isinstance(node, QuestionNode):
+        view.options = [OptionView(value=o.value, label=localize(o.label, locale)) for o in node.options]
+    elif isinstance(node, ActionNode):
+        view.performer = node.performer.value
+        view.minutes = node.minutes
+        view.check = localize(node.check, locale) if node.check else t("action.check", locale)
+        view.options = [OptionView(value=r.value, label=t(f"action.{r.value}", locale)) for r in ActionResult]
+    elif isinstance(node, CollectNode):
+        _fill_collect(view, node, locale)
+
+
+def _fill_collect(view: StepView, node: CollectNode, locale: str) -> None:
+    view.field = FieldSpec(
+        type=node.type,
+        fact=node.fact,
+        pattern=node.pattern,
+        min=node.min,
+        max=node.max,
+        choices=list(node.choices),
+        required=node.required,
+    )
+    if node.type is FactType.YESNO:
+        view.options = [
+            OptionView(value="yes", label=t("yesno.yes", locale)),
+            OptionView(value="no", label=t("yesno.no", locale)),
+        ]
+    elif node.type is FactType.CHOICE:
+        view.options = [
+            OptionView(value=c, label=localize(node.choice_labels.get(c, c), locale)) for c in node.choices
+        ]
