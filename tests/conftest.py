@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+from libraries import mini, shipped
+
+from triage.trees.library import Library
 
 # Building a tree and walking it with networkx behind takes a few milliseconds, and the
 # first example also pays for imports, so a per-example deadline would only be noise.
@@ -29,3 +33,15 @@ settings.load_profile(
 
 # database fixtures (SQLite and a real PostgreSQL server) for the store tests
 from dbfixtures import pg_server_url, store, store_url  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def shipped_lib() -> Library:
+    """The shipped trees, loaded and checked once for the whole run."""
+    return shipped()
+
+
+@pytest.fixture(scope="session")
+def mini_lib() -> Library:
+    """The small test trees (``tests/data/mini``), loaded and checked once for the whole run."""
+    return mini()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from libraries import shipped
 from pgserver import postgres_server
 
 from triage.records.store import Store
-from triage.walk.scenarios import load_library
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -46,19 +46,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(store_url: str) -> Iterator[Store]:
     """A migrated store with the shipped trees published."""
     st = Store(store_url)
-    st.sync(_shipped())
+    st.sync(shipped())
     yield st
     st.dispose()
-
-
-_LIB = None
-
-
-def _shipped():  # type: ignore[no-untyped-def]
-    global _LIB
-    if _LIB is None:
-        _LIB = load_library()
-    return _LIB
 
 
 def in_ci() -> bool:

@@ -22,11 +22,17 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from triage.guidance import Action, Costs, Fault, Problem, Question, single_service
 from triage.trees.model import Audience, Tree
 from triage.walk.policy import Policy, PolicyConfig
 from triage.walk.session import StepView
 
 __all__ = [
+    "FACT_NAMES",
+    "condition_expressions",
+    "int_facts",
+    "one_fix_per_fault",
+    "tiny_general",
     "ROOMY",
     "INTERIOR_KINDS",
     "OUTCOME_KINDS",
@@ -471,3 +477,76 @@ def dot_texts() -> st.SearchStrategy[str]:
     return st.one_of(
         st.text(), st.lists(st.one_of(st.sampled_from(_DOT_SPECIALS), st.text(max_size=3))).map("".join)
     )
+
+
+# -- guidance: planning problems ------------------------------------------------------------------
+
+_fix_chance = st.floats(0.05, 1.0)
+_step_cost = st.sampled_from([0.5, 1, 2, 3, 5, 8, 13])
+
+
+@st.composite
+def one_fix_per_fault(draw: st.DrawFn) -> Problem:
+    """Single fault, each action fixing a fault of its own (imperfectly), one always-resolving service."""
+    n = draw(st.integers(1, 5))
+    extra = draw(st.integers(0, 2))
+    raw = draw(st.lists(st.floats(0.01, 1.0), min_size=n + extra, max_size=n + extra))
+    total = math.fsum(raw)
+    faults = [Fault(f"f{i}", x / total) for i, x in enumerate(raw)]
+    actions = [Action(f"a{i}", draw(_step_cost), {f"f{i}": draw(_fix_chance)}) for i in range(n)]
+    service = draw(st.sampled_from([1, 5, 15, 40, 100]))
+    return Problem(faults, actions, single_service(service))
+
+
+@st.composite
+def tiny_general(draw: st.DrawFn) -> Problem:
+    """Dependent actions, fault classes with a two-level service, and up to one question with 2-3 answers."""
+    m = draw(st.integers(2, 4))
+    raw = draw(st.lists(st.floats(0.01, 1.0), min_size=m, max_size=m))
+    total = math.fsum(raw)
+    classes = draw(st.lists(st.sampled_from(["self", "tier2", "onsite"]), min_size=m, max_size=m))
+    faults = [
+        Fault(f"f{i}", x / total, resolved_by=c) for i, (x, c) in enumerate(zip(raw, classes, strict=True))
+    ]
+    k = draw(st.integers(0, 1))
+    n = draw(st.integers(1, 3))
+    actions = []
+    for i in range(n):
+        targets = draw(st.sets(st.integers(0, m - 1), min_size=1, max_size=2))
+        actions.append(Action(f"a{i}", draw(_step_cost), {f"f{t}": draw(_fix_chance) for t in targets}))
+    questions = []
+    if k:
+        answers = draw(st.integers(2, 3 if n <= 2 else 2))
+        lik: dict[str, dict[str, float]] = {f"o{o}": {} for o in range(answers)}
+        for f in faults:
+            weights = draw(st.lists(st.floats(0.05, 1.0), min_size=answers, max_size=answers))
+            s = math.fsum(weights)
+            for o, x in enumerate(weights):
+                lik[f"o{o}"][f.id] = x / s
+        questions.append(Question("q", draw(st.sampled_from([0.5, 1, 2])), lik))
+    costs = draw(st.sampled_from([Costs(15, 60), Costs(40, 200), Costs(5, 20, visit_penalty=10)]))
+    return Problem(faults, actions, costs, questions)
+
+
+# -- conditions: expression trees for the reference evaluator -------------------------------------
+
+FACT_NAMES = ("a", "b", "lights", "n_1")
+"""Fact names the generated conditions use."""
+
+_atoms = st.one_of(
+    st.integers(-30, 30).map(lambda n: ("int", n)),
+    st.sampled_from(FACT_NAMES).map(lambda name: ("fact", name)),
+)
+_comparisons = st.tuples(st.just("cmp"), st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), _atoms, _atoms)
+_memberships = st.tuples(st.just("in"), st.booleans(), _atoms, st.lists(_atoms, max_size=4))
+condition_expressions = st.recursive(
+    _atoms | _comparisons | _memberships,
+    lambda inner: st.one_of(
+        st.tuples(st.just("not"), inner),
+        st.tuples(st.just("and"), inner, inner),
+        st.tuples(st.just("or"), inner, inner),
+        st.tuples(st.just("paren"), inner),
+    ),
+    max_leaves=12,
+)
+int_facts = st.fixed_dictionaries({}, optional={name: st.integers(-30, 30) for name in FACT_NAMES})

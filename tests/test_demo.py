@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from libraries import shipped
 from sqlalchemy import select
 
 from triage.analytics.queries import summary
@@ -15,7 +16,6 @@ from triage.demo import DemoReport, ensure_demo, generate_demo_data
 from triage.errors import DemoError
 from triage.records.schema import Booking, Case, EventRow, SessionRow, Technician
 from triage.records.store import Store
-from triage.walk.scenarios import load_library
 
 NOW = datetime(2026, 6, 17, 15, 30, tzinfo=UTC)  # a Wednesday afternoon
 
@@ -133,7 +133,7 @@ def test_demo_fills_every_part_of_the_app(store: Store) -> None:
     # and the analytics have something to show
     s = summary(store, now=NOW)
     assert s.overall.sessions == report.sessions
-    offered = len(load_library().offered())  # every tree a person can start, procedures aside
+    offered = len(shipped().offered())  # every tree a person can start, procedures aside
     assert (len(s.trees), bool(s.actions), bool(s.drop_offs), bool(s.faults)) == (offered, True, True, True)
 
 

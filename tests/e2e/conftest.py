@@ -60,13 +60,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def app_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The app's database: shipped trees published, one account per role."""
+    from libraries import shipped
+
     from triage.records.accounts import Accounts
     from triage.records.store import Store
-    from triage.walk.scenarios import load_library
 
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'app.db'}"
     st = Store(url)
-    st.sync(load_library())
+    st.sync(shipped())
     accounts = Accounts(st)
     for role in ROLES:
         accounts.create(role, password(role), [role], role.title())

@@ -16,7 +16,7 @@ from triage.records.flags import Flags
 from triage.records.store import Store
 from triage.walk.scenarios import load_library
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TREE = "connectivity/power-cycle-router.yaml"
 MAIN = "connectivity/no-internet.yaml"
 

@@ -11,7 +11,7 @@ from triage import TreeError, parse_tree, tree_from_text
 from triage.cli.main import main
 from triage.trees.loader import LineIndex, load_tree
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]  # tests/
 BROKEN = HERE / "data" / "broken"
 EXPECTED = (BROKEN / "expected.txt").read_text(encoding="utf-8").splitlines()
 

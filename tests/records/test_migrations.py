@@ -43,9 +43,8 @@ def test_upgrade_from_the_first_schema_keeps_data(store_url: str) -> None:
             {"t": "2026-01-01 10:00:00"},
         )
     engine.dispose()
-    st = Store(store_url)  # migrates to head
-    assert st.session_row("old-1").tree_id == "no-internet"
-    with st.engine.connect() as conn:
-        heads = MigrationContext.configure(conn).get_current_heads()
+    with Store(store_url) as st:  # migrates to head
+        assert st.session_row("old-1").tree_id == "no-internet"
+        with st.engine.connect() as conn:
+            heads = MigrationContext.configure(conn).get_current_heads()
     assert len(heads) == 1
-    st.dispose()

@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from libraries import mini
 
 from triage.cli.main import main
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]  # tests/
 MINI = str(HERE / "data" / "mini")
 BROKEN = str(HERE / "data" / "broken")
 
@@ -91,12 +92,12 @@ def test_run_commands_back_tried_and_bad_input() -> None:
 
 def test_run_saves_session_json(tmp_path: Path) -> None:
     """--save writes the session's events, which replay to the same decision."""
-    from triage import Session, load_library
+    from triage import Session
 
     target = tmp_path / "s.json"
     code, _ = run("run", "mini", "--trees", MINI, "--save", str(target), stdin="no\n0\nfixed\n")
     assert code == 0
-    again = Session.from_dict(json.loads(target.read_text()), load_library([MINI]))
+    again = Session.from_dict(json.loads(target.read_text()), mini())
     assert again.decision is not None
     assert again.decision.node_id == "fixed_power"
 

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from libraries import mini
 
-from triage import Session, build_handoff, load_library
+from triage import Session, build_handoff
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]  # tests/
 GOLDEN = HERE / "data" / "golden"
 
 
@@ -27,7 +28,7 @@ def _clock():  # type: ignore[no-untyped-def]
 
 
 def _scripted() -> Session:
-    lib = load_library([HERE / "data" / "mini"])
+    lib = mini()
     s = Session.start(lib, "mini", session_id="golden-1", facts={"customer_id": "C-1001"}, clock=_clock())
     s.answer("no")
     s.answer(5)
@@ -65,7 +66,7 @@ def test_handoff_json_is_valid_and_complete() -> None:
 @pytest.mark.parametrize("mode", ["agent", "self_service"])
 def test_transcript_golden(mode: str) -> None:
     """A walk's breadcrumb reads the same every time (golden transcript) in both modes."""
-    lib = load_library([HERE / "data" / "mini"])
+    lib = mini()
     s = Session.start(lib, "mini", mode=mode, session_id="t", clock=_clock())
     lines = []
     for answer in ("no", 5, "not_fixed", "not_fixed", "AB1234"):

@@ -15,7 +15,7 @@ from triage.records.accounts import Identity
 from triage.records.store import Store
 from triage.ui.common import boot
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TIER2 = Identity("tier2", "Tier2", ("tier2",))
 
 

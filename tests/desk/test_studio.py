@@ -36,7 +36,7 @@ from triage.trees.model import Tree
 from triage.walk.scenarios import load_library
 from triage.walk.session import Session
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 JAM = """\
 # Printer jams: comments everywhere, to prove that saving keeps them.

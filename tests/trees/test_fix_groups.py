@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
-from triage import Library, Session, load_library
+from triage import Library, Session
 from triage.trees.fix_groups import group_problem
 from triage.trees.library import DEFAULT_TREES
 from triage.walk.scenarios import library_from_texts
@@ -14,14 +12,9 @@ from triage.walk.scenarios import library_from_texts
 EMAIL = "email-not-syncing"
 
 
-@pytest.fixture(scope="module")
-def lib() -> Library:
-    return load_library([DEFAULT_TREES])
-
-
-def test_question_first_when_worth_its_cost(lib: Library) -> None:
+def test_question_first_when_worth_its_cost(shipped_lib: Library) -> None:
     """The webmail question is asked first: its expected saving beats its minute."""
-    s = Session.start(lib, EMAIL)
+    s = Session.start(shipped_lib, EMAIL)
     v = s.answer("all")
     assert v.node_id == "webmail"
     assert v.why == (
@@ -30,9 +23,9 @@ def test_question_first_when_worth_its_cost(lib: Library) -> None:
     )
 
 
-def test_order_by_chance_over_cost_and_replan(lib: Library) -> None:
+def test_order_by_chance_over_cost_and_replan(shipped_lib: Library) -> None:
     """After 'webmail works' the cheapest likely fix comes first; each failure re-plans on the new posterior."""
-    s = Session.start(lib, EMAIL)
+    s = Session.start(shipped_lib, EMAIL)
     s.answer("all")
     v = s.answer("yes")
     assert (v.node_id, v.why) == (
@@ -45,9 +38,9 @@ def test_order_by_chance_over_cost_and_replan(lib: Library) -> None:
     assert (v.node_id, v.why) == ("free_space", "Most likely to fix it for its effort: 49% chance, 6 min.")
 
 
-def test_stop_says_what_going_on_would_cost(lib: Library) -> None:
+def test_stop_says_what_going_on_would_cost(shipped_lib: Library) -> None:
     """When webmail fails too, escalating is cheaper than any fix; the decision says so."""
-    s = Session.start(lib, EMAIL)
+    s = Session.start(shipped_lib, EMAIL)
     s.answer("all")
     d = s.answer("no").decision
     assert d is not None
@@ -56,27 +49,27 @@ def test_stop_says_what_going_on_would_cost(lib: Library) -> None:
     assert "home visit" not in d.reasons[-1]
 
 
-def test_self_service_never_sees_the_planner_reasoning(lib: Library) -> None:
+def test_self_service_never_sees_the_planner_reasoning(shipped_lib: Library) -> None:
     """The explanation is for agents: a customer's view carries none."""
-    s = Session.start(lib, EMAIL, mode="self_service")
+    s = Session.start(shipped_lib, EMAIL, mode="self_service")
     assert s.answer("all").why is None
 
 
-def test_back_and_replay_keep_the_plan(lib: Library) -> None:
+def test_back_and_replay_keep_the_plan(shipped_lib: Library) -> None:
     """Going back over a planned step and replaying from JSON land on the same planned step."""
-    s = Session.start(lib, EMAIL)
+    s = Session.start(shipped_lib, EMAIL)
     for a in ("all", "yes", "not_fixed"):
         s.answer(a)
     s.back(1)
     v = s.answer("yes")
     assert v.node_id == "restart_app"
-    again = Session.from_dict(s.to_dict(), lib)
+    again = Session.from_dict(s.to_dict(), shipped_lib)
     assert again.view().model_dump() == v.model_dump()
 
 
-def test_group_problem_uses_tree_numbers(lib: Library) -> None:
+def test_group_problem_uses_tree_numbers(shipped_lib: Library) -> None:
     """The planner's model is the tree's faults, the actions' minutes and fixes, and the stop costs."""
-    tree = lib[EMAIL]
+    tree = shipped_lib[EMAIL]
     group = tree.node("fixes")
     p = group_problem(tree, group)  # type: ignore[arg-type]
     assert [(f.id, f.prior, f.resolved_by) for f in p.faults][:2] == [
@@ -124,18 +117,18 @@ BAD_GROUP = textwrap.dedent(
 
 def test_broken_group_is_reported() -> None:
     """A question used as an action, an unknown answer and a stop that is not an escalation are errors."""
-    lib = library_from_texts({"bad-group.yaml": BAD_GROUP})
-    msgs = [str(d) for d in lib.files["bad-group.yaml"].diagnostics if d.is_error]
+    shipped_lib = library_from_texts({"bad-group.yaml": BAD_GROUP})
+    msgs = [str(d) for d in shipped_lib.files["bad-group.yaml"].diagnostics if d.is_error]
     assert msgs == [
         "bad-group.yaml:10: node 'g': `actions` names 'ask', which is a question, not an action",
         "bad-group.yaml:12: node 'g': likelihoods for 'ask' name answer 'maybe', which is not one of its options "
         "(options: no, yes)",
         "bad-group.yaml:13: node 'g': `escalate` goes to 'done', which is not an escalate outcome",
     ]
-    assert "bad-group" not in lib
+    assert "bad-group" not in shipped_lib
 
 
-def test_an_unnecessary_escalation_penalty_keeps_self_help_going(lib: Library) -> None:
+def test_an_unnecessary_escalation_penalty_keeps_self_help_going(shipped_lib: Library) -> None:
     """With webmail failing, escalation wins at cost 25; a penalty for needless escalations tries a fix first."""
     text = (DEFAULT_TREES / "software" / f"{EMAIL}.yaml").read_text(encoding="utf-8")
     stop = "escalate: {node: mail_tier2, cost: 25}"
@@ -146,7 +139,7 @@ def test_an_unnecessary_escalation_penalty_keeps_self_help_going(lib: Library) -
     )
     tree = penalised[EMAIL]
     assert group_problem(tree, tree.node("fixes")).costs.escalation_penalty == 200  # type: ignore[arg-type]
-    plain, strict = Session.start(lib, EMAIL), Session.start(penalised, EMAIL)
+    plain, strict = Session.start(shipped_lib, EMAIL), Session.start(penalised, EMAIL)
     for s in (plain, strict):
         s.answer("all")
     assert plain.answer("no").decision is not None

@@ -9,7 +9,7 @@ import pickle
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from strategies import one_fix_per_fault, tiny_general
 
 from triage.errors import EvidenceError, ProblemError, TooLargeError, TriageError
 from triage.guidance import (
@@ -31,7 +31,6 @@ from triage.guidance import (
     plan,
     planner_policy,
     posterior,
-    single_service,
     static_policy,
     stop_cost,
     worked_example,
@@ -404,52 +403,6 @@ def test_policy_repeating_a_step_is_an_error() -> None:
 
 
 # -- properties ----------------------------------------------------------------------------------------------------
-
-_prob = st.floats(0.05, 1.0)
-_cost = st.sampled_from([0.5, 1, 2, 3, 5, 8, 13])
-
-
-@st.composite
-def one_fix_per_fault(draw: st.DrawFn) -> Problem:
-    """Single fault, each action fixing a fault of its own (imperfectly), one always-resolving service."""
-    n = draw(st.integers(1, 5))
-    extra = draw(st.integers(0, 2))
-    raw = draw(st.lists(st.floats(0.01, 1.0), min_size=n + extra, max_size=n + extra))
-    total = math.fsum(raw)
-    faults = [Fault(f"f{i}", x / total) for i, x in enumerate(raw)]
-    actions = [Action(f"a{i}", draw(_cost), {f"f{i}": draw(_prob)}) for i in range(n)]
-    service = draw(st.sampled_from([1, 5, 15, 40, 100]))
-    return Problem(faults, actions, single_service(service))
-
-
-@st.composite
-def tiny_general(draw: st.DrawFn) -> Problem:
-    """Dependent actions, fault classes with a two-level service, and up to one question with 2-3 answers."""
-    m = draw(st.integers(2, 4))
-    raw = draw(st.lists(st.floats(0.01, 1.0), min_size=m, max_size=m))
-    total = math.fsum(raw)
-    classes = draw(st.lists(st.sampled_from(["self", "tier2", "onsite"]), min_size=m, max_size=m))
-    faults = [
-        Fault(f"f{i}", x / total, resolved_by=c) for i, (x, c) in enumerate(zip(raw, classes, strict=True))
-    ]
-    k = draw(st.integers(0, 1))
-    n = draw(st.integers(1, 3))
-    actions = []
-    for i in range(n):
-        targets = draw(st.sets(st.integers(0, m - 1), min_size=1, max_size=2))
-        actions.append(Action(f"a{i}", draw(_cost), {f"f{t}": draw(_prob) for t in targets}))
-    questions = []
-    if k:
-        answers = draw(st.integers(2, 3 if n <= 2 else 2))
-        lik: dict[str, dict[str, float]] = {f"o{o}": {} for o in range(answers)}
-        for f in faults:
-            weights = draw(st.lists(st.floats(0.05, 1.0), min_size=answers, max_size=answers))
-            s = math.fsum(weights)
-            for o, x in enumerate(weights):
-                lik[f"o{o}"][f.id] = x / s
-        questions.append(Question("q", draw(st.sampled_from([0.5, 1, 2])), lik))
-    costs = draw(st.sampled_from([Costs(15, 60), Costs(40, 200), Costs(5, 20, visit_penalty=10)]))
-    return Problem(faults, actions, costs, questions)
 
 
 @given(one_fix_per_fault())

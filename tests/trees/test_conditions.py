@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
+from strategies import condition_expressions, int_facts
 
 from triage.errors import ConditionError, TriageError
 from triage.trees.conditions import parse
@@ -266,27 +266,8 @@ def test_condition_error_is_a_value_error() -> None:
 
 # -- against a reference evaluator -------------------------------------------------------------------
 
-FACT_NAMES = ("a", "b", "lights", "n_1")
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _PRECEDENCE = {"or": 1, "and": 2, "not": 3}
-
-_atoms = st.one_of(
-    st.integers(-30, 30).map(lambda n: ("int", n)),
-    st.sampled_from(FACT_NAMES).map(lambda name: ("fact", name)),
-)
-_comparisons = st.tuples(st.just("cmp"), st.sampled_from(["==", "!=", *_ORDER]), _atoms, _atoms)
-_memberships = st.tuples(st.just("in"), st.booleans(), _atoms, st.lists(_atoms, max_size=4))
-expressions = st.recursive(
-    _atoms | _comparisons | _memberships,
-    lambda inner: st.one_of(
-        st.tuples(st.just("not"), inner),
-        st.tuples(st.just("and"), inner, inner),
-        st.tuples(st.just("or"), inner, inner),
-        st.tuples(st.just("paren"), inner),
-    ),
-    max_leaves=12,
-)
-int_facts = st.fixed_dictionaries({}, optional={name: st.integers(-30, 30) for name in FACT_NAMES})
 
 
 def render(e: tuple[Any, ...], need: int = 0) -> str:
@@ -343,14 +324,14 @@ def reference_compare(op: str, left: Any, right: Any) -> Any:
     return _ORDER[op](left, right)
 
 
-@given(expressions, int_facts)
+@given(condition_expressions, int_facts)
 def test_integer_expressions_match_the_reference(expr: tuple[Any, ...], facts: dict[str, int]) -> None:
     """Any expression over integers and integer facts evaluates as the reference evaluator says."""
     source = render(expr)
     assert parse(source).evaluate(facts) is bool(reference(expr, facts)), source
 
 
-@given(expressions)
+@given(condition_expressions)
 def test_rendered_expressions_read_exactly_their_facts(expr: tuple[Any, ...]) -> None:
     """The facts a parsed expression reads are exactly the fact names written in it."""
 

@@ -17,28 +17,22 @@ from triage.trees.library import Library
 from triage.trees.model import localize
 from triage.ui.common import boot
 from triage.visits import Scheduler
-from triage.walk.scenarios import load_library
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AGENT = Identity("agent", "Agent", ("agent",))
 AUTHOR = Identity("author", "Author", ("author",))
 NO_INTERNET_FIRST = "Is the internet down on every device (phones on Wi-Fi, laptops, TV)?"
 ROUTER_LIGHTS = "Look at the router. Is any light on?"
 
 
-@pytest.fixture(scope="module")
-def shipped() -> Library:
-    return load_library()
-
-
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped: Library) -> Iterator[Store]:
-    """A fresh app database with the shipped trees published, used by the app under test."""
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_lib: Library) -> Iterator[Store]:
+    """A fresh app database with the shipped_lib trees published, used by the app under test."""
     url = f"sqlite:///{tmp_path / 'ui.db'}"
     monkeypatch.setenv("TRIAGE_DATABASE_URL", url)
     monkeypatch.setenv("TRIAGE_ADMIN_PASSWORD", "admin-pass-1")
     st = Store(url)
-    st.sync(shipped)
+    st.sync(shipped_lib)
     boot.clear()
     yield st
     st.dispose()
@@ -204,13 +198,13 @@ def test_agent_marks_tried_adds_a_note_and_flags_a_step(db: Store) -> None:
     assert tried.endswith(" → already tried by the customer before; did not fix it")
 
 
-def test_self_service_never_renders_a_hint_or_an_internal_id(db: Store, shipped: Library) -> None:
+def test_self_service_never_renders_a_hint_or_an_internal_id(db: Store, shipped_lib: Library) -> None:
     """A customer's walk through steps that carry agent hints shows none of them, nor any node id."""
     at = app()
     at.button(key="ss-start-no-internet").click().run()
     sid = sid_of(at)
-    secret = hints(shipped, "no-internet", "power-cycle-router")
-    ids = [n.id for tid in ("no-internet", "power-cycle-router") for n in shipped[tid].nodes]
+    secret = hints(shipped_lib, "no-internet", "power-cycle-router")
+    ids = [n.id for tid in ("no-internet", "power-cycle-router") for n in shipped_lib[tid].nodes]
     seen = []
     for node, value in (("all_devices", "all"), ("power_light", "yes"), ("smell_check", "no")):
         seen.append(texts(at))

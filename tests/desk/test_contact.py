@@ -16,21 +16,15 @@ from triage.records.flags import Flags
 from triage.records.store import Store
 from triage.trees.library import Library
 from triage.visits import Scheduler, Slot
-from triage.walk.scenarios import load_library
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 DEAD_ROUTER = ["all", "no", "not_fixed"]  # no-internet: a normal broadband-line visit
 
 
-@pytest.fixture(scope="module")
-def shipped() -> Library:
-    return load_library()
-
-
 @pytest.fixture
-def db(tmp_path: Path, shipped: Library) -> Iterator[Store]:
+def db(tmp_path: Path, shipped_lib: Library) -> Iterator[Store]:
     st = Store(f"sqlite:///{tmp_path / 'console.db'}")
-    st.sync(shipped)
+    st.sync(shipped_lib)
     yield st
     st.dispose()
 
@@ -38,17 +32,17 @@ def db(tmp_path: Path, shipped: Library) -> Iterator[Store]:
 # -- finding a problem ----------------------------------------------------------------------------
 
 
-def test_find_trees_ranks_symptom_words_and_filters_by_category(shipped: Library) -> None:
+def test_find_trees_ranks_symptom_words_and_filters_by_category(shipped_lib: Library) -> None:
     """Symptom words find their tree first; a category filter keeps only that category."""
-    assert [r.id for r in console.find_trees(shipped, "router lights red")][0] == "no-internet"
-    rows = console.find_trees(shipped, "", category="hardware")
+    assert [r.id for r in console.find_trees(shipped_lib, "router lights red")][0] == "no-internet"
+    rows = console.find_trees(shipped_lib, "", category="hardware")
     assert {r.category for r in rows} == {"hardware"}
     assert "no-internet" not in [r.id for r in rows]
 
 
-def test_find_trees_reads_the_locale(shipped: Library) -> None:
+def test_find_trees_reads_the_locale(shipped_lib: Library) -> None:
     """A German query finds the German title, and the row is in German."""
-    row = console.find_trees(shipped, "Internetverbindung", locale="de")[0]
+    row = console.find_trees(shipped_lib, "Internetverbindung", locale="de")[0]
     assert (row.id, row.title, row.symptoms[0]) == (
         "no-internet",
         "Keine Internetverbindung",
@@ -56,12 +50,12 @@ def test_find_trees_reads_the_locale(shipped: Library) -> None:
     )
 
 
-def test_problems_by_category_holds_every_offered_tree_once_and_no_procedure(shipped: Library) -> None:
+def test_problems_by_category_holds_every_offered_tree_once_and_no_procedure(shipped_lib: Library) -> None:
     """The customer's list has every self-service tree once, by category, and no shared procedure."""
-    groups = console.problems_by_category(shipped, audience="self_service")
+    groups = console.problems_by_category(shipped_lib, audience="self_service")
     ids = [r.id for rows in groups.values() for r in rows]
     assert list(groups) == ["hardware", "software", "connectivity"]
-    assert sorted(ids) == sorted(t.id for t in shipped.offered("self_service"))
+    assert sorted(ids) == sorted(t.id for t in shipped_lib.offered("self_service"))
     assert "power-cycle-router" not in ids
     titles = [r.title for r in groups["connectivity"]]
     assert titles == sorted(titles, key=str.lower)
@@ -70,9 +64,9 @@ def test_problems_by_category_holds_every_offered_tree_once_and_no_procedure(shi
 # -- starting -------------------------------------------------------------------------------------
 
 
-def test_known_facts_types_values_and_leaves_blanks_out(shipped: Library) -> None:
+def test_known_facts_types_values_and_leaves_blanks_out(shipped_lib: Library) -> None:
     """Yes/no, numbers and text get their types; blank and "unknown" mean not set."""
-    tree = shipped["no-internet"]
+    tree = shipped_lib["no-internet"]
     got = console.known_facts(
         tree,
         {
@@ -87,12 +81,12 @@ def test_known_facts_types_values_and_leaves_blanks_out(shipped: Library) -> Non
     assert console.known_facts(tree, {"visit_covered": "unknown", "region": None}) == {}
 
 
-def test_known_facts_refuses_a_value_that_does_not_fit(shipped: Library) -> None:
+def test_known_facts_refuses_a_value_that_does_not_fit(shipped_lib: Library) -> None:
     """A yes/no fact given something else is refused with the fact's name."""
     with pytest.raises(InvalidAnswer, match=r"^fact 'visit_covered': 'maybe' is not yes or no$"):
-        console.known_facts(shipped["no-internet"], {"visit_covered": "maybe"})
+        console.known_facts(shipped_lib["no-internet"], {"visit_covered": "maybe"})
     with pytest.raises(InvalidAnswer, match=r"^fact 'repeat_contacts': 'two' is not a number$"):
-        console.known_facts(shipped["no-internet"], {"repeat_contacts": "two"})
+        console.known_facts(shipped_lib["no-internet"], {"repeat_contacts": "two"})
 
 
 # -- continuing -----------------------------------------------------------------------------------
@@ -247,7 +241,7 @@ def test_flag_step_names_the_step_version_and_session(db: Store) -> None:
     ],
 )
 def test_pattern_example_fits_the_pattern(pattern: str, example: str) -> None:
-    """The example for each shipped kind of pattern is readable and matches the pattern fully."""
+    """The example for each shipped_lib kind of pattern is readable and matches the pattern fully."""
     assert console.pattern_example(pattern) == example
 
 
@@ -256,9 +250,9 @@ def test_pattern_example_gives_up_on_back_references() -> None:
     assert console.pattern_example(r"(?P<x>ab)(?P=x)") is None
 
 
-def test_every_shipped_text_pattern_has_an_example(shipped: Library) -> None:
-    """Every text step in the shipped trees gets an example that its own pattern accepts."""
-    patterns = [getattr(n, "pattern", None) for t in shipped.values() for n in t.nodes]
+def test_every_shipped_text_pattern_has_an_example(shipped_lib: Library) -> None:
+    """Every text step in the shipped_lib trees gets an example that its own pattern accepts."""
+    patterns = [getattr(n, "pattern", None) for t in shipped_lib.values() for n in t.nodes]
     found = [p for p in patterns if p]
     assert found
     assert all(console.pattern_example(p) is not None for p in found)

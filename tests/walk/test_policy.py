@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from triage import Library, PolicyConfig, Session, load_library
+from triage import Library, PolicyConfig, Session
 from triage.trees.model import Audience, OutcomeKind, Performer, Priority, Urgency
 from triage.walk.policy import Policy
 
-MINI = Path(__file__).parent / "data" / "mini"
+MINI = Path(__file__).parents[1] / "data" / "mini"
 
 
-@pytest.fixture(scope="module")
-def lib() -> Library:
-    return load_library([MINI])
-
-
-def test_safety_answer_stops_self_help_and_keeps_the_authored_visit(lib: Library) -> None:
+def test_safety_answer_stops_self_help_and_keeps_the_authored_visit(mini_lib: Library) -> None:
     """A safety answer ends the session at once; the authored visit behind it becomes urgent."""
-    s = Session.start(lib, "mini", mode="self_service")
+    s = Session.start(mini_lib, "mini", mode="self_service")
     d = s.answer("yes").decision
     assert d is not None
     assert (d.kind, d.rule, d.urgency, d.node_id) == (OutcomeKind.VISIT, "safety", Urgency.URGENT, "unsafe")
@@ -28,9 +21,9 @@ def test_safety_answer_stops_self_help_and_keeps_the_authored_visit(lib: Library
     assert d.message.startswith("For your safety, please stop now")
 
 
-def test_safety_on_a_node_escalates_urgently(lib: Library) -> None:
+def test_safety_on_a_node_escalates_urgently(mini_lib: Library) -> None:
     """Arriving at a node flagged unsafe stops with an urgent escalation to the safety queue."""
-    node = lib["mini"].node("power").model_copy(update={"safety": "exposed wiring"})
+    node = mini_lib["mini"].node("power").model_copy(update={"safety": "exposed wiring"})
     d = Policy().at_step("mini", node, {}, Audience.AGENT, "en", 2)
     assert d is not None
     assert (d.kind, d.rule, d.queue, d.priority) == (
@@ -42,9 +35,9 @@ def test_safety_on_a_node_escalates_urgently(lib: Library) -> None:
     assert d.reasons == ["Safety: exposed wiring. Self-help stops here."]
 
 
-def test_agent_only_step_escalates_in_self_service(lib: Library) -> None:
+def test_agent_only_step_escalates_in_self_service(mini_lib: Library) -> None:
     """A step only an agent may perform becomes an escalation to tier 1 for a customer alone."""
-    s = Session.start(lib, "mini", mode="self_service")
+    s = Session.start(mini_lib, "mini", mode="self_service")
     s.answer("no")
     s.answer(5)
     d = s.answer("not_fixed").decision
@@ -59,9 +52,9 @@ def test_agent_only_step_escalates_in_self_service(lib: Library) -> None:
     assert d.reasons == ["Step 'reset' may only be done by an agent, and this session is self-service."]
 
 
-def test_same_step_is_an_instruction_for_agents(lib: Library) -> None:
+def test_same_step_is_an_instruction_for_agents(mini_lib: Library) -> None:
     """The agent-only step is simply shown to an agent."""
-    s = Session.start(lib, "mini", mode="agent")
+    s = Session.start(mini_lib, "mini", mode="agent")
     s.answer("no")
     s.answer(5)
     v = s.answer("not_fixed")
@@ -70,10 +63,10 @@ def test_same_step_is_an_instruction_for_agents(lib: Library) -> None:
     assert v.performer == "agent"
 
 
-def test_technician_step_becomes_a_visit(lib: Library) -> None:
+def test_technician_step_becomes_a_visit(mini_lib: Library) -> None:
     """A technician-only action turns into a home visit with its skill."""
     node = (
-        lib["mini"]
+        mini_lib["mini"]
         .node("power")
         .model_copy(update={"performer": Performer.TECHNICIAN, "skill": "electrician"})
     )
@@ -83,10 +76,10 @@ def test_technician_step_becomes_a_visit(lib: Library) -> None:
     assert d.reasons == ["Step 'power' may only be done by a technician, and this session is agent-led."]
 
 
-def test_step_budget_escalates(lib: Library) -> None:
+def test_step_budget_escalates(mini_lib: Library) -> None:
     """Reaching the step budget for the mode escalates with the budget in the reason."""
     policy = Policy(PolicyConfig(step_budget={Audience.AGENT: 2, Audience.SELF_SERVICE: 2}))
-    s = Session.start(lib, "mini", policy=policy)
+    s = Session.start(mini_lib, "mini", policy=policy)
     s.answer("no")
     d = s.answer(0).decision
     assert d is not None
@@ -96,9 +89,9 @@ def test_step_budget_escalates(lib: Library) -> None:
     ]
 
 
-def test_repeat_contact_escalates_at_start(lib: Library) -> None:
+def test_repeat_contact_escalates_at_start(mini_lib: Library) -> None:
     """A customer on their second contact about the problem goes straight to tier 2."""
-    s = Session.start(lib, "mini", facts={"repeat_contacts": 2})
+    s = Session.start(mini_lib, "mini", facts={"repeat_contacts": 2})
     d = s.decision
     assert d is not None
     assert (d.kind, d.rule, d.priority) == (
@@ -107,12 +100,12 @@ def test_repeat_contact_escalates_at_start(lib: Library) -> None:
         Priority.HIGH,
     )
     assert d.reasons == ["The customer has contacted us 2 times about this problem recently."]
-    assert Session.start(lib, "mini", facts={"repeat_contacts": 1}).decision is None
+    assert Session.start(mini_lib, "mini", facts={"repeat_contacts": 1}).decision is None
 
 
-def test_uncovered_visit_becomes_escalation(lib: Library) -> None:
+def test_uncovered_visit_becomes_escalation(mini_lib: Library) -> None:
     """A visit the plan does not cover goes to the team that can offer a paid one."""
-    s = Session.start(lib, "mini", facts={"visit_covered": False})
+    s = Session.start(mini_lib, "mini", facts={"visit_covered": False})
     s.answer("no")
     s.answer(0)
     d = s.answer("not_fixed").decision
@@ -128,9 +121,9 @@ def test_uncovered_visit_becomes_escalation(lib: Library) -> None:
     )
 
 
-def test_covered_visit_is_kept(lib: Library) -> None:
+def test_covered_visit_is_kept(mini_lib: Library) -> None:
     """With visits covered, the authored visit stands with its parts and duration."""
-    s = Session.start(lib, "mini", facts={"visit_covered": True})
+    s = Session.start(mini_lib, "mini", facts={"visit_covered": True})
     s.answer("no")
     s.answer(0)
     d = s.answer("not_fixed").decision
@@ -144,18 +137,20 @@ def test_covered_visit_is_kept(lib: Library) -> None:
     )
 
 
-def test_get_me_a_person(lib: Library) -> None:
+def test_get_me_a_person(mini_lib: Library) -> None:
     """'This did not help, get me a person' escalates a self-service session to tier 1 at the current step."""
-    s = Session.start(lib, "mini", mode="self_service")
+    s = Session.start(mini_lib, "mini", mode="self_service")
     s.answer("no")
     d = s.escalate_now()
     assert (d.kind, d.rule, d.tier, d.node_id) == (OutcomeKind.ESCALATE, "customer-request", 1, "lights")
     assert s.view().finished
 
 
-def test_self_service_outcome_uses_customer_text(lib: Library) -> None:
+def test_self_service_outcome_uses_customer_text(mini_lib: Library) -> None:
     """At an outcome a customer reads the plain-words text; an agent reads the script."""
-    node = lib["mini"].node("fixed_power").model_copy(update={"customer_text": "Plugging it in fixed it."})
+    node = (
+        mini_lib["mini"].node("fixed_power").model_copy(update={"customer_text": "Plugging it in fixed it."})
+    )
     assert (
         Policy().outcome("mini", node, {}, "en", Audience.SELF_SERVICE).message == "Plugging it in fixed it."
     )

@@ -6,13 +6,13 @@ from collections import Counter
 
 import networkx as nx
 import pytest
+from libraries import shipped
 
-from triage import Library, load_library, run_scenarios
+from triage import Library, run_scenarios
 from triage.trees.graph import build_graph, call_graph
-from triage.trees.library import DEFAULT_TREES
 from triage.trees.model import CallNode, Category, OutcomeTypes, ReturnNode, Tree
 
-LIB = load_library([DEFAULT_TREES])
+LIB = shipped()
 TREES = [t for t in LIB.trees.values() if not t.procedure]
 PROCEDURES = [t for t in LIB.trees.values() if t.procedure]
 

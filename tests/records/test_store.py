@@ -12,15 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from libraries import shipped
 
 from triage import TreeError
 from triage.errors import CaseRefused, NotFound, StoreUnavailable, VersionConflict
 from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES
-from triage.walk.scenarios import load_library
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NO_INTERNET = (DEFAULT_TREES / "connectivity" / "no-internet.yaml").read_text(encoding="utf-8")
 ESCALATE_DNS = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_fails", "dns_only"]
 
@@ -86,9 +86,10 @@ def test_session_survives_and_resumes_by_id(store: Store) -> None:
     s.answer("all")
     s.add_note("ruft vom Handy an")
     s.answer("yes")
-    again = Store(store.url).load_session(s.id)
-    assert again.view().model_dump() == s.view().model_dump()
-    assert again.view().node_id == "smell_check"
+    with Store(store.url) as other:
+        again = other.load_session(s.id)
+        assert again.view().model_dump() == s.view().model_dump()
+        assert again.view().node_id == "smell_check"
     row = store.session_row(s.id)
     assert (row.status, row.steps, row.last_node, row.mode, row.locale) == (
         "open",
@@ -169,7 +170,7 @@ def test_going_back_withdraws_an_unclaimed_case(store: Store) -> None:
 def test_the_store_tells_its_listeners_about_decisions(tmp_path: Path) -> None:
     """A store tells its own listeners when a decision comes or goes; without the queue's, no case is made."""
     st = Store(f"sqlite:///{tmp_path / 'quiet.db'}", listeners=[])
-    st.sync(load_library())
+    st.sync(shipped())
     heard: list[tuple[bool, str | None, str | None]] = []
     st.on_decision(lambda news: heard.append((news.first, news.previous, news.kind)))
     s = st.start_session("no-internet")
@@ -238,10 +239,9 @@ def test_locked_database_loses_nothing(tmp_path: Path) -> None:
     import sqlite3
 
     url = f"sqlite:///{tmp_path / 'l.db'}"
-    from triage import load_library
 
     st = Store(url)
-    st.sync(load_library())
+    st.sync(shipped())
     s = st.start_session("no-internet")
     s.answer("all")
     st.engine.dispose()
@@ -281,18 +281,18 @@ KILL_SCRIPT = textwrap.dedent(
 
 def test_kill_9_mid_walk_loses_no_answered_step(store: Store) -> None:
     """A process killed with SIGKILL in the middle of a walk loses none of the steps it answered."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", KILL_SCRIPT, store.url],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert proc.stdout is not None
-    session_id = proc.stdout.readline().strip()
-    time.sleep(0.2)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    ) as proc:
+        assert proc.stdout is not None
+        session_id = proc.stdout.readline().strip()
+        time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
     resumed = store.load_session(session_id)
     crumbs = [c.node_id for c in resumed.view().breadcrumb]

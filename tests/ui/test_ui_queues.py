@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from libraries import shipped
 from streamlit.testing.v1 import AppTest
 
 from triage.records.accounts import Identity
@@ -14,9 +15,8 @@ from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.ui.common import boot
 from triage.visits import Scheduler
-from triage.walk.scenarios import load_library
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking
 LINE_FAULT = ["all", "yes", "no", "red", "fixed", "not_fixed", "not_fixed"]  # visit, broadband-line, normal
 EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -29,7 +29,7 @@ def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store
     monkeypatch.setenv("TRIAGE_DATABASE_URL", url)
     monkeypatch.setenv("TRIAGE_ADMIN_PASSWORD", "admin-password-1")
     st = Store(url)
-    st.sync(load_library())
+    st.sync(shipped())
     boot.clear()
     yield st
     boot.clear()

@@ -1,0 +1,33 @@
+"""The tree libraries the tests share, each loaded and checked once per run.
+
+``shipped()`` is the product's own ``trees/`` folder; ``mini()`` the two small trees in ``tests/data/mini``.
+``conftest.py`` hands them out as session-scoped fixtures (``shipped_lib``, ``mini_lib``); module-level code
+(parametrize lists, the store fixtures) calls the functions. A library is read-only once built.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from triage.trees.library import Library
+from triage.walk.scenarios import load_library
+
+TESTS = Path(__file__).parent
+MINI = TESTS / "data" / "mini"
+
+
+@functools.cache
+def shipped() -> Library:
+    """The shipped trees, checked (scenarios included); a failure here fails every test that uses them."""
+    lib = load_library()
+    assert not lib.errors, lib.errors
+    return lib
+
+
+@functools.cache
+def mini() -> Library:
+    """The small test trees in ``tests/data/mini``."""
+    lib = load_library([MINI])
+    assert not lib.errors, lib.errors
+    return lib
