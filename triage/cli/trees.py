@@ -22,7 +22,7 @@ import click
 from triage.cli.options import Streams, db_option, locale_option, pass_streams, trees_option
 from triage.cli.progress import ProgressBar
 from triage.cli.terminal import choose_tree, walk
-from triage.errors import Diagnostic, TriageError
+from triage.errors import Diagnostic, Refused
 from triage.trees.export import export_graph, node_label
 from triage.trees.graph import outline
 from triage.trees.library import DEFAULT_TREES, Library
@@ -122,7 +122,7 @@ def _parse_facts(pairs: Sequence[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise TriageError(f"--fact takes key=value (got {pair!r})")
+            raise Refused(f"--fact takes key=value (got {pair!r})")
         try:
             facts[key] = json.loads(value)
         except json.JSONDecodeError:

@@ -11,7 +11,7 @@
 * some customers come back about the same problem within the repeat window, so earlier "resolved"
   sessions turn into "not resolved" and a third contact escalates at once, as the store would do;
 * tier 2 claims and closes most escalations with the fault actually found (through :class:`~triage.records.cases.Queue`);
-* technicians (through :class:`~triage.visits.scheduling.Scheduler`) are booked for visits; past visits are closed
+* technicians (through :class:`~triage.visits.Scheduler`) are booked for visits; past visits are closed
   with a closure code.
 
 Sessions are written the way :class:`~triage.records.store.StoredSession` writes them — the engine's own events,

@@ -1,12 +1,15 @@
-"""Records: everything that is stored.
+"""Records: everything that is stored. SQLite by default, PostgreSQL by URL.
 
-The schema and its Alembic migrations, tree versions, persisted sessions, escalation cases,
-staff accounts, flags on steps, and the history the planner learns from. SQLite by default,
-PostgreSQL by URL.
+- ``schema`` and ``migrations/``: the tables, created and upgraded only by Alembic;
+- ``store``: the :class:`~triage.records.store.Store` (connections, transactions, migrations, listeners);
+- ``versions``: published tree versions, diffs, pinned libraries; ``sessions``: stored walks and closures;
+- ``cases``: the escalation queue; ``accounts``: staff and roles; ``flags``: agents' flags on steps;
+- ``history``: stored sessions as the evidence :mod:`triage.guidance` learns from.
 
 May import: :mod:`triage.walk`, :mod:`triage.trees`, :mod:`triage.guidance`, :mod:`triage.i18n`,
 :mod:`triage.errors`. Never visits, analytics, the desk or a front end: cases learn about decisions
-through the store's listeners (see :meth:`triage.records.store.Store.on_decision`).
+through the store's listeners (see :meth:`triage.records.store.Store.on_decision`), never by the store
+importing them.
 """
 
 from triage.records import cases

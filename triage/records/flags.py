@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from triage.errors import TriageError
+from triage.errors import NotFound, Refused
 from triage.records.schema import Flag, utcnow
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class Flags:
     ) -> FlagView:
         """Flag step ``node_id`` of a tree as ``wrong`` or ``unclear``, with an optional comment."""
         if kind not in FLAG_KINDS:
-            raise TriageError(f"a flag is {' or '.join(FLAG_KINDS)} (got {kind!r})")
+            raise Refused(f"a flag is {' or '.join(FLAG_KINDS)} (got {kind!r})")
         with self.store.tx() as db:
             f = Flag(
                 tree_id=tree_id,
@@ -106,8 +106,8 @@ class Flags:
         with self.store.tx() as db:
             f = db.get(Flag, flag_id)
             if f is None:
-                raise TriageError(f"no flag {flag_id}")
+                raise NotFound(f"no flag {flag_id}")
             if f.status != "open":
-                raise TriageError(f"flag {flag_id} is already {f.status}")
+                raise Refused(f"flag {flag_id} is already {f.status}")
             f.status, f.resolved_by, f.resolved_at = "resolved", user, utcnow()
             return _view(f)

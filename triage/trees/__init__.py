@@ -1,8 +1,12 @@
 """Trees: what an author writes and what the engine walks.
 
-The tree model (pydantic), the YAML loader with file/line/node errors, the condition language,
-the tree as a graph (graph), the checks (one function per rule), the library of checked trees,
-fix groups as planning problems, and export (Mermaid, JSON, and DOT through the one writer in dot).
+- ``model``: the tree format (pydantic, one class per node kind); ``loader``: YAML with file/line/node errors;
+- ``conditions``: the condition language of logic nodes and guards;
+- ``graph``: the tree as a networkx graph (reachability, distances, outline);
+- ``checks``: one function per validation rule, run together by ``check_tree``;
+- ``library``: every tree file under some folders, checked together; ``fix_groups``: a fix group as a
+  guidance problem;
+- ``export``: Mermaid, DOT and JSON; ``dot``: the one DOT writer (quoting per the DOT language).
 
 May import: :mod:`triage.guidance` (fix groups are planning problems), :mod:`triage.i18n`,
 :mod:`triage.errors`. Never the engine, the records or anything above.

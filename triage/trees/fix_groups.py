@@ -1,4 +1,4 @@
-"""The bridge between trees and the planner: a fix group becomes a :class:`triage.guidance.planner.Problem`.
+"""The bridge between trees and the planner: a fix group becomes a :class:`triage.guidance.problem.Problem`.
 
 A ``fix_group`` node names candidate action nodes (their ``minutes`` are the costs, their ``fixes`` the
 per-fault fix chances), optional questions with answer likelihoods, and where to stop (escalate and/or visit
@@ -27,7 +27,7 @@ def group_problem(
     """The planner's model of one fix group. ``overrides`` (from learning) replace authored numbers.
 
     ``overrides`` may hold ``{"priors": {fault: p}, "fixes:<action id>": {fault: q}}``.
-    Raises :class:`~triage.guidance.planner.ProblemError` listing every problem (unknown faults, priors not summing to 1).
+    Raises :class:`~triage.errors.ProblemError` listing every problem (unknown faults, priors not summing to 1).
     """
     ov = overrides or {}
     priors = dict(ov.get("priors", {}))
