@@ -8,7 +8,8 @@ Hierarchy (each class also subclasses the builtin it refines, so ``except ValueE
     ├── LibraryError (LookupError)       a tree id the library does not hold (or holds only broken)
     ├── SessionError (RuntimeError)      a session was asked something it cannot do
     │   ├── InvalidAnswer (ValueError)   the answer does not fit the current step
-    │   └── SessionClosed                the session has already reached its decision
+    │   ├── SessionClosed                the session has already reached its decision
+    │   └── SessionConflict              another writer changed the session meanwhile; reload and go on
     ├── PlanningError (ValueError)       guidance: the decision model cannot be used as given
     │   ├── ProblemError                 the troubleshooting model is invalid (lists every issue)
     │   ├── EvidenceError                evidence the problem cannot explain
@@ -24,7 +25,11 @@ Hierarchy (each class also subclasses the builtin it refines, so ``except ValueE
     │   ├── CaseRefused                  a case cannot be claimed, noted or closed like that
     │   ├── FormError                    a form field could not be read
     │   ├── DraftError                   a draft cannot be edited with the node form
+    │   ├── LimitExceeded                a text, id or code longer than its configured limit
+    │   ├── InvalidName                  a user name with look-alike, bidi or invisible characters
+    │   ├── InvalidLocale                not a language tag we know
     │   ├── AuthError                    sign-in or account management refused
+    │   │   └── SignInThrottled          too many failed sign-ins: wait, then try again
     │   └── BookingError                 a booking request is invalid
     │       ├── NoFreeSlot (LookupError) no free slot within the horizon
     │       └── SlotTaken                someone else booked the slot first
@@ -145,6 +150,13 @@ class SessionError(TriageError, RuntimeError):
 
 class InvalidAnswer(SessionError, ValueError):
     """The answer does not fit the current step; the message says what would."""
+
+
+class SessionConflict(SessionError):
+    """Another writer (a second tab, an agent, the CLI) changed this session at the same moment.
+
+    Nothing was half-written: reload the session, see what changed, and answer again.
+    """
 
 
 class SessionClosed(SessionError):
@@ -275,6 +287,26 @@ class DraftError(Refused):
 
 class AuthError(Refused):
     """Sign-in or account management refused; the message is safe to show (it never says which part was wrong)."""
+
+
+class SignInThrottled(AuthError):
+    """Too many failed sign-ins for this account or from this client. ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class LimitExceeded(Refused):
+    """A note, answer, name, id or code is longer than its limit; the message names the field and the limit."""
+
+
+class InvalidName(Refused):
+    """A user name that could pass for another (mixed scripts, bidi or zero-width characters)."""
+
+
+class InvalidLocale(Refused):
+    """A locale that is not a well-formed language tag known to Babel."""
 
 
 class BookingError(Refused):
