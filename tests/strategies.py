@@ -28,8 +28,13 @@ from triage.walk.policy import Policy, PolicyConfig
 from triage.walk.session import StepView
 
 __all__ = [
+    "CONDITION_TOKENS",
     "FACT_NAMES",
     "condition_expressions",
+    "condition_texts",
+    "hostile_conditions",
+    "odd_fact_values",
+    "odd_facts",
     "int_facts",
     "one_fix_per_fault",
     "tiny_general",
@@ -550,3 +555,62 @@ condition_expressions = st.recursive(
     max_leaves=12,
 )
 int_facts = st.fixed_dictionaries({}, optional={name: st.integers(-30, 30) for name in FACT_NAMES})
+
+
+# -- conditions: hostile text for the parser and odd facts for the evaluator ------------------------
+
+CONDITION_TOKENS = (
+    *("and", "or", "not", "in", "true", "false", "null", *FACT_NAMES),
+    *("(", ")", "[", "]", ",", "==", "!=", "<", "<=", ">", ">=", "=", "&&", "!"),
+    *("0", "-7", "2.5", "007", "1.", "'x'", '"y"', "'it\\'s'", "'", '"', "\\", "\n", "\t"),
+)
+"""Tokens of the condition language, plus near misses an author (or an attacker) might type."""
+
+condition_texts = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(CONDITION_TOKENS), st.text(max_size=3)),
+        st.sampled_from(["", " ", "  "]),
+    ),
+    max_size=40,
+).map(lambda parts: "".join(token + space for token, space in parts))
+"""Random strings of condition tokens and arbitrary text, most of which do not parse."""
+
+_HOSTILE_SHAPES: dict[str, Callable[[int], str]] = {
+    "parentheses": lambda n: "(" * n + "a" + ")" * n,
+    "open parentheses": lambda n: "(" * n + "a",
+    "close parentheses": lambda n: "a" + ")" * n,
+    "nots": lambda n: "not " * n + "a",
+    "not in parentheses": lambda n: "not (" * n + "a == 1" + ")" * n,
+    "nested lists": lambda n: "a in " + "[" * n + "1" + "]" * n,
+    "and chain": lambda n: " and ".join(["a"] * (n + 1)),
+    "or of ands": lambda n: " or ".join(["a and not b"] * (n + 1)),
+    "compact chain": lambda n: "1and " * n + "1",
+    "dangling and": lambda n: "a and " * n,
+    "long list": lambda n: "a in [" + ", ".join(str(i) for i in range(n)) + "]",
+    "long number": lambda n: "a == " + "9" * (10 * n),
+    "long decimal": lambda n: "a < 1." + "5" * (10 * n),
+    "comparison chain": lambda n: " == ".join(["a"] * (n + 1)),
+    "long string": lambda n: "a == '" + "x" * (10 * n) + "'",
+}
+
+
+@st.composite
+def hostile_conditions(draw: st.DrawFn, most: int = 700) -> str:
+    """A condition of a hostile shape (deep, long, wide or huge), from well within the limits to far past them."""
+    shape = draw(st.sampled_from(sorted(_HOSTILE_SHAPES)))
+    return _HOSTILE_SHAPES[shape](draw(st.integers(0, most)))
+
+
+odd_fact_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from([10**400, -(10**400), 2**63]),
+    st.floats(),
+    st.text(max_size=4),
+    st.sampled_from(["yes", "No", "1e999", "nan", "-0", "٣"]),
+    st.lists(st.integers(-3, 3), max_size=3),
+)
+"""Fact values of every type a session might hold, including ones no number or string compares with."""
+
+odd_facts = st.dictionaries(st.sampled_from(FACT_NAMES), odd_fact_values)

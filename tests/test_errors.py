@@ -65,3 +65,8 @@ def test_names_are_unique() -> None:
     """No two exception classes share a name anywhere in triage."""
     names = [c.__name__ for c in CLASSES]
     assert len(names) == len(set(names))
+
+
+def test_all_lists_every_class() -> None:
+    """``from triage.errors import *`` gives every class of the map."""
+    assert {c.__name__ for c in CLASSES} <= set(errors.__all__)

@@ -3,6 +3,12 @@
 Everything here is plain Python so the app, the CLI and the tests share one start-up path. The store it
 opens tells the escalation queue about decisions (the records package subscribes the queue to every
 store), so an escalation becomes a case however the store was opened.
+
+One tree file never stops the others, or the app: a file that fails to parse or check is logged and left
+out (:func:`load_trees`; ``Bootstrap.files.broken`` keeps why, for the studio), even when its checks fail in
+a way nobody foresaw, and a tree the database refuses is logged and left unpublished (:func:`publish_trees`).
+What does stop start-up (the database unreachable) is a :class:`~triage.errors.StoreError` with a message
+that says so; the app shows it as a page, not a traceback.
 """
 
 from __future__ import annotations
@@ -12,13 +18,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from triage.errors import Diagnostic, Severity, StoreUnavailable
 from triage.records.accounts import Accounts
 from triage.records.schema import DEFAULT_DB_PATH
 from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES, Library
+from triage.trees.loader import LoadedTree, find_tree_files
 from triage.walk.scenarios import load_library
 
-__all__ = ["Bootstrap", "bootstrap", "trees_dir"]
+__all__ = ["Bootstrap", "bootstrap", "load_trees", "publish_trees", "trees_dir"]
 
 log = logging.getLogger("triage")
 
@@ -49,8 +57,8 @@ def bootstrap(url: str | None = None, *, demo: bool | None = None) -> Bootstrap:
     With ``demo`` (default: ``TRIAGE_DEMO=1``) an empty store is filled with demo history and demo staff.
     """
     store = Store(url)
-    files = load_library([trees_dir()])
-    published = [v.tree_id for v in store.sync(files, author="startup")]
+    files = load_trees(trees_dir())
+    published = publish_trees(store, files)
     accounts = Accounts(store)
     generated = accounts.ensure_admin(os.environ.get("TRIAGE_ADMIN_PASSWORD"))
     if generated:
@@ -71,3 +79,76 @@ def bootstrap(url: str | None = None, *, demo: bool | None = None) -> Bootstrap:
             if role not in {u.username for u in accounts.users()}:
                 accounts.create(role, DEMO_PASSWORD.format(role=role), [role], f"Demo {role}")
     return Bootstrap(store, files, published, generated)
+
+
+def load_trees(folder: Path) -> Library:
+    """Every tree file under ``folder``, checked; each broken file is logged and left out (``broken`` says why).
+
+    A file whose checks fail in a way nobody foresaw (any exception) is found by loading the files one by one,
+    then kept in ``broken`` with an error naming the exception, like any other broken file.
+    """
+    try:
+        files = load_library([folder])
+    except Exception:  # noqa: BLE001 - one tree file must never stop start-up: find it and leave it out
+        log.exception(
+            "loading the trees in %s failed; loading them one by one to leave the culprit out", folder
+        )
+        files = _one_by_one(folder)
+    for path, f in sorted(files.broken.items()):
+        first = f.errors[0] if f.errors else "it has errors"
+        log.error("tree file %s is left out (%s more error(s)): %s", path, len(f.errors) - 1, first)
+    return files
+
+
+def _one_by_one(folder: Path) -> Library:
+    """The library of the files that load on their own; each file that cannot is kept in ``broken``."""
+    paths = find_tree_files([folder])
+    failed: dict[Path, Exception] = {}
+    for path in paths:
+        try:
+            load_library([path])
+        except Exception as exc:  # noqa: BLE001 - whatever it is, it is this file's fault: leave it out
+            failed[path] = exc
+    try:
+        files = load_library([p for p in paths if p not in failed])
+    except Exception:  # noqa: BLE001 - the rest fails only together: start with no new trees, say so
+        log.exception("the trees in %s cannot be loaded together; none is published", folder)
+        files = Library()
+    for path, err in failed.items():
+        files.files[str(path)] = _crashed(path, err)
+    return files
+
+
+def _crashed(path: Path, exc: Exception) -> LoadedTree:
+    """A file whose checks could not finish, as a broken file."""
+    what = f"{type(exc).__name__}: {exc}"
+    return LoadedTree(
+        path=str(path),
+        text="",
+        tree=None,
+        diagnostics=[
+            Diagnostic(
+                severity=Severity.ERROR,
+                code="unchecked",
+                message=f"the checks could not finish on this file ({what[:200]})",
+                path=str(path),
+                hint="make the file smaller or simpler; run `triage validate` on it",
+            )
+        ],
+    )
+
+
+def publish_trees(store: Store, files: Library) -> list[str]:
+    """Publish each changed valid tree; a tree the database refuses is logged and left out. The ids published.
+
+    :class:`~triage.errors.StoreUnavailable` (the database went away) stops start-up: that is no tree's fault.
+    """
+    published: list[str] = []
+    for tree_id, source in sorted(files.sources.items()):
+        try:
+            published += [v.tree_id for v in store.sync(files, author="startup", only={source.path})]
+        except StoreUnavailable:
+            raise
+        except Exception:  # noqa: BLE001 - one tree must never stop the others from being published
+            log.exception("tree %s (%s) could not be published; it is left out", tree_id, source.path)
+    return published

@@ -62,7 +62,10 @@ __all__ = [
     "FormError",
     "GroupError",
     "InvalidAnswer",
+    "InvalidLocale",
+    "InvalidName",
     "LibraryError",
+    "LimitExceeded",
     "NoFreeSlot",
     "NotFound",
     "PlanningError",
@@ -70,8 +73,10 @@ __all__ = [
     "RecordError",
     "Refused",
     "SessionClosed",
+    "SessionConflict",
     "SessionError",
     "Severity",
+    "SignInThrottled",
     "SlotTaken",
     "StoreError",
     "StoreUnavailable",
@@ -155,8 +160,13 @@ class InvalidAnswer(SessionError, ValueError):
 class SessionConflict(SessionError):
     """Another writer (a second tab, an agent, the CLI) changed this session at the same moment.
 
-    Nothing was half-written: reload the session, see what changed, and answer again.
+    Nothing was half-written: reload the session, see what changed, and answer again. ``changes`` names the
+    events the other writer added (``"note"``, ``"answer"``, ``"back"``, ...), oldest first.
     """
+
+    def __init__(self, message: str, changes: Sequence[str] = ()) -> None:
+        self.changes = tuple(changes)
+        super().__init__(message)
 
 
 class SessionClosed(SessionError):

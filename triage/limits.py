@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from triage.errors import LimitExceeded
 
-__all__ = ["Limits", "check_length", "limits"]
+__all__ = ["COLUMN_SIZES", "Limits", "check_length", "limits"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class Limits:
 
 ENV_PREFIX = "TRIAGE_LIMIT_"
 
+COLUMN_SIZES = {"name": 100, "identifier": 64, "code": 100}
+"""Limits that are also database column sizes (``triage/records/schema.py``): a setting above one is refused, so
+SQLite (which keeps any length) and PostgreSQL (which refuses a longer text) accept the same values."""
+
 
 @functools.cache
 def limits() -> Limits:
@@ -70,9 +74,17 @@ def limits() -> Limits:
         try:
             values[f.name] = int(raw)
         except ValueError:
-            raise LimitExceeded(f"{ENV_PREFIX}{f.name.upper()} must be a whole number (got {raw!r})") from None
+            raise LimitExceeded(
+                f"{ENV_PREFIX}{f.name.upper()} must be a whole number (got {raw!r})"
+            ) from None
         if values[f.name] < 1:
             raise LimitExceeded(f"{ENV_PREFIX}{f.name.upper()} must be at least 1 (got {raw!r})")
+        column = COLUMN_SIZES.get(f.name)
+        if column is not None and values[f.name] > column:
+            raise LimitExceeded(
+                f"{ENV_PREFIX}{f.name.upper()} must be at most {column}, "
+                f"the size of its database column (got {raw!r})"
+            )
     return Limits(**values)
 
 

@@ -18,6 +18,7 @@ from triage.analytics import (
     TreeStats,
     action_stats,
     breakdown,
+    csv_text,
     drop_offs,
     fault_counts,
     node_stats,
@@ -250,25 +251,65 @@ def test_problems_days_and_faults(store: Store, history: History) -> None:
     ]
 
 
+def _quoted(*lines: str) -> str:
+    """The CSV ``to_csv`` writes for these comma-separated lines: every field in double quotes."""
+    return "".join(",".join(f'"{cell}"' for cell in line.split(",")) + "\n" for line in lines)
+
+
 def test_csv_of_any_rows(store: Store, history: History) -> None:
-    """CSV has the field names as header and one line per row; missing figures are empty cells."""
-    assert to_csv(tree_stats(store, now=NOW)) == (
+    """CSV has the field names as header and one line per row, every field quoted; missing figures are empty."""
+    assert to_csv(tree_stats(store, now=NOW)) == _quoted(
         "tree_id,version,title,sessions,decided,abandoned,resolved,escalated,home_visits,first_contact_resolved,"
-        "resolution_rate,escalation_rate,visit_rate,fcr_rate,median_steps,median_minutes\n"
-        "no-internet,,No internet connection,6,5,1,2,2,1,1,0.4,0.4,0.2,0.2,6,2.5\n"
+        "resolution_rate,escalation_rate,visit_rate,fcr_rate,median_steps,median_minutes",
+        "no-internet,,No internet connection,6,5,1,2,2,1,1,0.4,0.4,0.2,0.2,6,2.5",
     )
-    assert to_csv(action_stats(store)) == (
-        "tree_id,node_id,answered,fixed,not_fixed,could_not,tried_before,fix_rate\n"
-        "power-cycle-router,plug_in,3,2,0,0,1,0.6667\n"
-        "power-cycle-router,unplug,3,3,0,0,0,1\n"
-        "no-internet,power_socket,1,0,1,0,0,0\n"
+    assert to_csv(action_stats(store)) == _quoted(
+        "tree_id,node_id,answered,fixed,not_fixed,could_not,tried_before,fix_rate",
+        "power-cycle-router,plug_in,3,2,0,0,1,0.6667",
+        "power-cycle-router,unplug,3,3,0,0,0,1",
+        "no-internet,power_socket,1,0,1,0,0,0",
     )
-    assert to_csv(outcomes_per_day(store)) == (
-        "day,sessions,resolved,escalated,home_visits,undecided\n2026-03-02,5,1,2,1,1\n2026-03-03,1,1,0,0,0\n"
+    assert to_csv(outcomes_per_day(store)) == _quoted(
+        "day,sessions,resolved,escalated,home_visits,undecided",
+        "2026-03-02,5,1,2,1,1",
+        "2026-03-03,1,1,0,0,0",
     )
     assert to_csv([]) == ""
     with pytest.raises(TypeError, match="to_csv takes rows of one type \\(got TreeStats and ActionStats\\)"):
         to_csv([*tree_stats(store, now=NOW), *action_stats(store)])
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("router-reset", "router-reset"),
+        ("a;=1+2", "a;=1+2"),
+        ("", ""),
+    ],
+)
+def test_csv_text_neutralises_formula_starts(cell: str, written: str) -> None:
+    """A cell that starts with = + - @ tab or CR gets a leading quote (OWASP); any other cell is unchanged."""
+    assert csv_text(cell) == written
+
+
+def test_csv_of_hostile_text_is_text_and_numbers_stay_numbers() -> None:
+    """Typed text that looks like a formula is quoted and prefixed; a separator stays inside its quoted cell;
+    a negative figure we computed is still a number."""
+    rows = [
+        FaultCount("no-internet", '=HYPERLINK("https://evil.example","x")', 2),
+        FaultCount("no-internet", "a;=1+2", -1),
+    ]
+    assert to_csv(rows) == (
+        '"tree_id","true_fault","sessions"\n'
+        '"no-internet","\'=HYPERLINK(""https://evil.example"",""x"")","2"\n'
+        '"no-internet","a;=1+2","-1"\n'
+    )
 
 
 def test_summary_bundles_the_main_figures(store: Store, history: History) -> None:

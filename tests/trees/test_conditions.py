@@ -1,16 +1,27 @@
-"""The condition language of logic nodes: exact values, precedence, missing facts and error messages."""
+"""The condition language of logic nodes: exact values, precedence, missing facts and error messages;
+hostile conditions refused at validation, never at run time (the limits themselves: test_condition_limits.py)."""
 
 from __future__ import annotations
 
+import io
 import operator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
-from strategies import condition_expressions, int_facts
+from strategies import condition_expressions, int_facts, odd_facts
 
+from triage.cli.main import main
 from triage.errors import ConditionError, TriageError
+from triage.limits import limits
 from triage.trees.conditions import parse
+from triage.trees.library import library_from_texts
+from triage.walk.session import Session
+
+TESTS = Path(__file__).parents[1]
+HOSTILE = TESTS / "data" / "hostile"
 
 
 def holds(source: str, **facts: Any) -> bool:
@@ -122,10 +133,11 @@ def test_not_applies_to_a_whole_comparison() -> None:
 
 
 def test_shape_of_a_mixed_expression() -> None:
-    """`and` groups before `or`, and both group from the left."""
+    """`and` groups before `or`, and a chain of either is one flat node, so a long chain nests nothing."""
     a, b, c, d = (("cmp", "==", ("fact", x), ("const", 1)) for x in "abcd")
-    assert parse("a == 1 or b == 1 and c == 1 or d == 1").ast == ("or", ("or", a, ("and", b, c)), d)
-    assert parse("a == 1 and b == 1 and c == 1").ast == ("and", ("and", a, b), c)
+    assert parse("a == 1 or b == 1 and c == 1 or d == 1").ast == ("or", a, ("and", b, c), d)
+    assert parse("a == 1 and b == 1 and c == 1").ast == ("and", a, b, c)
+    assert parse("(a == 1 and b == 1) and c == 1").ast == ("and", ("and", a, b), c)
     assert parse("not not a == 1").ast == ("not", ("not", a))
 
 
@@ -343,3 +355,143 @@ def test_rendered_expressions_read_exactly_their_facts(expr: tuple[Any, ...]) ->
         return set()
 
     assert parse(render(expr)).facts == frozenset(names(expr))
+
+
+# -- evaluation never raises ----------------------------------------------------------------------
+
+
+@given(condition_expressions, odd_facts)
+def test_evaluation_never_raises_whatever_the_facts(expr: tuple[Any, ...], facts: dict[str, Any]) -> None:
+    """A condition that parses evaluates to a bool for facts of any type: huge ints, NaN, lists, odd strings."""
+    assert parse(render(expr)).evaluate(facts) in (True, False)
+
+
+def test_a_huge_integer_fact_ordered_against_a_numeric_string_is_false() -> None:
+    """An integer past float's range compared with a number in a string is false, not an OverflowError."""
+    assert holds("n > '5'", n=10**400) is False
+
+
+# -- validation refuses what run time could not take --------------------------------------------------
+
+SetLimits = Callable[..., None]
+
+
+@pytest.fixture
+def set_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[SetLimits]:
+    """Sets ``TRIAGE_LIMIT_*`` variables for one test (``set_limits(condition_length=20_000)``)."""
+
+    def set_(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"TRIAGE_LIMIT_{name.upper()}", str(value))
+        limits.cache_clear()
+
+    yield set_
+    monkeypatch.undo()
+    limits.cache_clear()
+
+
+def tree_text(tree_id: str, condition: str) -> str:
+    """A small valid tree: count the lights, then a logic node routes on ``condition`` to 'dark' or 'lit'."""
+    return f"""\
+id: {tree_id}
+title: {{en: Lights}}
+category: connectivity
+symptoms: [no internet]
+start: lights
+nodes:
+  - {{id: lights, kind: collect, text: {{en: How many lights?}}, fact: lights, type: number, min: 0, max: 5, next: route}}
+  - id: route
+    kind: logic
+    rules:
+      - {{when: "{condition}", next: dark}}
+    default: lit
+  - {{id: dark, kind: outcome, outcome: resolved, text: {{en: Dark.}}, reason: {{en: Dark.}}}}
+  - {{id: lit, kind: outcome, outcome: resolved, text: {{en: Lit.}}, reason: {{en: Lit.}}}}
+"""
+
+
+THOUSAND_TERMS = " and ".join(["lights > 0"] * 999 + ["lights < 5"])
+"""The condition of the bug report: a thousand terms joined by `and`, which crashed every session reaching it."""
+
+
+def test_a_thousand_and_terms_walk_when_the_limits_allow_them(set_limits: SetLimits) -> None:
+    """With the limits raised to admit it, a 1000-term condition validates and routes sessions correctly."""
+    set_limits(condition_length=20_000, condition_terms=1_000)
+    lib = library_from_texts({"terms.yaml": tree_text("terms", THOUSAND_TERMS)})
+    assert lib.errors == []
+    for lights, end in ((3, "dark"), (5, "lit"), (0, "lit")):
+        decision = Session.start(lib, "terms").answer(lights).decision
+        assert decision is not None
+        assert decision.node_id == end
+
+
+def test_a_thousand_and_terms_are_refused_at_validation_never_at_run_time(set_limits: SetLimits) -> None:
+    """Past the limits, the same tree is refused when checked, with the line and node, and is not in the library."""
+    set_limits(condition_length=20_000)
+    lib = library_from_texts({"terms.yaml": tree_text("terms", THOUSAND_TERMS)})
+    assert [(d.code, d.line, d.node_id) for d in lib.errors] == [("bad-condition", 11, "route")]
+    assert lib.errors[0].message.startswith(
+        "rule 1: the condition joins 1,000 terms with 'and' / 'or'; the limit is 256 (TRIAGE_LIMIT_CONDITION_TERMS) "
+        "at column 3837 of 'lights > 0 and lights > 0 and lights > 0'... (14,995 characters)"
+    )
+    assert "terms" not in lib.trees
+
+
+@pytest.mark.parametrize(
+    ("name", "env", "first_line"),
+    [
+        (
+            "condition-deep",
+            {},
+            "node 'route': rule 1: the condition nests 500 deep; the limit is 32 (TRIAGE_LIMIT_CONDITION_DEPTH) at "
+            "column 33 of '(((((((((((((((((((((((((((((((((((((((('... (1,011 characters)",
+        ),
+        (
+            "condition-digits",
+            {},
+            "node 'route': rule 1: the condition is 5,010 characters long; the limit is 2,000 "
+            "(TRIAGE_LIMIT_CONDITION_LENGTH) at column 2001 of 'lights == 999999999999999999999999999999'... "
+            "(5,010 characters)",
+        ),
+        (
+            "condition-digits",
+            {"condition_length": 10_000},
+            "node 'route': rule 1: a number has 5,000 digits; the limit is 30 (TRIAGE_LIMIT_NUMBER_DIGITS) at "
+            "column 11 of 'lights == 999999999999999999999999999999'... (5,010 characters)",
+        ),
+        (
+            "condition-terms",
+            {},
+            "node 'route': rule 1: the condition is 14,995 characters long; the limit is 2,000 "
+            "(TRIAGE_LIMIT_CONDITION_LENGTH) at column 2001 of 'lights > 0 and lights > 0 and lights > 0'... "
+            "(14,995 characters)",
+        ),
+        (
+            "condition-terms",
+            {"condition_length": 20_000},
+            "node 'route': rule 1: the condition joins 1,000 terms with 'and' / 'or'; the limit is 256 "
+            "(TRIAGE_LIMIT_CONDITION_TERMS) at column 3837 of 'lights > 0 and lights > 0 and lights > 0'... "
+            "(14,995 characters)",
+        ),
+    ],
+    ids=["deep", "digits", "digits-longer-allowed", "terms", "terms-longer-allowed"],
+)
+def test_validate_refuses_hostile_conditions_without_a_traceback(
+    name: str,
+    env: dict[str, int],
+    first_line: str,
+    set_limits: SetLimits,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`triage validate` on a tree whose condition is too deep, too long or too wide exits 1 with the file,
+    line and node of the condition and the limit it passes, and no traceback."""
+    monkeypatch.chdir(TESTS.parent)
+    rel = f"tests/data/hostile/{name}.yaml"
+    out = io.StringIO()
+    set_limits(**env)
+    assert main(["validate", rel], out=out) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"{rel}:20: {first_line}"
+    assert lines[1:] == ["FAILED: 1 file(s), 1 error(s), 0 warning(s)"]
+    assert "Traceback" not in capsys.readouterr().err

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
 from triage.analytics import queries as analytics
@@ -43,7 +44,7 @@ def db(history: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 
 def dashboard(identity: Identity) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["identity"] = identity
+    at.session_state["identity"] = with_account(identity)
     at.run()
     pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
     if "analytics" not in pages:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from libraries import shipped
+from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
 from triage.records.accounts import Identity
@@ -38,7 +39,7 @@ def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store
 
 def signed_in(username: str, role: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["identity"] = Identity(username, username.title(), (role,))
+    at.session_state["identity"] = with_account(Identity(username, username.title(), (role,)))
     return at.run()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
 import triage.ui.common
@@ -46,7 +47,7 @@ def store(tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 def _app(role: str = "author") -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["identity"] = Identity(role, role.title(), (role,))
+    at.session_state["identity"] = with_account(Identity(role, role.title(), (role,)))
     return at.run()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
 from triage.records.accounts import Identity
@@ -42,7 +43,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_lib: Library) ->
 def app(identity: Identity | None = None, **query: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     if identity is not None:
-        at.session_state["identity"] = identity
+        at.session_state["identity"] = with_account(identity)
     at.query_params.update(query)
     return at.run()
 

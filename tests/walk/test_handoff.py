@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from libraries import mini
+from markdown_it import MarkdownIt
 
 from triage import Session, build_handoff
 
@@ -79,3 +80,39 @@ def test_transcript_golden(mode: str) -> None:
     assert d is not None
     lines.append(f"=> {d.kind.value} ({d.rule}): {d.reason}")
     _check(f"transcript-mini-{mode}.txt", "\n".join(lines) + "\n")
+
+
+ATTACK = "![t](https://attacker.example/t.png) [Verify login](https://evil.example)"
+MD = MarkdownIt("commonmark", {"html": True})
+
+
+def test_handoff_markdown_shows_typed_text_literally() -> None:
+    """A customer id and a note full of Markdown read as typed in the hand-off: no image, link or heading."""
+    s = Session.start(
+        mini(), "mini", session_id="hostile-1", facts={"customer_id": "![c](https://a.example/c)"}
+    )
+    s.answer("no")
+    s.add_note(ATTACK + "\n# not a heading\n- not a list")
+    md = build_handoff(s).to_markdown()
+    html = MD.render(md)
+    assert "<img" not in html
+    assert "<a " not in html
+    assert "<h1>not a heading" not in html
+    assert "- customer_id: `![c](https://a.example/c)`\n" in md
+    assert (
+        "- `![t](https://attacker.example/t.png)` \\[Verify `login](https://evil.example)`  \n"
+        "\\# not a heading  \n\\- not a list\n"
+    ) in md
+
+
+def test_handoff_typed_answer_and_fact_are_escaped() -> None:
+    """A typed answer (a text fact) is escaped in the step list and in the facts."""
+    h = build_handoff(_scripted())
+    steps = [
+        st.model_copy(update={"answer": "*AB1234* <b>"}) if st.node_id == "account" else st for st in h.steps
+    ]
+    hostile = h.model_copy(update={"steps": steps, "facts": {**h.facts, "account": "*AB1234* <b>"}})
+    md = hostile.to_markdown()
+    assert "5. What is the account number? — **\\*AB1234\\* \\<b\\>**\n" in md
+    assert "- account: \\*AB1234\\* \\<b\\>\n" in md
+    assert "<b>" not in MD.render(md)

@@ -21,7 +21,7 @@ from triage.analytics.queries import (
     top_problems,
     tree_stats,
 )
-from triage.analytics.report import render_text, to_csv
+from triage.analytics.report import csv_text, render_text, to_csv
 from triage.analytics.rows import (
     ABANDONED_AFTER,
     ActionStats,
@@ -51,6 +51,7 @@ __all__ = [
     "TreeStats",
     "action_stats",
     "breakdown",
+    "csv_text",
     "drop_offs",
     "fault_counts",
     "node_stats",

@@ -1,7 +1,8 @@
 """The analytics figures for a person: aligned plain-text tables for the terminal, and CSV.
 
 :func:`render_text` draws a :class:`~triage.analytics.rows.Summary` (what ``triage stats`` prints);
-:func:`to_csv` writes any list of rows the queries return (what ``--csv`` and the dashboard's downloads save).
+:func:`to_csv` writes any list of rows the queries return (what ``--csv`` and the dashboard's downloads save),
+every text cell neutralised against formula injection (:func:`csv_text`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,27 @@ from typing import Any
 
 from triage.analytics.rows import ABANDONED_AFTER, Summary, rate
 
-__all__ = ["render_text", "to_csv"]
+__all__ = ["csv_text", "render_text", "to_csv"]
+
+# OWASP, CSV Injection: "ensure that no cells begin with any of the following characters"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell a spreadsheet shows as text and never runs as a formula (OWASP's CSV Injection guidance).
+
+    Following https://owasp.org/www-community/attacks/CSV_Injection: a cell that begins with ``=``, ``+``,
+    ``-``, ``@``, tab (0x09) or carriage return (0x0D) gets a leading single quote, which spreadsheets read as
+    "this is text". The rest of that guidance, that a separator (``,`` or ``;``) or a quote in the text must
+    not start a new cell, is kept by :func:`to_csv` wrapping every field in double quotes and doubling the
+    double quotes inside (``csv.QUOTE_ALL``), so ``a;=1+2`` stays one cell even where ``;`` separates cells.
+
+    >>> csv_text("=1+2")
+    "'=1+2"
+    >>> csv_text("router-reset")
+    'router-reset'
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _cell(value: Any) -> str:
@@ -23,16 +44,20 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bool | int):
+        return str(value)
     if isinstance(value, float):
+        # a figure we computed, not text anybody typed: -0.5 stays a number
         return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    return str(value)
+    return csv_text(str(value))
 
 
 def to_csv(rows: Sequence[Any]) -> str:
     """Rows of one type (any list this module returns) as CSV: a header of field names, then one line a row.
 
     Empty cells stand for "no figure" (a rate with nothing to divide, a median of nothing). Rates are
-    fractions (0.625), not percentages. An empty list gives an empty string.
+    fractions (0.625), not percentages. An empty list gives an empty string. Every field is quoted and every
+    text cell passes through :func:`csv_text`, so a closure code or a title cannot become a formula.
     """
     if not rows:
         return ""
@@ -41,7 +66,7 @@ def to_csv(rows: Sequence[Any]) -> str:
         raise TypeError(f"to_csv takes rows from triage.analytics.queries (got a {type(first).__name__})")
     names = [fl.name for fl in dataclasses.fields(first)]
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     w.writerow(names)
     for row in rows:
         if type(row) is not type(first):

@@ -8,7 +8,9 @@
     triage resume SESSION_ID                   continue a stored session in the terminal
     triage cases [--queue Q] [--status S]      the escalation queue
     triage case show|claim|note|close|take-over ...
-    triage user add NAME --role ROLE [--password-stdin] | user list | user passwd NAME
+    triage user add NAME --role ROLE [--password-stdin] | list | passwd NAME | roles NAME --role ROLE
+    triage user deactivate NAME | reactivate NAME
+    triage audit [--user NAME] [--since WHEN] [--limit N]
     triage stats [--tree T] [--days N] [--csv FILE [--table NAME]]
     triage demo-data [--days N] [--per-day N] [--seed S]
 
@@ -17,16 +19,22 @@ Every command takes ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/t
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from triage.cli.options import Streams, db_option, fmt_time, pass_streams
 from triage.cli.terminal import walk
+from triage.errors import SessionConflict
+from triage.records.accounts import Accounts
 from triage.records.cases import Queue
-from triage.records.store import Store
+from triage.records.store import Store, StoredSession
 from triage.trees.library import DEFAULT_TREES
+from triage.walk.policy import Decision
 from triage.walk.scenarios import load_library
+from triage.walk.session import Session, StepView
 
 __all__ = ["COMMANDS"]
 
@@ -128,7 +136,74 @@ def sessions(
 @pass_streams
 def resume(streams: Streams, session_id: str, db: str | None) -> int:
     """Continue a stored session in the terminal."""
-    return walk(Store(db).load_session(session_id), streams.out, streams.inp)
+    with Store(db) as st:
+        return walk(GoesOn(st.load_session(session_id), streams.out), streams.out, streams.inp)
+
+
+_T = TypeVar("_T")
+
+
+class GoesOn:
+    """A stored session at the prompt that goes on after a lost race.
+
+    When another writer (the web page, another terminal) changed the session meanwhile, it says what changed
+    and shows the step the session stands at now (the stored session has reloaded itself); a note, or asking
+    for a person, fits any step, so that is done again on the session as it stands.
+    """
+
+    def __init__(self, stored: StoredSession, out: TextIO) -> None:
+        self.stored = stored
+        self.out = out
+
+    @property
+    def session(self) -> Session:
+        """The engine session (the terminal prints the decision and hand-off from it)."""
+        return self.stored.session
+
+    def _say(self, exc: SessionConflict) -> None:
+        self.out.write(f"  ! {exc}\n")
+
+    def _step(self, change: Callable[[], StepView]) -> StepView:
+        try:
+            return change()
+        except SessionConflict as exc:
+            self._say(exc)
+            return self.stored.view()
+
+    def _again(self, change: Callable[[], _T]) -> _T:
+        try:
+            return change()
+        except SessionConflict as exc:
+            self._say(exc)
+            return change()
+
+    def view(self) -> StepView:
+        """What to show now."""
+        return self.stored.view()
+
+    def answer(self, value: Any) -> StepView:
+        """Answer the current step; after a lost race, the step the session stands at now."""
+        return self._step(lambda: self.stored.answer(value))
+
+    def mark_tried(self) -> StepView:
+        """Mark the current action as already tried; after a lost race, the step it stands at now."""
+        return self._step(self.stored.mark_tried)
+
+    def back(self, index: int | None = None) -> StepView:
+        """Reopen an answered step; after a lost race, the step the session stands at now."""
+        return self._step(lambda: self.stored.back(index))
+
+    def restart(self) -> StepView:
+        """Start the walk again; after a lost race, the step the session stands at now."""
+        return self._step(self.stored.restart)
+
+    def add_note(self, text: str) -> None:
+        """Add a note (again, after a lost race: a note fits any step)."""
+        self._again(lambda: self.stored.add_note(text))
+
+    def escalate_now(self) -> Decision:
+        """Ask for a person (again, after a lost race: that fits any open step)."""
+        return self._again(self.stored.escalate_now)
 
 
 # -- the escalation queue ---------------------------------------------------------------------------------------
@@ -195,7 +270,7 @@ def case(
         c = q.close(int(ref), user, code, fix or "")
         out.write(f"case #{c.id} closed: {c.closure_code}\n")
     else:  # take-over
-        return walk(q.take_over(ref, user), out, streams.inp)
+        return walk(GoesOn(q.take_over(ref, user), out), out, streams.inp)
     return 0
 
 
@@ -214,10 +289,15 @@ def _show_case(q: Queue, case_id: int, out: TextIO) -> None:
 
 @click.command("user")
 @click.argument(
-    "action", type=click.Choice(["add", "list", "passwd"]), metavar="ACTION", help="add, list or passwd"
+    "action",
+    type=click.Choice(["add", "list", "passwd", "roles", "deactivate", "reactivate"]),
+    metavar="ACTION",
+    help="add, list, passwd, roles, deactivate or reactivate",
 )
-@click.argument("username", required=False, help="the account (for add and passwd)")
-@click.option("--role", multiple=True, help="agent, tier2, dispatcher, author or admin (repeatable)")
+@click.argument("username", required=False, help="the account (for every action but list)")
+@click.option(
+    "--role", multiple=True, help="agent, tier2, dispatcher, author or admin (repeatable; add, roles)"
+)
 @click.option("--name", help="display name")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 @db_option
@@ -231,30 +311,108 @@ def user(
     password_stdin: bool,
     db: str | None,
 ) -> int:
-    """Staff accounts: add, list, passwd."""
-    import getpass
-
+    """Staff accounts: add, list, passwd, roles, deactivate."""
     from triage.records.accounts import Accounts
 
     accounts, out = Accounts(Store(db)), streams.out
     if action == "list":
         for u in accounts.users():
-            out.write(f"{u.username:<20} {', '.join(u.roles)}\n")
+            out.write(f"{u.username:<20} {', '.join(u.roles)}{'' if u.active else '  (deactivated)'}\n")
         return 0
     if not username:
         raise SystemExit(f"triage user {action}: give a username")
+    if action in ("add", "passwd"):
+        _add_or_passwd(streams, accounts, action, username, role, name, password_stdin)
+    elif action == "roles":
+        if not role:
+            raise SystemExit("triage user roles: give the new roles with --role (repeatable)")
+        ident = accounts.set_roles(username, role, actor=_CLI)
+        out.write(f"user {ident.username} now has roles {', '.join(ident.roles)}\n")
+    elif action == "deactivate":
+        accounts.deactivate(username, actor=_CLI)
+        out.write(f"user {username} deactivated: cannot sign in; open pages lose access on their next run\n")
+    else:
+        accounts.reactivate(username, actor=_CLI)
+        out.write(f"user {username} reactivated\n")
+    return 0
+
+
+_CLI = "cli"
+"""The actor the audit log names for changes made with the command line."""
+
+
+def _add_or_passwd(
+    streams: Streams,
+    accounts: Accounts,
+    action: str,
+    username: str,
+    role: tuple[str, ...],
+    name: str | None,
+    password_stdin: bool,
+) -> None:
+    import getpass
+
     if password_stdin:
         password = streams.inp.readline().rstrip("\n")
     else:
         password = getpass.getpass(f"password for {username}: ")
     if action == "add":
         roles = list(role) or ["agent"]
-        accounts.create(username, password, roles, name or "")
-        out.write(f"user {username} created with roles {', '.join(roles)}\n")
+        ident = accounts.create(username, password, roles, name or "", actor=_CLI)
+        streams.out.write(f"user {ident.username} created with roles {', '.join(roles)}\n")
     else:
-        accounts.set_password(username, password)
-        out.write(f"password of {username} changed\n")
+        accounts.set_password(username, password, actor=_CLI)
+        streams.out.write(f"password of {username} changed\n")
+
+
+@click.command("audit")
+@click.option("--user", "username", metavar="NAME", help="only lines about this account (or typed name)")
+@click.option(
+    "--since", metavar="WHEN", help="only from then on: 2026-05-01, 2026-05-01T14:00, or 30m, 24h, 7d ago"
+)
+@click.option(
+    "--limit", type=int, default=50, show_default=True, help="at most this many lines, newest first"
+)
+@db_option
+@pass_streams
+def audit_command(
+    streams: Streams, username: str | None, since: str | None, limit: int, db: str | None
+) -> int:
+    """The audit log: sign-ins, failures, throttles, account changes."""
+    from triage.records import audit, names
+
+    found = audit.entries(
+        Store(db),
+        username=names.fold(username) if username else None,
+        since=_since(since) if since else None,
+        limit=limit,
+    )
+    for e in found:
+        who = f" by {_safe(e.actor)}" if e.actor else ""
+        client = f" from {_safe(e.client)}" if e.client else ""
+        detail = f": {_safe(e.detail)}" if e.detail else ""
+        streams.out.write(f"{fmt_time(e.at)}  {e.event:<16} {_safe(e.username)}{who}{client}{detail}\n")
+    streams.out.write(f"{len(found)} line(s)\n")
     return 0
+
+
+def _since(text: str) -> datetime:
+    """``7d``, ``24h`` or ``30m`` ago, or an ISO date or time (UTC unless it says otherwise)."""
+    from triage.records.schema import utcnow
+
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if text[-1:] in units and text[:-1].isdigit():
+        return utcnow() - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"triage audit: --since {text!r} is not a date, a time, or 30m / 24h / 7d") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _safe(text: str) -> str:
+    """``text`` with control and invisible characters escaped: typed user names must not drive the terminal."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 # -- analytics and demo history ---------------------------------------------------------------------------------
@@ -327,6 +485,7 @@ COMMANDS: tuple[click.Command, ...] = (
     cases,
     case,
     user,
+    audit_command,
     stats,
     demo_data,
 )

@@ -12,10 +12,13 @@ The pages only draw; everything they decide or look up is here, testable without
 * **the decision** — :func:`active_case`; for a visit :func:`visit_regions`, :func:`visit_slots`,
   :func:`book_visit`, :func:`session_booking`, :func:`visit_calendar`, :func:`slot_label` and
   :func:`technician_zone`; :func:`handoff_files`;
-* **flags** — :func:`flag_step` (from :mod:`triage.desk.flags`) marks the current step as wrong or unclear
+* **flags** — :func:`flag_step` (through :mod:`triage.desk.flags`) marks the current step as wrong or unclear
   for the authors, one of :data:`FLAG_KINDS`;
 * **inputs** — :func:`pattern_example` (a sample answer that fits a text step's pattern),
   :func:`fact_text` (a fact in words).
+
+What an agent or a customer types here (start facts, a session id, a region, an address, a flag's comment)
+is held to its limit (:mod:`triage.limits`): :class:`~triage.errors.LimitExceeded` names the field and the limit.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from triage.desk.flags import FLAG_KINDS, flag_step
+from triage.desk import flags
+from triage.desk.flags import FLAG_KINDS, FlagView
 from triage.errors import BookingError, InvalidAnswer, NotFound
 from triage.i18n import add_catalog, t
+from triage.limits import check_length, limits
 from triage.records.cases import CaseView, Queue
 from triage.records.schema import SessionRow, utcnow
 from triage.records.sessions import StoredSession
@@ -199,7 +204,7 @@ def _typed(name: str, raw: Any, kind: FactType, choices: list[str]) -> Any:
         if num != num or num in (float("inf"), float("-inf")):
             raise InvalidAnswer(t("console.fact.not_number", fact=name, value=raw))
         return int(num) if num.is_integer() else num
-    text = str(raw).strip()
+    text = check_length(f"value of fact {name!r}", str(raw).strip(), limit=limits().answer)
     if kind is FactType.CHOICE and choices and text not in choices:
         raise InvalidAnswer(t("console.fact.not_choice", fact=name, value=raw, options=", ".join(choices)))
     return text
@@ -233,6 +238,7 @@ def resolve_session_id(store: Store, ref: str) -> str:
             text = found[0].strip()
     if not text:
         raise NotFound("give a session id (or the customer's link)")
+    check_length("session id", text, limit=limits().identifier)
     with store.tx() as db:
         if db.get(SessionRow, text) is not None:
             return text
@@ -336,6 +342,7 @@ def visit_slots(
     """The first ``limit`` free slots within ``days`` that the session's visit may book in ``region``: the
     decision's skill, urgency and duration decide which technicians and how soon."""
     skill, urgency, duration = _visit(stored)
+    check_length("region", region, limit=limits().identifier)
     sched = Scheduler(store)
     now = now or utcnow()
     end = now + timedelta(days=days)
@@ -388,6 +395,8 @@ def book_visit(
     now: datetime | None = None,
 ) -> BookingView:
     """Book the session's visit in ``slot`` (skill, urgency, parts and duration from its decision)."""
+    check_length("region", region.strip(), limit=limits().identifier)
+    check_length("visit address", address or "", limit=limits().contact)
     return Scheduler(store).book_for_session(
         session_id, region=region.strip(), slot=slot, address=address, now=now
     )
@@ -421,7 +430,14 @@ def handoff_files(stored: StoredSession, locale: str = "en") -> HandoffFiles:
     return HandoffFiles(h.to_markdown(), h.to_json(), f"{stem}.md", f"{stem}.json")
 
 
-# -- inputs ---------------------------------------------------------------------------------------
+# -- flags and inputs -----------------------------------------------------------------------------
+
+
+def flag_step(store: Store, stored: StoredSession, kind: str, author: str, comment: str = "") -> FlagView:
+    """Flag the session's current step as ``wrong`` or ``unclear`` for the authors; the comment is a note
+    (at most ``limits().note`` characters)."""
+    check_length("flag comment", comment, limit=limits().note)
+    return flags.flag_step(store, stored, kind, author, comment)
 
 
 def fact_text(value: Any, locale: str = "en") -> str:

@@ -13,7 +13,8 @@ Errors::
     ├── NotFound (LookupError)    no such case
     └── Refused (ValueError)
         ├── CaseRefused           the case is not in a state that allows it (someone else holds it, it is closed)
-        └── FormError             a filter could not be read; the message says what would be valid
+        ├── FormError             a filter could not be read; the message says what would be valid
+        └── LimitExceeded         a note, closure code, fix or search longer than its limit (triage.limits)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import func, or_, select
 
 from triage.desk.clock import waiting
 from triage.errors import FormError
+from triage.limits import check_length, limits
 from triage.records.cases import CaseView, Queue
 from triage.records.schema import Case, SessionRow
 from triage.records.store import Store
@@ -100,7 +102,8 @@ def find_cases(store: Store, flt: CaseFilter | None = None, limit: int = 200) ->
         q = q.where(Case.priority == flt.priority)
     if flt.mine:
         q = q.where(Case.claimed_by == flt.mine)
-    text = flt.search.strip().lower()
+    # a customer id or the start of a session id: both are identifiers
+    text = check_length("search", flt.search.strip(), limit=limits().identifier).lower()
     if text:
         q = q.where(
             or_(
@@ -201,7 +204,7 @@ def release(store: Store, case_id: int, user: str) -> CaseView:
 
 
 def add_note(store: Store, case_id: int, user: str, text: str) -> None:
-    """A note on an open or claimed case; an empty note is refused."""
+    """A note on an open or claimed case; an empty note, or one over ``limits().note`` characters, is refused."""
     Queue(store).add_note(case_id, user, text)
 
 

@@ -1,7 +1,6 @@
 """Staff accounts: local users with hashed passwords and roles, and which pages each role may open.
 
-Passwords are hashed with scrypt from the standard library (salted, memory-hard); nothing else needs
-installing. Roles:
+Roles:
 
 =============  ==============================================================
 ``agent``      the agent console (guided walks on live calls)
@@ -12,32 +11,42 @@ installing. Roles:
 =============  ==============================================================
 
 Analytics is open to ``admin`` and ``tier2`` (support managers). Self-service needs no account.
+
+Signing in (:meth:`Accounts.authenticate`) is throttled per account and per client
+(:mod:`~triage.records.throttle`), costs the same for unknown users as for known ones
+(:func:`~triage.records.passwords.dummy_hash`), replaces an old hash on success
+(:mod:`~triage.records.passwords`), and leaves a line in the audit log (:mod:`~triage.records.audit`), as
+does every change to an account. User names are checked by :mod:`~triage.records.names`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session as DBSession
 
-from triage.errors import AuthError
+from triage.errors import AuthError, SignInThrottled
+from triage.records import audit, names, passwords, throttle
+from triage.records.passwords import hash_password, verify_password
 from triage.records.schema import User, utcnow
+from triage.records.throttle import ThrottlePolicy
 
 if TYPE_CHECKING:
     from triage.records.store import Store
 
 __all__ = [
-    "ROLES",
     "PAGES",
+    "ROLES",
+    "Account",
     "Accounts",
     "AuthError",
     "Identity",
+    "ThrottlePolicy",
     "allowed_pages",
     "hash_password",
     "verify_password",
@@ -57,7 +66,9 @@ PAGES: dict[str, tuple[str, ...]] = {
     "users": ("admin",),
 }
 
-_N, _R, _P = 2**14, 8, 1
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024  # long enough for any passphrase; a megabyte "password" would only cost hashing time
+WRONG = "wrong username or password"
 
 
 @dataclass(frozen=True)
@@ -73,101 +84,225 @@ class Identity:
         return page in allowed_pages(self.roles)
 
 
+@dataclass(frozen=True)
+class Account:
+    """A staff account as the users list shows it."""
+
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    active: bool
+    last_login_at: datetime | None
+
+
 def allowed_pages(roles: tuple[str, ...] | list[str] | None) -> list[str]:
     """Page keys a person with these roles may open (public pages always)."""
     have = set(roles or ())
     return [p for p, who in PAGES.items() if "public" in who or have & set(who)]
 
 
-def hash_password(password: str) -> str:
-    """A salted scrypt hash of ``password``, with its parameters, for the users table."""
-    salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"a password needs at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise AuthError(f"a password is at most {MAX_PASSWORD:,} characters")
 
 
-def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches a hash from :func:`hash_password` (compared in constant time)."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    got = hashlib.scrypt(
-        password.encode("utf-8"),
-        salt=bytes.fromhex(salt),
-        n=int(n),
-        r=int(r),
-        p=int(p),
-        dklen=len(digest) // 2,
-    )
-    return hmac.compare_digest(got.hex(), digest)
+def _check_roles(roles: Sequence[str]) -> list[str]:
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise AuthError(f"unknown role {bad[0]!r}; roles are: {', '.join(ROLES)}")
+    if not roles:
+        raise AuthError("give at least one role")
+    return list(dict.fromkeys(roles))
 
 
 class Accounts:
-    """User management on top of a :class:`~triage.records.store.Store`."""
+    """User management and sign-in on top of a :class:`~triage.records.store.Store`."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, policy: ThrottlePolicy | None = None) -> None:
         self.store = store
+        self.policy = policy or ThrottlePolicy()
 
     def count(self) -> int:
         """How many users there are, active or not."""
         with self.store.tx() as db:
             return int(db.scalar(select(func.count()).select_from(User)) or 0)
 
-    def create(self, username: str, password: str, roles: list[str], display_name: str = "") -> Identity:
-        """Add a user. Usernames are unique; roles must be known; passwords at least 8 characters."""
-        username = username.strip().lower()
-        if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            raise AuthError(f"username {username!r} must be letters, digits, '.', '-' or '_'")
-        if len(password) < 8:
-            raise AuthError("a password needs at least 8 characters")
-        bad = [r for r in roles if r not in ROLES]
-        if bad or not roles:
-            raise AuthError(
-                f"unknown role {bad[0]!r}; roles are: {', '.join(ROLES)}" if bad else "give at least one role"
-            )
+    def create(
+        self,
+        username: str,
+        password: str,
+        roles: Sequence[str],
+        display_name: str = "",
+        *,
+        actor: str | None = None,
+    ) -> Identity:
+        """Add a user: a valid, unused name (see :mod:`~triage.records.names`), known roles, a password of 8+."""
+        username = names.user_name(username)
+        shown = names.display_name(display_name) or username
+        _check_password(password)
+        roles = _check_roles(roles)
+        now = utcnow()
         with self.store.tx() as db:
             if db.scalar(select(User).where(User.username == username)) is not None:
                 raise AuthError(f"user {username!r} already exists")
             db.add(
                 User(
                     username=username,
-                    display_name=display_name or username,
+                    display_name=shown,
                     password_hash=hash_password(password),
-                    roles=list(roles),
+                    roles=roles,
                     active=True,
-                    created_at=utcnow(),
+                    created_at=now,
                 )
             )
-        return Identity(username, display_name or username, tuple(roles))
+            audit.record(db, "user_added", username, now, actor=actor, detail="roles: " + ", ".join(roles))
+        return Identity(username, shown, tuple(roles))
 
-    def authenticate(self, username: str, password: str, now: datetime | None = None) -> Identity:
-        """The identity for a correct username and password; :class:`AuthError` otherwise (same message either way)."""
-        username = username.strip().lower()
+    # -- signing in ---------------------------------------------------------------------------------------------
+
+    def authenticate(
+        self, username: str, password: str, now: datetime | None = None, *, client: str | None = None
+    ) -> Identity:
+        """The identity for a correct user name and password.
+
+        Otherwise :class:`~triage.errors.AuthError` with the same message whatever was wrong (the reason goes
+        to the audit log), or :class:`~triage.errors.SignInThrottled` while the account or ``client`` (the
+        browser's address) must wait. An unknown user costs as much time as a known one.
+        """
+        now = now or utcnow()
+        name = names.fold(username)[:200]
+        keys = [throttle.account_key(name)]
+        if (ck := throttle.client_key(client)) is not None:
+            keys.append(ck)
+        self._refuse_if_throttled(name, keys, now, client)
+        user, ok = self._verify(name, password)
+        reason = self._why_not(user, ok)
+        with self.store.tx() as db:
+            if reason is not None:
+                throttle.record_failure(db, keys, self.policy, now)
+                audit.record(db, "sign_in_failed", name, now, client=client, detail=reason)
+            else:
+                ident = self._signed_in(db, name, password, keys[0], now, client)
+        if reason is not None:
+            raise AuthError(WRONG)
+        return ident
+
+    def _refuse_if_throttled(
+        self, name: str, keys: list[throttle.Key], now: datetime, client: str | None
+    ) -> None:
+        with self.store.tx() as db:
+            wait = throttle.retry_after(db, keys, now)
+            if wait is not None:
+                audit.record(db, "throttled", name, now, client=client, detail=f"retry after {wait:.0f} s")
+        if wait is not None:
+            raise SignInThrottled(f"Too many attempts; try again in {wait:.0f} s", wait)
+
+    def _verify(self, name: str, password: str) -> tuple[User | None, bool]:
+        """The user (if any) and whether the password is theirs, always at the cost of one full hash check."""
+        with self.store.tx() as db:
+            user = db.scalar(select(User).where(User.username == name))
+        dummy = passwords.dummy_hash()  # made before either path, so the first unknown user costs no extra
+        if len(password) > MAX_PASSWORD:
+            return user, False
+        ok = verify_password(password, user.password_hash if user is not None else dummy)
+        return user, ok and user is not None
+
+    @staticmethod
+    def _why_not(user: User | None, ok: bool) -> str | None:
+        if user is None:
+            return "unknown user"
+        if not ok:
+            return "wrong password"
+        return None if user.active else "deactivated"
+
+    def _signed_in(
+        self, db: DBSession, name: str, password: str, key: throttle.Key, now: datetime, client: str | None
+    ) -> Identity:
+        user = db.scalars(select(User).where(User.username == name)).one()
+        user.last_login_at = now
+        detail = ""
+        if passwords.needs_rehash(user.password_hash):  # an older scheme or weaker parameters: upgrade it now
+            user.password_hash = hash_password(password)
+            detail = "password hash upgraded"
+        throttle.forget(db, key)
+        audit.record(db, "signed_in", name, now, client=client, detail=detail)
+        return Identity(user.username, user.display_name, tuple(user.roles))
+
+    def current(self, username: str) -> Identity | None:
+        """The identity of ``username`` as the store has it now; ``None`` if deleted or deactivated."""
         with self.store.tx() as db:
             user = db.scalar(select(User).where(User.username == username))
-            if user is None or not user.active or not verify_password(password, user.password_hash):
-                raise AuthError("wrong username or password")
-            user.last_login_at = now or utcnow()
+            if user is None or not user.active:
+                return None
             return Identity(user.username, user.display_name, tuple(user.roles))
 
-    def set_password(self, username: str, password: str) -> None:
-        """Give a user a new password (at least 8 characters)."""
-        if len(password) < 8:
-            raise AuthError("a password needs at least 8 characters")
-        with self.store.tx() as db:
-            user = db.scalar(select(User).where(User.username == username.strip().lower()))
-            if user is None:
-                raise AuthError(f"no user {username!r}")
-            user.password_hash = hash_password(password)
+    # -- changing accounts --------------------------------------------------------------------------------------
 
-    def users(self) -> list[Identity]:
-        """Every user, by username."""
+    def set_password(self, username: str, password: str, *, actor: str | None = None) -> None:
+        """Give a user a new password (at least 8 characters)."""
+        _check_password(password)
+        now = utcnow()
+        with self.store.tx() as db:
+            user = self._user(db, username)
+            user.password_hash = hash_password(password)
+            audit.record(db, "password_changed", user.username, now, actor=actor)
+
+    def set_roles(self, username: str, roles: Sequence[str], *, actor: str | None = None) -> Identity:
+        """Give a user these roles (the last active admin keeps ``admin``)."""
+        roles = _check_roles(roles)
+        now = utcnow()
+        with self.store.tx() as db:
+            user = self._user(db, username)
+            old = list(user.roles)
+            if "admin" in old and "admin" not in roles and user.active:
+                self._keep_an_admin(db, user)
+            user.roles = roles
+            if old != roles:
+                detail = f"{', '.join(old)} -> {', '.join(roles)}"
+                audit.record(db, "roles_changed", user.username, now, actor=actor, detail=detail)
+            return Identity(user.username, user.display_name, tuple(roles))
+
+    def deactivate(self, username: str, *, actor: str | None = None) -> None:
+        """Stop a user signing in; one signed in loses access on their next page (the last admin stays)."""
+        self._set_active(username, False, actor)
+
+    def reactivate(self, username: str, *, actor: str | None = None) -> None:
+        """Let a deactivated user sign in again."""
+        self._set_active(username, True, actor)
+
+    def _set_active(self, username: str, active: bool, actor: str | None) -> None:
+        now = utcnow()
+        with self.store.tx() as db:
+            user = self._user(db, username)
+            if user.active == active:
+                return
+            if not active and "admin" in user.roles:
+                self._keep_an_admin(db, user)
+            user.active = active
+            audit.record(db, "reactivated" if active else "deactivated", user.username, now, actor=actor)
+
+    @staticmethod
+    def _user(db: DBSession, username: str) -> User:
+        user = db.scalar(select(User).where(User.username == names.fold(username)))
+        if user is None:
+            raise AuthError(f"no user {username!r}")
+        return user
+
+    @staticmethod
+    def _keep_an_admin(db: DBSession, user: User) -> None:
+        others = db.scalars(select(User).where(User.active.is_(True), User.id != user.id)).all()
+        if not any("admin" in u.roles for u in others):
+            raise AuthError(f"{user.username!r} is the last active admin; make someone else admin first")
+
+    # -- listing ------------------------------------------------------------------------------------------------
+
+    def users(self) -> list[Account]:
+        """Every user, active or not, by username."""
         with self.store.tx() as db:
             return [
-                Identity(u.username, u.display_name, tuple(u.roles))
+                Account(u.username, u.display_name, tuple(u.roles), u.active, u.last_login_at)
                 for u in db.scalars(select(User).order_by(User.username)).all()
             ]
 
@@ -178,7 +313,7 @@ class Accounts:
         generated = password is None
         pw = password or secrets.token_urlsafe(12)
         try:
-            self.create("admin", pw, ["admin"], "Administrator")
+            self.create("admin", pw, ["admin"], "Administrator", actor="startup")
         except AuthError:
             if self.count() > 0:  # another instance created it at the same moment
                 return None

@@ -6,6 +6,9 @@ what fixed it. The closure is stored against the session too, so analysis knows 
 
 Life of a case: ``open`` -> ``claimed`` -> ``closed``; an open case whose session is reopened (the agent
 went back and the decision changed) becomes ``withdrawn``.
+
+Notes, closure codes and fixes have limits (:mod:`triage.limits`), checked here so SQLite and PostgreSQL
+refuse the same texts with the same :class:`~triage.errors.LimitExceeded`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import CaseRefused, NotFound
+from triage.limits import check_length, limits
 from triage.records.schema import Case, CaseNote, utcnow
 from triage.trees.model import OutcomeKind
 from triage.walk.handoff import Handoff, build_handoff
@@ -193,8 +197,8 @@ class Queue:
             return _view(c, [])
 
     def add_note(self, case_id: int, user: str, text: str) -> None:
-        """Add a note to an open or claimed case."""
-        text = text.strip()
+        """Add a note to an open or claimed case (at most ``limits().note`` characters)."""
+        text = check_length("note", text.strip(), limit=limits().note)
         if not text:
             raise CaseRefused("a note cannot be empty")
         with self.store.tx() as db:
@@ -205,9 +209,10 @@ class Queue:
 
     def close(self, case_id: int, user: str, code: str, fix: str = "", fault: str | None = None) -> CaseView:
         """Close with a closure code (the fault actually found) and what fixed it. Closing twice is refused."""
-        code = code.strip()
+        code = check_length("closure code", code.strip(), limit=limits().code)
         if not code:
             raise CaseRefused("a closure code is required: name the fault actually found")
+        check_length("closure fix", fix, limit=limits().note)
         with self.store.tx() as db:
             c = self._case(db, case_id)
             if c.status in ("closed", "withdrawn"):

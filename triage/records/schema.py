@@ -13,6 +13,10 @@ Tables::
     case_notes      notes on a case
     technicians     field technicians: skills, regions, working hours
     bookings        home-visit bookings; one booked row per technician slot (unique index)
+    users           staff accounts: Argon2id password hashes, roles, active or deactivated
+    sign_in_throttle  failed sign-ins per account and per client, shared by every app instance
+    audit_log       sign-ins, failures, throttles and account changes
+    flags           agents' reports on steps
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Booking",
     "Case",
@@ -47,6 +52,7 @@ __all__ = [
     "DEFAULT_DB_PATH",
     "EventRow",
     "SessionRow",
+    "SignInThrottle",
     "Technician",
     "TreeVersion",
     "database_url",
@@ -261,7 +267,7 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 class User(Base):
-    """A staff account. Passwords are stored only as scrypt hashes."""
+    """A staff account. Passwords are stored only as hashes (Argon2id; older ones scrypt until the next sign-in)."""
 
     __tablename__ = "users"
 
@@ -273,6 +279,37 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class SignInThrottle(Base):
+    """Recent failed sign-ins for one account or one client (see :mod:`triage.records.throttle`)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="SHA-256 of kind and name or address"
+    )
+    kind: Mapped[str] = mapped_column(String(10), comment="'account' or 'client'")
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column()
+
+
+class AuditEntry(Base):
+    """One line of the audit log: a sign-in, a failure, a throttle, or a change to an account."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_user_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    event: Mapped[str] = mapped_column(String(30))
+    username: Mapped[str] = mapped_column(String(100), comment="the account, or the name typed at sign-in")
+    actor: Mapped[str | None] = mapped_column(String(100), comment="who changed the account")
+    client: Mapped[str | None] = mapped_column(String(64), comment="the browser's address, when known")
+    detail: Mapped[str] = mapped_column(
+        Text, default="", comment="internal: why a sign-in failed, what changed"
+    )
 
 
 class Flag(Base):

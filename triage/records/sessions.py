@@ -8,6 +8,12 @@
 * **Decisions.** When a session with a decision (or one that just lost its decision) is written, the store
   tells its decision listeners (:class:`DecisionWritten`), inside that same transaction. This is how the
   escalation queue (:mod:`triage.records.cases`) keeps cases in step without the store knowing about cases.
+* **Races.** Two writers on one session (two tabs, an agent and the CLI) both write the next event number;
+  the database keeps the first and refuses the second, whose :class:`StoredSession` reloads what is stored and
+  raises :class:`~triage.errors.SessionConflict` naming what the other writer did. The next call works.
+* **Limits.** What people type enters here and is checked here (:mod:`triage.limits`): notes, typed answers,
+  customer ids, session ids, start facts and closure codes, and the locale (a language tag Babel knows). The
+  engine replays stored events without checking them again, so lowering a limit never locks a session out.
 
 :class:`SessionRecords` is one half of :class:`~triage.records.store.Store`; it builds on the tree versions.
 """
@@ -21,14 +27,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
-from triage.errors import NotFound, SessionError, StoreError
+from triage.errors import NotFound, Refused, SessionConflict, SessionError, StoreError
+from triage.limits import check_length, limits
 from triage.records.schema import EventRow, SessionRow, utcnow
 from triage.records.versions import TreeVersions
 from triage.trees.model import Audience, OutcomeKind
 from triage.walk.policy import Decision, Policy
 from triage.walk.session import Event, Session, StepView
+from triage.walk.values import check_locale
 
 __all__ = ["DecisionListener", "DecisionWritten", "SessionRecords", "StoredSession"]
 
@@ -86,49 +95,61 @@ class SessionRecords(TreeVersions):
         session_id: str | None = None,
         now: datetime | None = None,
     ) -> StoredSession:
-        """Start a persistent session on the latest published version of ``tree_id``."""
+        """Start a persistent session on the latest published version of ``tree_id``.
+
+        :class:`~triage.errors.LimitExceeded` for a customer id, session id or start fact over its limit,
+        :class:`~triage.errors.InvalidLocale` for a locale that is not a language tag Babel knows.
+        """
+        facts = _checked_start(locale, facts or {}, customer_id, session_id)
         pins = self._pins_for(tree_id)
         trees = self._pinned_library(pins)
-        facts = dict(facts or {})
-        if customer_id:
-            facts.setdefault("customer_id", customer_id)
         started = now or utcnow()
         stored = StoredSession(self, pins)
-        with self.tx() as db:
-            repeat_of = self._mark_repeats(db, tree_id, customer_id, started, facts) if customer_id else None
-            stored.db = db
-            session = Session.start(
-                trees,
-                tree_id,
-                mode=mode,
-                locale=locale,
-                facts=facts,
-                policy=self.policy,
-                session_id=session_id,
-                clock=(lambda: started) if now is not None else utcnow,
-                tree_digest=None,
-                listeners=[stored._write_event],
-            )
-            session.clock = utcnow
-            stored.session = session
-            row = SessionRow(
-                id=session.id,
-                tree_id=tree_id,
-                root_version=self._version_number(db, pins[tree_id]),
-                pins=pins,
-                mode=session.mode.value,
-                locale=locale,
-                customer_id=customer_id,
-                status="open",
-                started_at=session.events[0].at,
-                updated_at=session.events[0].at,
-                repeat_of=repeat_of,
-            )
-            db.add(row)
-            db.flush()
-            stored._flush_pending(db)
-            stored._summarize(db)
-            stored.db = None
+        try:
+            with self.tx() as db:
+                if session_id is not None and db.get(SessionRow, session_id) is not None:
+                    raise _id_taken(session_id)
+                repeat_of = (
+                    self._mark_repeats(db, tree_id, customer_id, started, facts) if customer_id else None
+                )
+                stored.db = db
+                session = Session.start(
+                    trees,
+                    tree_id,
+                    mode=mode,
+                    locale=locale,
+                    facts=facts,
+                    policy=self.policy,
+                    session_id=session_id,
+                    clock=(lambda: started) if now is not None else utcnow,
+                    tree_digest=None,
+                    listeners=[stored._write_event],
+                )
+                session.clock = utcnow
+                stored.session = session
+                db.add(
+                    SessionRow(
+                        id=session.id,
+                        tree_id=tree_id,
+                        root_version=self._version_number(db, pins[tree_id]),
+                        pins=pins,
+                        mode=session.mode.value,
+                        locale=locale,
+                        customer_id=customer_id,
+                        status="open",
+                        started_at=session.events[0].at,
+                        updated_at=session.events[0].at,
+                        repeat_of=repeat_of,
+                    )
+                )
+                db.flush()
+                stored._flush_pending(db)
+                stored._summarize(db)
+                stored.db = None
+        except IntegrityError as exc:  # the id was taken before, or by a start at the same moment
+            if session_id is None:
+                raise
+            raise _id_taken(session_id) from exc
         return stored
 
     def _mark_repeats(
@@ -156,6 +177,7 @@ class SessionRecords(TreeVersions):
 
     def load_session(self, session_id: str) -> StoredSession:
         """A session by id, replayed from its stored events against its pinned tree versions."""
+        check_length("session id", session_id, limit=limits().identifier)
         with self.tx() as db:
             row = db.get(SessionRow, session_id)
             if row is None:
@@ -215,6 +237,9 @@ class SessionRecords(TreeVersions):
         fault: str | None = None,
     ) -> None:
         """Store the real fault found (closure code) against the session, for later analysis."""
+        check_length("closure code", code, limit=limits().code)
+        check_length("fault", fault or code, limit=limits().code)
+        check_length("closure fix", fix or "", limit=limits().note)
         if db.get(SessionRow, session_id) is None:
             raise NotFound(f"no session {session_id!r}")
         db.execute(
@@ -232,6 +257,56 @@ def _table(model: type[Any]) -> Table:
 
 def _key(tree_id: str | None, node_id: str | None) -> str | None:
     return f"{tree_id}:{node_id}" if tree_id and node_id else None
+
+
+def _id_taken(session_id: str) -> Refused:
+    return Refused(f"there is already a session {session_id!r}; give another id, or none")
+
+
+def _checked_start(
+    locale: str, facts: Mapping[str, Any], customer_id: str | None, session_id: str | None
+) -> dict[str, Any]:
+    """The start facts (with the customer id), once locale, ids and facts are checked against their limits."""
+    check_locale(locale)
+    lim = limits()
+    if session_id is not None:
+        check_length("session id", session_id, limit=lim.identifier)
+    for name, value in facts.items():
+        check_length("fact name", str(name), limit=lim.identifier)
+        if isinstance(value, str):
+            check_length(f"value of fact {str(name)!r}", value, limit=lim.answer)
+    out = dict(facts)
+    if customer_id:
+        out.setdefault("customer_id", check_length("customer id", customer_id, limit=lim.identifier))
+    return out
+
+
+# what another writer's events did, in words, for the conflict message
+_DID = {
+    "answer": "an answer was given",
+    "tried": "a step was marked as already tried",
+    "back": "an earlier step was reopened",
+    "restart": "the walk was restarted",
+    "note": "a note was added",
+    "escalate": "a person was asked for",
+    "handover": "it was handed over",
+}
+
+
+def conflict_message(changes: Sequence[str]) -> str:
+    """The words of a :class:`~triage.errors.SessionConflict`: what the other writer's events did.
+
+    >>> conflict_message(["note"])
+    'This session was changed elsewhere (a note was added); here is where it stands now'
+    >>> conflict_message(["answer", "answer", "note"])
+    'This session was changed elsewhere (an answer was given twice, a note was added); here is where it stands now'
+    """
+    counts: dict[str, int] = {}
+    for kind in changes:
+        counts[kind] = counts.get(kind, 0) + 1
+    times = {1: "", 2: " twice"}
+    said = [_DID.get(k, k) + times.get(n, f" {n} times") for k, n in counts.items()]
+    return f"This session was changed elsewhere ({', '.join(said)}); here is where it stands now"
 
 
 class StoredSession:
@@ -326,6 +401,9 @@ class StoredSession:
                 result = getattr(self.session, op)(*args)
                 self._flush_pending(db)
                 self._summarize(db)
+        except IntegrityError as exc:  # event number `before` is taken: another writer got there first
+            self._pending.clear()
+            raise self._lost_race(before, exc) from exc
         except BaseException:
             self._pending.clear()
             if len(self.session.events) != before:
@@ -338,13 +416,27 @@ class StoredSession:
             self.db = None
         return result
 
+    def _lost_race(self, before: int, exc: IntegrityError) -> StoreError | SessionConflict:
+        """After a refused write: the session as stored now, and a conflict naming what the other writer did."""
+        self._stale = True  # if reloading fails too, the next call reloads first
+        self._reload()
+        theirs = [e.type for e in self.session.events[before:]]
+        if not theirs:  # nobody else wrote: some other rule of the database refused the change
+            reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+            return StoreError(f"the database refused the change: {reason}; nothing was saved")
+        return SessionConflict(conflict_message(theirs), theirs)
+
     def _reload(self) -> None:
         self.session = self.store.load_session(self.session.id).session
         self.session.listeners = [self._write_event]
         self._stale = False
+        # the session is exactly what is stored: its decision is the one the next write changes from
+        self._written, self._last_kind = True, (self.session.decision.kind if self.session.decision else None)
 
     def answer(self, value: Any) -> StepView:
-        """Answer the current step and move on; written before it returns."""
+        """Answer the current step and move on; written before it returns. A typed answer has a limit."""
+        if isinstance(value, str):
+            check_length("typed answer", value, limit=limits().answer)
         return self._do("answer", value)  # type: ignore[no-any-return]
 
     def mark_tried(self) -> StepView:
@@ -360,7 +452,8 @@ class StoredSession:
         return self._do("restart")  # type: ignore[no-any-return]
 
     def add_note(self, text: str) -> None:
-        """Add a free-text note; it goes into the hand-off."""
+        """Add a free-text note (at most ``limits().note`` characters); it goes into the hand-off."""
+        check_length("note", text, limit=limits().note)
         self._do("add_note", text)
 
     def escalate_now(self) -> Decision:

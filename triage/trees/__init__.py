@@ -6,7 +6,9 @@
 - ``checks``: one function per validation rule, run together by ``check_tree``;
 - ``library``: every tree file under some folders, checked together; ``fix_groups``: a fix group as a
   guidance problem;
-- ``export``: Mermaid, DOT and JSON; ``dot``: the one DOT writer (quoting per the DOT language).
+- ``export``: Mermaid, DOT and JSON; ``dot``: the one DOT writer (quoting per the DOT language);
+- ``markdown``: what people typed as literal Markdown (``escape``), tree texts without remote images
+  (``safe_markdown``, hosts allowed by ``TRIAGE_IMAGE_HOSTS``).
 
 May import: :mod:`triage.guidance` (fix groups are planning problems), :mod:`triage.i18n`,
 :mod:`triage.errors`. Never the engine, the records or anything above.

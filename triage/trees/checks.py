@@ -230,7 +230,11 @@ def rule_conditions(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
         try:
             cond = parse_condition(rule.when)
         except ConditionError as exc:
-            yield _err("bad-condition", f"rule {i + 1}: {exc}", where)
+            yield _err(
+                "bad-condition",
+                f"rule {i + 1}: {exc.reason} at column {exc.column} of {_excerpt(exc.source)}",
+                where,
+            )
             continue
         for fact in sorted(cond.facts - t.known):
             yield _err(
@@ -239,6 +243,13 @@ def rule_conditions(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
                 where,
                 did_you_mean(fact, t.known) or "collect it first, or declare it under `facts:`",
             )
+
+
+def _excerpt(source: str, keep: int = 40) -> str:
+    """``source`` quoted, or its start and its length if longer than ``keep``: one line, however long it is."""
+    if len(source) <= keep:
+        return repr(source)
+    return f"{source[:keep]!r}... ({len(source):,} characters)"
 
 
 def fix_group(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:

@@ -13,6 +13,13 @@ Grammar::
 ``NAME`` is a fact. A fact that is not set is ``null``; comparing ``null`` with ``<``
 is false rather than an error, so a missing fact never crashes a session.
 
+Tree files are pasted from anywhere, so a condition is bounded before it is read: its length, how deep
+parentheses, brackets and ``not`` nest, how many terms ``and`` / ``or`` join, how many items a list holds
+and how many digits a number has (:class:`~triage.limits.Limits`, each set by a ``TRIAGE_LIMIT_*``
+variable). The parser and the evaluator keep their own stacks instead of recursing, and ``and`` / ``or``
+chains become one flat node, so no input can exhaust Python's stack; every failure is a
+:class:`ConditionError` with the column, and a condition that parses always evaluates.
+
 >>> c = parse("lights >= 3 and dsl_light in ['green', 'amber']")
 >>> sorted(c.facts)
 ['dsl_light', 'lights']
@@ -25,10 +32,11 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from triage.errors import ConditionError
+from triage.limits import ENV_PREFIX, Limits, limits
 
 __all__ = ["Condition", "ConditionError", "parse"]
 
@@ -45,6 +53,12 @@ _TOKEN = re.compile(
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 _CONSTS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def _too_many(what: str, limit: int, field_name: str) -> str:
+    """``what`` went past a limit: ``"<what>; the limit is 32 (TRIAGE_LIMIT_CONDITION_DEPTH)"``."""
+    return f"{what}; the limit is {limit:,} ({ENV_PREFIX}{field_name.upper()})"
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,8 @@ class _Tok:
     pos: int
 
 
-def _tokenize(src: str) -> list[_Tok]:
+def _tokenize(src: str, lim: Limits) -> list[_Tok]:
+    """The tokens of ``src``, refusing a stray character or a number with too many digits."""
     toks: list[_Tok] = []
     for m in _TOKEN.finditer(src):
         kind = m.lastgroup or "bad"
@@ -64,6 +79,11 @@ def _tokenize(src: str) -> list[_Tok]:
         if kind == "bad":
             hint = " (use '==' to compare)" if text == "=" else ""
             raise ConditionError(f"unexpected character {text!r}{hint}", src, m.start() + 1)
+        if kind == "num":
+            digits = sum(c.isdigit() for c in text)
+            if digits > lim.number_digits:
+                msg = _too_many(f"a number has {digits:,} digits", lim.number_digits, "number_digits")
+                raise ConditionError(msg, src, m.start() + 1)
         if kind == "name" and text in _KEYWORDS:
             kind = "kw"
         toks.append(_Tok(kind, text, m.start()))
@@ -71,16 +91,134 @@ def _tokenize(src: str) -> list[_Tok]:
     return toks
 
 
-# AST: tuples — ("const", v) ("fact", name) ("list", [..]) ("not", x) ("and", a, b) ("or", a, b) ("cmp", op, a, b)
+# -- bounds: measured on the tokens before any tree of nodes is built ---------------------------------
+
+
+@dataclass
+class _Open:
+    """A bracket still open while measuring, or the whole condition (``kind`` ``""``)."""
+
+    kind: str
+    nots: int = 0
+    """``not``s read since the last ``and`` / ``or`` / ``,`` at this level: each nests what follows."""
+    items: int = 1
+    """Items so far, if a list."""
+
+
+@dataclass
+class _Extreme:
+    """The largest value of one measure, and the column where it first went past its limit."""
+
+    limit: int
+    most: int = 0
+    column: int = 0
+
+    def see(self, value: int, pos: int) -> None:
+        """Note ``value``, reached at the 0-based ``pos``."""
+        self.most = max(self.most, value)
+        if value > self.limit and not self.column:
+            self.column = pos + 1
+
+
+class _Measure:
+    """How deep a condition nests, how many terms it joins, how many items its lists hold."""
+
+    def __init__(self, lim: Limits) -> None:
+        self.opened: list[_Open] = [_Open("")]
+        self.depth = 0
+        self.deepest = _Extreme(lim.condition_depth)
+        self.terms = _Extreme(lim.condition_terms)
+        self.items = _Extreme(lim.list_items)
+        self.joins = 0
+
+    def run(self, toks: list[_Tok]) -> None:
+        """Measure ``toks`` in one pass; tokens the parser will refuse (a stray ``)``) are measured as well as may be."""
+        for i, tok in enumerate(toks):
+            if tok.kind == "kw":
+                self._keyword(tok, toks[i + 1])
+            elif tok.text in ("(", "["):
+                self.opened.append(_Open(tok.text))
+                self.depth += 1
+                self.deepest.see(self.depth, tok.pos)
+            elif tok.text in (")", "]") and len(self.opened) > 1:
+                closed = self.opened.pop()
+                self.depth -= 1 + closed.nots
+            elif tok.text == ",":
+                self._comma(tok)
+
+    def _keyword(self, tok: _Tok, after: _Tok) -> None:
+        here = self.opened[-1]
+        if tok.text == "not" and after.text != "in":
+            here.nots += 1
+            self.depth += 1
+            self.deepest.see(self.depth, tok.pos)
+        elif tok.text in ("and", "or"):
+            self.depth -= here.nots
+            here.nots = 0
+            self.joins += 1
+            self.terms.see(self.joins + 1, tok.pos)
+
+    def _comma(self, tok: _Tok) -> None:
+        here = self.opened[-1]
+        self.depth -= here.nots
+        here.nots = 0
+        if here.kind == "[":
+            here.items += 1
+            self.items.see(here.items, tok.pos)
+
+    def check(self, src: str) -> None:
+        """Raise :class:`ConditionError` for the first measure past its limit."""
+        for extreme, what, name in (
+            (self.deepest, "the condition nests {:,} deep", "condition_depth"),
+            (self.terms, "the condition joins {:,} terms with 'and' / 'or'", "condition_terms"),
+            (self.items, "a list holds {:,} items", "list_items"),
+        ):
+            if extreme.column:
+                raise ConditionError(
+                    _too_many(what.format(extreme.most), extreme.limit, name), src, extreme.column
+                )
+
+
+# -- parsing: an explicit stack of open groups, no recursion ----------------------------------------
+
+# AST: tuples — ("const", v) ("fact", name) ("list", [..]) ("not", x) ("cmp", op, a, b)
+# ("and", a, b, ...) ("or", a, b, ...): a chain of and/or is one flat node, however long.
 _Ast = tuple[Any, ...]
 
 
+@dataclass
+class _Group:
+    """An expression being read: the whole condition (``opener`` None) or one in parentheses."""
+
+    opener: _Tok | None
+    ors: list[_Ast] = field(default_factory=list)
+    ands: list[_Ast] = field(default_factory=list)
+    nots: int = 0
+    left: _Ast | None = None
+    op: str = ""
+
+
+@dataclass
+class _List:
+    """A ``[...]`` list being read."""
+
+    opener: _Tok
+    items: list[_Ast] = field(default_factory=list)
+
+
+def _join(tag: str, parts: list[_Ast]) -> _Ast:
+    return parts[0] if len(parts) == 1 else (tag, *parts)
+
+
 class _Parser:
-    def __init__(self, src: str) -> None:
+    """Reads one condition with a stack of open groups and lists, so nesting costs no Python stack."""
+
+    def __init__(self, src: str, lim: Limits) -> None:
         self.src = src
-        self.toks = _tokenize(src)
+        self.toks = _tokenize(src, lim)
         self.i = 0
         self.facts: set[str] = set()
+        self.stack: list[_Group | _List] = []
 
     def peek(self) -> _Tok:
         return self.toks[self.i]
@@ -90,101 +228,171 @@ class _Parser:
         self.i += 1
         return tok
 
+    def fail(self, message: str, tok: _Tok) -> ConditionError:
+        return ConditionError(message, self.src, tok.pos + 1)
+
     def expect(self, text: str) -> None:
         tok = self.take()
         if tok.text != text:
             found = repr(tok.text) if tok.kind != "end" else "the end"
-            raise ConditionError(f"expected {text!r} but found {found}", self.src, tok.pos + 1)
+            raise self.fail(f"expected {text!r} but found {found}", tok)
 
     def parse(self) -> _Ast:
         if self.peek().kind == "end":
             raise ConditionError("empty condition", self.src, 1)
-        node = self.or_()
-        tok = self.peek()
-        if tok.kind != "end":
-            hint = " (join conditions with 'and' or 'or')" if tok.kind in ("name", "num", "str") else ""
-            raise ConditionError(f"unexpected {tok.text!r}{hint}", self.src, tok.pos + 1)
-        return node
+        self.stack.append(_Group(None))
+        while True:
+            top = self.stack[-1]
+            got = self.read(operand=isinstance(top, _Group) and top.left is None)
+            while got is not None:  # a value ends a list item or an operand, which may end a group, ...
+                top = self.stack[-1]
+                got = self.to_list(top, got) if isinstance(top, _List) else self.to_group(top, got)
+                if not self.stack:
+                    assert got is not None
+                    return got
 
-    def or_(self) -> _Ast:
-        node = self.and_()
-        while self.peek().text == "or":
-            self.take()
-            node = ("or", node, self.and_())
-        return node
-
-    def and_(self) -> _Ast:
-        node = self.not_()
-        while self.peek().text == "and":
-            self.take()
-            node = ("and", node, self.not_())
-        return node
-
-    def not_(self) -> _Ast:
-        if self.peek().text == "not":
-            self.take()
-            return ("not", self.not_())
-        return self.compare()
-
-    def compare(self) -> _Ast:
-        left = self.value()
-        tok = self.peek()
-        if tok.kind == "op" and tok.text in ("==", "!=", "<", "<=", ">", ">="):
-            self.take()
-            return ("cmp", tok.text, left, self.value())
-        if tok.text == "in":
-            self.take()
-            return ("cmp", "in", left, self.value())
-        if tok.text == "not" and self.toks[self.i + 1].text == "in":
-            self.i += 2
-            return ("cmp", "not in", left, self.value())
-        return left
-
-    def value(self) -> _Ast:
+    def read(self, *, operand: bool) -> _Ast | None:
+        """A value (after any ``not``s, if an ``operand``), or None when a ``(`` or ``[`` opened a group."""
+        top = self.stack[-1]
+        if operand and isinstance(top, _Group):
+            while self.peek().kind == "kw" and self.peek().text == "not":
+                self.take()
+                top.nots += 1
         tok = self.take()
+        if tok.kind == "op" and tok.text == "(":
+            self.stack.append(_Group(tok))
+            return None
+        if tok.kind == "op" and tok.text == "[":
+            if self.peek().text == "]":
+                self.take()
+                return ("list", [])
+            self.stack.append(_List(tok))
+            return None
+        return self.atom(tok)
+
+    def atom(self, tok: _Tok) -> _Ast:
         if tok.kind == "num":
-            return ("const", float(tok.text) if "." in tok.text else int(tok.text))
+            return ("const", self.number(tok))
         if tok.kind == "str":
-            body = tok.text[1:-1]
-            return ("const", re.sub(r"\\(.)", r"\1", body))
+            return ("const", re.sub(r"\\(.)", r"\1", tok.text[1:-1]))
         if tok.kind == "kw" and tok.text in _CONSTS:
             return ("const", _CONSTS[tok.text])
         if tok.kind == "name":
             self.facts.add(tok.text)
             return ("fact", tok.text)
-        if tok.text == "(":
-            node = self.or_()
-            self.expect(")")
-            return node
-        if tok.text == "[":
-            items: list[_Ast] = []
-            if self.peek().text != "]":
-                items.append(self.value())
-                while self.peek().text == ",":
-                    self.take()
-                    items.append(self.value())
-            self.expect("]")
-            return ("list", items)
         found = repr(tok.text) if tok.kind != "end" else "the end"
-        raise ConditionError(f"expected a value but found {found}", self.src, tok.pos + 1)
+        raise self.fail(f"expected a value but found {found}", tok)
+
+    def number(self, tok: _Tok) -> int | float:
+        try:
+            return float(tok.text) if "." in tok.text else int(tok.text)
+        except ValueError:  # past sys.get_int_max_str_digits(), if the digit limit was raised that high
+            raise self.fail(f"the number {tok.text[:12]}... is too long for Python to read", tok) from None
+
+    def to_list(self, lst: _List, item: _Ast) -> _Ast | None:
+        """Add ``item``; the finished list once ``]`` closes it."""
+        lst.items.append(item)
+        if self.peek().text == ",":
+            self.take()
+            return None
+        self.expect("]")
+        self.stack.pop()
+        return ("list", lst.items)
+
+    def to_group(self, g: _Group, value: _Ast) -> _Ast | None:
+        """Use ``value`` as an operand of ``g``; the finished expression once ``g`` ends."""
+        op = self.comparison() if g.left is None else None
+        if op is not None:
+            self.i += 2 if op == "not in" else 1
+            g.left, g.op = value, op
+            return None
+        item = value if g.left is None else ("cmp", g.op, g.left, value)
+        for _ in range(g.nots):
+            item = ("not", item)
+        g.ands.append(item)
+        g.left, g.op, g.nots = None, "", 0
+        tok = self.peek()
+        if tok.kind == "kw" and tok.text in ("and", "or"):
+            self.take()
+            if tok.text == "or":
+                g.ors.append(_join("and", g.ands))
+                g.ands = []
+            return None
+        return self.close(g)
+
+    def comparison(self) -> str | None:
+        """The comparison operator that comes next, if any."""
+        tok = self.peek()
+        if tok.kind == "op" and tok.text in _CMP_OPS or tok.kind == "kw" and tok.text == "in":
+            return tok.text
+        if tok.kind == "kw" and tok.text == "not" and self.toks[self.i + 1].text == "in":
+            return "not in"
+        return None
+
+    def close(self, g: _Group) -> _Ast:
+        """The expression ``g`` holds, once its ``)`` (or the end of the condition) is read."""
+        g.ors.append(_join("and", g.ands))
+        node = _join("or", g.ors)
+        if g.opener is not None:
+            self.expect(")")
+        elif (tok := self.peek()).kind != "end":
+            hint = " (join conditions with 'and' or 'or')" if tok.kind in ("name", "num", "str") else ""
+            raise self.fail(f"unexpected {tok.text!r}{hint}", tok)
+        self.stack.pop()
+        return node
 
 
-def _eval(node: _Ast, facts: Mapping[str, Any]) -> Any:
+# -- evaluation: an explicit stack, and nothing in it can raise ---------------------------------------
+
+
+def _kids(node: _Ast) -> tuple[Any, ...] | list[Any]:
+    tag = node[0]
+    if tag in ("const", "fact"):
+        return ()
+    if tag == "list":
+        return node[1]  # type: ignore[no-any-return]
+    if tag == "cmp":
+        return node[2:]
+    return node[1:]
+
+
+def _decided(tag: str, done: list[Any]) -> bool:
+    """True once an ``and`` has met a false operand, or an ``or`` a true one."""
+    return bool(done) and (tag == "and" and not done[-1] or tag == "or" and bool(done[-1]))
+
+
+def _combine(node: _Ast, done: list[Any], facts: Mapping[str, Any]) -> Any:
+    """The value of ``node`` from the values of its children (``done``)."""
     tag = node[0]
     if tag == "const":
         return node[1]
     if tag == "fact":
         return facts.get(node[1])
     if tag == "list":
-        return [_eval(x, facts) for x in node[1]]
+        return done
     if tag == "not":
-        return not _truthy(_eval(node[1], facts))
+        return not _truthy(done[0])
     if tag == "and":
-        return _truthy(_eval(node[1], facts)) and _truthy(_eval(node[2], facts))
+        return all(_truthy(v) for v in done)
     if tag == "or":
-        return _truthy(_eval(node[1], facts)) or _truthy(_eval(node[2], facts))
-    op, a, b = node[1], _eval(node[2], facts), _eval(node[3], facts)
-    return _compare(op, a, b)
+        return any(_truthy(v) for v in done)
+    return _compare(node[1], done[0], done[1])
+
+
+def _eval(root: _Ast, facts: Mapping[str, Any]) -> Any:
+    """The value of ``root``, worked out with a list as the stack, so no nesting can exhaust Python's."""
+    stack: list[tuple[_Ast, list[Any]]] = [(root, [])]
+    while True:
+        node, done = stack[-1]
+        kids = _kids(node)
+        if len(done) < len(kids) and not _decided(node[0], done):
+            stack.append((kids[len(done)], []))
+            continue
+        stack.pop()
+        value = _combine(node, done, facts)
+        if not stack:
+            return value
+        stack[-1][1].append(value)
 
 
 def _truthy(v: Any) -> bool:
@@ -200,6 +408,15 @@ def _norm(v: Any) -> Any:
 
 def _compare(op: str, a: Any, b: Any) -> bool:
     """``a op b`` for the language's comparison operators; never raises, a mismatch is false."""
+    try:
+        return _compare_values(op, a, b)
+    except RecursionError:
+        # Python compares nested lists recursively: two lists nested about a thousand deep, which only a
+        # TRIAGE_LIMIT_CONDITION_DEPTH raised far past its default lets through, cannot be compared
+        return False
+
+
+def _compare_values(op: str, a: Any, b: Any) -> bool:
     if op in ("in", "not in"):
         return _contains(a, b) == (op == "in")
     if op in ("==", "!="):
@@ -239,7 +456,7 @@ def _comparable(a: Any, b: Any) -> tuple[Any, Any] | None:
         return a, b
     try:
         return float(a), float(b)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an int past float's range is no number to order by
         return None
 
 
@@ -252,21 +469,29 @@ class Condition:
     facts: frozenset[str]
 
     def evaluate(self, facts: Mapping[str, Any]) -> bool:
-        """True if the condition holds for these facts."""
+        """True if the condition holds for these facts; never raises, whatever the facts hold."""
         return _truthy(_eval(self.ast, facts))
 
 
-_CACHE: dict[str, Condition] = {}
+_CACHE: dict[tuple[str, Limits], Condition] = {}
 
 
 def parse(source: str) -> Condition:
-    """Parse a condition; :class:`ConditionError` says where it went wrong."""
-    cached = _CACHE.get(source)
+    """Parse a condition within :func:`~triage.limits.limits`; :class:`ConditionError` says where it went wrong."""
+    lim = limits()
+    cached = _CACHE.get((source, lim))
     if cached is not None:
         return cached
-    parser = _Parser(source)
-    ast = parser.parse()
-    cond = Condition(source, ast, frozenset(parser.facts))
+    if len(source) > lim.condition_length:
+        what = f"the condition is {len(source):,} characters long"
+        raise ConditionError(
+            _too_many(what, lim.condition_length, "condition_length"), source, lim.condition_length + 1
+        )
+    parser = _Parser(source, lim)
+    measure = _Measure(lim)
+    measure.run(parser.toks)
+    measure.check(source)
+    cond = Condition(source, parser.parse(), frozenset(parser.facts))
     if len(_CACHE) < 10_000:
-        _CACHE[source] = cond
+        _CACHE[(source, lim)] = cond
     return cond

@@ -7,13 +7,17 @@ are worked out only when there is something to report, from a second, position-k
 over the same text, so a clean file pays nothing for them; a file ryaml refuses is read again by
 PyYAML too, whose messages and marks explain a syntax error best. (yaml-rs, faster still, was tried and
 dropped: it crashed the app server with a segmentation fault when called from Streamlit's script threads.)
+
+Nothing a file holds may cost more than its size allows (see :mod:`triage.trees.yamlsafe`): a file over
+``limits().tree_file_bytes`` is not read, and a file with anchors or deep brackets is scanned by libyaml
+before ryaml may expand it. Results are kept by content hash (:mod:`triage.trees.parsecache`), so a file
+read again unchanged is not parsed again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,77 +29,108 @@ import ryaml
 import yaml
 from pydantic import ValidationError
 
-from triage.errors import Diagnostic, Severity, TreeError, did_you_mean
-from triage.trees.model import (
-    LOCALE_PATTERN,
-    NODE_KINDS,
-    OUTCOME_KINDS,
-    ActionNode,
-    CallNode,
-    CollectNode,
-    EscalateOutcome,
-    Fact,
-    Fault,
-    FixGroupNode,
-    LogicNode,
-    LogicRule,
-    Option,
-    QuestionNode,
-    ResolvedOutcome,
-    ReturnNode,
-    Scenario,
-    Tree,
-    VisitOutcome,
-)
+from triage.errors import Diagnostic, Severity, TreeError
+from triage.limits import limits
+from triage.trees.model import Tree
+from triage.trees.parsecache import ParseCache, Parsed, content_key
+from triage.trees.schema_messages import precheck, translate
+from triage.trees.yamlsafe import alias_budget_refusal, needs_scan, read_limited, syntax_diagnostic, too_big
 
-__all__ = ["LoadedTree", "LineIndex", "find_tree_files", "load_tree", "parse_tree", "tree_from_text"]
+__all__ = [
+    "PARSE_CACHE",
+    "LoadedTree",
+    "LineIndex",
+    "find_tree_files",
+    "load_tree",
+    "parse_tree",
+    "tree_from_text",
+]
 
-_LOCALE_RE = re.compile(LOCALE_PATTERN)
+PARSE_CACHE = ParseCache()
+"""Parse results of this process by content hash; ``PARSE_CACHE.clear()`` forgets them."""
+
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_KIND_MODELS: dict[str, type[Any]] = {
-    "question": QuestionNode,
-    "action": ActionNode,
-    "collect": CollectNode,
-    "logic": LogicNode,
-    "call": CallNode,
-    "return": ReturnNode,
-    "fix_group": FixGroupNode,
-    "resolved": ResolvedOutcome,
-    "escalate": EscalateOutcome,
-    "visit": VisitOutcome,
-}
-_SUB_MODELS: dict[str, type[Any]] = {
-    "options": Option,
-    "rules": LogicRule,
-    "scenarios": Scenario,
-    "faults": Fault,
-}
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class _Frame:
+    """A collection open in the event stream: where it is, and where its next child goes."""
+
+    loc: Loc | None  # None inside a complex key, whose contents are nobody's location
+    is_map: bool
+    key: str | int = 0  # of a mapping: the key just read
+    index: int = 0  # of a sequence: the next item's
+    expecting_key: bool = True
 
 
 class LineIndex:
-    """Maps a location inside the YAML data (``("nodes", 3, "next")``) to its 1-based line."""
+    """Maps a location inside the YAML data (``("nodes", 3, "next")``) to its 1-based line.
 
-    def __init__(self, text: str) -> None:
-        self._lines: dict[tuple[str | int, ...], int] = {}
-        try:
-            root = yaml.compose(text, Loader=_Loader)
-        except yaml.YAMLError:
+    Lines come from libyaml's event stream, on demand: given the locations wanted, reading stops once each
+    of them (and each enclosing one) is seen, so the first errors of a 3 MB file cost a few lines of parsing,
+    and nothing is built (no node graph: aliases cost nothing). Without ``locs`` every location is indexed.
+    """
+
+    def __init__(self, text: str, locs: Iterable[Sequence[str | int]] | None = None) -> None:
+        self._text = text
+        self._lines: dict[Loc, int] = {}
+        self._complete = False
+        self.find(locs)
+
+    def find(self, locs: Iterable[Sequence[str | int]] | None = None) -> None:
+        """Record the lines of ``locs`` and of their enclosing locations (of every location if ``None``)."""
+        if self._complete:
             return
-        if root is not None:
-            self._walk(root, ())
+        wanted = None
+        if locs is not None:
+            wanted = {tuple(loc)[:n] for loc in locs for n in range(len(loc) + 1)} - self._lines.keys()
+            if not wanted:
+                return
+        with contextlib.suppress(yaml.YAMLError):  # a syntax error: what came before it is all there is
+            self._scan(wanted)
+        self._complete = wanted is None
 
-    def _walk(self, node: yaml.Node, loc: tuple[str | int, ...]) -> None:
-        self._lines[loc] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                k = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
-                self._walk(value, (*loc, k))
-                # a mapping's key line is where an author looks for "this field"
-                self._lines[(*loc, k)] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._walk(item, (*loc, i))
+    def _scan(self, wanted: set[Loc] | None) -> None:
+        frames: list[_Frame] = []
+        for event in yaml.parse(self._text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionEndEvent):
+                frames.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            loc, is_key = self._place(frames, event)
+            if loc is not None and (wanted is None or loc in wanted):
+                line = event.start_mark.line + 1 if event.start_mark is not None else 0
+                # a mapping's key line is where an author looks for "this field": the value does not replace it
+                self._lines[loc] = line if is_key else self._lines.get(loc, line)
+                if wanted is not None:
+                    wanted.discard(loc)
+                    if not wanted:
+                        return
+            if isinstance(event, yaml.CollectionStartEvent):
+                inside = None if is_key else loc
+                frames.append(_Frame(inside, isinstance(event, yaml.MappingStartEvent)))
+
+    @staticmethod
+    def _place(frames: list[_Frame], event: yaml.NodeEvent) -> tuple[Loc | None, bool]:
+        """Where ``event``'s node sits, and whether it is a mapping key; moves its parent on by one child."""
+        if not frames:
+            return (), False
+        parent = frames[-1]
+        if parent.is_map and parent.expecting_key:
+            parent.expecting_key = False
+            parent.key = event.value if isinstance(event, yaml.ScalarEvent) else -1
+            is_scalar = isinstance(event, yaml.ScalarEvent)
+            return ((*parent.loc, parent.key) if parent.loc is not None and is_scalar else None), True
+        if parent.is_map:
+            parent.expecting_key = True
+            child = parent.key
+        else:
+            child, parent.index = parent.index, parent.index + 1
+        return ((*parent.loc, child) if parent.loc is not None else None), False
 
     def line(self, loc: Sequence[str | int]) -> int | None:
         """The line of ``loc``, or of its nearest enclosing location that has one."""
@@ -122,7 +157,7 @@ class LoadedTree:
     @property
     def digest(self) -> str:
         """SHA-256 of the file text: the identity of this exact version."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return content_key(_utf8(self.text))
 
     @property
     def ok(self) -> bool:
@@ -138,12 +173,17 @@ class LoadedTree:
 
     def locate(self, diags: Iterable[Diagnostic]) -> list[Diagnostic]:
         """Fill in path, line and node id for diagnostics that carry only a location."""
+        diags = list(diags)
+        need = [d.loc for d in diags if d.line is None and d.loc]
+        if need:
+            if self._index is None:
+                self._index = LineIndex(self.text, need)
+            else:
+                self._index.find(need)
         out = []
         for d in diags:
             update: dict[str, Any] = {"path": self.path}
-            if d.line is None and d.loc:
-                if self._index is None:
-                    self._index = LineIndex(self.text)
+            if d.line is None and d.loc and self._index is not None:
                 update["line"] = self._index.line(d.loc)
             if d.node_id is None:
                 update["node_id"] = _node_id_at(self.raw, d.loc)
@@ -174,183 +214,6 @@ def _node_id_at(raw: Any, loc: Sequence[str | int]) -> str | None:
     return None
 
 
-def _error(code: str, message: str, loc: tuple[str | int, ...] = (), hint: str | None = None) -> Diagnostic:
-    return Diagnostic(severity=Severity.ERROR, code=code, message=message, loc=loc, hint=hint)
-
-
-def _precheck(raw: Any) -> list[Diagnostic]:
-    """Shape problems pydantic would report poorly: unknown kinds, missing ids."""
-    if not isinstance(raw, dict):
-        found = type(raw).__name__ if raw is not None else "an empty file"
-        return [_error("not-a-mapping", f"a tree file must be a mapping of fields (got {found})")]
-    nodes = raw.get("nodes")
-    if not isinstance(nodes, list):
-        return []
-    out: list[Diagnostic] = []
-    for i, node in enumerate(nodes):
-        if not isinstance(node, dict):
-            out.append(_error("bad-node", f"node #{i + 1} must be a mapping of fields", ("nodes", i)))
-            continue
-        if "id" not in node:
-            out.append(
-                _error(
-                    "missing-id", f"node #{i + 1} has no `id`", ("nodes", i), "give every node a unique id"
-                )
-            )
-        kind = node.get("kind")
-        if kind is None:
-            out.append(
-                _error("missing-kind", "has no `kind`", ("nodes", i), f"use one of: {', '.join(NODE_KINDS)}")
-            )
-        elif kind not in NODE_KINDS:
-            hint = did_you_mean(str(kind), NODE_KINDS) or f"use one of: {', '.join(NODE_KINDS)}"
-            out.append(_error("unknown-kind", f"unknown kind {kind!r}", ("nodes", i, "kind"), hint))
-        elif kind == "outcome":
-            outcome = node.get("outcome")
-            if outcome not in OUTCOME_KINDS:
-                got = "no `outcome`" if outcome is None else f"unknown outcome {outcome!r}"
-                hint = (did_you_mean(str(outcome), OUTCOME_KINDS) if outcome else None) or (
-                    f"use one of: {', '.join(OUTCOME_KINDS)}"
-                )
-                out.append(_error("unknown-outcome", got, ("nodes", i, "outcome"), hint))
-    return out
-
-
-def _model_for(raw: Any, loc: Sequence[str | int]) -> type[Any] | None:
-    """The model class whose fields sit at ``loc`` in the raw data."""
-    model: type[Any] | None = Tree
-    cur = raw
-    for part in loc:
-        if isinstance(cur, dict):
-            if part not in cur:
-                return model
-            cur = cur[part]
-            if part == "nodes":
-                model = None
-            elif isinstance(part, str) and part in _SUB_MODELS:
-                model = _SUB_MODELS[part]
-            elif part == "facts" and model is Tree:
-                model = None
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-            cur = cur[part]
-            if model is None and isinstance(cur, dict):
-                kind = cur.get("kind")
-                key = cur.get("outcome") if kind == "outcome" else kind
-                model = _KIND_MODELS.get(str(key)) or Fact
-        else:
-            return model
-    return model
-
-
-def _data_loc(loc: Sequence[str | int]) -> tuple[str | int, ...]:
-    """Drop the discriminator tags pydantic puts in locations, keeping the path through the data."""
-    loc = tuple(loc)
-    if len(loc) > 2 and loc[0] == "nodes" and loc[2] in NODE_KINDS:
-        # ("nodes", i, "question", ...) or ("nodes", i, "outcome", "escalate", ...)
-        skip = 2 if loc[2] == "outcome" and len(loc) > 3 and loc[3] in OUTCOME_KINDS else 1
-        loc = loc[:2] + loc[2 + skip :]
-    # the location itself is already the path through the data once the tags are gone
-    return loc
-
-
-_MISSING = object()
-
-
-def _child(cur: Any, part: str | int) -> Any:
-    if isinstance(cur, dict):
-        return cur.get(part, _MISSING)
-    if isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-        return cur[part]
-    return _MISSING
-
-
-def _lookup(raw: Any, loc: Sequence[str | int]) -> Any:
-    cur = raw
-    for part in loc:
-        cur = _child(cur, part)
-        if cur is _MISSING:
-            return None
-    return cur
-
-
-def _text_error(raw: Any, loc: tuple[str | int, ...]) -> Diagnostic:
-    """One clear message for a text field that is neither a string nor a locale map."""
-    value = _lookup(raw, loc)
-    name = next((p for p in reversed(loc) if isinstance(p, str)), "text")
-    hint = "write plain text, or a map such as {en: ..., de: ...}"
-    if isinstance(value, dict):
-        bad = [k for k, v in value.items() if not isinstance(v, str) or not _LOCALE_RE.match(str(k))]
-        got = f"a map with key {bad[0]!r}" if bad else "a map"
-        if any(value.get(k) is None for k in bad):
-            hint = "text with a comma or colon inside {...} must be in quotes"
-    else:
-        got = f"a {type(value).__name__}"
-    return _error("bad-text", f"`{name}` must be text or a map of locale to text (got {got})", loc, hint)
-
-
-_PLACES = {"scenarios": "scenario", "faults": "fault", "options": "option", "rules": "rule"}
-
-
-def _place(loc: Sequence[str | int]) -> str:
-    """Where outside a node's own fields an error sits, in words: 'scenario #2', 'option #1'."""
-    words = []
-    start = 2 if len(loc) >= 2 and loc[0] == "nodes" else 0
-    for a, b in zip(loc[start:], loc[start + 1 :], strict=False):
-        if isinstance(a, str) and isinstance(b, int) and a in _PLACES:
-            words.append(f"{_PLACES[a]} #{b + 1}")
-    if start == 0 and len(loc) >= 2 and loc[0] == "facts":
-        words.append(f"fact {loc[1]!r}")
-    return ", ".join(words)
-
-
-def _translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    seen: set[tuple[tuple[str | int, ...], str]] = set()
-    text_fields: set[tuple[str | int, ...]] = set()
-    for err in exc.errors(include_url=False):
-        full = tuple(err["loc"])
-        member = next((i for i, p in enumerate(full) if p in ("str", "dict[constrained-str,str]")), None)
-        if member is not None:
-            where = _data_loc(full[:member])
-            if where not in text_fields:
-                text_fields.add(where)
-                out.append(_text_error(raw, where))
-            continue
-        loc = _data_loc(err["loc"])
-        kind = err["type"]
-        field_name = loc[-1] if loc else None
-        parent = loc[:-1]
-        if kind == "missing":
-            msg, hint, where = f"missing required field `{field_name}`", None, parent
-        elif kind == "extra_forbidden":
-            model = _model_for(raw, parent)
-            fields = list(model.model_fields) if model is not None else []
-            msg = f"unknown field `{field_name}`"
-            hint = did_you_mean(str(field_name), fields) or (
-                f"allowed: {', '.join(fields)}" if fields else None
-            )
-            where = loc
-        elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            continue  # reported with a better message by _precheck
-        else:
-            text = err["msg"].removeprefix("Value error, ")
-            got = err.get("input")
-            shown = f" (got {got!r})" if not isinstance(got, dict | list) and got is not None else ""
-            label = f"`{field_name}`" if isinstance(field_name, str) else "value"
-            msg, hint, where = f"{label}: {text}{shown}", None, loc
-            if kind == "string_type" and isinstance(got, bool):
-                hint = "YAML reads true and false as booleans; put the word in quotes"
-        prefix = _place(loc)
-        if prefix:
-            msg = f"{prefix}: {msg}"
-        key = (where, msg)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(_error(f"schema-{kind}", msg, where, hint))
-    return out
-
-
 _AT_LINE = re.compile(r"at line (\d+)")
 _DUPLICATE = re.compile(r'duplicate entry with key "(?P<key>.*?)"')
 
@@ -377,7 +240,7 @@ def _duplicate_key_line(text: str, key: str) -> tuple[int | None, tuple[str | in
     return None, ()
 
 
-def _fast_refusal(text: str, path: str, exc: ValueError, data: Any) -> Diagnostic:
+def _fast_refusal(text: str, path: str, exc: BaseException, data: Any) -> Diagnostic:
     """ryaml refused text PyYAML reads (as ``data``): a key given twice, or YAML 1.2 strictness."""
     message = str(exc)
     dup = _DUPLICATE.search(message)
@@ -419,30 +282,55 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _utf8(text: str) -> bytes:
+    # a lone surrogate (pasted into the studio) must not make hashing raise
+    return text.encode("utf-8", "surrogatepass")
+
+
 def parse_tree(text: str, path: str = "<tree>") -> LoadedTree:
-    """Parse one tree from YAML text. Never raises for bad content: look at ``.diagnostics``."""
-    with gc_paused():
-        return _parse_tree(text, path)
+    """Parse one tree from YAML text. Never raises for bad content: look at ``.diagnostics``.
+
+    A text seen before (same bytes, same limits) is not parsed again: see :data:`PARSE_CACHE`.
+    """
+    data = _utf8(text)
+    if len(data) > limits().tree_file_bytes:
+        return LoadedTree(path=path, text="", tree=None, diagnostics=[too_big(path, len(data))])
+    key = (content_key(data), limits().yaml_alias_nodes)
+    parsed = PARSE_CACHE.get(key)
+    if parsed is None:
+        with gc_paused():
+            loaded = _parse_tree(text, path)
+        parsed = Parsed(loaded.raw, loaded.tree, tuple(loaded.diagnostics), len(data))
+        PARSE_CACHE.put(key, parsed)
+        return loaded
+    diagnostics = [d if d.path == path else d.model_copy(update={"path": path}) for d in parsed.diagnostics]
+    return LoadedTree(path=path, text=text, tree=parsed.tree, diagnostics=diagnostics, raw=parsed.raw)
 
 
 def _parse_tree(text: str, path: str) -> LoadedTree:
     loaded = LoadedTree(path=path, text=text, tree=None)
+    refusal = alias_budget_refusal(text, path) if needs_scan(text) else None
+    if refusal is not None:
+        loaded.diagnostics.append(refusal)
+        return loaded
     try:
         raw = ryaml.loads(text)
-    except ValueError as fast:  # InvalidYamlError, and the plain ValueError ryaml raises for a list as a key
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as fast:  # InvalidYamlError, ValueError, and pyo3's PanicException (a BaseException)
         data, syntax = _pyyaml_read(text, path)
         loaded.diagnostics.append(syntax or _fast_refusal(text, path, fast, data))
         return loaded
     loaded.raw = raw
-    pre = _precheck(raw)
+    pre = precheck(raw)
     if pre:
         loaded.add(pre)
-        if any(d.code == "not-a-mapping" for d in pre):
+        if any(d.code in ("not-a-mapping", "unknown-fields") for d in pre):
             return loaded
     try:
         loaded.tree = Tree.model_validate(raw)
     except ValidationError as exc:
-        loaded.add(_translate(raw, exc))
+        loaded.add(translate(raw, exc))
     return loaded
 
 
@@ -452,24 +340,9 @@ def _pyyaml_read(text: str, path: str) -> tuple[Any, Diagnostic | None]:
     try:
         return yaml.load(text, Loader=_Loader), None  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        context_mark = getattr(exc, "context_mark", None)
-        if context_mark is not None and "end of stream" in problem:
-            # an unclosed quote or bracket: point at where it opened, not at the end of the file
-            what = context.removeprefix("while scanning ") if context else "a value"
-            mark, problem = context_mark, f"{what} is never closed"
-            context = None
-        msg = f"this is not valid YAML: {problem}" + (f" ({context})" if context else "")
-        return None, Diagnostic(
-            severity=Severity.ERROR,
-            code="yaml",
-            message=msg,
-            path=path,
-            line=mark.line + 1 if mark is not None else None,
-            hint="check the indentation and quoting on this line and the one before",
-        )
+        return None, syntax_diagnostic(exc, path)
+    except (ValueError, RecursionError):  # e.g. an int past sys.get_int_max_str_digits(): ryaml's account
+        return None, None
 
 
 def tree_from_text(text: str, path: str = "<tree>") -> Tree:
@@ -481,7 +354,10 @@ def load_tree(path: str | Path) -> LoadedTree:
     """Read and parse one tree file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = read_limited(p)
+        if data is None:
+            return LoadedTree(path=str(path), text="", tree=None, diagnostics=[too_big(str(path), _size(p))])
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return LoadedTree(
             path=str(path),
@@ -498,6 +374,13 @@ def load_tree(path: str | Path) -> LoadedTree:
             ],
         )
     return parse_tree(text, str(path))
+
+
+def _size(p: Path) -> int | None:
+    try:
+        return p.stat().st_size or None  # a device or pipe says 0
+    except OSError:
+        return None
 
 
 def find_tree_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -10,19 +10,21 @@ import functools
 import logging
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import streamlit as st
 
 from triage.bootstrap import Bootstrap, bootstrap
+from triage.desk import staff
 from triage.desk.sessions import Store
 from triage.desk.staff import Identity
-from triage.errors import TriageError
-from triage.i18n import LANGUAGES, t
+from triage.errors import StoreError, TriageError
+from triage.i18n import LANGUAGES, add_catalog, t
 from triage.trees.library import Library
 
 __all__ = [
     "boot",
+    "client_address",
     "flash",
     "identity",
     "library",
@@ -40,8 +42,53 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @st.cache_resource(show_spinner=False)
 def boot() -> Bootstrap:
-    """One start-up per server process: store, published trees, first admin."""
-    return bootstrap()
+    """One start-up per server process: store, published trees, first admin.
+
+    A start-up that fails (the database unreachable, say) draws a page saying what happened and what to do,
+    never a traceback, and stops the run; nothing is cached, so the next visit tries again.
+    """
+    try:
+        return bootstrap()
+    except Exception as exc:  # noqa: BLE001 - start-up runs before any page guard: this is its guard
+        _startup_failed(exc)
+
+
+add_catalog(
+    "en",
+    {
+        "ui.startup.title": "The service cannot start",
+        "ui.startup.database_fix": "Check that the database server is running and that TRIAGE_DATABASE_URL points "
+        "at it (or leave it unset for the local SQLite file), then reload this page.",
+        "ui.startup.other": "Start-up failed: {detail}",
+        "ui.startup.other_fix": "The details are in the server log. Fix the cause, then reload this page.",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.startup.title": "Der Dienst kann nicht starten",
+        "ui.startup.database_fix": "Prüfen Sie, ob der Datenbankserver läuft und TRIAGE_DATABASE_URL auf ihn "
+        "zeigt (oder lassen Sie sie leer für die lokale SQLite-Datei), und laden Sie die Seite neu.",
+        "ui.startup.other": "Der Start ist fehlgeschlagen: {detail}",
+        "ui.startup.other_fix": "Die Einzelheiten stehen im Server-Log. Beheben Sie die Ursache und laden Sie "
+        "die Seite neu.",
+    },
+)
+
+
+def _startup_failed(exc: Exception) -> NoReturn:
+    """The page a failed start-up shows: what happened and what to do; the traceback goes to the server log."""
+    log.error("start-up failed: %s", traceback.format_exc())
+    st.title(tr("ui.startup.title"))
+    if isinstance(exc, StoreError):  # its message names the database (password hidden) and the fault
+        detail = str(exc)
+        st.error(detail[:1].upper() + detail[1:])
+        st.info(tr("ui.startup.database_fix"))
+    else:  # an unforeseen error: its words may hold anything, so only its kind is shown
+        detail = str(exc) if isinstance(exc, TriageError) else type(exc).__name__
+        st.error(tr("ui.startup.other", detail=detail))
+        st.info(tr("ui.startup.other_fix"))
+    st.stop()
 
 
 def store() -> Store:
@@ -60,8 +107,21 @@ def library() -> Library:
 
 
 def identity() -> Identity | None:
+    """Who is signed in, re-read from the store on every call: a deleted, deactivated or demoted person loses
+    their rights on the next page run, not at their next sign-in."""
     ident = st.session_state.get("identity")
-    return ident if isinstance(ident, Identity) else None
+    fresh = staff.current(store(), ident) if isinstance(ident, Identity) else None
+    if fresh is None:
+        st.session_state.pop("identity", None)
+    elif fresh != ident:
+        st.session_state["identity"] = fresh
+    return fresh
+
+
+def client_address() -> str | None:
+    """The browser's address as Streamlit sees it (``None`` on the server's own machine), for sign-in throttling."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else None  # AppTest's context gives a mock
 
 
 def ui_locale() -> str:

@@ -21,8 +21,10 @@ import streamlit as st
 from triage.desk import contact as console
 from triage.desk.contact import BookingView
 from triage.desk.sessions import StoredSession, load_session
-from triage.errors import NotFound, TriageError
+from triage.errors import NotFound, SessionConflict, TriageError
 from triage.i18n import add_catalog
+from triage.limits import limits as size_limits  # `limits` names the range help below
+from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind
 from triage.ui.common import store, tr, ui_locale
 from triage.walk.policy import Decision
@@ -30,6 +32,7 @@ from triage.walk.session import StepView
 
 __all__ = [
     "answer_controls",
+    "conflict_text",
     "log",
     "booking_panel",
     "error_key",
@@ -111,6 +114,42 @@ add_catalog(
 )
 
 
+# what another writer did to a session meanwhile (SessionConflict.changes), in words
+add_catalog(
+    "en",
+    {
+        "ui.walk.changed": "This session was changed elsewhere ({what}); here is where it stands now.",
+        "ui.walk.changed.answer": "an answer was given",
+        "ui.walk.changed.tried": "a step was marked as already tried",
+        "ui.walk.changed.back": "an earlier step was reopened",
+        "ui.walk.changed.restart": "the walk was restarted",
+        "ui.walk.changed.note": "a note was added",
+        "ui.walk.changed.escalate": "a person was asked for",
+        "ui.walk.changed.handover": "it was handed over",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.walk.changed": "Diese Sitzung wurde anderswo geändert ({what}); hier sehen Sie den aktuellen Stand.",
+        "ui.walk.changed.answer": "eine Antwort wurde gegeben",
+        "ui.walk.changed.tried": "ein Schritt wurde als schon versucht markiert",
+        "ui.walk.changed.back": "ein früherer Schritt wurde wieder geöffnet",
+        "ui.walk.changed.restart": "der Ablauf wurde neu gestartet",
+        "ui.walk.changed.note": "eine Notiz wurde hinzugefügt",
+        "ui.walk.changed.escalate": "eine Person wurde angefordert",
+        "ui.walk.changed.handover": "die Sitzung wurde übergeben",
+    },
+)
+
+
+def conflict_text(exc: SessionConflict) -> str:
+    """What another writer did to the session meanwhile, in the user's language (each kind of change once)."""
+    known = ("answer", "tried", "back", "restart", "note", "escalate", "handover")
+    said = [tr(f"ui.walk.changed.{c}") for c in dict.fromkeys(exc.changes) if c in known]
+    return tr("ui.walk.changed", what=", ".join(said)) if said else str(exc)
+
+
 # -- state and messages ---------------------------------------------------------------------------
 
 
@@ -131,7 +170,7 @@ def show_messages(sid: str) -> None:
     """Draw (once) the last error and confirmation left by a callback."""
     err = st.session_state.pop(error_key(sid), None)
     if err:
-        st.error(err)
+        st.error(escape(err))  # a refusal may quote what was typed
     note = st.session_state.pop(_flash_key(sid), None)
     if note:
         st.success(note)
@@ -158,6 +197,9 @@ def run_op(sid: str, op: Callable[[StoredSession], Any], audience: Audience | No
             st.session_state[error_key(sid)] = tr("ui.walk.moved_on")
             return False
         op(stored)
+    except SessionConflict as exc:  # another tab, an agent or the CLI got there first: the next draw reloads
+        st.session_state[error_key(sid)] = conflict_text(exc)
+        return False
     except TriageError as exc:
         st.session_state[error_key(sid)] = str(exc)
         return False
@@ -210,7 +252,7 @@ def answer_controls(view: StepView, *, customer: bool) -> None:
         return
     key = f"field-{sid}-{node}"
     if field.type is FactType.CHOICE:
-        labels = {o.value: o.label for o in view.options}
+        labels = {o.value: safe_markdown(o.label) for o in view.options}
         values = list(labels)
         if len(values) <= 6:
             st.radio(tr("ui.walk.choose"), values, index=None, format_func=labels.__getitem__, key=key)
@@ -234,6 +276,7 @@ def answer_controls(view: StepView, *, customer: bool) -> None:
         st.text_input(
             tr("ui.walk.your_answer"),
             key=key,
+            max_chars=size_limits().answer,
             placeholder=example or "",
             help=None if customer or not field.pattern else tr("ui.walk.format", pattern=field.pattern),
         )
@@ -266,7 +309,7 @@ def _buttons(view: StepView, *, customer: bool) -> None:
     def draw() -> None:
         for opt in view.options:
             st.button(
-                opt.label,
+                safe_markdown(opt.label),
                 key=f"ans-{sid}-{node}-{opt.value}",
                 on_click=on_answer,
                 args=(sid, opt.value, _audience(customer)),
@@ -305,16 +348,18 @@ def booking_panel(stored: StoredSession, decision: Decision, *, customer: bool) 
     regions = console.visit_regions(store(), decision.skill or "")
     region_key, slot_key = f"region-{sid}", f"slot-{sid}"
     default = str(stored.session.facts.get("region") or "")
-    region = st.text_input(tr("ui.walk.region"), value=default, key=region_key)
+    region = st.text_input(
+        tr("ui.walk.region"), value=default, key=region_key, max_chars=size_limits().identifier
+    )
     if regions:
-        st.caption(tr("ui.walk.regions", regions=", ".join(regions)))
+        st.caption(tr("ui.walk.regions", regions=escape(", ".join(regions))))
     if not region.strip():
         st.caption(tr("ui.walk.region_first"))
         return None
     try:
         choices = console.visit_slots(store(), stored, region.strip(), locale=ui_locale())
     except TriageError as exc:
-        st.warning(str(exc))
+        st.warning(escape(str(exc)))  # it may quote the region as typed
         return None
     if not choices:
         st.info(tr("ui.walk.no_slots"))

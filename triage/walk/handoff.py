@@ -3,6 +3,10 @@
 Built from a finished (or abandoned) session: the symptom, the facts gathered, every
 step tried and what it showed, the notes, the decision with its reasons and the
 recommended next action. Rendered as Markdown for people and JSON for systems.
+
+In the Markdown, what a customer or an agent typed (fact values, typed answers, notes, ids) is escaped
+(:func:`~triage.trees.markdown.escape`): it reads as typed and can never become a link, an image or a heading
+on a staff screen. Tree texts stay Markdown, without remote images (:func:`~triage.trees.markdown.safe_markdown`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from triage.trees.markdown import code, escape, safe_markdown
 from triage.trees.model import ActionNode, Audience, localize
 from triage.walk.policy import Decision
 from triage.walk.session import Session
@@ -54,30 +59,31 @@ class Handoff(BaseModel):
 
     def to_markdown(self) -> str:
         d = self.decision
-        lines = [f"# Hand-off: {self.tree_title}", ""]
-        lines.append(f"- **Session:** `{self.session_id}` ({_mode(self.mode)}, {self.locale})")
-        lines.append(f"- **Symptom:** {self.symptom}")
+        lines = [f"# Hand-off: {safe_markdown(self.tree_title)}", ""]
+        lines.append(f"- **Session:** {code(self.session_id)} ({_mode(self.mode)}, {escape(self.locale)})")
+        lines.append(f"- **Symptom:** {safe_markdown(self.symptom)}")
         if d is not None:
             lines.append(f"- **Decision:** {_decision_line(d)}")
-        lines.append(f"- **Reason:** {self.reason}")
-        lines.append(f"- **Recommended next action:** {self.next_action or '-'}")
+        lines.append(f"- **Reason:** {safe_markdown(self.reason)}")
+        lines.append(f"- **Recommended next action:** {safe_markdown(self.next_action) or '-'}")
         lines.append(f"- **Started:** {self.started_at.isoformat(timespec='seconds')}")
         if self.decided_at is not None:
             mins = (self.decided_at - self.started_at).total_seconds() / 60
             lines.append(f"- **Decided:** {self.decided_at.isoformat(timespec='seconds')} ({mins:.0f} min)")
         lines += ["", "## Facts", ""]
         if self.facts:
-            lines += [f"- {k}: {_fact(v)}" for k, v in sorted(self.facts.items())]
+            lines += [f"- {escape(k)}: {escape(_fact(v))}" for k, v in sorted(self.facts.items())]
         else:
             lines.append("- none collected")
         lines += ["", "## Steps tried", ""]
         if self.steps:
             for i, s in enumerate(self.steps, 1):
-                lines.append(f"{i}. {s.text} — **{s.answer}**")
+                # the answer may be typed (a text fact): escaped, like every other thing a person typed
+                lines.append(f"{i}. {safe_markdown(s.text)} — **{escape(s.answer)}**")
         else:
             lines.append("- none")
         lines += ["", "## Notes", ""]
-        lines += [f"- {n}" for n in self.notes] if self.notes else ["- none"]
+        lines += [f"- {escape(n)}" for n in self.notes] if self.notes else ["- none"]
         return "\n".join(lines) + "\n"
 
 
@@ -93,10 +99,13 @@ def _fact(v: Any) -> str:
 
 def _decision_line(d: Decision) -> str:
     if d.kind.value == "escalate":
-        return f"escalate to tier {d.tier}, queue `{d.queue}`, priority {d.priority.value if d.priority else '-'}"
+        priority = d.priority.value if d.priority else "-"
+        return f"escalate to tier {d.tier}, queue {code(str(d.queue))}, priority {priority}"
     if d.kind.value == "visit":
-        parts = f", parts: {', '.join(d.parts)}" if d.parts else ""
-        return f"home visit, skill `{d.skill}`, urgency {d.urgency.value if d.urgency else '-'}{parts}"
+        parts = f", parts: {escape(', '.join(d.parts))}" if d.parts else ""
+        return (
+            f"home visit, skill {code(str(d.skill))}, urgency {d.urgency.value if d.urgency else '-'}{parts}"
+        )
     return "resolved"
 
 

@@ -4,16 +4,22 @@ A question takes an option's value, its label in the session's language or its n
 action takes fixed / not fixed / could not (and everyday words for them); a collect step takes a number,
 yes / no, one of its choices or text, checked against the step's limits. Anything else raises
 :class:`~triage.errors.InvalidAnswer` with a message that says what would fit.
+
+A session's language is a value people give too: :func:`check_locale` accepts a well-formed language tag that
+Babel knows (``en``, ``de``, ``pt-BR``) and refuses anything else with :class:`~triage.errors.InvalidLocale`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
 from typing import Any
 
-from triage.errors import InvalidAnswer
+from babel import Locale, UnknownLocaleError
+
+from triage.errors import InvalidAnswer, InvalidLocale
 from triage.i18n import t
 from triage.trees.model import (
     ActionNode,
@@ -26,7 +32,11 @@ from triage.trees.model import (
     localize,
 )
 
-__all__ = ["action_result", "collect_value", "interpret", "pick_option"]
+__all__ = ["LOCALE_CHARS", "action_result", "check_locale", "collect_value", "interpret", "pick_option"]
+
+LOCALE_CHARS = 20
+"""The longest locale tag a session takes (the size of ``sessions.locale``)."""
+_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47 language[-script][-region][-variant]
 
 _FIXED = {"fixed", "yes", "y", "true", "1", "helped"}
 _NOT_FIXED = {"not_fixed", "no", "n", "false", "0", "not fixed"}
@@ -146,3 +156,27 @@ _PARSERS: dict[FactType, _Parser] = {
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def check_locale(tag: str) -> str:
+    """``tag`` itself if it is a well-formed language tag Babel knows (``de``, ``pt-BR``), else
+    :class:`~triage.errors.InvalidLocale`."""
+    if not isinstance(tag, str) or len(tag) > LOCALE_CHARS:
+        size = f"{len(tag)} characters" if isinstance(tag, str) else type(tag).__name__
+        raise InvalidLocale(f"a locale is a language tag of at most {LOCALE_CHARS} characters (got {size})")
+    if not _known_locale(tag):
+        raise InvalidLocale(f"{tag!r} is not a language tag we know; give one like 'en', 'de' or 'pt-BR'")
+    return tag
+
+
+@functools.lru_cache(maxsize=256)
+def _known_locale(tag: str) -> bool:
+    if (
+        _TAG.fullmatch(tag) is None
+    ):  # Babel would take '_' and odd spellings too: only the tag form is a locale
+        return False
+    try:
+        Locale.parse(tag, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True

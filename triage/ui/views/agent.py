@@ -15,6 +15,8 @@ from triage.desk.sessions import StoredSession, earlier_sessions
 from triage.desk.staff import Identity
 from triage.errors import TriageError
 from triage.i18n import LANGUAGES, add_catalog
+from triage.limits import limits
+from triage.trees.markdown import code, escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind, localize
 from triage.ui import walk
 from triage.ui.common import library, page_guard, require, store, tr, ui_locale
@@ -274,7 +276,7 @@ def render() -> None:
     st.title(tr("ui.nav.agent"))
     err = st.session_state.pop(_ERR, None)
     if err:
-        st.error(err)
+        st.error(escape(err))  # a refusal may quote what was typed
     sid = st.query_params.get("s")
     if sid:
         _session(sid, ident)
@@ -284,7 +286,7 @@ def render() -> None:
 
 def _finder() -> None:
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.text_input(tr("ui.agent.open_id"), key="agent-open-id")
+        st.text_input(tr("ui.agent.open_id"), key="agent-open-id", max_chars=limits().identifier)
         st.button(tr("ui.agent.open"), key="agent-open", on_click=_on_open, args=("agent-open-id",))
     picked = st.session_state.get(_PICK)
     if picked:
@@ -311,7 +313,7 @@ def _finder() -> None:
             st.button(
                 row.title, key=f"pick-{row.id}", on_click=_on_pick, args=(row.id,), type="tertiary", wrap=True
             )
-            st.caption(" · ".join([tr(f"ui.walk.category.{row.category}"), *row.symptoms]))
+            st.caption(safe_markdown(" · ".join([tr(f"ui.walk.category.{row.category}"), *row.symptoms])))
 
 
 def _start_panel(tree_id: str) -> None:
@@ -322,9 +324,11 @@ def _start_panel(tree_id: str) -> None:
         return
     st.subheader(tr("ui.agent.start_title", title=localize(tree.title, ui_locale())))
     if tree.description:
-        st.caption(localize(tree.description, ui_locale()))
+        st.caption(safe_markdown(localize(tree.description, ui_locale())))
     with st.container(border=True):
-        customer = st.text_input(tr("ui.agent.customer_id"), key="agent-customer")
+        customer = st.text_input(
+            tr("ui.agent.customer_id"), key="agent-customer", max_chars=limits().identifier
+        )
         langs = list(LANGUAGES)
         st.selectbox(
             tr("ui.agent.customer_locale"),
@@ -334,7 +338,7 @@ def _start_panel(tree_id: str) -> None:
             key="agent-locale",
         )
         _yes_no_unknown(tr("ui.agent.visit_covered"), "agent-covered")
-        st.text_input(tr("ui.agent.region"), key="agent-region")
+        st.text_input(tr("ui.agent.region"), key="agent-region", max_chars=limits().identifier)
         for name, fact in tree.facts.items():
             label = f"{name} — {localize(fact.description, ui_locale())}".rstrip(" —")
             key = f"agent-fact-{tree_id}-{name}"
@@ -343,7 +347,7 @@ def _start_panel(tree_id: str) -> None:
             elif fact.type is FactType.CHOICE:
                 st.selectbox(label, ["", *fact.choices], key=key)
             else:
-                st.text_input(label, key=key)
+                st.text_input(label, key=key, max_chars=limits().answer)
         with st.container(horizontal=True):
             st.button(
                 tr("ui.agent.start"), key="agent-start", on_click=_on_start, args=(tree_id,), type="primary"
@@ -386,16 +390,17 @@ def _session(sid: str, ident: Identity) -> None:
     try:
         opened = console.open_for_agent(store(), sid, ident.username)
     except TriageError as exc:
-        st.error(str(exc))
+        st.error(escape(str(exc)))  # it quotes the id from the address bar
         return
     stored = opened.stored
     view = stored.view()
     st.subheader(view.tree_title)
     mode = tr(f"ui.agent.mode.{view.mode.value}")
-    st.caption(tr("ui.agent.session", id=sid, mode=mode, lang=view.locale))
+    # the id comes from the address bar and the customer id from whoever typed it: shown as typed
+    st.caption(tr("ui.agent.session", id=escape(sid), mode=mode, lang=escape(view.locale)))
     customer = stored.session.facts.get("customer_id")
     if customer:
-        st.caption(tr("ui.agent.customer", id=customer))
+        st.caption(tr("ui.agent.customer", id=escape(str(customer))))
     if opened.taken_over:
         walk.flash(sid, tr("ui.agent.taken_over"))
     if console.handed_over(stored):
@@ -427,13 +432,13 @@ def _step(view: StepView, ident: Identity, *, readonly: bool) -> None:
     walk.step_header(view)
     st.caption(tr("ui.agent.read_out"))
     with st.container(border=True):
-        st.markdown(f"#### {view.text}")
+        st.markdown(f"#### {safe_markdown(view.text)}")
         if view.kind == "action" and view.check:
-            st.markdown(f"**{view.check}**")
+            st.markdown(f"**{safe_markdown(view.check)}**")
     if view.hint:
-        st.warning(f"**{tr('ui.agent.internal')}:** {view.hint}", icon=":material/lock:")
+        st.warning(f"**{tr('ui.agent.internal')}:** {safe_markdown(view.hint)}", icon=":material/lock:")
     if view.why:
-        st.info(f"**{tr('ui.agent.why')}:** {view.why}", icon=":material/insights:")
+        st.info(f"**{tr('ui.agent.why')}:** {safe_markdown(view.why)}", icon=":material/insights:")
     if view.kind == "action":
         parts = []
         if view.performer:
@@ -463,7 +468,7 @@ def _flag(view: StepView, ident: Identity) -> None:
             horizontal=True,
             key=kind_key,
         )
-        st.text_input(tr("ui.agent.flag_comment"), key=comment_key)
+        st.text_input(tr("ui.agent.flag_comment"), key=comment_key, max_chars=limits().note)
         st.button(
             tr("ui.agent.flag_send"),
             key=f"flag-send-{sid}-{node}",
@@ -478,7 +483,9 @@ def _facts(view: StepView) -> None:
         st.caption(tr("ui.agent.no_facts"))
         return
     st.markdown(
-        "\n".join(f"- `{k}`: {console.fact_text(v, ui_locale())}" for k, v in sorted(view.facts.items()))
+        "\n".join(
+            f"- {code(k)}: {escape(console.fact_text(v, ui_locale()))}" for k, v in sorted(view.facts.items())
+        )
     )
 
 
@@ -490,7 +497,7 @@ def _path(view: StepView) -> None:
         return
     for crumb in view.breadcrumb:
         st.button(
-            f"{crumb.index + 1}. {crumb.text} → {crumb.answer}",
+            f"{crumb.index + 1}. {safe_markdown(crumb.text)} → {escape(crumb.answer)}",
             key=f"crumb-{sid}-{crumb.index}",
             on_click=walk.on_back,
             args=(sid, crumb.index),
@@ -503,9 +510,9 @@ def _notes(view: StepView) -> None:
     sid = view.session_id
     st.markdown(f"**{tr('ui.agent.notes')}**")
     if view.notes:
-        st.markdown("\n".join(f"- {n}" for n in view.notes))
+        st.markdown("\n".join(f"- {escape(n)}" for n in view.notes))
     key = f"note-{sid}"
-    st.text_input(tr("ui.agent.note"), key=key)
+    st.text_input(tr("ui.agent.note"), key=key, max_chars=limits().note)
     st.button(tr("ui.agent.note_add"), key=f"note-add-{sid}", on_click=_on_note, args=(sid, key))
 
 
@@ -514,11 +521,11 @@ def _decision(stored: StoredSession, d: Decision) -> None:
     heading = tr("ui.agent.decision", label=d.label(ui_locale()))
     box = {OutcomeKind.RESOLVED: st.success, OutcomeKind.ESCALATE: st.warning, OutcomeKind.VISIT: st.info}
     box[d.kind](f"**{heading}** — {tr('ui.agent.rule', rule=d.rule)}")
-    st.markdown(f"**{tr('ui.agent.tell')}:** {d.message}")
+    st.markdown(f"**{tr('ui.agent.tell')}:** {safe_markdown(d.message)}")
     st.markdown(f"**{tr('ui.agent.reasons')}**")
-    st.markdown("\n".join(f"- {r}" for r in d.reasons))
+    st.markdown("\n".join(f"- {safe_markdown(r)}" for r in d.reasons))
     if d.next_action:
-        st.markdown(f"**{tr('ui.agent.next_action')}:** {d.next_action}")
+        st.markdown(f"**{tr('ui.agent.next_action')}:** {safe_markdown(d.next_action)}")
     if d.fault:
         st.caption(tr("ui.agent.fault", fault=d.fault))
     if d.kind is OutcomeKind.ESCALATE:

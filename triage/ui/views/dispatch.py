@@ -36,6 +36,8 @@ from triage.desk.dispatch import (
 )
 from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
+from triage.limits import limits
+from triage.trees.markdown import escape, safe_markdown
 from triage.ui.common import flash, page_guard, require, show_flash, store, tr
 
 __all__ = ["render"]
@@ -260,7 +262,7 @@ def _reschedule(booking_id: int, slot_key: str) -> None:
         st.query_params[_BOOKING] = str(new.id)
         flash(_FLASH, "success", tr("ui.dispatch.did_reschedule", old=booking_id, id=new.id, when=when))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 def _cancel(booking_id: int, reason_key: str) -> None:
@@ -268,17 +270,17 @@ def _cancel(booking_id: int, reason_key: str) -> None:
         _sched().cancel(booking_id, str(st.session_state.get(reason_key) or ""))
         flash(_FLASH, "success", tr("ui.dispatch.did_cancel", id=booking_id))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 def _close(booking_id: int, technician: str, code_key: str, fix_key: str) -> None:
     code = str(st.session_state.get(code_key) or "")
     fix = str(st.session_state.get(fix_key) or "")
     try:
-        closed = _sched().close_visit(booking_id, technician, code, fix)
-        flash(_FLASH, "success", tr("ui.dispatch.did_close", id=booking_id, code=closed.closure_code))
+        shown = escape(_sched().close_visit(booking_id, technician, code, fix).closure_code or "")
+        flash(_FLASH, "success", tr("ui.dispatch.did_close", id=booking_id, code=shown))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 def _book(session_id: str, region_key: str, address_key: str, slot_key: str | None) -> None:
@@ -290,21 +292,21 @@ def _book(session_id: str, region_key: str, address_key: str, slot_key: str | No
         b = sched.book_for_session(
             session_id, region, slot if isinstance(slot, Slot) else None, address=address
         )
-        when = booking_when(b, timezones(sched.technicians()))
+        when, who = booking_when(b, timezones(sched.technicians())), escape(b.technician_name)
         st.query_params.pop(_VISIT, None)
         st.query_params[_BOOKING] = str(b.id)
-        flash(_FLASH, "success", tr("ui.dispatch.did_book", id=b.id, when=when, technician=b.technician_name))
+        flash(_FLASH, "success", tr("ui.dispatch.did_book", id=b.id, when=when, technician=who))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 def _add_technician(keys: dict[str, str]) -> None:
     form = {name: st.session_state.get(key) for name, key in keys.items()}
     try:
         tech = add_technician(store(), form)
-        flash(_FLASH, "success", tr("ui.dispatch.did_add_tech", name=tech.name))
+        flash(_FLASH, "success", tr("ui.dispatch.did_add_tech", name=escape(tech.name)))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 # -- drawing --------------------------------------------------------------------------------------
@@ -375,22 +377,24 @@ def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
     st.markdown(
         tr(
             "ui.dispatch.details",
+            # names, ids, addresses and regions were typed by somebody: shown as typed
             when=booking_when(b, zones),
-            technician=b.technician_name,
+            technician=escape(b.technician_name),
             status=tr(f"ui.dispatch.status.{b.status}"),
-            customer=b.customer_id or "-",
-            address=b.address or "-",
-            skill=b.skill,
-            urgency=b.urgency,
-            region=b.region,
-            parts=", ".join(b.parts) or "-",
-            session=b.session_id or "-",
+            customer=escape(b.customer_id or "-"),
+            address=escape(b.address or "-"),
+            skill=escape(b.skill),
+            urgency=escape(b.urgency),
+            region=escape(b.region),
+            parts=escape(", ".join(b.parts) or "-"),
+            session=escape(b.session_id or "-"),
         )
     )
     if b.status == "cancelled":
-        st.info(tr("ui.dispatch.cancelled_as", reason=b.cancel_reason or "-"))
+        st.info(tr("ui.dispatch.cancelled_as", reason=escape(b.cancel_reason or "-")))
     elif b.status == "closed":
-        st.info(tr("ui.dispatch.closed_as", who=b.closed_by, code=b.closure_code, fix=b.closure_fix or "-"))
+        who, code, fix = escape(b.closed_by or ""), escape(b.closure_code or ""), escape(b.closure_fix or "-")
+        st.info(tr("ui.dispatch.closed_as", who=who, code=code, fix=fix))
     st.download_button(
         tr("ui.dispatch.ics"),
         data=sched.ics(b.id),
@@ -407,7 +411,7 @@ def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
         try:
             slots = slots_for_reschedule(store(), sched, b)
         except TriageError as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))
             slots = []
         slot_key = f"dispatch-resched-slot-{b.id}"
         if slots:
@@ -441,8 +445,13 @@ def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
         st.markdown(f"#### {tr('ui.dispatch.close')}")
         code_key, fix_key = f"dispatch-code-{b.id}", f"dispatch-fix-{b.id}"
         with st.form(f"dispatch-close-{b.id}"):
-            st.text_input(tr("ui.dispatch.code"), key=code_key, placeholder=tr("ui.dispatch.code_help"))
-            st.text_input(tr("ui.dispatch.fix"), key=fix_key)
+            st.text_input(
+                tr("ui.dispatch.code"),
+                key=code_key,
+                placeholder=tr("ui.dispatch.code_help"),
+                max_chars=limits().code,
+            )
+            st.text_input(tr("ui.dispatch.fix"), key=fix_key, max_chars=limits().note)
             st.form_submit_button(
                 tr("ui.dispatch.close_visit"),
                 key=f"dispatch-close-submit-{b.id}",
@@ -479,14 +488,15 @@ def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int,
     if visit is None:
         return
     sid = visit.session_id
-    st.subheader(tr("ui.dispatch.pending_title", customer=visit.customer_id or "-", problem=visit.tree_id))
+    customer, problem = escape(visit.customer_id or "-"), escape(visit.tree_id)
+    st.subheader(tr("ui.dispatch.pending_title", customer=customer, problem=problem))
     st.markdown(
         tr(
             "ui.dispatch.pending_reason",
-            reason=visit.reason or "-",
-            skill=visit.skill,
-            urgency=visit.urgency,
-            parts=", ".join(visit.parts) or "-",
+            reason=safe_markdown(visit.reason or "-"),
+            skill=escape(visit.skill),
+            urgency=escape(visit.urgency),
+            parts=escape(", ".join(visit.parts) or "-"),
         )
     )
     region_key, address_key, slot_key = (
@@ -495,15 +505,17 @@ def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int,
         f"dispatch-slot-{sid}",
     )
     cols = st.columns(2)
-    region = cols[0].text_input(tr("ui.dispatch.region"), value=visit.region or "", key=region_key)
-    cols[1].text_input(tr("ui.dispatch.address"), key=address_key)
+    region = cols[0].text_input(
+        tr("ui.dispatch.region"), value=visit.region or "", key=region_key, max_chars=limits().identifier
+    )
+    cols[1].text_input(tr("ui.dispatch.address"), key=address_key, max_chars=limits().contact)
     if not region or not region.strip():
         st.caption(tr("ui.dispatch.need_region"))
         return
     try:
         slots = slots_for_visit(sched, visit, region.strip())
     except TriageError as exc:
-        st.error(str(exc))
+        st.error(escape(str(exc)))  # it may quote the region as typed
         return
     if slots:
         st.selectbox(tr("ui.dispatch.slot"), slots, format_func=lambda s: slot_label(s, zones), key=slot_key)

@@ -12,6 +12,8 @@ from triage.desk import queue as cases
 from triage.desk.queue import CASE_STATUSES, PRIORITIES, CaseFilter, CaseView
 from triage.errors import NotFound, TriageError
 from triage.i18n import add_catalog
+from triage.limits import limits
+from triage.trees.markdown import escape
 from triage.ui.common import flash, page_guard, require, show_flash, store, tr
 
 __all__ = ["render"]
@@ -171,7 +173,7 @@ def _claim(case_id: int, user: str) -> None:
         cases.claim(store(), case_id, user)
         flash(_FLASH, "success", tr("ui.queue.did_claim", id=case_id))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 def _release(case_id: int, user: str) -> None:
@@ -179,7 +181,7 @@ def _release(case_id: int, user: str) -> None:
         cases.release(store(), case_id, user)
         flash(_FLASH, "success", tr("ui.queue.did_release", id=case_id))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 def _add_note(case_id: int, user: str, key: str) -> None:
@@ -187,7 +189,7 @@ def _add_note(case_id: int, user: str, key: str) -> None:
         cases.add_note(store(), case_id, user, str(st.session_state.get(key) or ""))
         flash(_FLASH, "success", tr("ui.queue.did_note", id=case_id))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 def _close(case_id: int, user: str, code_key: str, fix_key: str) -> None:
@@ -195,9 +197,9 @@ def _close(case_id: int, user: str, code_key: str, fix_key: str) -> None:
     fix = str(st.session_state.get(fix_key) or "")
     try:
         closed = cases.close_case(store(), case_id, user, code, fix)
-        flash(_FLASH, "success", tr("ui.queue.did_close", id=case_id, code=closed.closure_code))
+        flash(_FLASH, "success", tr("ui.queue.did_close", id=case_id, code=escape(closed.closure_code or "")))
     except TriageError as exc:
-        flash(_FLASH, "error", str(exc))
+        flash(_FLASH, "error", escape(str(exc)))
 
 
 # -- drawing --------------------------------------------------------------------------------------
@@ -235,7 +237,9 @@ def _filters(queues: list[str], user: str) -> CaseFilter:
         key="queue-f-priority",
     )
     mine = cols[4].toggle(tr("ui.queue.filter.mine"), key="queue-f-mine")
-    search = cols[5].text_input(tr("ui.queue.filter.search"), key="queue-f-search")
+    search = cols[5].text_input(
+        tr("ui.queue.filter.search"), key="queue-f-search", max_chars=limits().identifier
+    )
     return CaseFilter(
         queue=name,
         status=status,
@@ -287,17 +291,24 @@ def _case(case: CaseView, user: str) -> None:
             priority=tr(f"ui.queue.priority.{case.priority}"),
             tier=case.tier,
             status=tr(f"ui.queue.status.{case.status}"),
-            session=case.session_id,
+            session=escape(case.session_id or ""),
         )
     )
     show_flash(_FLASH)
     active = case.status in ("open", "claimed")
     if case.status == "closed":
-        st.info(tr("ui.queue.closed_as", code=case.closure_code, fix=case.closure_fix or "-"))
+        # what tier 2 typed is shown as typed, never as Markdown
+        st.info(
+            tr(
+                "ui.queue.closed_as",
+                code=escape(case.closure_code or ""),
+                fix=escape(case.closure_fix or "-"),
+            )
+        )
     elif case.status == "withdrawn":
         st.info(tr("ui.queue.withdrawn"))
     elif case.claimed_by:
-        st.write(tr("ui.queue.claimed_by", user=case.claimed_by))
+        st.write(tr("ui.queue.claimed_by", user=escape(case.claimed_by)))
     else:
         st.write(tr("ui.queue.unclaimed"))
     if case.status == "open":
@@ -326,12 +337,12 @@ def _notes(case: CaseView, user: str) -> None:
     st.markdown(f"#### {tr('ui.queue.notes')}")
     if case.notes:
         for at, author, text in case.notes:
-            st.markdown(f"**{author}** · {at:%Y-%m-%d %H:%M} UTC  \n{text}")
+            st.markdown(f"**{escape(author)}** · {at:%Y-%m-%d %H:%M} UTC  \n{escape(text)}")
     else:
         st.caption(tr("ui.queue.no_notes"))
     key = f"queue-note-text-{case.id}"
     with st.form(f"queue-note-{case.id}", clear_on_submit=True):
-        st.text_area(tr("ui.queue.note"), key=key, height=80)
+        st.text_area(tr("ui.queue.note"), key=key, height=80, max_chars=limits().note)
         st.form_submit_button(
             tr("ui.queue.add_note"),
             key=f"queue-note-add-{case.id}",
@@ -344,8 +355,10 @@ def _close_form(case: CaseView, user: str) -> None:
     st.markdown(f"#### {tr('ui.queue.close_title')}")
     code_key, fix_key = f"queue-code-{case.id}", f"queue-fix-{case.id}"
     with st.form(f"queue-close-{case.id}"):
-        st.text_input(tr("ui.queue.code"), key=code_key, placeholder=tr("ui.queue.code_help"))
-        st.text_area(tr("ui.queue.fix"), key=fix_key, height=80)
+        st.text_input(
+            tr("ui.queue.code"), key=code_key, placeholder=tr("ui.queue.code_help"), max_chars=limits().code
+        )
+        st.text_area(tr("ui.queue.fix"), key=fix_key, height=80, max_chars=limits().note)
         st.form_submit_button(
             tr("ui.queue.close"),
             key=f"queue-close-submit-{case.id}",

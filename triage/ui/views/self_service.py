@@ -15,6 +15,7 @@ from triage.desk import contact as console
 from triage.desk.sessions import StoredSession, start_session
 from triage.errors import TriageError
 from triage.i18n import add_catalog
+from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, OutcomeKind
 from triage.ui import walk
 from triage.ui.common import library, page_guard, store, tr, ui_locale
@@ -117,7 +118,7 @@ def _start() -> None:
     st.write(tr("ui.self.intro"))
     err = st.session_state.pop(_START_ERROR, None)
     if err:
-        st.error(err)
+        st.error(escape(err))
     query = st.text_input(tr("ui.self.search"), key="ss-q", placeholder=tr("ui.self.search_hint"))
     lib, loc = library(), ui_locale()
     if query.strip():
@@ -139,11 +140,11 @@ def _start() -> None:
 
 def _problem_button(row: console.TreeRow) -> None:
     st.button(
-        row.title,
+        safe_markdown(row.title),
         key=f"ss-start-{row.id}",
         on_click=_on_start,
         args=(row.id,),
-        help=row.description or None,
+        help=safe_markdown(row.description) or None,
         width="stretch",
         wrap=True,
     )
@@ -165,7 +166,7 @@ def _session(sid: str) -> None:
         _reference(sid)
         return
     view = stored.view()
-    st.caption(view.tree_title)
+    st.caption(safe_markdown(view.tree_title))
     walk.show_messages(sid)
     if view.finished and view.decision is not None:
         _decision(stored, view.decision)
@@ -180,11 +181,11 @@ def _session(sid: str) -> None:
 def _step(view: StepView) -> None:
     sid = view.session_id
     walk.step_header(view)
-    st.markdown(f"### {view.text}")
+    st.markdown(f"### {safe_markdown(view.text)}")
     if view.kind == "action":
         if view.minutes:
             st.caption(tr("ui.walk.minutes", minutes=console.fact_text(view.minutes)))
-        st.markdown(f"**{tr('ui.self.check')}** {view.check}")
+        st.markdown(f"**{tr('ui.self.check')}** {safe_markdown(view.check or '')}")
     walk.answer_controls(view, customer=True)
     st.write("")
     if view.can_back:
@@ -209,13 +210,13 @@ def _decision(stored: StoredSession, decision: Decision) -> None:
     sid = stored.id
     safety = decision.rule == "safety"
     if decision.kind is OutcomeKind.RESOLVED:
-        st.success(f"**{tr('ui.self.resolved')}** {decision.message}")
+        st.success(f"**{tr('ui.self.resolved')}** {safe_markdown(decision.message)}")
         st.caption(tr("ui.self.resolved_more"))
         return
     if safety:
-        st.error(decision.message)
+        st.error(safe_markdown(decision.message))
     else:
-        st.info(decision.message)
+        st.info(safe_markdown(decision.message))
     if decision.kind is OutcomeKind.VISIT:
         st.subheader(tr("ui.self.visit_title"))
         if walk.booking_panel(stored, decision, customer=True) is not None:

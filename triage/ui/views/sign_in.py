@@ -1,12 +1,16 @@
-"""Staff sign-in."""
+"""Staff sign-in: throttled per account and per browser address; one message for every wrong answer."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from triage.desk import staff
-from triage.errors import AuthError
-from triage.ui.common import page_guard, store, tr
+from triage.errors import AuthError, SignInThrottled
+from triage.i18n import add_catalog
+from triage.ui.common import client_address, page_guard, store, tr
+
+add_catalog("en", {"ui.sign_in.throttled": "Too many attempts; try again in {seconds} s"})
+add_catalog("de", {"ui.sign_in.throttled": "Zu viele Versuche; bitte in {seconds} s erneut versuchen"})
 
 
 @page_guard
@@ -19,7 +23,10 @@ def render() -> None:
         submitted = st.form_submit_button(tr("ui.sign_in.submit"))
     if submitted:
         try:
-            ident = staff.sign_in(store(), username, password)
+            ident = staff.sign_in(store(), username, password, client=client_address())
+        except SignInThrottled as exc:  # the same for known and unknown names
+            st.error(tr("ui.sign_in.throttled", seconds=f"{exc.retry_after:.0f}"))
+            return
         except AuthError as exc:
             st.error(str(exc))
             return

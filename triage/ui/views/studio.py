@@ -19,6 +19,7 @@ from triage.desk import studio
 from triage.desk.flags import FlagView
 from triage.errors import Diagnostic, DraftConflict, StoreError, TreeError
 from triage.i18n import add_catalog
+from triage.trees.markdown import escape
 from triage.ui.common import identity, page_guard, require, store, tr, ui_locale
 from triage.ui.views import studio_preview, studio_review
 from triage.ui.views.studio_state import (
@@ -227,7 +228,7 @@ def _on_form(rel: str, node_id: str, keys: dict[tuple[str | int, ...], str]) -> 
     try:
         set_draft(draft.with_text(studio.edit_node(draft.text, node_id, changes)))
     except studio.DraftError as exc:
-        notify("error", str(exc))
+        notify("error", escape(str(exc)))
 
 
 def _on_save(rel: str, errors: int) -> None:
@@ -260,10 +261,10 @@ def _on_publish(rel: str, note_key: str) -> None:
         state(CONFLICT)[rel] = exc
         return
     except TreeError as exc:
-        notify("error", tr("ui.studio.not_published", message=str(exc)))
+        notify("error", tr("ui.studio.not_published", message=escape(str(exc))))
         return
     except StoreError as exc:
-        notify("error", str(exc))
+        notify("error", escape(str(exc)))
         return
     set_draft(saved)
     state(CONFLICT).pop(rel, None)
@@ -401,7 +402,7 @@ def _node_form(rel: str, draft: studio.Draft, open_flags: list[FlagView]) -> str
     try:
         ids = studio.node_ids(draft.text)
     except studio.DraftError as exc:
-        st.info(tr("ui.studio.form_off", message=str(exc)))
+        st.info(tr("ui.studio.form_off", message=escape(str(exc))))
         return None
     if not ids:
         st.info(tr("ui.studio.no_nodes"))
@@ -424,7 +425,14 @@ def _node_form(rel: str, draft: studio.Draft, open_flags: list[FlagView]) -> str
     if here:
         lines = [tr("ui.studio.node_flags", count=len(here))]
         lines += [
-            tr("ui.studio.node_flag", kind=f.kind, author=f.author, comment=f.comment or "—") for f in here
+            # a flag's comment was typed by an agent: shown as typed
+            tr(
+                "ui.studio.node_flag",
+                kind=escape(f.kind),
+                author=escape(f.author),
+                comment=escape(f.comment or "—"),
+            )
+            for f in here
         ]
         st.warning("\n\n".join(lines))
     form = studio.node_form(draft.text, chosen)
@@ -474,11 +482,11 @@ def _messages(check: studio.DraftCheck, limit: int = 25) -> None:
     shown = 0
     for d in errors:
         if shown < limit:
-            st.error(str(d))
+            st.error(escape(str(d)))  # it may quote the pasted file
             shown += 1
     for d in warnings:
         if shown < limit:
-            st.warning(str(d))
+            st.warning(escape(str(d)))
             shown += 1
     if len(errors) + len(warnings) > shown:
         st.caption(tr("ui.studio.more", count=len(errors) + len(warnings) - shown))

@@ -14,6 +14,7 @@ import streamlit as st
 from triage.desk import studio
 from triage.errors import TriageError
 from triage.i18n import add_catalog
+from triage.trees.markdown import escape, safe_markdown
 from triage.ui.common import tr
 from triage.ui.views.studio_state import PREVIEW, draft_of, notify, state
 from triage.walk.session import StepView
@@ -86,7 +87,7 @@ def _on_preview_start(rel: str, check: studio.DraftCheck, mode_key: str, locale_
             str(st.session_state.get(locale_key) or "en"),
         )
     except TriageError as exc:
-        notify("error", str(exc))
+        notify("error", escape(str(exc)))
         return
     state(PREVIEW)[rel] = (studio.digest(draft_of(rel).text), session)
 
@@ -108,7 +109,7 @@ def _on_preview(rel: str, action: str, value: Any = None) -> None:
         elif action == "restart":
             session.restart()
     except TriageError as exc:
-        notify("error", str(exc))
+        notify("error", escape(str(exc)))
 
 
 # -- drawing -----------------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ def preview(rel: str, check: studio.DraftCheck) -> None:
     if started_on != studio.digest(draft_of(rel).text):
         st.warning(tr("ui.studio.stale"))
     view = session.view()
-    st.markdown(f"#### {view.tree_title}")
+    st.markdown(f"#### {safe_markdown(view.tree_title)}")
     st.caption(tr("ui.studio.step", number=view.step_number, node=view.node_id))
     st.progress(view.progress)
     if view.finished and view.decision is not None:
@@ -168,17 +169,18 @@ def _decision(view: StepView) -> None:
     d = view.decision
     assert d is not None
     st.success(tr("ui.studio.decision", kind=tr(f"decision.{d.kind.value}"), node=d.node_id or ""))
-    st.markdown(view.text)
+    st.markdown(safe_markdown(view.text))
     for reason in d.reasons:
-        st.caption(reason)
+        st.caption(safe_markdown(reason))
 
 
 def _step(rel: str, view: StepView) -> None:
-    st.markdown(f"**{view.text}**")
+    # the draft may be a pasted file: no remote images, even in the preview
+    st.markdown(f"**{safe_markdown(view.text)}**")
     if view.hint:
-        st.info(view.hint)
+        st.info(safe_markdown(view.hint))
     if view.check:
-        st.markdown(view.check)
+        st.markdown(safe_markdown(view.check))
     prefix = f"studio.pv.{rel}.{view.step_number}.{view.node_id}"
     if view.field is not None and not view.options:
         in_key = f"{prefix}.input"
@@ -193,7 +195,7 @@ def _step(rel: str, view: StepView) -> None:
         cols = st.columns(max(len(view.options), 1))
         for col, opt in zip(cols, view.options, strict=False):
             col.button(
-                opt.label,
+                safe_markdown(opt.label),
                 key=f"{prefix}.opt.{opt.value}",
                 on_click=_on_preview,
                 args=(rel, "answer", opt.value),

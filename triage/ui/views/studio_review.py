@@ -9,6 +9,7 @@ import streamlit as st
 from triage.desk.flags import FlagView, resolve_flag
 from triage.errors import TriageError
 from triage.i18n import add_catalog
+from triage.trees.markdown import escape
 from triage.ui.common import identity, store, tr
 from triage.ui.views.studio_state import notify
 
@@ -58,7 +59,7 @@ def _on_resolve(flag_id: int) -> None:
     try:
         resolve_flag(store(), flag_id, ident.username)
     except TriageError as exc:
-        notify("error", str(exc))
+        notify("error", escape(str(exc)))
         return
     notify("success", tr("ui.studio.resolved", id=flag_id))
 
@@ -78,13 +79,13 @@ def flags(open_flags: list[FlagView]) -> None:
                 tr(
                     "ui.studio.flag",
                     node=f.node_id,
-                    kind=f.kind,
-                    author=f.author,
+                    kind=escape(f.kind),
+                    author=escape(f.author),
                     when=f"{f.created_at:%Y-%m-%d %H:%M}",
                 )
             )
             if f.comment:
-                info.write(f.comment)
+                info.markdown(escape(f.comment))  # typed by an agent: shown as typed
             button.button(
                 tr("ui.studio.resolve"), key=f"studio.resolve.{f.id}", on_click=_on_resolve, args=(f.id,)
             )

@@ -1,23 +1,55 @@
-"""Admin: staff accounts and roles."""
+"""Admin: staff accounts, their roles, and deactivating or reactivating them (each change is audited)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
 from triage.desk import staff
-from triage.errors import AuthError
-from triage.ui.common import page_guard, require, store, tr
+from triage.errors import Refused
+from triage.i18n import add_catalog
+from triage.ui.common import flash, page_guard, require, show_flash, store, tr
+
+add_catalog(
+    "en",
+    {
+        "ui.users.change": "Change a user",
+        "ui.users.save_roles": "Save roles",
+        "ui.users.roles_saved": "Roles of {name} saved.",
+        "ui.users.deactivate": "Deactivate",
+        "ui.users.deactivated": "{name} is deactivated: they cannot sign in, and lose access on their next page.",
+        "ui.users.reactivate": "Reactivate",
+        "ui.users.reactivated": "{name} can sign in again.",
+    },
+)
+add_catalog(
+    "de",
+    {
+        "ui.users.change": "Benutzer ändern",
+        "ui.users.save_roles": "Rollen speichern",
+        "ui.users.roles_saved": "Rollen von {name} gespeichert.",
+        "ui.users.deactivate": "Deaktivieren",
+        "ui.users.deactivated": "{name} ist deaktiviert: keine Anmeldung mehr, kein Zugriff ab der nächsten Seite.",
+        "ui.users.reactivate": "Reaktivieren",
+        "ui.users.reactivated": "{name} kann sich wieder anmelden.",
+    },
+)
+_MSG = "users_msg"
 
 
-@page_guard
-def render() -> None:
-    require("users")
-    st.title(tr("ui.nav.users"))
-    st.dataframe(
-        [staff.user_row(u) for u in staff.users(store())],
-        hide_index=True,
-        width="stretch",
-    )
+def _do(change: Callable[[], object], done: str) -> None:
+    """Run an account change; on success say so after the rerun that redraws the table, else say why not."""
+    try:
+        change()
+    except Refused as exc:
+        st.error(str(exc))
+        return
+    flash(_MSG, "success", done)
+    st.rerun()
+
+
+def _add(actor: str) -> None:
     st.subheader(tr("ui.users.add"))
     with st.form("add_user", clear_on_submit=True):
         username = st.text_input(tr("ui.sign_in.username"), key="new_user_name")
@@ -25,8 +57,35 @@ def render() -> None:
         password = st.text_input(tr("ui.sign_in.password"), type="password", key="new_user_password")
         roles = st.multiselect(tr("ui.users.roles"), staff.ROLES, key="new_user_roles")
         if st.form_submit_button(tr("ui.users.create")):
-            try:
-                staff.create_user(store(), username, password, roles, display)
-                st.success(tr("ui.users.created", name=username))
-            except AuthError as exc:
-                st.error(str(exc))
+            _do(
+                lambda: staff.create_user(store(), username, password, roles, display, actor),
+                tr("ui.users.created", name=username),
+            )
+
+
+def _change(actor: str, accounts: list[staff.Account]) -> None:
+    st.subheader(tr("ui.users.change"))
+    name = st.selectbox(tr("ui.sign_in.username"), [a.username for a in accounts], key="edit_user")
+    account = next(a for a in accounts if a.username == name)
+    with st.form(f"edit_{name}"):
+        roles = st.multiselect(
+            tr("ui.users.roles"), staff.ROLES, default=list(account.roles), key=f"edit_roles_{name}"
+        )
+        if st.form_submit_button(tr("ui.users.save_roles")):
+            _do(lambda: staff.set_roles(store(), name, roles, actor), tr("ui.users.roles_saved", name=name))
+    if account.active:
+        if st.button(tr("ui.users.deactivate"), key=f"deactivate_{name}"):
+            _do(lambda: staff.deactivate(store(), name, actor), tr("ui.users.deactivated", name=name))
+    elif st.button(tr("ui.users.reactivate"), key=f"reactivate_{name}"):
+        _do(lambda: staff.reactivate(store(), name, actor), tr("ui.users.reactivated", name=name))
+
+
+@page_guard
+def render() -> None:
+    me = require("users")
+    st.title(tr("ui.nav.users"))
+    show_flash(_MSG)
+    accounts = staff.users(store())
+    st.dataframe([staff.user_row(a) for a in accounts], hide_index=True, width="stretch")
+    _change(me.username, accounts)
+    _add(me.username)
