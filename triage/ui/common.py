@@ -19,7 +19,7 @@ from triage.desk import staff
 from triage.desk.sessions import Store
 from triage.desk.staff import Identity
 from triage.errors import StoreError, TriageError
-from triage.i18n import LANGUAGES, add_catalog, t
+from triage.i18n import LANGUAGES, t
 from triage.trees.library import Library
 
 __all__ = [
@@ -51,29 +51,6 @@ def boot() -> Bootstrap:
         return bootstrap()
     except Exception as exc:  # noqa: BLE001 - start-up runs before any page guard: this is its guard
         _startup_failed(exc)
-
-
-add_catalog(
-    "en",
-    {
-        "ui.startup.title": "The service cannot start",
-        "ui.startup.database_fix": "Check that the database server is running and that TRIAGE_DATABASE_URL points "
-        "at it (or leave it unset for the local SQLite file), then reload this page.",
-        "ui.startup.other": "Start-up failed: {detail}",
-        "ui.startup.other_fix": "The details are in the server log. Fix the cause, then reload this page.",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.startup.title": "Der Dienst kann nicht starten",
-        "ui.startup.database_fix": "Prüfen Sie, ob der Datenbankserver läuft und TRIAGE_DATABASE_URL auf ihn "
-        "zeigt (oder lassen Sie sie leer für die lokale SQLite-Datei), und laden Sie die Seite neu.",
-        "ui.startup.other": "Der Start ist fehlgeschlagen: {detail}",
-        "ui.startup.other_fix": "Die Einzelheiten stehen im Server-Log. Beheben Sie die Ursache und laden Sie "
-        "die Seite neu.",
-    },
-)
 
 
 def _startup_failed(exc: Exception) -> NoReturn:

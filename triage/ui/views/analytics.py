@@ -8,63 +8,9 @@ import streamlit as st
 
 from triage import analytics
 from triage.desk.clock import days_ago
-from triage.i18n import add_catalog
 from triage.trees.export import funnel_dot
 from triage.trees.model import localize
 from triage.ui.common import library, page_guard, require, store, tr
-
-add_catalog(
-    "en",
-    {
-        "an.title": "Analytics",
-        "an.tree": "Tree",
-        "an.all_trees": "All trees",
-        "an.period": "Period",
-        "an.days": "Last {n} days",
-        "an.all_time": "All time",
-        "an.mode": "Mode",
-        "an.locale": "Language",
-        "an.any": "Any",
-        "an.sessions": "Sessions",
-        "an.resolved": "Resolved",
-        "an.escalated": "Escalated",
-        "an.visits": "Home visits",
-        "an.fcr": "First-contact resolution",
-        "an.median_steps": "Median steps",
-        "an.median_minutes": "Median minutes to decision",
-        "an.outcomes_over_time": "Outcome mix over time",
-        "an.per_tree": "Per tree",
-        "an.per_version": "Per version of {tree}",
-        "an.funnel": "Where people stop: {tree}",
-        "an.funnel_hint": "Pick one tree above to see its funnel drawn on the graph.",
-        "an.fixes": "Which fixes work",
-        "an.problems": "Most frequent problems",
-        "an.by_mode": "By mode",
-        "an.by_locale": "By language",
-        "an.faults": "Faults actually found (closure codes)",
-        "an.download": "Download {table} as CSV",
-        "an.empty": "No sessions match these filters yet.",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "an.title": "Auswertungen",
-        "an.tree": "Baum",
-        "an.all_trees": "Alle Bäume",
-        "an.period": "Zeitraum",
-        "an.days": "Letzte {n} Tage",
-        "an.all_time": "Gesamter Zeitraum",
-        "an.sessions": "Sitzungen",
-        "an.resolved": "Gelöst",
-        "an.escalated": "Weitergeleitet",
-        "an.visits": "Technikerbesuche",
-        "an.fcr": "Erstlösungsquote",
-        "an.outcomes_over_time": "Ergebnisse im Zeitverlauf",
-        "an.problems": "Häufigste Probleme",
-        "an.empty": "Für diese Filter gibt es noch keine Sitzungen.",
-    },
-)
 
 
 def _pct(x: float | None) -> str:

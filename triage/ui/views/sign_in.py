@@ -6,11 +6,7 @@ import streamlit as st
 
 from triage.desk import staff
 from triage.errors import AuthError, SignInThrottled
-from triage.i18n import add_catalog
 from triage.ui.common import client_address, page_guard, store, tr
-
-add_catalog("en", {"ui.sign_in.throttled": "Too many attempts; try again in {seconds} s"})
-add_catalog("de", {"ui.sign_in.throttled": "Zu viele Versuche; bitte in {seconds} s erneut versuchen"})
 
 
 @page_guard

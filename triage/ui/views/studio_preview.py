@@ -13,67 +13,12 @@ import streamlit as st
 
 from triage.desk import studio
 from triage.errors import TriageError
-from triage.i18n import add_catalog
 from triage.trees.markdown import escape, safe_markdown
 from triage.ui.common import tr
 from triage.ui.views.studio_state import PREVIEW, draft_of, notify, state
 from triage.walk.session import StepView
 
 __all__ = ["preview", "scenarios"]
-
-add_catalog(
-    "en",
-    {
-        "ui.studio.preview_help": "A walk of the draft as it is now; nothing is stored.",
-        "ui.studio.mode": "Mode",
-        "ui.studio.mode.agent": "Agent",
-        "ui.studio.mode.self_service": "Self-service",
-        "ui.studio.locale": "Language",
-        "ui.studio.start": "Start preview",
-        "ui.studio.no_preview": "The draft cannot be walked until its errors are fixed.",
-        "ui.studio.stale": "The draft changed since this preview started; start again to walk the new text.",
-        "ui.studio.step": "Step {number} · node {node}",
-        "ui.studio.answer": "Answer",
-        "ui.studio.tried": "Customer already tried this",
-        "ui.studio.back": "Back",
-        "ui.studio.restart": "Restart",
-        "ui.studio.decision": "Decision: {kind} at {node}",
-        "ui.studio.scenarios_help": "The tree's own tests, run on the draft at every change.",
-        "ui.studio.no_scenarios": "No scenario results: the draft has no scenarios, or errors stop them.",
-        "ui.studio.col.scenario": "Scenario",
-        "ui.studio.col.result": "Result",
-        "ui.studio.col.reached": "Ended at",
-        "ui.studio.pass": "pass",
-        "ui.studio.fail": "fail",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.studio.preview_help": "Ein Durchlauf des aktuellen Entwurfs; nichts wird gespeichert.",
-        "ui.studio.mode": "Modus",
-        "ui.studio.mode.agent": "Agent",
-        "ui.studio.mode.self_service": "Selbsthilfe",
-        "ui.studio.locale": "Sprache",
-        "ui.studio.start": "Vorschau starten",
-        "ui.studio.no_preview": "Der Entwurf lässt sich erst durchlaufen, wenn seine Fehler behoben sind.",
-        "ui.studio.stale": "Der Entwurf hat sich seit dem Start der Vorschau geändert; neu starten.",
-        "ui.studio.step": "Schritt {number} · Knoten {node}",
-        "ui.studio.answer": "Antworten",
-        "ui.studio.tried": "Kunde hat das schon versucht",
-        "ui.studio.back": "Zurück",
-        "ui.studio.restart": "Neu beginnen",
-        "ui.studio.decision": "Entscheidung: {kind} bei {node}",
-        "ui.studio.scenarios_help": "Die eigenen Tests des Baums, bei jeder Änderung auf dem Entwurf ausgeführt.",
-        "ui.studio.no_scenarios": "Keine Szenarioergebnisse: der Entwurf hat keine Szenarien, oder Fehler "
-        "verhindern sie.",
-        "ui.studio.col.scenario": "Szenario",
-        "ui.studio.col.result": "Ergebnis",
-        "ui.studio.col.reached": "Endete bei",
-        "ui.studio.pass": "bestanden",
-        "ui.studio.fail": "fehlgeschlagen",
-    },
-)
 
 
 # -- callbacks (they only change state; the next run draws it) ------------------------------------------

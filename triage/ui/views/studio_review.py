@@ -8,45 +8,11 @@ import streamlit as st
 
 from triage.desk.flags import FlagView, resolve_flag
 from triage.errors import TriageError
-from triage.i18n import add_catalog
 from triage.trees.markdown import escape
 from triage.ui.common import identity, store, tr
 from triage.ui.views.studio_state import notify
 
 __all__ = ["flags", "versions"]
-
-add_catalog(
-    "en",
-    {
-        "ui.studio.no_flags": "No open flags on this tree.",
-        "ui.studio.flag": "**{node}** · {kind} · by {author} · {when}",
-        "ui.studio.resolve": "Resolve",
-        "ui.studio.resolved": "Flag {id} resolved.",
-        "ui.studio.no_versions": "This tree has not been published yet.",
-        "ui.studio.col.version": "Version",
-        "ui.studio.col.author": "Author",
-        "ui.studio.col.when": "Published",
-        "ui.studio.col.note": "Note",
-        "ui.studio.old": "From version",
-        "ui.studio.new": "To version",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.studio.no_flags": "Keine offenen Markierungen an diesem Baum.",
-        "ui.studio.flag": "**{node}** · {kind} · von {author} · {when}",
-        "ui.studio.resolve": "Erledigt",
-        "ui.studio.resolved": "Markierung {id} erledigt.",
-        "ui.studio.no_versions": "Dieser Baum wurde noch nicht veröffentlicht.",
-        "ui.studio.col.version": "Version",
-        "ui.studio.col.author": "Autor",
-        "ui.studio.col.when": "Veröffentlicht",
-        "ui.studio.col.note": "Notiz",
-        "ui.studio.old": "Von Version",
-        "ui.studio.new": "Bis Version",
-    },
-)
 
 
 # -- callbacks (they only change state; the next run draws it) ------------------------------------------

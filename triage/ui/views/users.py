@@ -8,33 +8,8 @@ import streamlit as st
 
 from triage.desk import staff
 from triage.errors import Refused
-from triage.i18n import add_catalog
 from triage.ui.common import flash, page_guard, require, show_flash, store, tr
 
-add_catalog(
-    "en",
-    {
-        "ui.users.change": "Change a user",
-        "ui.users.save_roles": "Save roles",
-        "ui.users.roles_saved": "Roles of {name} saved.",
-        "ui.users.deactivate": "Deactivate",
-        "ui.users.deactivated": "{name} is deactivated: they cannot sign in, and lose access on their next page.",
-        "ui.users.reactivate": "Reactivate",
-        "ui.users.reactivated": "{name} can sign in again.",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.users.change": "Benutzer ändern",
-        "ui.users.save_roles": "Rollen speichern",
-        "ui.users.roles_saved": "Rollen von {name} gespeichert.",
-        "ui.users.deactivate": "Deaktivieren",
-        "ui.users.deactivated": "{name} ist deaktiviert: keine Anmeldung mehr, kein Zugriff ab der nächsten Seite.",
-        "ui.users.reactivate": "Reaktivieren",
-        "ui.users.reactivated": "{name} kann sich wieder anmelden.",
-    },
-)
 _MSG = "users_msg"
 
 
