@@ -4,6 +4,8 @@
 - ``store``: the :class:`~triage.records.store.Store` (connections, transactions, migrations, listeners);
 - ``versions``: published tree versions, diffs, pinned libraries; ``sessions``: stored walks and closures;
 - ``cases``: the escalation queue; ``accounts``: staff and roles; ``flags``: agents' flags on steps;
+- ``names``: user names without look-alikes or invisible characters; ``passwords``: Argon2id hashing and
+  rehash; ``throttle``: failed sign-ins counted in the database; ``audit``: the audit log;
 - ``history``: stored sessions as the evidence :mod:`triage.guidance` learns from.
 
 May import: :mod:`triage.walk`, :mod:`triage.trees`, :mod:`triage.guidance`, :mod:`triage.i18n`,

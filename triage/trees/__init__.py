@@ -1,6 +1,8 @@
 """Trees: what an author writes and what the engine walks.
 
 - ``model``: the tree format (pydantic, one class per node kind); ``loader``: YAML with file/line/node errors;
+- ``yamlsafe``: size and alias budgets checked before a file is parsed; ``parsecache``: parse results by
+  content hash; ``schema_messages``: pydantic errors worded for authors;
 - ``conditions``: the condition language of logic nodes and guards;
 - ``graph``: the tree as a networkx graph (reachability, distances, outline);
 - ``checks``: one function per validation rule, run together by ``check_tree``;

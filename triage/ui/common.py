@@ -21,6 +21,7 @@ from triage.desk.staff import Identity
 from triage.errors import StoreError, TriageError
 from triage.i18n import LANGUAGES, t
 from triage.trees.library import Library
+from triage.trees.markdown import escape
 
 __all__ = [
     "boot",
@@ -143,7 +144,7 @@ def page_guard(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except TriageError as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))  # a refusal may quote what the person typed
         except Exception as exc:  # noqa: BLE001 - the last line of defence for the person at the screen
             if type(exc).__name__ in ("StopException", "RerunException"):
                 raise

@@ -6,6 +6,7 @@ import streamlit as st
 
 from triage.desk import staff
 from triage.errors import AuthError, SignInThrottled
+from triage.trees.markdown import escape
 from triage.ui.common import client_address, page_guard, store, tr
 
 
@@ -24,7 +25,7 @@ def render() -> None:
             st.error(tr("ui.sign_in.throttled", seconds=f"{exc.retry_after:.0f}"))
             return
         except AuthError as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))
             return
         st.session_state["identity"] = ident
         st.session_state["after_sign_in"] = staff.first_staff_page(ident)

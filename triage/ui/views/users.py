@@ -8,6 +8,7 @@ import streamlit as st
 
 from triage.desk import staff
 from triage.errors import Refused
+from triage.trees.markdown import escape
 from triage.ui.common import flash, page_guard, require, show_flash, store, tr
 
 _MSG = "users_msg"
@@ -18,7 +19,7 @@ def _do(change: Callable[[], object], done: str) -> None:
     try:
         change()
     except Refused as exc:
-        st.error(str(exc))
+        st.error(escape(str(exc)))
         return
     flash(_MSG, "success", done)
     st.rerun()
