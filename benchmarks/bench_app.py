@@ -130,11 +130,13 @@ class _Clicks:
     """The timed series: pages of the app under ``AppTest`` on one store, ``clicks`` timings each."""
 
     def __init__(self, store: Store, clicks: int) -> None:
-        from triage.records.accounts import Identity
+        from triage.records.accounts import Accounts
 
         self.store = store
         self.clicks = clicks
-        self.agent = Identity("agent", "Agent", ("agent",))
+        # a real account: the app re-reads the signed-in identity from the database on every run, and signs
+        # out one it does not find (the password is never used: the pages are opened signed in)
+        self.agent = Accounts(store).create("bench-agent", "bench-agent-pass", ["agent"], "Bench agent")
 
     def app(self, identity: Identity | None, sid: str) -> AppTest:
         from streamlit.testing.v1 import AppTest

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from triage.cli.main import main
+from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES
 from triage.walk.scenarios import load_library
 
@@ -120,3 +121,52 @@ def test_user_add_list_and_sign_in(db: str, capsys: pytest.CaptureFixture[str]) 
     assert (
         "unknown role 'boss'; roles are: agent, tier2, dispatcher, author, admin" in capsys.readouterr().err
     )
+
+
+class PageAnswers(io.StringIO):
+    """The terminal's input: before line ``at`` is read, the web page answers ``value`` on the stored session."""
+
+    def __init__(self, text: str, url: str, at: int, value: str) -> None:
+        super().__init__(text)
+        self.url, self.at, self.value, self.lines = url, at, value, 0
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        if self.lines == self.at:
+            with Store(self.url) as st:
+                (row,) = st.list_sessions()
+                st.load_session(row.id).answer(self.value)
+        self.lines += 1
+        return super().readline(-1 if size is None else size)
+
+
+def test_run_persist_says_what_changed_elsewhere_and_shows_the_step_it_stands_at(db: str) -> None:
+    """`triage run --persist`: the page answers "Is any light on?" while the terminal shows it; the terminal's
+    own "yes" is refused with what changed, the next step (a yes/no about a burning smell) is shown, and the
+    walk goes on from there — the terminal's "yes" never answers the burning-smell question."""
+    out = io.StringIO()
+    inp = PageAnswers("all\nyes\nno\nq\n", db, at=1, value="yes")
+    code = main(["run", "no-internet", "--persist", "--db", db], out=out, inp=inp)
+    text = out.getvalue()
+    said = "  ! This session was changed elsewhere (an answer was given); here is where it stands now\n"
+    assert code == 1
+    assert said + "\n[step 3, " in text
+    after = text.split(said, 1)[1].splitlines()
+    assert after[1].endswith("] Is the router very hot, or is there a burning smell?")
+    assert "Traceback" not in text
+    with Store(db) as st:
+        (row,) = st.list_sessions()
+        session = st.load_session(row.id).session
+    assert [e.value for e in session.events if e.type == "answer"] == ["all", "yes", "no"]
+    assert session.decision is None
+    assert session.view().node_id == "dsl_light"
+
+
+def test_a_case_number_that_is_not_a_number_is_a_usage_error(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`triage case show abc` says what REF is (exit 2), no traceback."""
+    code, _ = run("case", "show", "abc", "--db", db)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.endswith("Error: show needs the case number REF, like `triage case show 12` (got 'abc')\n")
+    assert "Traceback" not in err

@@ -12,6 +12,7 @@ from triage.desk import contact, queue
 from triage.errors import InvalidLocale, LimitExceeded, Refused
 from triage.limits import limits
 from triage.records.cases import Queue
+from triage.records.flags import Flags
 from triage.records.schema import CaseNote, EventRow, SessionRow
 from triage.records.store import Store, StoredSession
 from triage.visits import Slot
@@ -204,3 +205,21 @@ def test_other_locales_are_refused(store: Store, tag: str) -> None:
     with pytest.raises(InvalidLocale):
         store.start_session("no-internet", locale=tag)
     assert store.list_sessions() == []
+
+
+def test_a_flag_comment_is_held_to_the_note_limit_by_the_records(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flags.raise_flag checks the comment itself (not only the desk): over limits().note is refused and
+    nothing is stored; a lowered limit applies at once."""
+    flags = Flags(store)
+    with pytest.raises(LimitExceeded) as exc:
+        flags.raise_flag("no-internet", "power_light", "unclear", "ann", "c" * 4_001)
+    assert str(exc.value) == "a flag comment is at most 4,000 characters (got 4,001); shorten it"
+    assert flags.for_tree("no-internet") == []
+    assert flags.raise_flag("no-internet", "power_light", "wrong", "ann", "c" * 4_000).comment == "c" * 4_000
+    monkeypatch.setenv("TRIAGE_LIMIT_NOTE", "10")
+    limits.cache_clear()
+    with pytest.raises(LimitExceeded, match=r"^a flag comment is at most 10 characters \(got 11\)"):
+        flags.raise_flag("no-internet", "power_light", "wrong", "ann", "c" * 11)
+    assert len(flags.for_tree("no-internet")) == 1

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from triage.cli.main import main
+from triage.desk.sessions import load_session
 from triage.errors import SessionConflict
 from triage.records.cases import Queue
 from triage.records.schema import EventRow
@@ -174,3 +175,76 @@ def test_resume_says_what_changed_elsewhere_and_goes_on(store: Store) -> None:
     session = store.load_session(sid).session
     assert session.notes == ["from the page", "again from the page", "mine"]
     assert [e.type for e in session.events] == ["start", "note", "answer", "note", "note"]
+
+
+def test_a_click_from_a_page_that_is_behind_is_refused_not_applied_to_the_next_step(store: Store) -> None:
+    """Desk level, as a page does it: each click loads the session afresh and sends the event count its page
+    drew. Two pages show "Is any light on?" (yes/no); the first answers yes, and the second's yes, meant for
+    that step, is refused with what changed instead of answering the next yes/no step (a burning smell)."""
+    sid = store.start_session("no-internet", mode="self_service").id
+    load_session(store, sid).answer("all")
+    drawn = load_session(store, sid)
+    seen_a = seen_b = drawn.event_count
+    assert (drawn.view().node_id, seen_a) == ("power_light", 2)
+    page_a = load_session(store, sid)
+    page_a.check_seen(seen_a)
+    page_a.answer("yes")
+    page_b = load_session(store, sid)
+    assert page_b.view().node_id == "smell_check"  # same option values as the step page B shows
+    with pytest.raises(SessionConflict) as exc:
+        page_b.check_seen(seen_b)
+    assert (
+        str(exc.value)
+        == "This session was changed elsewhere (an answer was given); here is where it stands now"
+    )
+    assert exc.value.changes == ("answer",)
+    session = load_session(store, sid).session
+    assert [e.type for e in session.events] == ["start", "answer", "answer"]
+    assert session.decision is None
+    assert load_session(store, sid).view().node_id == "smell_check"
+    # page B, redrawn, sends the new count and goes on
+    again = load_session(store, sid)
+    again.check_seen(page_b.event_count)
+    assert again.answer("no").node_id == "dsl_light"
+
+
+def test_a_page_that_saw_more_than_is_stored_is_refused_without_naming_changes(store: Store) -> None:
+    """A count beyond what is stored (the database was replaced under the page) is a conflict too."""
+    stored = load_session(store, store.start_session("no-internet").id)
+    stored.check_seen(1)
+    with pytest.raises(SessionConflict) as exc:
+        stored.check_seen(5)
+    assert str(exc.value) == "This session was changed elsewhere; here is where it stands now"
+    assert exc.value.changes == ()
+
+
+def test_a_write_between_the_check_and_the_click_is_still_a_conflict(store: Store) -> None:
+    """The check passes, then another writer answers before the click's own write: the event number
+    refuses the click, so a stale view cannot slip through between check and write."""
+    sid = store.start_session("no-internet").id
+    mine = load_session(store, sid)
+    mine.check_seen(mine.event_count)
+    load_session(store, sid).answer("all")
+    with pytest.raises(SessionConflict) as exc:
+        mine.answer("one")
+    assert exc.value.changes == ("answer",)
+    assert [e.value for e in load_session(store, sid).session.events[1:]] == ["all"]
+
+
+def test_notes_added_meanwhile_do_not_refuse_a_click_on_the_same_step(store: Store) -> None:
+    """A note leaves the step where it was: a page drawn before it still answers that step; a note and an
+    answer meanwhile refuse it, naming both."""
+    sid = store.start_session("no-internet").id
+    seen = load_session(store, sid).event_count
+    load_session(store, sid).add_note("customer on the phone")
+    page = load_session(store, sid)
+    page.check_seen(seen)
+    assert page.answer("all").node_id == "power_light"
+    load_session(store, sid).add_note("router in the cellar")
+    load_session(store, sid).answer("yes")
+    with pytest.raises(SessionConflict) as exc:
+        load_session(store, sid).check_seen(seen + 2)
+    assert exc.value.changes == ("note", "answer")
+    assert str(exc.value) == (
+        "This session was changed elsewhere (a note was added, an answer was given); here is where it stands now"
+    )

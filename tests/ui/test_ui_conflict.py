@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
+from triage.records.accounts import Identity
+from triage.records.flags import Flags
 from triage.records.sessions import StoredSession
 from triage.records.store import Store
 from triage.trees.library import Library
@@ -67,3 +70,72 @@ def test_a_lost_race_says_what_changed_and_the_next_click_works(
     assert not at.error
     session = db.load_session(sid).session
     assert [e.type for e in session.events] == ["start", "note", "answer"]
+
+
+ANSWERED = "This session was changed elsewhere (an answer was given); here is where it stands now."
+
+
+def page(identity: Identity | None = None, **query: str) -> AppTest:
+    """The app opened at ``query`` (self-service), or the agent console signed in as ``identity``, drawn."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.query_params.update(query)
+    if identity is None:
+        return at.run()
+    at.session_state["identity"] = with_account(identity)
+    at.run()
+    # AppTest.switch_page takes a file path, not the app's callable pages: pick the console from the registry
+    console = [h for h, info in at._registered_pages.items() if info.get("url_pathname") == "agent"]
+    assert len(console) == 1
+    at._page_hash = console[0]
+    return at.run()
+
+
+def test_a_tab_left_behind_cannot_answer_the_next_step(db: Store) -> None:
+    """Two tabs on one self-service session, both at "Is any light on?" (yes/no). The first answers yes;
+    the second's yes, meant for that step, would answer the next yes/no step ("burning smell?") and end in a
+    safety escalation. Instead it is refused with what changed, and the second tab shows the current step."""
+    stored = db.start_session("no-internet", mode="self_service")
+    stored.answer("all")
+    sid = stored.id
+    first, second = page(s=sid), page(s=sid)
+    first.button(key=f"ans-{sid}-power_light-yes").click().run()
+    assert not first.exception
+    assert first.button(key=f"ans-{sid}-smell_check-yes")
+    second.button(key=f"ans-{sid}-power_light-yes").click().run()
+    assert not second.exception
+    assert [e.value for e in second.error] == [ANSWERED]
+    session = db.load_session(sid).session
+    assert [e.value for e in session.events if e.type == "answer"] == ["all", "yes"]
+    assert session.decision is None
+    assert [b.key for b in second.button if b.key.startswith("ans-")] == [
+        f"ans-{sid}-smell_check-no",
+        f"ans-{sid}-smell_check-yes",
+    ]
+    second.button(key=f"ans-{sid}-smell_check-no").click().run()  # redrawn: its clicks count again
+    assert not second.error
+    assert db.load_session(sid).view().node_id == "dsl_light"
+
+
+def test_an_agent_tab_left_behind_cannot_go_back_or_flag_the_wrong_step(db: Store) -> None:
+    """Two agent tabs on one session: after the first answers, the second's "Back" to a step and its flag,
+    both meant for the step it shows, are refused with what changed; nothing is reopened or flagged."""
+    agent = Identity("agent", "Agent", ("agent",))
+    sid = db.start_session("no-internet").id
+    first, second = page(agent, s=sid), page(agent, s=sid)
+    first.button(key=f"ans-{sid}-all_devices-all").click().run()
+    assert not first.exception
+    second.button(key=f"ans-{sid}-all_devices-one").click().run()
+    assert [e.value for e in second.error] == [ANSWERED]
+    assert db.load_session(sid).view().node_id == "power_light"
+    first.button(key=f"ans-{sid}-power_light-yes").click().run()
+    second.button(key=f"crumb-{sid}-0").click().run()  # drawn when power_light was the current step
+    assert [e.value for e in second.error] == [ANSWERED]
+    first.button(key=f"ans-{sid}-smell_check-no").click().run()
+    second.text_input(key=f"flag-text-{sid}-smell_check").input("unclear wording")
+    second.button(key=f"flag-send-{sid}-smell_check").click().run()  # meant for the step left meanwhile
+    assert [e.value for e in second.error] == [ANSWERED]
+    assert Flags(db).for_tree("no-internet") == []
+    session = db.load_session(sid).session
+    assert [e.value for e in session.events if e.type == "answer"] == ["all", "yes", "no"]
+    assert db.load_session(sid).view().node_id == "dsl_light"
+    assert second.text_input(key=f"flag-text-{sid}-dsl_light")  # the second tab shows where it stands

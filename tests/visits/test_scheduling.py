@@ -14,7 +14,7 @@ import pytest
 from dbfixtures import BACKENDS, fresh_database
 from sqlalchemy import func, select
 
-from triage.errors import BookingError, NoFreeSlot, NotFound, SlotTaken
+from triage.errors import BookingError, LimitExceeded, NoFreeSlot, NotFound, SlotTaken
 from triage.records.schema import Booking, SessionRow
 from triage.records.store import Store
 from triage.visits import Scheduler, Slot, count_double_bookings, fold_line, ics_text
@@ -573,11 +573,9 @@ def test_technician_closes_the_visit_and_the_session_learns_the_fault(store: Sto
     with pytest.raises(BookingError) as info:
         sched.close_visit(b.id, "Ana Lima", " ", "", now=utc(4, 8))
     assert str(info.value) == f"closing booking {b.id} needs a closure code: name the fault actually found"
-    with pytest.raises(BookingError) as info:
+    with pytest.raises(LimitExceeded) as limit:
         sched.close_visit(b.id, "Ana Lima", "x" * 101, "", now=utc(4, 8))
-    assert (
-        str(info.value) == "a closure code may be at most 100 characters (got 101: 'xxxxxxxxxxxxxxxxxxxx'...)"
-    )
+    assert str(limit.value) == "a closure code is at most 64 characters (got 101); shorten it"
     done = sched.close_visit(b.id, "Ana Lima", "corroded-socket", "replaced the wall socket", now=utc(4, 8))
     assert (done.status, done.closed_by, done.closed_at, done.closure_code, done.closure_fix) == (
         "closed",
@@ -825,3 +823,27 @@ def test_session_row_is_untouched_by_refused_bookings(store: Store) -> None:
             before.updated_at,
             before.status,
         )
+
+
+def test_closure_codes_have_the_same_limit_on_both_databases(sched: Scheduler) -> None:
+    """A visit's closure code and fault are held to limits().code and its fix to limits().note, with
+    LimitExceeded before anything is written; a code of exactly the limit closes the visit."""
+    b = sched.book("tv", "north", urgency="urgent", now=NOW)
+    at = b.start + timedelta(hours=1)
+    with pytest.raises(LimitExceeded) as info:
+        sched.close_visit(b.id, "Ana Lima", "c" * 65, "", now=at)
+    assert str(info.value) == "a closure code is at most 64 characters (got 65); shorten it"
+    with pytest.raises(LimitExceeded) as info:
+        sched.close_visit(
+            b.id, "Ana Lima", "c" * 80, "", now=at
+        )  # under the 100-character column, still over
+    assert str(info.value) == "a closure code is at most 64 characters (got 80); shorten it"
+    with pytest.raises(LimitExceeded) as info:
+        sched.close_visit(b.id, "Ana Lima", "line-fault", "", fault="f" * 65, now=at)
+    assert str(info.value) == "a fault is at most 64 characters (got 65); shorten it"
+    with pytest.raises(LimitExceeded) as info:
+        sched.close_visit(b.id, "Ana Lima", "line-fault", "x" * 4_001, now=at)
+    assert str(info.value) == "a closure fix is at most 4,000 characters (got 4,001); shorten it"
+    assert sched.booking(b.id).status == "booked"
+    done = sched.close_visit(b.id, "Ana Lima", "c" * 64, "x" * 4_000, now=at)
+    assert (done.status, done.closure_code, done.closure_fix) == ("closed", "c" * 64, "x" * 4_000)

@@ -14,27 +14,24 @@
     triage stats [--tree T] [--days N] [--csv FILE [--table NAME]]
     triage demo-data [--days N] [--per-day N] [--seed S]
 
-Every command takes ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``).
+Every command takes ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``) and closes the
+store it opens (``with Store(db) as st``) before it returns, whatever happens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO, TypeVar
+from typing import TextIO
 
 import click
 
 from triage.cli.options import Streams, db_option, fmt_time, pass_streams
 from triage.cli.terminal import walk
-from triage.errors import SessionConflict
 from triage.records.accounts import Accounts
 from triage.records.cases import Queue
-from triage.records.store import Store, StoredSession
+from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES
-from triage.walk.policy import Decision
 from triage.walk.scenarios import load_library
-from triage.walk.session import Session, StepView
 
 __all__ = ["COMMANDS"]
 
@@ -50,10 +47,9 @@ __all__ = ["COMMANDS"]
 @pass_streams
 def db_command(streams: Streams, action: str, db: str | None) -> int:
     """Create or migrate the database."""
-    st = Store(db)  # opening migrates
-    streams.out.write(
-        f"database {st.engine.url.render_as_string(hide_password=True)} is at the latest schema\n"
-    )
+    with Store(db) as st:  # opening migrates
+        url = st.engine.url.render_as_string(hide_password=True)
+    streams.out.write(f"database {url} is at the latest schema\n")
     return 0
 
 
@@ -66,7 +62,8 @@ def publish(streams: Streams, paths: tuple[str, ...], author: str, db: str | Non
     """Publish changed tree files as new versions."""
     out = streams.out
     lib = load_library(list(paths) or [DEFAULT_TREES], support=[DEFAULT_TREES])
-    published = Store(db).sync(lib, author=author, only={str(p) for p in lib.named})
+    with Store(db) as st:
+        published = st.sync(lib, author=author, only={str(p) for p in lib.named})
     for v in published:
         out.write(f"published {v.tree_id} version {v.version} ({v.digest[:12]})\n")
     broken = {p: f for p, f in lib.broken.items() if p in lib.named}
@@ -83,7 +80,8 @@ def publish(streams: Streams, paths: tuple[str, ...], author: str, db: str | Non
 @pass_streams
 def versions(streams: Streams, tree: str, db: str | None) -> int:
     """List a tree's published versions."""
-    found = Store(db).versions(tree)
+    with Store(db) as st:
+        found = st.versions(tree)
     if not found:
         streams.out.write(f"tree {tree!r} has no published version\n")
         return 1
@@ -101,7 +99,8 @@ def versions(streams: Streams, tree: str, db: str | None) -> int:
 @pass_streams
 def diff(streams: Streams, tree: str, old: int, new: int, db: str | None) -> int:
     """Diff two published versions of a tree."""
-    streams.out.write(Store(db).diff(tree, old, new))
+    with Store(db) as st:
+        streams.out.write(st.diff(tree, old, new))
     return 0
 
 
@@ -119,7 +118,8 @@ def sessions(
     streams: Streams, status: str | None, tree: str | None, customer: str | None, limit: int, db: str | None
 ) -> int:
     """List stored sessions."""
-    rows = Store(db).list_sessions(status=status, tree_id=tree, customer_id=customer, limit=limit)
+    with Store(db) as st:
+        rows = st.list_sessions(status=status, tree_id=tree, customer_id=customer, limit=limit)
     for r in rows:
         decision = f"{r.decision_kind} ({r.decision_rule})" if r.decision_kind else f"at {r.last_node}"
         streams.out.write(
@@ -137,73 +137,7 @@ def sessions(
 def resume(streams: Streams, session_id: str, db: str | None) -> int:
     """Continue a stored session in the terminal."""
     with Store(db) as st:
-        return walk(GoesOn(st.load_session(session_id), streams.out), streams.out, streams.inp)
-
-
-_T = TypeVar("_T")
-
-
-class GoesOn:
-    """A stored session at the prompt that goes on after a lost race.
-
-    When another writer (the web page, another terminal) changed the session meanwhile, it says what changed
-    and shows the step the session stands at now (the stored session has reloaded itself); a note, or asking
-    for a person, fits any step, so that is done again on the session as it stands.
-    """
-
-    def __init__(self, stored: StoredSession, out: TextIO) -> None:
-        self.stored = stored
-        self.out = out
-
-    @property
-    def session(self) -> Session:
-        """The engine session (the terminal prints the decision and hand-off from it)."""
-        return self.stored.session
-
-    def _say(self, exc: SessionConflict) -> None:
-        self.out.write(f"  ! {exc}\n")
-
-    def _step(self, change: Callable[[], StepView]) -> StepView:
-        try:
-            return change()
-        except SessionConflict as exc:
-            self._say(exc)
-            return self.stored.view()
-
-    def _again(self, change: Callable[[], _T]) -> _T:
-        try:
-            return change()
-        except SessionConflict as exc:
-            self._say(exc)
-            return change()
-
-    def view(self) -> StepView:
-        """What to show now."""
-        return self.stored.view()
-
-    def answer(self, value: Any) -> StepView:
-        """Answer the current step; after a lost race, the step the session stands at now."""
-        return self._step(lambda: self.stored.answer(value))
-
-    def mark_tried(self) -> StepView:
-        """Mark the current action as already tried; after a lost race, the step it stands at now."""
-        return self._step(self.stored.mark_tried)
-
-    def back(self, index: int | None = None) -> StepView:
-        """Reopen an answered step; after a lost race, the step the session stands at now."""
-        return self._step(lambda: self.stored.back(index))
-
-    def restart(self) -> StepView:
-        """Start the walk again; after a lost race, the step the session stands at now."""
-        return self._step(self.stored.restart)
-
-    def add_note(self, text: str) -> None:
-        """Add a note (again, after a lost race: a note fits any step)."""
-        self._again(lambda: self.stored.add_note(text))
-
-    def escalate_now(self) -> Decision:
-        """Ask for a person (again, after a lost race: that fits any open step)."""
-        return self._again(self.stored.escalate_now)
+        return walk(st.load_session(session_id), streams.out, streams.inp)
 
 
 # -- the escalation queue ---------------------------------------------------------------------------------------
@@ -219,7 +153,8 @@ class GoesOn:
 @pass_streams
 def cases(streams: Streams, queue: str | None, status: str, tier: int | None, db: str | None) -> int:
     """List the escalation queue."""
-    found = Queue(Store(db)).list_cases(queue=queue, status=status or None, tier=tier)
+    with Store(db) as st:
+        found = Queue(st).list_cases(queue=queue, status=status or None, tier=tier)
     for c in found:
         who = f" [{c.claimed_by}]" if c.claimed_by else ""
         streams.out.write(
@@ -255,23 +190,34 @@ def case(
     db: str | None,
 ) -> int:
     """Work one case: show, claim, note, close, take-over."""
-    q, out = Queue(Store(db)), streams.out
-    if action == "show":
-        _show_case(q, int(ref), out)
-    elif action == "claim":
-        c = q.claim(int(ref), user)
-        out.write(f"case #{c.id} claimed by {user}\n")
-    elif action == "note":
-        q.add_note(int(ref), user, " ".join(text))
-        out.write(f"note added to case #{ref}\n")
-    elif action == "close":
-        if not code:
-            raise SystemExit("triage case close: --code is required (the fault actually found)")
-        c = q.close(int(ref), user, code, fix or "")
-        out.write(f"case #{c.id} closed: {c.closure_code}\n")
-    else:  # take-over
-        return walk(GoesOn(q.take_over(ref, user), out), out, streams.inp)
+    if action == "close" and not code:
+        raise SystemExit("triage case close: --code is required (the fault actually found)")
+    with Store(db) as st:
+        q, out = Queue(st), streams.out
+        if action == "take-over":
+            return walk(q.take_over(ref, user), out, streams.inp)
+        number = _case_number(action, ref)
+        if action == "show":
+            _show_case(q, number, out)
+        elif action == "claim":
+            out.write(f"case #{q.claim(number, user).id} claimed by {user}\n")
+        elif action == "note":
+            q.add_note(number, user, " ".join(text))
+            out.write(f"note added to case #{number}\n")
+        else:  # close
+            c = q.close(number, user, code or "", fix or "")
+            out.write(f"case #{c.id} closed: {c.closure_code}\n")
     return 0
+
+
+def _case_number(action: str, ref: str) -> int:
+    """The case number REF; a usage error (exit 2) if it is not a whole number."""
+    if not ref.isdigit():
+        raise click.UsageError(
+            f"{action} needs the case number REF, like `triage case {action} 12` (got {ref!r})",
+            click.get_current_context(),
+        )
+    return int(ref)
 
 
 def _show_case(q: Queue, case_id: int, out: TextIO) -> None:
@@ -312,20 +258,34 @@ def user(
     db: str | None,
 ) -> int:
     """Staff accounts: add, list, passwd, roles, deactivate."""
-    from triage.records.accounts import Accounts
-
-    accounts, out = Accounts(Store(db)), streams.out
-    if action == "list":
-        for u in accounts.users():
-            out.write(f"{u.username:<20} {', '.join(u.roles)}{'' if u.active else '  (deactivated)'}\n")
-        return 0
-    if not username:
+    if action != "list" and not username:
         raise SystemExit(f"triage user {action}: give a username")
+    if action == "roles" and not role:
+        raise SystemExit("triage user roles: give the new roles with --role (repeatable)")
+    with Store(db) as st:
+        accounts = Accounts(st)
+        if action == "list":
+            for u in accounts.users():
+                active = "" if u.active else "  (deactivated)"
+                streams.out.write(f"{u.username:<20} {', '.join(u.roles)}{active}\n")
+        else:
+            _change_user(streams, accounts, action, username or "", role, name, password_stdin)
+    return 0
+
+
+def _change_user(
+    streams: Streams,
+    accounts: Accounts,
+    action: str,
+    username: str,
+    role: tuple[str, ...],
+    name: str | None,
+    password_stdin: bool,
+) -> None:
+    out = streams.out
     if action in ("add", "passwd"):
         _add_or_passwd(streams, accounts, action, username, role, name, password_stdin)
     elif action == "roles":
-        if not role:
-            raise SystemExit("triage user roles: give the new roles with --role (repeatable)")
         ident = accounts.set_roles(username, role, actor=_CLI)
         out.write(f"user {ident.username} now has roles {', '.join(ident.roles)}\n")
     elif action == "deactivate":
@@ -334,7 +294,6 @@ def user(
     else:
         accounts.reactivate(username, actor=_CLI)
         out.write(f"user {username} reactivated\n")
-    return 0
 
 
 _CLI = "cli"
@@ -381,12 +340,11 @@ def audit_command(
     """The audit log: sign-ins, failures, throttles, account changes."""
     from triage.records import audit, names
 
-    found = audit.entries(
-        Store(db),
-        username=names.fold(username) if username else None,
-        since=_since(since) if since else None,
-        limit=limit,
-    )
+    after = _since(since) if since else None
+    with Store(db) as st:
+        found = audit.entries(
+            st, username=names.fold(username) if username else None, since=after, limit=limit
+        )
     for e in found:
         who = f" by {_safe(e.actor)}" if e.actor else ""
         client = f" from {_safe(e.client)}" if e.client else ""
@@ -445,7 +403,8 @@ def stats(
     from triage.records.schema import utcnow
 
     since = utcnow() - timedelta(days=days) if days else None
-    s = analytics.summary(Store(db), tree_id=tree, since=since, mode=mode, locale=locale)
+    with Store(db) as st:
+        s = analytics.summary(st, tree_id=tree, since=since, mode=mode, locale=locale)
     streams.out.write(analytics.render_text(s))
     if csv:
         tables = s.tables()
@@ -466,7 +425,8 @@ def demo_data(streams: Streams, days: int, per_day: int, seed: int, db: str | No
     """Fill the database with simulated history."""
     from triage.demo import generate_demo_data
 
-    report = generate_demo_data(Store(db), days=days, sessions_per_day=per_day, seed=seed)
+    with Store(db) as st:
+        report = generate_demo_data(st, days=days, sessions_per_day=per_day, seed=seed)
     streams.out.write(
         f"demo data: {report.sessions} sessions ({report.resolved} resolved, {report.escalated} escalated, "
         f"{report.visits} visits, {report.undecided} open), {report.events} events, {report.cases} cases, "

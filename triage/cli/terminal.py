@@ -1,22 +1,26 @@
-"""The interactive walk at the terminal prompt, shared by ``triage run``, ``resume`` and ``case take-over``."""
+"""The interactive walk at the terminal prompt, shared by ``triage run``, ``resume`` and ``case take-over``.
+
+A stored session (``run --persist``, ``resume``, ``case take-over``) is walked through :class:`GoesOn`: when the
+web page or another terminal changed it meanwhile, the prompt says what changed and shows the step the session
+stands at now, never the step it had left (a ``yes`` meant for one step must not answer the next).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast
+from typing import Any, Protocol, TextIO, TypeVar
 
-from triage.errors import TriageError
+from triage.errors import SessionConflict, TriageError
+from triage.records.sessions import StoredSession
 from triage.trees.library import Library
 from triage.trees.model import Tree, localize
 from triage.walk.handoff import build_handoff
 from triage.walk.policy import Decision
 from triage.walk.session import Session, StepView
 
-if TYPE_CHECKING:
-    from triage.records.store import StoredSession
-
-__all__ = ["HELP", "Walkable", "choose_tree", "walk"]
+__all__ = ["HELP", "GoesOn", "Walkable", "choose_tree", "walk"]
 
 HELP = "commands: b [N] back (to step N), t already tried, n TEXT note, p get me a person, r restart, q quit, ? help"
 
@@ -54,8 +58,79 @@ def choose_tree(lib: Library, mode: str, locale: str, out: TextIO, inp: TextIO) 
         out.write("No match; all problems:\n" if not found else f"{len(found)} matches:\n")
 
 
+_T = TypeVar("_T")
+
+
+class GoesOn:
+    """A stored session at the prompt that goes on after a lost race.
+
+    When another writer (the web page, another terminal) changed the session meanwhile, it says what changed
+    and shows the step the session stands at now (the stored session has reloaded itself); a note, or asking
+    for a person, fits any step, so that is done again on the session as it stands.
+    """
+
+    def __init__(self, stored: StoredSession, out: TextIO) -> None:
+        self.stored = stored
+        self.out = out
+
+    @property
+    def session(self) -> Session:
+        """The engine session (the terminal prints the decision and hand-off from it)."""
+        return self.stored.session
+
+    def _say(self, exc: SessionConflict) -> None:
+        self.out.write(f"  ! {exc}\n")
+
+    def _step(self, change: Callable[[], StepView]) -> StepView:
+        try:
+            return change()
+        except SessionConflict as exc:
+            self._say(exc)
+            return self.stored.view()
+
+    def _again(self, change: Callable[[], _T]) -> _T:
+        try:
+            return change()
+        except SessionConflict as exc:
+            self._say(exc)
+            return change()
+
+    def view(self) -> StepView:
+        """What to show now."""
+        return self.stored.view()
+
+    def answer(self, value: Any) -> StepView:
+        """Answer the current step; after a lost race, the step the session stands at now."""
+        return self._step(lambda: self.stored.answer(value))
+
+    def mark_tried(self) -> StepView:
+        """Mark the current action as already tried; after a lost race, the step it stands at now."""
+        return self._step(self.stored.mark_tried)
+
+    def back(self, index: int | None = None) -> StepView:
+        """Reopen an answered step; after a lost race, the step the session stands at now."""
+        return self._step(lambda: self.stored.back(index))
+
+    def restart(self) -> StepView:
+        """Start the walk again; after a lost race, the step the session stands at now."""
+        return self._step(self.stored.restart)
+
+    def add_note(self, text: str) -> None:
+        """Add a note (again, after a lost race: a note fits any step)."""
+        self._again(lambda: self.stored.add_note(text))
+
+    def escalate_now(self) -> Decision:
+        """Ask for a person (again, after a lost race: that fits any open step)."""
+        return self._again(self.stored.escalate_now)
+
+
 def walk(session: Walkable, out: TextIO, inp: TextIO, save: str | None = None) -> int:
-    """Prompt step by step until the decision (exit 0) or until the user leaves (exit 1, the session stays open)."""
+    """Prompt step by step until the decision (exit 0) or until the user leaves (exit 1, the session stays open).
+
+    A :class:`StoredSession` is walked through :class:`GoesOn`, so a change made elsewhere meanwhile is told.
+    """
+    if isinstance(session, StoredSession):
+        session = GoesOn(session, out)
     view = session.view()
     out.write(f"{view.tree_title} — {view.mode.value} session {view.session_id}\n{HELP}\n")
     while not view.finished:
@@ -103,6 +178,11 @@ def _obey(session: Walkable, view: StepView, cmd: str, out: TextIO) -> StepView:
     """One typed line; a refused one is explained and the step stays where it was."""
     try:
         return _command(session, view, cmd, out)
+    except (
+        SessionConflict
+    ) as exc:  # changed elsewhere twice in a row: show where it stands now, not the old step
+        out.write(f"  ! {exc}\n")
+        return session.view()
     # ValueError: `b x` is not a step number; TriageError: a refused answer, or e.g. a locked database
     # (nothing was saved, the user can try again)
     except (TriageError, ValueError) as exc:
@@ -149,7 +229,9 @@ def _engine(session: Walkable) -> Session:
     """The engine session: a stored session wraps one (and swaps it on back and restart), so ask each time."""
     if isinstance(session, Session):
         return session
-    return cast("StoredSession", session).session
+    if isinstance(session, GoesOn | StoredSession):
+        return session.session
+    raise TypeError(f"no engine session in {type(session).__name__}")
 
 
 def _save(session: Walkable, save: str | None) -> None:

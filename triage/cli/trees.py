@@ -174,10 +174,12 @@ def run(
     if persist:
         from triage.records.store import Store
 
-        store = Store(db)
-        store.sync(lib)
-        stored = store.start_session(picked.id, mode=mode, locale=locale, facts=facts, customer_id=customer)
-        return walk(stored, streams.out, streams.inp, save)
+        with Store(db) as store:
+            store.sync(lib)
+            stored = store.start_session(
+                picked.id, mode=mode, locale=locale, facts=facts, customer_id=customer
+            )
+            return walk(stored, streams.out, streams.inp, save)
     if picked.id not in lib.trees:
         lib.trees[picked.id] = picked
     session = Session.start(lib, picked.id, mode=mode, locale=locale, facts=facts)

@@ -3,7 +3,8 @@
     triage technician list | add --name N --skill S --region R [--hours 08:00-17:00]
     triage visit slots|book|list|cancel|reschedule|close|ics ...
 
-Both take ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``).
+Both take ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``) and close the store they open.
+A missing or malformed booking number is a usage error (exit 2), like any other wrong argument.
 """
 
 from __future__ import annotations
@@ -54,20 +55,21 @@ def technician(
     db: str | None,
 ) -> int:
     """Field technicians: list, add."""
-    sched, out = _scheduler(Store(db)), streams.out
-    if action == "list":
-        for t in sched.technicians():
-            out.write(
-                f"#{t.id:<4} {t.name:<24} skills: {', '.join(t.skills):<30} regions: {', '.join(t.regions)}\n"
-            )
-        return 0
-    if not (name and skill and region):
+    out = streams.out
+    if action == "add" and not (name and skill and region):
         raise SystemExit("triage technician add: give --name, --skill and --region")
-    week = None
-    if hours:
-        start, _, end = hours.partition("-")
-        week = {d: [start, end] for d in _WEEKDAYS}
-    t = sched.add_technician(name, list(skill), list(region), week, slot_minutes, timezone)
+    with Store(db) as st:
+        sched = _scheduler(st)
+        if action == "list":
+            for t in sched.technicians():
+                skills, regions = ", ".join(t.skills), ", ".join(t.regions)
+                out.write(f"#{t.id:<4} {t.name:<24} skills: {skills:<30} regions: {regions}\n")
+            return 0
+        week = None
+        if hours:
+            start, _, end = hours.partition("-")
+            week = {d: [start, end] for d in _WEEKDAYS}
+        t = sched.add_technician(name or "", list(skill), list(region), week, slot_minutes, timezone)
     out.write(f"technician #{t.id} {t.name}: {', '.join(t.skills)} in {', '.join(t.regions)}\n")
     return 0
 
@@ -76,6 +78,7 @@ def technician(
 class _Visit:
     """What ``triage visit`` was given; each action reads the options it needs."""
 
+    action: str
     ref: str | None
     skill: str | None
     region: str | None
@@ -110,8 +113,15 @@ def _ics(sched: Scheduler, v: _Visit, out: TextIO) -> None:
 
 
 def _number(v: _Visit) -> int:
-    """The booking number REF (``int(None)`` raises when it is missing, as it did under argparse)."""
-    return int(v.ref)  # type: ignore[arg-type]
+    """The booking number REF; a usage error (exit 2) when it is missing or not a whole number."""
+    if v.ref is None or not v.ref.isdigit():
+        got = "none was given" if v.ref is None else f"got {v.ref!r}"
+        raise click.UsageError(
+            f"{v.action} needs the booking number REF, like `triage visit {v.action} 12` ({got}); "
+            "`triage visit list` shows them",
+            click.get_current_context(),
+        )
+    return int(v.ref)
 
 
 # actions that change one booking, which is then printed
@@ -142,6 +152,7 @@ _CHANGES: dict[str, Callable[[Scheduler, _Visit], BookingView]] = {
     "reschedule": _reschedule,
     "close": _close,
 }
+_NUMBERED = ("cancel", "reschedule", "close", "ics")  # the actions whose REF is a booking number
 _ACTIONS = ["slots", "book", "list", "cancel", "reschedule", "close", "ics"]  # in the order help lists them
 
 
@@ -171,11 +182,15 @@ _ACTIONS = ["slots", "book", "list", "cancel", "reschedule", "close", "ics"]  # 
 @pass_streams
 def visit(streams: Streams, /, action: str, db: str | None, **given: Any) -> int:
     """Visits: slots, book, list, cancel, reschedule, close, ics."""
-    sched, v = _scheduler(Store(db)), _Visit(**given)
-    if action in _SHOWS:
-        _SHOWS[action](sched, v, streams.out)
-        return 0
-    b = _CHANGES[action](sched, v)
+    v = _Visit(action=action, **given)
+    if action in _NUMBERED:
+        _number(v)  # a usage error before the database is opened
+    with Store(db) as st:
+        sched = _scheduler(st)
+        if action in _SHOWS:
+            _SHOWS[action](sched, v, streams.out)
+            return 0
+        b = _CHANGES[action](sched, v)
     streams.out.write(f"booking #{b.id}: {b.status}, {b.slot}\n")
     return 0
 

@@ -37,7 +37,7 @@ from sqlalchemy import select
 from triage.desk import flags
 from triage.desk.flags import FLAG_KINDS, FlagView
 from triage.errors import BookingError, InvalidAnswer, NotFound
-from triage.i18n import add_catalog, t
+from triage.i18n import t
 from triage.limits import check_length, limits
 from triage.records.cases import CaseView, Queue
 from triage.records.schema import SessionRow, utcnow
@@ -91,27 +91,6 @@ BUILTIN_FACTS: Mapping[str, FactType] = {
 }
 _YES = ("yes", "y", "true", "1", "ja", "j")
 _NO = ("no", "n", "false", "0", "nein")
-
-add_catalog(
-    "en",
-    {
-        "console.weekday": "Mon Tue Wed Thu Fri Sat Sun",
-        "console.slot": "{day} {date}, {start}–{end} ({zone}) · {name}",
-        "console.fact.not_yesno": "fact {fact!r}: {value!r} is not yes or no",
-        "console.fact.not_number": "fact {fact!r}: {value!r} is not a number",
-        "console.fact.not_choice": "fact {fact!r}: {value!r} is not one of: {options}",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "console.weekday": "Mo Di Mi Do Fr Sa So",
-        "console.slot": "{day} {date}, {start}–{end} ({zone}) · {name}",
-        "console.fact.not_yesno": "Angabe {fact!r}: {value!r} ist weder Ja noch Nein",
-        "console.fact.not_number": "Angabe {fact!r}: {value!r} ist keine Zahl",
-        "console.fact.not_choice": "Angabe {fact!r}: {value!r} ist keine von: {options}",
-    },
-)
 
 
 # -- finding a problem ----------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 :class:`StoredSession` (a walk that saves every step), and starting, loading and listing sessions.
 
 A page keeps only a session's id (in its URL); each draw and each click loads the session again with
-:func:`load_session`, so a refresh, a second tab or a restart of the app never loses a walk.
+:func:`load_session`, so a refresh, a second tab or a restart of the app never loses a walk. A click also
+carries the :attr:`StoredSession.event_count` of the draw it came from, and
+:meth:`StoredSession.check_seen` refuses it with :class:`~triage.errors.SessionConflict` if the session moved
+on meanwhile: a "yes" meant for one step must not answer the next.
 """
 
 from __future__ import annotations

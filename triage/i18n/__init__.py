@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LANGUAGES", "add_catalog", "t"]
+__all__ = ["CATALOGS", "LANGUAGES", "t"]
 
 CATALOGS = Path(__file__).parent / "catalogs"
 """One JSON file per locale (``en.json``, ``de.json``, ...): a flat map from key to text, sorted by key."""
@@ -38,8 +38,3 @@ def t(key: str, locale: str = "en", **params: Any) -> str:
     catalog = _CATALOGS.get(locale) or _CATALOGS.get(lang) or _EN
     template = catalog.get(key) or _EN.get(key) or key
     return template.format(**params) if params else template
-
-
-def add_catalog(locale: str, strings: dict[str, str]) -> None:
-    """Add interface strings for ``locale`` (a page module registers its own words at import)."""
-    _CATALOGS.setdefault(locale, {}).update(strings)

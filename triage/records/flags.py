@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from triage.errors import NotFound, Refused
+from triage.limits import check_length, limits
 from triage.records.schema import Flag, utcnow
 
 if TYPE_CHECKING:
@@ -66,9 +67,14 @@ class Flags:
         session_id: str | None = None,
         tree_version: int | None = None,
     ) -> FlagView:
-        """Flag step ``node_id`` of a tree as ``wrong`` or ``unclear``, with an optional comment."""
+        """Flag step ``node_id`` of a tree as ``wrong`` or ``unclear``, with an optional comment.
+
+        The comment is a note (at most ``limits().note`` characters, else
+        :class:`~triage.errors.LimitExceeded`), checked here so every front end gets the same limit.
+        """
         if kind not in FLAG_KINDS:
             raise Refused(f"a flag is {' or '.join(FLAG_KINDS)} (got {kind!r})")
+        check_length("flag comment", comment, limit=limits().note)
         with self.store.tx() as db:
             f = Flag(
                 tree_id=tree_id,

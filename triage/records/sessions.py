@@ -11,6 +11,9 @@
 * **Races.** Two writers on one session (two tabs, an agent and the CLI) both write the next event number;
   the database keeps the first and refuses the second, whose :class:`StoredSession` reloads what is stored and
   raises :class:`~triage.errors.SessionConflict` naming what the other writer did. The next call works.
+  A page that loads the session afresh for each click sends the :attr:`StoredSession.event_count` it drew;
+  :meth:`StoredSession.check_seen` refuses a click meant for a step the session has left the same way (the
+  event number then keeps a write between that check and the click's own from slipping through).
 * **Limits.** What people type enters here and is checked here (:mod:`triage.limits`): notes, typed answers,
   customer ids, session ids, start facts and closure codes, and the locale (a language tag Babel knows). The
   engine replays stored events without checking them again, so lowering a limit never locks a session out.
@@ -300,7 +303,11 @@ def conflict_message(changes: Sequence[str]) -> str:
     'This session was changed elsewhere (a note was added); here is where it stands now'
     >>> conflict_message(["answer", "answer", "note"])
     'This session was changed elsewhere (an answer was given twice, a note was added); here is where it stands now'
+    >>> conflict_message([])
+    'This session was changed elsewhere; here is where it stands now'
     """
+    if not changes:  # nothing to name (a page that saw more than is stored: the database was replaced)
+        return "This session was changed elsewhere; here is where it stands now"
     counts: dict[str, int] = {}
     for kind in changes:
         counts[kind] = counts.get(kind, 0) + 1
@@ -339,6 +346,28 @@ class StoredSession:
     def view(self) -> StepView:
         """What to show now."""
         return self.session.view()
+
+    @property
+    def event_count(self) -> int:
+        """How many events the session has: a page keeps it with the step it drew and sends it with a click."""
+        return len(self.session.events)
+
+    def check_seen(self, seen: int) -> None:
+        """Refuse a change meant for the session as it stood at ``seen`` events, if it has moved since.
+
+        A page that is behind (another tab, the agent or the customer answered after it was drawn) would
+        otherwise apply a click meant for the old step to the new one when their options share a value
+        (``yes`` / ``no``): :class:`~triage.errors.SessionConflict` names what changed, and this object
+        already holds the session as it stands. Notes added meanwhile leave the step where it was, so notes
+        alone do not refuse the click.
+        """
+        if 0 <= seen <= self.event_count:
+            theirs = [e.type for e in self.session.events[seen:]]
+            if all(kind == "note" for kind in theirs):
+                return
+        else:  # more than is stored (the database was replaced under the page): nothing to name
+            theirs = []
+        raise SessionConflict(conflict_message(theirs), theirs)
 
     def _write_event(self, ev: Event) -> None:
         if self.db is None:

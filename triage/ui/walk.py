@@ -3,7 +3,10 @@
 A walk lives in the store; the page holds only its id (in ``st.query_params["s"]``, so a refresh or a second
 tab never loses it). Every change goes through an ``on_click`` callback with ``args=``: the callback loads the
 session, makes one change, and leaves any error message in ``st.session_state`` for the next draw. Widget keys
-are namespaced by session and step, e.g. ``ans-<session>-<node>-<value>``.
+are namespaced by session and step, e.g. ``ans-<session>-<node>-<value>``. A click on the step carries ``seen``,
+the session's event count when the page was drawn: if someone else changed the session since, the click is
+refused with what changed and the next draw shows where the session stands (a ``yes`` meant for one step never
+answers the next).
 
 ``customer=True`` draws for the customer: plain words, big buttons, nothing staff-only (no hints, no ids, no
 notes, no reasons written for staff).
@@ -22,7 +25,6 @@ from triage.desk import contact as console
 from triage.desk.contact import BookingView
 from triage.desk.sessions import StoredSession, load_session
 from triage.errors import NotFound, SessionConflict, TriageError
-from triage.i18n import add_catalog
 from triage.limits import limits as size_limits  # `limits` names the range help below
 from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind
@@ -49,105 +51,15 @@ __all__ = [
 
 log = logging.getLogger("triage.ui")
 
-add_catalog(
-    "en",
-    {
-        "ui.walk.step": "Step {n}",
-        "ui.walk.next": "Next",
-        "ui.walk.choose": "Choose one",
-        "ui.walk.your_answer": "Your answer",
-        "ui.walk.example": "For example: {example}",
-        "ui.walk.format": "The whole answer must match this pattern: {pattern}",
-        "ui.walk.between": "A number from {min} to {max}",
-        "ui.walk.at_least": "A number of at least {min}",
-        "ui.walk.at_most": "A number of at most {max}",
-        "ui.walk.minutes": "Takes about {minutes} min",
-        "ui.walk.category.hardware": "Devices and hardware",
-        "ui.walk.category.software": "Software and accounts",
-        "ui.walk.category.connectivity": "Internet, Wi-Fi and TV",
-        "ui.walk.region": "Region of the visit",
-        "ui.walk.regions": "We visit these regions: {regions}",
-        "ui.walk.region_first": "Enter the region to see free times.",
-        "ui.walk.slots": "Free times",
-        "ui.walk.no_slots": "There is no free time in that region in the next two weeks.",
-        "ui.walk.book": "Book this time",
-        "ui.walk.pick_slot": "Pick one of the free times first.",
-        "ui.walk.booked": "Visit booked: {when}",
-        "ui.walk.booking_ref": "Booking {id}",
-        "ui.walk.parts": "The technician brings: {parts}",
-        "ui.walk.ics": "Add to my calendar (.ics)",
-        "ui.walk.unexpected": "Something went wrong on our side. Your answers are saved; please try again.",
-        "ui.walk.moved_on": "This session has moved on meanwhile; here is where it stands now.",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.walk.step": "Schritt {n}",
-        "ui.walk.next": "Weiter",
-        "ui.walk.choose": "Bitte wählen",
-        "ui.walk.your_answer": "Ihre Antwort",
-        "ui.walk.example": "Zum Beispiel: {example}",
-        "ui.walk.format": "Die ganze Antwort muss zu diesem Muster passen: {pattern}",
-        "ui.walk.between": "Eine Zahl von {min} bis {max}",
-        "ui.walk.at_least": "Eine Zahl ab {min}",
-        "ui.walk.at_most": "Eine Zahl bis {max}",
-        "ui.walk.minutes": "Dauert etwa {minutes} Min.",
-        "ui.walk.category.hardware": "Geräte und Hardware",
-        "ui.walk.category.software": "Software und Konten",
-        "ui.walk.category.connectivity": "Internet, WLAN und TV",
-        "ui.walk.region": "Region des Besuchs",
-        "ui.walk.regions": "Wir kommen in diese Regionen: {regions}",
-        "ui.walk.region_first": "Geben Sie die Region ein, um freie Termine zu sehen.",
-        "ui.walk.slots": "Freie Termine",
-        "ui.walk.no_slots": "In dieser Region gibt es in den nächsten zwei Wochen keinen freien Termin.",
-        "ui.walk.book": "Diesen Termin buchen",
-        "ui.walk.pick_slot": "Bitte wählen Sie zuerst einen der freien Termine.",
-        "ui.walk.booked": "Besuch gebucht: {when}",
-        "ui.walk.booking_ref": "Buchung {id}",
-        "ui.walk.parts": "Der Techniker bringt mit: {parts}",
-        "ui.walk.ics": "In meinen Kalender (.ics)",
-        "ui.walk.unexpected": "Bei uns ist etwas schiefgegangen. Ihre Antworten sind gespeichert; bitte "
-        "versuchen Sie es erneut.",
-        "ui.walk.moved_on": "Diese Sitzung ist inzwischen weitergegangen; hier sehen Sie den aktuellen Stand.",
-    },
-)
-
 
 # what another writer did to a session meanwhile (SessionConflict.changes), in words
-add_catalog(
-    "en",
-    {
-        "ui.walk.changed": "This session was changed elsewhere ({what}); here is where it stands now.",
-        "ui.walk.changed.answer": "an answer was given",
-        "ui.walk.changed.tried": "a step was marked as already tried",
-        "ui.walk.changed.back": "an earlier step was reopened",
-        "ui.walk.changed.restart": "the walk was restarted",
-        "ui.walk.changed.note": "a note was added",
-        "ui.walk.changed.escalate": "a person was asked for",
-        "ui.walk.changed.handover": "it was handed over",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.walk.changed": "Diese Sitzung wurde anderswo geändert ({what}); hier sehen Sie den aktuellen Stand.",
-        "ui.walk.changed.answer": "eine Antwort wurde gegeben",
-        "ui.walk.changed.tried": "ein Schritt wurde als schon versucht markiert",
-        "ui.walk.changed.back": "ein früherer Schritt wurde wieder geöffnet",
-        "ui.walk.changed.restart": "der Ablauf wurde neu gestartet",
-        "ui.walk.changed.note": "eine Notiz wurde hinzugefügt",
-        "ui.walk.changed.escalate": "eine Person wurde angefordert",
-        "ui.walk.changed.handover": "die Sitzung wurde übergeben",
-    },
-)
 
 
 def conflict_text(exc: SessionConflict) -> str:
     """What another writer did to the session meanwhile, in the user's language (each kind of change once)."""
     known = ("answer", "tried", "back", "restart", "note", "escalate", "handover")
     said = [tr(f"ui.walk.changed.{c}") for c in dict.fromkeys(exc.changes) if c in known]
-    return tr("ui.walk.changed", what=", ".join(said)) if said else str(exc)
+    return tr("ui.walk.changed", what=", ".join(said)) if said else tr("ui.walk.moved_on")
 
 
 # -- state and messages ---------------------------------------------------------------------------
@@ -184,11 +96,14 @@ def load(sid: str) -> StoredSession | None:
         return None
 
 
-def run_op(sid: str, op: Callable[[StoredSession], Any], audience: Audience | None = None) -> bool:
+def run_op(
+    sid: str, op: Callable[[StoredSession], Any], audience: Audience | None = None, seen: int | None = None
+) -> bool:
     """In a callback: load the session, make one change; a refused change leaves its message. True if done.
 
     With ``audience``, nothing happens unless the session is still in that mode: a customer's page that is
-    behind (an agent took the session over meanwhile) cannot answer for the agent.
+    behind (an agent took the session over meanwhile) cannot answer for the agent. With ``seen`` (the event
+    count the page drew), nothing happens if the session changed since: the click was meant for another step.
     """
     st.session_state.pop(error_key(sid), None)
     try:
@@ -196,6 +111,8 @@ def run_op(sid: str, op: Callable[[StoredSession], Any], audience: Audience | No
         if audience is not None and stored.session.mode is not audience:
             st.session_state[error_key(sid)] = tr("ui.walk.moved_on")
             return False
+        if seen is not None:
+            stored.check_seen(seen)
         op(stored)
     except SessionConflict as exc:  # another tab, an agent or the CLI got there first: the next draw reloads
         st.session_state[error_key(sid)] = conflict_text(exc)
@@ -210,25 +127,31 @@ def run_op(sid: str, op: Callable[[StoredSession], Any], audience: Audience | No
     return True
 
 
-def on_answer(sid: str, value: Any, audience: Audience | None = None) -> None:
-    run_op(sid, lambda s: s.answer(value), audience)
+def on_answer(sid: str, value: Any, audience: Audience | None = None, seen: int | None = None) -> None:
+    """Answer the step the page showed (``seen``: its event count) with ``value``."""
+    run_op(sid, lambda s: s.answer(value), audience, seen)
 
 
-def _on_field(sid: str, key: str, audience: Audience | None = None) -> None:
+def _on_field(sid: str, key: str, audience: Audience | None = None, seen: int | None = None) -> None:
     value = st.session_state.get(key)
-    run_op(sid, lambda s: s.answer(value), audience)
+    run_op(sid, lambda s: s.answer(value), audience, seen)
 
 
-def on_back(sid: str, index: int | None = None, audience: Audience | None = None) -> None:
-    run_op(sid, lambda s: s.back(index), audience)
+def on_back(
+    sid: str, index: int | None = None, audience: Audience | None = None, seen: int | None = None
+) -> None:
+    """Reopen answered step ``index`` (default: the last one) of the path the page showed."""
+    run_op(sid, lambda s: s.back(index), audience, seen)
 
 
-def on_restart(sid: str, audience: Audience | None = None) -> None:
-    run_op(sid, lambda s: s.restart(), audience)
+def on_restart(sid: str, audience: Audience | None = None, seen: int | None = None) -> None:
+    """Start the walk again."""
+    run_op(sid, lambda s: s.restart(), audience, seen)
 
 
-def on_escalate(sid: str, audience: Audience | None = None) -> None:
-    run_op(sid, lambda s: s.escalate_now(), audience)
+def on_escalate(sid: str, audience: Audience | None = None, seen: int | None = None) -> None:
+    """Ask for a person now."""
+    run_op(sid, lambda s: s.escalate_now(), audience, seen)
 
 
 def _audience(customer: bool) -> Audience | None:
@@ -243,12 +166,13 @@ def step_header(view: StepView) -> None:
     st.progress(view.progress, text=tr("ui.walk.step", n=view.step_number))
 
 
-def answer_controls(view: StepView, *, customer: bool) -> None:
-    """One-click answers, or the right input for a collect step, with a Next button."""
+def answer_controls(view: StepView, *, customer: bool, seen: int) -> None:
+    """One-click answers, or the right input for a collect step, with a Next button; ``seen`` is the
+    session's event count when ``view`` was made (a click on a step the session has left is refused)."""
     sid, node = view.session_id, view.node_id
     field = view.field
     if field is None or field.type is FactType.YESNO:
-        _buttons(view, customer=customer)
+        _buttons(view, customer=customer, seen=seen)
         return
     key = f"field-{sid}-{node}"
     if field.type is FactType.CHOICE:
@@ -286,7 +210,7 @@ def answer_controls(view: StepView, *, customer: bool) -> None:
         tr("ui.walk.next"),
         key=f"submit-{sid}-{node}",
         on_click=_on_field,
-        args=(sid, key, _audience(customer)),
+        args=(sid, key, _audience(customer), seen),
         type="primary",
         width="stretch" if customer else "content",
     )
@@ -303,7 +227,7 @@ def _range_help(low: float | None, high: float | None) -> str | None:
     return None
 
 
-def _buttons(view: StepView, *, customer: bool) -> None:
+def _buttons(view: StepView, *, customer: bool, seen: int) -> None:
     sid, node = view.session_id, view.node_id
 
     def draw() -> None:
@@ -312,7 +236,7 @@ def _buttons(view: StepView, *, customer: bool) -> None:
                 safe_markdown(opt.label),
                 key=f"ans-{sid}-{node}-{opt.value}",
                 on_click=on_answer,
-                args=(sid, opt.value, _audience(customer)),
+                args=(sid, opt.value, _audience(customer), seen),
                 width="stretch" if customer else "content",
                 wrap=True,
             )
@@ -327,13 +251,13 @@ def _buttons(view: StepView, *, customer: bool) -> None:
 # -- visits ---------------------------------------------------------------------------------------
 
 
-def _on_book(sid: str, region_key: str, slot_key: str, audience: Audience | None) -> None:
+def _on_book(sid: str, region_key: str, slot_key: str, audience: Audience | None, seen: int) -> None:
     choice = st.session_state.get(slot_key)
     region = str(st.session_state.get(region_key) or "")
     if not isinstance(choice, console.SlotChoice):
         st.session_state[error_key(sid)] = tr("ui.walk.pick_slot")
         return
-    run_op(sid, lambda s: console.book_visit(store(), s.id, choice.slot, region), audience)
+    run_op(sid, lambda s: console.book_visit(store(), s.id, choice.slot, region), audience, seen)
 
 
 def booking_panel(stored: StoredSession, decision: Decision, *, customer: bool) -> BookingView | None:
@@ -369,7 +293,7 @@ def booking_panel(stored: StoredSession, decision: Decision, *, customer: bool) 
         tr("ui.walk.book"),
         key=f"book-{sid}",
         on_click=_on_book,
-        args=(sid, region_key, slot_key, _audience(customer)),
+        args=(sid, region_key, slot_key, _audience(customer), stored.event_count),
         type="primary",
         width="stretch" if customer else "content",
     )

@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import BookingError, NoFreeSlot, SlotTaken, StoreUnavailable
+from triage.limits import check_length, limits
 from triage.records.schema import Booking, SessionRow, Technician, utcnow
 from triage.trees.model import OutcomeKind, Urgency
 from triage.visits._checks import aware, fits, instant_text, name_list, visit_minutes, whole, word
@@ -356,7 +357,9 @@ class Scheduler(Technicians, FreeSlots):
     ) -> BookingView:
         """The booked technician closes the visit with a closure code (the fault actually found) and what
         fixed it. The closure is stored against the session, as tier 2 does for a case. Closing twice, closing
-        a cancelled visit, and closing before the visit starts are refused.
+        a cancelled visit, and closing before the visit starts are refused. Code and fault are held to
+        ``limits().code`` and the fix to ``limits().note`` (:class:`~triage.errors.LimitExceeded`), the same on
+        SQLite and PostgreSQL, before anything is written.
         """
         now = aware("now", now or utcnow())
         code = code.strip() if isinstance(code, str) else ""
@@ -364,7 +367,10 @@ class Scheduler(Technicians, FreeSlots):
             raise BookingError(
                 f"closing booking {booking_id} needs a closure code: name the fault actually found"
             )
-        fits("a closure code", code)
+        lim = limits()
+        check_length("closure code", code, limit=lim.code)
+        check_length("fault", fault or code, limit=lim.code)
+        check_length("closure fix", fix.strip(), limit=lim.note)
         with self.store.tx() as db:
             row = booking_row(db, booking_id, lock=True)
             tech = get_technician(db, row.technician_id)

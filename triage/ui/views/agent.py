@@ -14,7 +14,7 @@ from triage.desk import contact as console
 from triage.desk.sessions import StoredSession, earlier_sessions
 from triage.desk.staff import Identity
 from triage.errors import TriageError
-from triage.i18n import LANGUAGES, add_catalog
+from triage.i18n import LANGUAGES
 from triage.limits import limits
 from triage.trees.markdown import code, escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind, localize
@@ -25,153 +25,6 @@ from triage.walk.session import StepView
 
 __all__ = ["render"]
 
-add_catalog(
-    "en",
-    {
-        "ui.agent.open_id": "Open a session by id (or paste the customer's link)",
-        "ui.agent.open": "Open session",
-        "ui.agent.search": "Search by symptom, title, tag or category",
-        "ui.agent.search_hint": "e.g. no internet, red light, printer",
-        "ui.agent.why": "Why this step",
-        "ui.agent.category": "Category",
-        "ui.agent.all_categories": "All categories",
-        "ui.agent.results": "{n} trees",
-        "ui.agent.no_results": "No tree matches those words.",
-        "ui.agent.start_title": "Start: {title}",
-        "ui.agent.customer_id": "Customer id (optional)",
-        "ui.agent.customer_locale": "Customer's language",
-        "ui.agent.visit_covered": "Home visits covered by the plan?",
-        "ui.agent.region": "Region (optional)",
-        "ui.agent.unknown": "unknown",
-        "ui.agent.yes": "yes",
-        "ui.agent.no": "no",
-        "ui.agent.start": "Start session",
-        "ui.agent.cancel": "Cancel",
-        "ui.agent.earlier": "Earlier sessions of this customer",
-        "ui.agent.earlier_row": "{when} · {tree} · {status}",
-        "ui.agent.new": "New session",
-        "ui.agent.session": "Session {id} · {mode} · {lang}",
-        "ui.agent.customer": "Customer {id}",
-        "ui.agent.mode.agent": "agent",
-        "ui.agent.mode.self_service": "self-service",
-        "ui.agent.handed_over": "Continued from the customer's self-service session: their answers are below.",
-        "ui.agent.taken_over": "You took over the customer's escalation; the case is closed as handed over.",
-        "ui.agent.customer_active": "The customer is still walking this session in self-service.",
-        "ui.agent.take_over": "Take over from the customer",
-        "ui.agent.read_out": "Read out",
-        "ui.agent.internal": "Internal — for you only, do not read out",
-        "ui.agent.who": "Done by: {who}",
-        "ui.agent.performer.customer": "the customer",
-        "ui.agent.performer.agent": "you (agent)",
-        "ui.agent.performer.technician": "a technician",
-        "ui.agent.tried": "Customer already tried this",
-        "ui.agent.escalate": "Escalate now",
-        "ui.agent.restart": "Restart",
-        "ui.agent.flag": "Flag this step as wrong or unclear",
-        "ui.agent.flag_kind": "What is the matter?",
-        "ui.agent.flag.wrong": "wrong",
-        "ui.agent.flag.unclear": "unclear",
-        "ui.agent.flag_comment": "Comment for the authors",
-        "ui.agent.flag_send": "Send flag",
-        "ui.agent.flag_sent": "Flag {id} sent: the authors see it beside this step.",
-        "ui.agent.facts": "Facts gathered",
-        "ui.agent.no_facts": "None yet.",
-        "ui.agent.path": "Steps so far (click one to reopen it)",
-        "ui.agent.no_path": "No step answered yet.",
-        "ui.agent.notes": "Notes",
-        "ui.agent.note": "Add a note",
-        "ui.agent.note_add": "Add note",
-        "ui.agent.decision": "Decision: {label}",
-        "ui.agent.rule": "Decided by: {rule}",
-        "ui.agent.tell": "Tell the customer",
-        "ui.agent.reasons": "Why",
-        "ui.agent.next_action": "Recommended next action",
-        "ui.agent.escalate_to": "Tier {tier} · queue {queue} · priority {priority}",
-        "ui.agent.visit_need": "Skill {skill} · urgency {urgency} · about {minutes} min",
-        "ui.agent.parts": "Parts: {parts}",
-        "ui.agent.case": "Case #{id} is queued in {queue} (status {status}).",
-        "ui.agent.no_case": "No open case for this session.",
-        "ui.agent.book_title": "Book the visit",
-        "ui.agent.handoff": "Hand-off",
-        "ui.agent.download_md": "Download Markdown",
-        "ui.agent.download_json": "Download JSON",
-        "ui.agent.fault": "Fault: {fault}",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.agent.open_id": "Sitzung per ID öffnen (oder den Link des Kunden einfügen)",
-        "ui.agent.open": "Sitzung öffnen",
-        "ui.agent.search": "Suche nach Symptom, Titel, Schlagwort oder Kategorie",
-        "ui.agent.search_hint": "z. B. kein Internet, rote Lampe, Drucker",
-        "ui.agent.why": "Warum dieser Schritt",
-        "ui.agent.category": "Kategorie",
-        "ui.agent.all_categories": "Alle Kategorien",
-        "ui.agent.results": "{n} Bäume",
-        "ui.agent.no_results": "Kein Baum passt zu diesen Wörtern.",
-        "ui.agent.start_title": "Start: {title}",
-        "ui.agent.customer_id": "Kundennummer (optional)",
-        "ui.agent.customer_locale": "Sprache des Kunden",
-        "ui.agent.visit_covered": "Technikerbesuche im Tarif enthalten?",
-        "ui.agent.region": "Region (optional)",
-        "ui.agent.unknown": "unbekannt",
-        "ui.agent.yes": "ja",
-        "ui.agent.no": "nein",
-        "ui.agent.start": "Sitzung starten",
-        "ui.agent.cancel": "Abbrechen",
-        "ui.agent.earlier": "Frühere Sitzungen dieses Kunden",
-        "ui.agent.earlier_row": "{when} · {tree} · {status}",
-        "ui.agent.new": "Neue Sitzung",
-        "ui.agent.session": "Sitzung {id} · {mode} · {lang}",
-        "ui.agent.customer": "Kunde {id}",
-        "ui.agent.mode.agent": "Agent",
-        "ui.agent.mode.self_service": "Selbsthilfe",
-        "ui.agent.handed_over": "Aus der Selbsthilfe des Kunden übernommen: seine Antworten stehen unten.",
-        "ui.agent.taken_over": "Sie haben die Weiterleitung des Kunden übernommen; der Fall ist als übergeben "
-        "geschlossen.",
-        "ui.agent.customer_active": "Der Kunde arbeitet diese Sitzung gerade noch selbst durch.",
-        "ui.agent.take_over": "Vom Kunden übernehmen",
-        "ui.agent.read_out": "Vorlesen",
-        "ui.agent.internal": "Intern — nur für Sie, nicht vorlesen",
-        "ui.agent.who": "Wer: {who}",
-        "ui.agent.performer.customer": "der Kunde",
-        "ui.agent.performer.agent": "Sie (Agent)",
-        "ui.agent.performer.technician": "ein Techniker",
-        "ui.agent.tried": "Hat der Kunde schon versucht",
-        "ui.agent.escalate": "Jetzt weiterleiten",
-        "ui.agent.restart": "Neu beginnen",
-        "ui.agent.flag": "Schritt als falsch oder unklar melden",
-        "ui.agent.flag_kind": "Was stimmt nicht?",
-        "ui.agent.flag.wrong": "falsch",
-        "ui.agent.flag.unclear": "unklar",
-        "ui.agent.flag_comment": "Kommentar für die Autoren",
-        "ui.agent.flag_send": "Meldung senden",
-        "ui.agent.flag_sent": "Meldung {id} gesendet: die Autoren sehen sie bei diesem Schritt.",
-        "ui.agent.facts": "Bisherige Angaben",
-        "ui.agent.no_facts": "Noch keine.",
-        "ui.agent.path": "Bisherige Schritte (zum erneuten Öffnen anklicken)",
-        "ui.agent.no_path": "Noch kein Schritt beantwortet.",
-        "ui.agent.notes": "Notizen",
-        "ui.agent.note": "Notiz hinzufügen",
-        "ui.agent.note_add": "Notiz speichern",
-        "ui.agent.decision": "Entscheidung: {label}",
-        "ui.agent.rule": "Entschieden durch: {rule}",
-        "ui.agent.tell": "Dem Kunden sagen",
-        "ui.agent.reasons": "Warum",
-        "ui.agent.next_action": "Empfohlener nächster Schritt",
-        "ui.agent.escalate_to": "Stufe {tier} · Queue {queue} · Priorität {priority}",
-        "ui.agent.visit_need": "Fähigkeit {skill} · Dringlichkeit {urgency} · etwa {minutes} Min.",
-        "ui.agent.parts": "Teile: {parts}",
-        "ui.agent.case": "Fall #{id} liegt in der Queue {queue} (Status {status}).",
-        "ui.agent.no_case": "Kein offener Fall zu dieser Sitzung.",
-        "ui.agent.book_title": "Besuch buchen",
-        "ui.agent.handoff": "Übergabe",
-        "ui.agent.download_md": "Markdown herunterladen",
-        "ui.agent.download_json": "JSON herunterladen",
-        "ui.agent.fault": "Fehler: {fault}",
-    },
-)
 
 _ERR = "agent-error"
 _PICK = "agent-pick"
@@ -248,8 +101,8 @@ def _on_take_over(sid: str, agent: str) -> None:
     walk.run_op(sid, lambda s: console.take_over(store(), s.id, agent))
 
 
-def _on_tried(sid: str) -> None:
-    walk.run_op(sid, lambda s: s.mark_tried())
+def _on_tried(sid: str, seen: int) -> None:
+    walk.run_op(sid, lambda s: s.mark_tried(), seen=seen)
 
 
 def _on_note(sid: str, key: str) -> None:
@@ -258,11 +111,16 @@ def _on_note(sid: str, key: str) -> None:
         st.session_state[key] = ""
 
 
-def _on_flag(sid: str, author: str, kind_key: str, comment_key: str) -> None:
+def _on_flag(sid: str, author: str, kind_key: str, comment_key: str, seen: int) -> None:
     kind = str(st.session_state.get(kind_key) or "unclear")
     comment = str(st.session_state.get(comment_key) or "")
     done: list[int] = []
-    if walk.run_op(sid, lambda s: done.append(console.flag_step(store(), s, kind, author, comment).id)):
+
+    def flag(stored: StoredSession) -> None:
+        done.append(console.flag_step(store(), stored, kind, author, comment).id)
+
+    # the flag names the step the agent saw: refused if the session has left it
+    if walk.run_op(sid, flag, seen=seen):
         st.session_state[comment_key] = ""
         walk.flash(sid, tr("ui.agent.flag_sent", id=done[0]))
 
@@ -420,14 +278,14 @@ def _session(sid: str, ident: Identity) -> None:
         if view.finished and view.decision is not None:
             _decision(stored, view.decision)
         else:
-            _step(view, ident, readonly=opened.customer_active)
+            _step(view, ident, readonly=opened.customer_active, seen=stored.event_count)
     with side:
         _facts(view)
-        _path(view)
+        _path(view, stored.event_count)
         _notes(view)
 
 
-def _step(view: StepView, ident: Identity, *, readonly: bool) -> None:
+def _step(view: StepView, ident: Identity, *, readonly: bool, seen: int) -> None:
     sid, node = view.session_id, view.node_id
     walk.step_header(view)
     st.caption(tr("ui.agent.read_out"))
@@ -448,16 +306,20 @@ def _step(view: StepView, ident: Identity, *, readonly: bool) -> None:
         st.caption(" · ".join(parts))
     if readonly:
         return
-    walk.answer_controls(view, customer=False)
+    walk.answer_controls(view, customer=False, seen=seen)
     with st.container(horizontal=True):
         if view.kind == "action":
-            st.button(tr("ui.agent.tried"), key=f"tried-{sid}-{node}", on_click=_on_tried, args=(sid,))
-        st.button(tr("ui.agent.escalate"), key=f"escalate-{sid}", on_click=walk.on_escalate, args=(sid,))
-        st.button(tr("ui.agent.restart"), key=f"restart-{sid}", on_click=walk.on_restart, args=(sid,))
-    _flag(view, ident)
+            st.button(tr("ui.agent.tried"), key=f"tried-{sid}-{node}", on_click=_on_tried, args=(sid, seen))
+        st.button(
+            tr("ui.agent.escalate"), key=f"escalate-{sid}", on_click=walk.on_escalate, args=(sid, None, seen)
+        )
+        st.button(
+            tr("ui.agent.restart"), key=f"restart-{sid}", on_click=walk.on_restart, args=(sid, None, seen)
+        )
+    _flag(view, ident, seen)
 
 
-def _flag(view: StepView, ident: Identity) -> None:
+def _flag(view: StepView, ident: Identity, seen: int) -> None:
     sid, node = view.session_id, view.node_id
     kind_key, comment_key = f"flag-kind-{sid}-{node}", f"flag-text-{sid}-{node}"
     with st.expander(tr("ui.agent.flag"), icon=":material/flag:"):
@@ -473,7 +335,7 @@ def _flag(view: StepView, ident: Identity) -> None:
             tr("ui.agent.flag_send"),
             key=f"flag-send-{sid}-{node}",
             on_click=_on_flag,
-            args=(sid, ident.username, kind_key, comment_key),
+            args=(sid, ident.username, kind_key, comment_key, seen),
         )
 
 
@@ -489,7 +351,7 @@ def _facts(view: StepView) -> None:
     )
 
 
-def _path(view: StepView) -> None:
+def _path(view: StepView, seen: int) -> None:
     sid = view.session_id
     st.markdown(f"**{tr('ui.agent.path')}**")
     if not view.breadcrumb:
@@ -500,7 +362,7 @@ def _path(view: StepView) -> None:
             f"{crumb.index + 1}. {safe_markdown(crumb.text)} → {escape(crumb.answer)}",
             key=f"crumb-{sid}-{crumb.index}",
             on_click=walk.on_back,
-            args=(sid, crumb.index),
+            args=(sid, crumb.index, None, seen),
             type="tertiary",
             wrap=True,
         )
@@ -546,7 +408,12 @@ def _decision(stored: StoredSession, d: Decision) -> None:
         st.markdown(f"**{tr('ui.agent.book_title')}**")
         walk.booking_panel(stored, d, customer=False)
     with st.container(horizontal=True):
-        st.button(tr("ui.agent.restart"), key=f"restart-{sid}", on_click=walk.on_restart, args=(sid,))
+        st.button(
+            tr("ui.agent.restart"),
+            key=f"restart-{sid}",
+            on_click=walk.on_restart,
+            args=(sid, None, stored.event_count),
+        )
     if d.kind is not OutcomeKind.RESOLVED:
         _handoff(stored)
 

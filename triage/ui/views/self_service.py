@@ -14,7 +14,6 @@ import streamlit as st
 from triage.desk import contact as console
 from triage.desk.sessions import StoredSession, start_session
 from triage.errors import TriageError
-from triage.i18n import add_catalog
 from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, OutcomeKind
 from triage.ui import walk
@@ -26,62 +25,6 @@ __all__ = ["render"]
 
 _START_ERROR = "ss-start-error"
 _CUSTOMER = Audience.SELF_SERVICE
-
-add_catalog(
-    "en",
-    {
-        "ui.self.title": "Get help",
-        "ui.self.intro": "Answer a few simple questions. We guide you one step at a time.",
-        "ui.self.search": "What's the problem?",
-        "ui.self.search_hint": "For example: no internet, printer, password",
-        "ui.self.matches": "Problems that match",
-        "ui.self.no_match": "Nothing matches those words. Pick your problem from the list below.",
-        "ui.self.all": "All problems",
-        "ui.self.not_found": "We could not find that session. It may have been typed wrongly; you can start again.",
-        "ui.self.start_over": "Start again with another problem",
-        "ui.self.back": "Go back one step",
-        "ui.self.person": "This did not help — get me a person",
-        "ui.self.check": "Then tell us:",
-        "ui.self.resolved": "Great, that fixed it!",
-        "ui.self.resolved_more": "If the problem comes back, start again here and we will pick up from this.",
-        "ui.self.next_title": "What happens next",
-        "ui.self.next_person": "A member of our team will contact you and continue from where you stopped. "
-        "You will not have to repeat anything.",
-        "ui.self.reference": "Your reference (please have it ready):",
-        "ui.self.visit_title": "Book a technician visit",
-        "ui.self.visit_booked": "You are all set. The technician will come at the time above.",
-        "ui.self.taken_over": "A member of our team is now handling this problem with you.",
-        "ui.self.link": "To stop now and carry on later, keep this link:",
-    },
-)
-add_catalog(
-    "de",
-    {
-        "ui.self.title": "Hilfe",
-        "ui.self.intro": "Beantworten Sie ein paar einfache Fragen. Wir führen Sie Schritt für Schritt.",
-        "ui.self.search": "Was ist das Problem?",
-        "ui.self.search_hint": "Zum Beispiel: kein Internet, Drucker, Passwort",
-        "ui.self.matches": "Passende Probleme",
-        "ui.self.no_match": "Dazu passt nichts. Wählen Sie Ihr Problem aus der Liste unten.",
-        "ui.self.all": "Alle Probleme",
-        "ui.self.not_found": "Diese Sitzung haben wir nicht gefunden. Vielleicht wurde sie falsch eingegeben; "
-        "Sie können neu beginnen.",
-        "ui.self.start_over": "Mit einem anderen Problem neu beginnen",
-        "ui.self.back": "Einen Schritt zurück",
-        "ui.self.person": "Das hat nicht geholfen — ich möchte mit einem Menschen sprechen",
-        "ui.self.check": "Dann sagen Sie uns:",
-        "ui.self.resolved": "Prima, das hat geholfen!",
-        "ui.self.resolved_more": "Falls das Problem wiederkommt, beginnen Sie hier neu; wir machen dort weiter.",
-        "ui.self.next_title": "Wie es weitergeht",
-        "ui.self.next_person": "Ein Mitarbeiter meldet sich bei Ihnen und macht dort weiter, wo Sie aufgehört "
-        "haben. Sie müssen nichts wiederholen.",
-        "ui.self.reference": "Ihre Vorgangsnummer (bitte bereithalten):",
-        "ui.self.visit_title": "Technikerbesuch buchen",
-        "ui.self.visit_booked": "Alles erledigt. Der Techniker kommt zum oben genannten Termin.",
-        "ui.self.taken_over": "Ein Mitarbeiter kümmert sich jetzt mit Ihnen um dieses Problem.",
-        "ui.self.link": "Um jetzt aufzuhören und später weiterzumachen, behalten Sie diesen Link:",
-    },
-)
 
 
 def _on_start(tree_id: str) -> None:
@@ -171,14 +114,14 @@ def _session(sid: str) -> None:
     if view.finished and view.decision is not None:
         _decision(stored, view.decision)
     else:
-        _step(view)
+        _step(view, stored.event_count)
     st.divider()
     st.caption(tr("ui.self.link"))
     st.code(console.resume_link(st.context.url or "", sid), language=None, wrap_lines=True)
     st.button(tr("ui.self.start_over"), key="ss-leave", on_click=_on_leave, type="tertiary")
 
 
-def _step(view: StepView) -> None:
+def _step(view: StepView, seen: int) -> None:
     sid = view.session_id
     walk.step_header(view)
     st.markdown(f"### {safe_markdown(view.text)}")
@@ -186,21 +129,21 @@ def _step(view: StepView) -> None:
         if view.minutes:
             st.caption(tr("ui.walk.minutes", minutes=console.fact_text(view.minutes)))
         st.markdown(f"**{tr('ui.self.check')}** {safe_markdown(view.check or '')}")
-    walk.answer_controls(view, customer=True)
+    walk.answer_controls(view, customer=True, seen=seen)
     st.write("")
     if view.can_back:
         st.button(
             tr("ui.self.back"),
             key=f"back-{sid}",
             on_click=walk.on_back,
-            args=(sid, None, _CUSTOMER),
+            args=(sid, None, _CUSTOMER, seen),
             width="stretch",
         )
     st.button(
         tr("ui.self.person"),
         key=f"person-{sid}",
         on_click=walk.on_escalate,
-        args=(sid, _CUSTOMER),
+        args=(sid, _CUSTOMER, seen),
         type="primary",
         width="stretch",
     )
