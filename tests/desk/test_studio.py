@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from triage.desk.studio import (
     tree_statuses,
 )
 from triage.errors import DraftConflict, DraftError
+from triage.limits import limits
 from triage.records.flags import Flags
 from triage.records.store import Store
 from triage.trees.export import OUTCOME_COLOURS
@@ -536,3 +537,117 @@ def test_draft_tracks_its_edits() -> None:
     assert not d.dirty
     e = d.with_text("b")
     assert (e.rev, e.dirty, e.base_digest) == (1, True, d.base_digest)
+
+
+# -- hostile drafts -----------------------------------------------------------------------------------
+
+_SQUARE = 300  # a list of 300 items aliased 300 times: 90,000 copies, past the 10,000-node alias budget
+HOSTILE_DRAFTS = {
+    "brackets-300": "id: x\nnodes: " + "[" * 300 + "]" * 300 + "\n",
+    "brackets-20000": "id: x\nnodes: " + "[" * 20_000 + "]" * 20_000 + "\n",
+    "brackets-unclosed-20000": "id: x\nnodes: " + "[" * 20_000 + "\n",
+    "mappings-300": "id: x\nnodes: " + "{a: " * 300 + "}" * 300 + "\n",
+    "block-300": "".join(" " * i + "a:\n" for i in range(300)) + " " * 300 + "b\n",
+    "compact-300": "nodes:\n" + "- " * 300 + "x\n",
+    "alias-bomb": "a: &a [" + ",".join(["x"] * _SQUARE) + "]\nb: [" + ",".join(["*a"] * _SQUARE) + "]\n",
+    "big-int": "id: x\nnodes:\n- id: a\n  kind: outcome\n  text: " + "9" * 5_000 + "\n",
+    "lone-surrogate": "id: x &a\nnodes:\n- id: a\n  text: \ud800\n",
+    **{
+        f"corpus-{p.stem}": p.read_text(encoding="utf-8")
+        for p in sorted((DATA / "hostile").glob("*.yaml"))
+        if p.stem not in ("binary", "invalid-utf8", "utf16")
+    },
+}
+
+
+def _outcome(call: Callable[[], object]) -> str:
+    """``"ok"``, or the DraftError's message; any other exception propagates and fails the test."""
+    try:
+        call()
+    except DraftError as exc:
+        return str(exc)
+    return "ok"
+
+
+@pytest.mark.parametrize("text", HOSTILE_DRAFTS.values(), ids=HOSTILE_DRAFTS.keys())
+def test_hostile_drafts_raise_only_draft_errors(text: str) -> None:
+    """Whatever an author pastes, the node form's functions return or raise a DraftError, never anything else."""
+    outcomes = {
+        _outcome(lambda: node_ids(text)),
+        _outcome(lambda: node_form(text, "a")),
+        _outcome(lambda: edit_node(text, "a", {("text",): "plain"})),
+    }
+    assert all(
+        o == "ok" or o.endswith("fix it in the YAML editor first") or o == "the draft has no node 'a'"
+        for o in outcomes
+    ), outcomes
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            HOSTILE_DRAFTS["brackets-300"],
+            "the node form cannot read the draft (line 2): it nests lists and mappings more than 64 deep; "
+            "fix it in the YAML editor first",
+        ),
+        (
+            HOSTILE_DRAFTS["compact-300"],
+            "the node form cannot read the draft (line 2): it nests lists and mappings more than 64 deep; "
+            "fix it in the YAML editor first",
+        ),
+        (
+            HOSTILE_DRAFTS["alias-bomb"],
+            "the node form cannot read the draft (line 2): YAML aliases (*name) in this file would copy more "
+            "than 10,000 nodes (TRIAGE_LIMIT_YAML_ALIAS_NODES), so it was not read; fix it in the YAML editor first",
+        ),
+        (
+            HOSTILE_DRAFTS["lone-surrogate"],
+            "the node form cannot read the draft: it holds a character that is not valid text; "
+            "fix it in the YAML editor first",
+        ),
+    ],
+)
+def test_hostile_drafts_say_what_stops_the_form(text: str, message: str) -> None:
+    """A draft refused by the guard says why and where, in the words the studio shows under the editor."""
+    with pytest.raises(DraftError) as info:
+        node_ids(text)
+    assert str(info.value) == message
+
+
+def test_deep_nesting_is_refused_by_libyaml_not_ruamel() -> None:
+    """20,000 brackets are refused by libyaml's event scan at level 65 (ruamel.yaml alone spends seconds on them,
+    then overflows the stack)."""
+    with pytest.raises(DraftError) as info:
+        node_form(HOSTILE_DRAFTS["brackets-20000"], "a")
+    assert str(info.value) == (
+        "the node form cannot read the draft (line 2): it nests lists and mappings more than 64 deep; "
+        "fix it in the YAML editor first"
+    )
+
+
+def test_draft_over_the_file_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A draft bigger than a tree file may be is refused with the limit named, before it is parsed."""
+    monkeypatch.setenv("TRIAGE_LIMIT_TREE_FILE_BYTES", "1000")
+    limits.cache_clear()
+    try:
+        with pytest.raises(DraftError) as info:
+            node_ids("id: x\ntext: " + "x" * 2_000 + "\n")
+    finally:
+        limits.cache_clear()
+    assert str(info.value) == (
+        "the node form cannot read the draft: this file is 2,013 bytes; a tree file is at most 1,000 bytes "
+        "(TRIAGE_LIMIT_TREE_FILE_BYTES), so it was not read; fix it in the YAML editor first"
+    )
+
+
+def test_a_five_megabyte_text_still_opens_in_the_form() -> None:
+    """A long scalar within the file limit is no attack: the form reads it whole."""
+    text = "id: x\nnodes:\n- id: a\n  kind: outcome\n  text: " + "x" * 5_000_000 + "\n"
+    assert node_ids(text) == ["a"]
+    assert len(node_form(text, "a").texts[0].value) == 5_000_000
+
+
+def test_nesting_at_the_limit_still_opens_in_the_form() -> None:
+    """64 levels are read (a tree file nests about 5): the limit refuses only what ruamel.yaml cannot carry."""
+    assert node_ids("id: x\nextra: " + "[" * 63 + "]" * 63 + "\nnodes: [{id: a}]\n") == ["a"]

@@ -251,3 +251,13 @@ def test_any_text_gives_a_loaded_tree_never_an_exception(text: str) -> None:
     """Random YAML punctuation never makes parse_tree raise: every outcome is a LoadedTree."""
     loaded = parse_tree(text, "fuzz.yaml")
     assert loaded.tree is not None or loaded.diagnostics
+
+
+def test_a_lone_surrogate_with_an_anchor_is_a_diagnostic_not_an_exception() -> None:
+    """Text pasted into the studio may hold a lone surrogate; with an anchor it used to crash the alias scan."""
+    loaded = parse_tree("id: x\na: &a [1]\nb: \ud800\n", "pasted.yaml")
+    assert loaded.tree is None
+    assert [str(d) for d in loaded.diagnostics] == [
+        "pasted.yaml: this text holds a broken character (U+D800 at character 20)"
+        " (remove it: a tree file is plain UTF-8 text)"
+    ]

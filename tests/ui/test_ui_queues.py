@@ -11,7 +11,7 @@ from libraries import shipped
 from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
-from triage.records.accounts import Identity
+from triage.records.accounts import Accounts, Identity
 from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.ui.common import boot
@@ -206,3 +206,28 @@ def test_an_agent_cannot_open_the_queue_or_dispatch(app_store: Store) -> None:
     assert open_page(tier2, "queue").title[0].value == "Escalation queue"
     with pytest.raises(ValueError, match="page 'dispatch' is not registered"):
         open_page(tier2, "dispatch")
+
+
+def test_a_click_from_a_person_deactivated_since_the_page_was_drawn_changes_nothing(app_store: Store) -> None:
+    """Streamlit runs a click's callback before the page: the callback itself re-reads who is signed in, so tier 2
+    deactivated while the case was on screen cannot claim it."""
+    walk(app_store, WIFI_ONLY, "AT-200")
+    queue = Queue(app_store)
+    case_id = queue.list_cases()[0].id
+    at = open_page(signed_in("tom", "tier2"), "queue")
+    at.selectbox(key="queue-open").select(case_id).run()
+    Accounts(app_store).deactivate("tom", actor="admin")
+    at.button(key=f"queue-claim-{case_id}").click().run()
+    assert (queue.get(case_id).status, queue.get(case_id).claimed_by) == ("open", None)
+    assert "Escalation queue" not in [t.value for t in at.title]
+
+
+def test_an_agent_demoted_since_the_page_was_drawn_cannot_answer_for_the_customer(app_store: Store) -> None:
+    """An agent-mode walk refuses the click of a person who is no longer an agent: nothing is answered."""
+    at = open_page(signed_in("amy", "agent"), "agent")
+    stored = app_store.start_session("no-internet", mode="agent")
+    at.query_params["s"] = stored.id
+    at.run()
+    Accounts(app_store).set_roles("amy", ("dispatcher",), actor="admin")
+    at.button(key=f"ans-{stored.id}-all_devices-all").click().run()
+    assert app_store.load_session(stored.id).view().node_id == "all_devices"

@@ -263,3 +263,19 @@ def test_author_sees_and_resolves_flags_beside_the_node(store: Store) -> None:
     assert at.success[0].value == f"Flag {flag.id} resolved."
     assert Flags(store).for_tree("power-cycle-router") == []
     assert "No open flags on this tree." in [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("depth", [300, 20_000])
+def test_deeply_nested_draft_keeps_the_controls(store: Store, depth: int) -> None:
+    """A pasted draft nested hundreds or thousands deep: the checks and the form say why, the buttons stay."""
+    at = _studio()
+    at = _yaml(at).input("id: x\nnodes: " + "[" * depth + "]" * depth + "\n").run()
+    assert not at.exception
+    assert not [e for e in _errors(at) if "Something went wrong" in e]
+    assert (
+        "The node form needs a draft that reads as YAML: the node form cannot read the draft (line 2): "
+        "it nests lists and mappings more than 64 deep; fix it in the YAML editor first"
+    ) in [i.value for i in at.info]
+    assert _errors(at)  # the Checks panel names the problem
+    for label in ("Save to file", "Publish", "Discard draft, reload the file"):
+        assert _button(at, label)

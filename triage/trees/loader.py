@@ -287,6 +287,21 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def _lone_surrogate(text: str, path: str) -> Diagnostic | None:
+    """A text that is not Unicode (a lone surrogate, pasted) can be neither hashed as UTF-8 nor parsed."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return Diagnostic(
+            severity=Severity.ERROR,
+            code="yaml-syntax",
+            message=f"this text holds a broken character (U+{ord(text[exc.start]):04X} at character {exc.start + 1:,})",
+            path=path,
+            hint="remove it: a tree file is plain UTF-8 text",
+        )
+    return None
+
+
 def parse_tree(text: str, path: str = "<tree>") -> LoadedTree:
     """Parse one tree from YAML text. Never raises for bad content: look at ``.diagnostics``.
 
@@ -309,7 +324,7 @@ def parse_tree(text: str, path: str = "<tree>") -> LoadedTree:
 
 def _parse_tree(text: str, path: str) -> LoadedTree:
     loaded = LoadedTree(path=path, text=text, tree=None)
-    refusal = alias_budget_refusal(text, path) if needs_scan(text) else None
+    refusal = _lone_surrogate(text, path) or (alias_budget_refusal(text, path) if needs_scan(text) else None)
     if refusal is not None:
         loaded.diagnostics.append(refusal)
         return loaded

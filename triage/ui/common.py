@@ -32,6 +32,7 @@ __all__ = [
     "page_guard",
     "require",
     "show_flash",
+    "staff_action",
     "store",
     "tr",
     "ui_locale",
@@ -55,17 +56,15 @@ def boot() -> Bootstrap:
 
 
 def _startup_failed(exc: Exception) -> NoReturn:
-    """The page a failed start-up shows: what happened and what to do; the traceback goes to the server log."""
+    """The page a failed start-up shows; the cause and the traceback go to the server log only.
+
+    Anyone may be looking, customers included, so the page names no database, host or account: the visitor
+    is told to come back or call, whoever runs the service where to look.
+    """
     log.error("start-up failed: %s", traceback.format_exc())
     st.title(tr("ui.startup.title"))
-    if isinstance(exc, StoreError):  # its message names the database (password hidden) and the fault
-        detail = str(exc)
-        st.error(detail[:1].upper() + detail[1:])
-        st.info(tr("ui.startup.database_fix"))
-    else:  # an unforeseen error: its words may hold anything, so only its kind is shown
-        detail = str(exc) if isinstance(exc, TriageError) else type(exc).__name__
-        st.error(tr("ui.startup.other", detail=detail))
-        st.info(tr("ui.startup.other_fix"))
+    st.error(tr("ui.startup.visitor"))
+    st.info(tr("ui.startup.database_fix" if isinstance(exc, StoreError) else "ui.startup.other_fix"))
     st.stop()
 
 
@@ -119,6 +118,28 @@ def require(page: str) -> Identity:
         st.warning(tr("ui.not_allowed"))
         st.stop()
     return ident
+
+
+def staff_action(page: str) -> Callable[[F], F]:
+    """For a staff page's callbacks: re-read who is signed in before a click changes anything.
+
+    Streamlit runs a callback before the page script, so the page's own :func:`require` comes too late for
+    it: a person deactivated or demoted since the page was drawn would still get their click through. A
+    refused callback does nothing; the page run that follows shows the page they may see.
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            ident = identity()
+            if ident is None or not ident.may_open(page):
+                log.warning("refused a click on %s by a person who may no longer open it", page)
+                return None
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def flash(key: str, kind: str, text: str) -> None:

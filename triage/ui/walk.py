@@ -28,7 +28,7 @@ from triage.errors import NotFound, SessionConflict, TriageError
 from triage.limits import limits as size_limits  # `limits` names the range help below
 from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind
-from triage.ui.common import store, tr, ui_locale
+from triage.ui.common import identity, store, tr, ui_locale
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
 
@@ -96,6 +96,12 @@ def load(sid: str) -> StoredSession | None:
         return None
 
 
+def _may_work_as_agent() -> bool:
+    """Whether the person at this page may still act as an agent (re-read now, not when the page was drawn)."""
+    ident = identity()
+    return ident is not None and ident.may_open("agent")
+
+
 def run_op(
     sid: str, op: Callable[[StoredSession], Any], audience: Audience | None = None, seen: int | None = None
 ) -> bool:
@@ -110,6 +116,9 @@ def run_op(
         stored = load_session(store(), sid)
         if audience is not None and stored.session.mode is not audience:
             st.session_state[error_key(sid)] = tr("ui.walk.moved_on")
+            return False
+        if stored.session.mode is Audience.AGENT and not _may_work_as_agent():
+            st.session_state[error_key(sid)] = tr("ui.not_allowed")  # deactivated or demoted since the draw
             return False
         if seen is not None:
             stored.check_seen(seen)

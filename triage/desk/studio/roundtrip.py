@@ -3,6 +3,13 @@
 ruamel.yaml's round-trip mode does most of it; :func:`rewrite` then splices the changed lines into the
 author's text, so an untouched line keeps its bytes even where ruamel.yaml would spell it differently, and
 keeps the author's gap before an end-of-line comment.
+
+ruamel.yaml is pure Python and recursive (about four frames per nesting level, so ``[`` 250 deep raises
+``RecursionError``), and it may raise ``ValueError`` on an integer of thousands of digits. So :func:`load` puts
+every text through the loader's guard first (:mod:`triage.trees.yamlsafe`: the file-size limit and the alias
+budget) plus a nesting limit of its own, :data:`MAX_DEPTH`, measured on libyaml's event stream (iterative C,
+about 2% of a round-trip load); whatever still goes wrong inside ruamel.yaml becomes a :class:`DraftError`.
+Nothing a pasted text holds raises anything else.
 """
 
 from __future__ import annotations
@@ -17,8 +24,17 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from triage.errors import DraftError
+from triage.limits import limits
+from triage.trees.yamlsafe import alias_budget_refusal, needs_scan, too_big
 
-__all__ = ["load", "rewrite"]
+__all__ = ["MAX_DEPTH", "load", "rewrite"]
+
+MAX_DEPTH = 64
+"""Collections nested deeper than this are not read into the node form (tree files nest about 5 deep; ruamel.yaml
+needs about 4 stack frames a level, so 64 levels stay far below Python's recursion limit, also inside Streamlit)."""
+
+_DRAFT = "the draft"
+_Events: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _KEY_BLOCK = re.compile(r"^( *)[^\s#-][^#]*:\s*(#.*)?$")
@@ -57,23 +73,91 @@ def _yaml(text: str) -> YAML:
     return y
 
 
-def load(text: str) -> Any:
-    """The draft as a round-trip document; :class:`DraftError` naming the line if it is not YAML."""
+def _refuse(message: str, line: int | None = None) -> DraftError:
+    where = f" (line {line})" if line is not None else ""
+    return DraftError(
+        f"the node form cannot read the draft{where}: {message}; fix it in the YAML editor first"
+    )
+
+
+def _at_end(mark: Any, text: str) -> bool:
+    """Whether a parser's mark points past the last character that is not white space."""
+    lines = text.rstrip().splitlines() or [""]
+    return bool(mark.line >= len(lines) or (mark.line == len(lines) - 1 and mark.column >= len(lines[-1])))
+
+
+def _not_yaml(exc: Exception, text: str) -> DraftError:
+    """A syntax error (libyaml's or ruamel.yaml's: their marks look alike) as the line the author must fix."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", ""))
+    opened = getattr(exc, "context_mark", None)
+    ended = (
+        "end of stream" in problem or "<stream end>" in problem or (mark is not None and _at_end(mark, text))
+    )
+    if opened is not None and ended:
+        mark = opened  # an unclosed bracket or quote: where it opened
+    where = f" (line {mark.line + 1})" if mark is not None else ""
+    return DraftError(f"the draft is not valid YAML{where}: fix it in the YAML editor first")
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where collections first nest deeper than :data:`MAX_DEPTH`, or ``None`` if they never do;
+    a :class:`DraftError` if libyaml cannot read the text (then ruamel.yaml never sees it)."""
+    depth = 0
     try:
-        return _yaml(text).load(text)
-    except YAMLError as exc:
+        for event in yaml.parse(text, Loader=_Events):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1 if event.start_mark is not None else None
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = str(getattr(exc, "problem", ""))
-        opened = getattr(exc, "context_mark", None)
-        if opened is not None and ("end of stream" in problem or "<stream end>" in problem):
-            mark = opened  # an unclosed bracket or quote: where it opened
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise DraftError(f"the draft is not valid YAML{where}: fix it in the YAML editor first") from exc
+        # libyaml scans a flow collection's brackets before its first event, up to its own cap of 1,000 levels
+        if mark is not None and "nesting depth" in problem:
+            return int(mark.line) + 1
+        raise _not_yaml(exc, text) from exc
+    return None
+
+
+def _guard(text: str) -> None:
+    """Refuse, as a :class:`DraftError`, a text that could cost the round trip more than its size allows."""
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate pasted into the editor
+        raise _refuse("it holds a character that is not valid text") from exc
+    if size > limits().tree_file_bytes:
+        raise _refuse(too_big(_DRAFT, size).message)
+    # depth first: the scan stops at MAX_DEPTH + 1 levels, so 20,000 brackets cost no more than 65
+    line = _too_deep(text)
+    if line is not None:
+        raise _refuse(f"it nests lists and mappings more than {MAX_DEPTH} deep", line)
+    refusal = alias_budget_refusal(text, _DRAFT) if needs_scan(text) else None
+    if refusal is not None:
+        raise _refuse(refusal.message, refusal.line)
+
+
+def load(text: str) -> Any:
+    """The draft as a round-trip document; :class:`DraftError` naming the line if it is not YAML or would cost
+    more than its size allows (see the module docstring)."""
+    _guard(text)
+    try:
+        return _yaml(text).load(text)
+    except (ValueError, RecursionError) as exc:  # an int past sys.get_int_max_str_digits(); depth is guarded
+        reason = str(exc).split(";")[0] or type(exc).__name__
+        raise _refuse(f"it holds a value that cannot be read ({reason[:120]})") from exc
+    except YAMLError as exc:
+        raise _not_yaml(exc, text) from exc
 
 
 def _dump(doc: Any, text: str) -> str:
     buf = io.StringIO()
-    _yaml(text).dump(doc, buf)
+    try:
+        _yaml(text).dump(doc, buf)
+    except RecursionError as exc:  # not expected after load's guard: still never anything but a DraftError
+        raise _refuse("it nests too deep to be written back") from exc
     return buf.getvalue()
 
 
@@ -99,8 +183,8 @@ def _keep_gaps(original: str, new: str) -> str:
     if fixed == new:
         return new
     try:  # only whitespace before comments may change: the data must read the same
-        same = yaml.safe_load(fixed) == yaml.safe_load(new)
-    except yaml.YAMLError:
+        same = yaml.load(fixed, Loader=_Events) == yaml.load(new, Loader=_Events)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, ValueError, RecursionError):
         same = False
     return fixed if same else new
 

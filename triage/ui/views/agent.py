@@ -19,7 +19,7 @@ from triage.limits import limits
 from triage.trees.markdown import code, escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind, localize
 from triage.ui import walk
-from triage.ui.common import library, page_guard, require, store, tr, ui_locale
+from triage.ui.common import library, page_guard, require, staff_action, store, tr, ui_locale
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
 
@@ -43,6 +43,7 @@ def _unexpected(what: str) -> None:
     _fail(tr("ui.unexpected"))
 
 
+@staff_action("agent")
 def _on_open(key: str) -> None:
     try:
         sid = console.resolve_session_id(store(), str(st.session_state.get(key) or ""))
@@ -55,14 +56,17 @@ def _on_open(key: str) -> None:
     st.query_params["s"] = sid
 
 
+@staff_action("agent")
 def _on_open_id(sid: str) -> None:
     st.query_params["s"] = sid
 
 
+@staff_action("agent")
 def _on_pick(tree_id: str | None) -> None:
     st.session_state[_PICK] = tree_id
 
 
+@staff_action("agent")
 def _on_start(tree_id: str) -> None:
     ss = st.session_state
     tree = library().get(tree_id)
@@ -92,25 +96,30 @@ def _on_start(tree_id: str) -> None:
     st.query_params["s"] = stored.id
 
 
+@staff_action("agent")
 def _on_new() -> None:
     st.query_params.pop("s", None)
     st.session_state[_PICK] = None
 
 
+@staff_action("agent")
 def _on_take_over(sid: str, agent: str) -> None:
     walk.run_op(sid, lambda s: console.take_over(store(), s.id, agent))
 
 
+@staff_action("agent")
 def _on_tried(sid: str, seen: int) -> None:
     walk.run_op(sid, lambda s: s.mark_tried(), seen=seen)
 
 
+@staff_action("agent")
 def _on_note(sid: str, key: str) -> None:
     text = str(st.session_state.get(key) or "")
     if walk.run_op(sid, lambda s: s.add_note(text)):
         st.session_state[key] = ""
 
 
+@staff_action("agent")
 def _on_flag(sid: str, author: str, kind_key: str, comment_key: str, seen: int) -> None:
     kind = str(st.session_state.get(kind_key) or "unclear")
     comment = str(st.session_state.get(comment_key) or "")

@@ -37,7 +37,7 @@ from triage.desk.dispatch import (
 from triage.errors import NotFound, TriageError
 from triage.limits import limits
 from triage.trees.markdown import escape, safe_markdown
-from triage.ui.common import flash, page_guard, require, show_flash, store, tr
+from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr
 
 __all__ = ["render"]
 
@@ -66,6 +66,7 @@ def _sched() -> Scheduler:
 # -- callbacks (run before the rerun; errors become a message, never a traceback) ----------------
 
 
+@staff_action("dispatch")
 def _open(param: str, key: str) -> None:
     picked = st.session_state.get(key)
     if picked is None:
@@ -74,6 +75,7 @@ def _open(param: str, key: str) -> None:
         st.query_params[param] = str(picked)
 
 
+@staff_action("dispatch")
 def _reschedule(booking_id: int, slot_key: str) -> None:
     slot = st.session_state.get(slot_key)
     if not isinstance(slot, Slot):
@@ -89,6 +91,7 @@ def _reschedule(booking_id: int, slot_key: str) -> None:
         flash(_FLASH, "error", escape(str(exc)))
 
 
+@staff_action("dispatch")
 def _cancel(booking_id: int, reason_key: str) -> None:
     try:
         _sched().cancel(booking_id, str(st.session_state.get(reason_key) or ""))
@@ -97,6 +100,7 @@ def _cancel(booking_id: int, reason_key: str) -> None:
         flash(_FLASH, "error", escape(str(exc)))
 
 
+@staff_action("dispatch")
 def _close(booking_id: int, technician: str, code_key: str, fix_key: str) -> None:
     code = str(st.session_state.get(code_key) or "")
     fix = str(st.session_state.get(fix_key) or "")
@@ -107,6 +111,7 @@ def _close(booking_id: int, technician: str, code_key: str, fix_key: str) -> Non
         flash(_FLASH, "error", escape(str(exc)))
 
 
+@staff_action("dispatch")
 def _book(session_id: str, region_key: str, address_key: str, slot_key: str | None) -> None:
     slot = st.session_state.get(slot_key) if slot_key else None
     region = str(st.session_state.get(region_key) or "").strip() or None
@@ -124,6 +129,7 @@ def _book(session_id: str, region_key: str, address_key: str, slot_key: str | No
         flash(_FLASH, "error", escape(str(exc)))
 
 
+@staff_action("dispatch")
 def _add_technician(keys: dict[str, str]) -> None:
     form = {name: st.session_state.get(key) for name, key in keys.items()}
     try:

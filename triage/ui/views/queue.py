@@ -13,7 +13,7 @@ from triage.desk.queue import CASE_STATUSES, PRIORITIES, CaseFilter, CaseView
 from triage.errors import NotFound, TriageError
 from triage.limits import limits
 from triage.trees.markdown import escape
-from triage.ui.common import flash, page_guard, require, show_flash, store, tr
+from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr
 
 __all__ = ["render"]
 
@@ -37,6 +37,7 @@ _COLUMNS = (
 # -- callbacks (run before the rerun; errors become a message, never a traceback) ----------------
 
 
+@staff_action("queue")
 def _open_case(key: str) -> None:
     picked = st.session_state.get(key)
     if picked is None:
@@ -45,6 +46,7 @@ def _open_case(key: str) -> None:
         st.query_params[_PARAM] = str(picked)
 
 
+@staff_action("queue")
 def _claim(case_id: int, user: str) -> None:
     try:
         cases.claim(store(), case_id, user)
@@ -53,6 +55,7 @@ def _claim(case_id: int, user: str) -> None:
         flash(_FLASH, "error", escape(str(exc)))
 
 
+@staff_action("queue")
 def _release(case_id: int, user: str) -> None:
     try:
         cases.release(store(), case_id, user)
@@ -61,6 +64,7 @@ def _release(case_id: int, user: str) -> None:
         flash(_FLASH, "error", escape(str(exc)))
 
 
+@staff_action("queue")
 def _add_note(case_id: int, user: str, key: str) -> None:
     try:
         cases.add_note(store(), case_id, user, str(st.session_state.get(key) or ""))
@@ -69,6 +73,7 @@ def _add_note(case_id: int, user: str, key: str) -> None:
         flash(_FLASH, "error", escape(str(exc)))
 
 
+@staff_action("queue")
 def _close(case_id: int, user: str, code_key: str, fix_key: str) -> None:
     code = str(st.session_state.get(code_key) or "")
     fix = str(st.session_state.get(fix_key) or "")

@@ -19,7 +19,7 @@ from triage.desk import studio
 from triage.desk.flags import FlagView
 from triage.errors import Diagnostic, DraftConflict, StoreError, TreeError
 from triage.trees.markdown import escape
-from triage.ui.common import identity, page_guard, require, store, tr, ui_locale
+from triage.ui.common import identity, page_guard, require, staff_action, store, tr, ui_locale
 from triage.ui.views import studio_preview, studio_review
 from triage.ui.views.studio_state import (
     CONFLICT,
@@ -59,6 +59,7 @@ def _check(
 # -- callbacks (they only change state; the next run draws it) ------------------------------------------
 
 
+@staff_action("studio")
 def _on_pick(key: str) -> None:
     rel = st.session_state.get(key)
     if rel:
@@ -66,14 +67,17 @@ def _on_pick(key: str) -> None:
         st.query_params["tree"] = rel
 
 
+@staff_action("studio")
 def _on_yaml(rel: str, key: str) -> None:
     set_draft(draft_of(rel).with_text(st.session_state.get(key, "")))
 
 
+@staff_action("studio")
 def _on_node(rel: str, key: str) -> None:
     state(NODE)[rel] = st.session_state.get(key)
 
 
+@staff_action("studio")
 def _on_form(rel: str, node_id: str, keys: dict[tuple[str | int, ...], str]) -> None:
     draft = draft_of(rel)
     changes = {loc: str(st.session_state.get(k) or "") for loc, k in keys.items()}
@@ -83,6 +87,7 @@ def _on_form(rel: str, node_id: str, keys: dict[tuple[str | int, ...], str]) -> 
         notify("error", escape(str(exc)))
 
 
+@staff_action("studio")
 def _on_save(rel: str, errors: int) -> None:
     draft = draft_of(rel)
     if not draft.dirty:
@@ -100,6 +105,7 @@ def _on_save(rel: str, errors: int) -> None:
         notify("success", tr("ui.studio.saved", file=rel))
 
 
+@staff_action("studio")
 def _on_publish(rel: str, note_key: str) -> None:
     ident = identity()
     if ident is None:
@@ -124,6 +130,7 @@ def _on_publish(rel: str, note_key: str) -> None:
     notify("success", tr("ui.studio.published", tree=info.tree_id, version=info.version, file=rel))
 
 
+@staff_action("studio")
 def _on_merged(rel: str) -> None:
     conflict = state(CONFLICT).pop(rel, None)
     if isinstance(conflict, DraftConflict):
@@ -134,6 +141,7 @@ def _on_merged(rel: str) -> None:
             set_draft(draft.rebased(base_version=conflict.latest))
 
 
+@staff_action("studio")
 def _on_take_theirs(rel: str) -> None:
     conflict = state(CONFLICT).pop(rel, None)
     if isinstance(conflict, DraftConflict):
@@ -145,6 +153,7 @@ def _on_take_theirs(rel: str) -> None:
         set_draft(draft)
 
 
+@staff_action("studio")
 def _on_reload(folder: str, rel: str) -> None:
     set_draft(studio.open_draft(folder, rel, store()))
     state(CONFLICT).pop(rel, None)

@@ -14,7 +14,7 @@ import streamlit as st
 from triage.desk import studio
 from triage.errors import TriageError
 from triage.trees.markdown import escape, safe_markdown
-from triage.ui.common import tr
+from triage.ui.common import staff_action, tr
 from triage.ui.views.studio_state import PREVIEW, draft_of, notify, state
 from triage.walk.session import StepView
 
@@ -24,6 +24,7 @@ __all__ = ["preview", "scenarios"]
 # -- callbacks (they only change state; the next run draws it) ------------------------------------------
 
 
+@staff_action("studio")
 def _on_preview_start(rel: str, check: studio.DraftCheck, mode_key: str, locale_key: str) -> None:
     try:
         session = studio.start_preview(
@@ -37,6 +38,7 @@ def _on_preview_start(rel: str, check: studio.DraftCheck, mode_key: str, locale_
     state(PREVIEW)[rel] = (studio.digest(draft_of(rel).text), session)
 
 
+@staff_action("studio")
 def _on_preview(rel: str, action: str, value: Any = None) -> None:
     entry = state(PREVIEW).get(rel)
     if entry is None:

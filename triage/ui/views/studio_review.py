@@ -9,7 +9,7 @@ import streamlit as st
 from triage.desk.flags import FlagView, resolve_flag
 from triage.errors import TriageError
 from triage.trees.markdown import escape
-from triage.ui.common import identity, store, tr
+from triage.ui.common import identity, staff_action, store, tr
 from triage.ui.views.studio_state import notify
 
 __all__ = ["flags", "versions"]
@@ -18,6 +18,7 @@ __all__ = ["flags", "versions"]
 # -- callbacks (they only change state; the next run draws it) ------------------------------------------
 
 
+@staff_action("studio")
 def _on_resolve(flag_id: int) -> None:
     ident = identity()
     if ident is None:
