@@ -257,10 +257,8 @@ def translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
             text = err["msg"].removeprefix("Value error, ")
             got = err.get("input")
             shown = _shown(got)
-            label = f"`{field_name}`" if isinstance(field_name, str) else "value"
-            msg, hint, where = f"{label}: {text}{shown}", None, loc
-            if kind == "string_type" and isinstance(got, bool):
-                hint = "YAML reads true and false as booleans; put the word in quotes"
+            label = _label(field_name, parent)
+            msg, hint, where = f"{label}: {text}{shown}", _type_hint(kind, got), loc
         prefix = _place(loc)
         if prefix:
             msg = f"{prefix}: {msg}"
@@ -270,6 +268,26 @@ def translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
         seen.add(key)
         out.append(error(f"schema-{kind}", msg, where, hint))
     return out
+
+
+def _type_hint(kind: str, got: Any) -> str | None:
+    """Why YAML gave a number or a boolean where text was wanted, and the fix."""
+    if kind != "string_type":
+        return None
+    if isinstance(got, bool):
+        return "YAML reads true and false as booleans; put the word in quotes"
+    if isinstance(got, int | float):
+        return "YAML read it as a number (0x..., 1e3 and 007 are numbers too); put it in quotes to keep it as written"
+    return None
+
+
+def _label(field_name: str | int | None, parent: tuple[str | int, ...]) -> str:
+    """How a message names the value: `field`, `field` item N (1-based) for a list item, else "value"."""
+    if isinstance(field_name, str):
+        return f"`{field_name}`"
+    if isinstance(field_name, int) and parent and isinstance(parent[-1], str):
+        return f"`{parent[-1]}` item {field_name + 1}"
+    return "value"
 
 
 def _shown(value: Any) -> str:
