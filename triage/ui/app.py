@@ -13,7 +13,7 @@ import streamlit as st
 
 from triage.desk.staff import PUBLIC_PAGES, pages_for
 from triage.i18n import LANGUAGES
-from triage.ui.common import boot, identity, tr, ui_locale
+from triage.ui.common import boot, identity, refresh_identity, tr, ui_locale
 from triage.ui.views import agent, analytics, dispatch, queue, self_service, sign_in, studio, users
 
 __all__ = ["main"]
@@ -57,7 +57,7 @@ def main() -> None:
     # an emoji favicon: a Material one is fetched from fonts.gstatic.com, which a closed network refuses
     st.set_page_config(page_title="triage", page_icon="🛟", layout="wide")
     boot()
-    ident = identity()
+    ident = refresh_identity()  # once per run: the sidebar and the page read what this found
     allowed = pages_for(ident)
     public: list[Any] = []
     staff: list[Any] = []

@@ -30,6 +30,7 @@ __all__ = [
     "identity",
     "library",
     "page_guard",
+    "refresh_identity",
     "require",
     "show_flash",
     "staff_action",
@@ -83,9 +84,10 @@ def library() -> Library:
     return _library(tuple(sorted(ids.items())))
 
 
-def identity() -> Identity | None:
-    """Who is signed in, re-read from the store on every call: a deleted, deactivated or demoted person loses
-    their rights on the next page run, not at their next sign-in."""
+def refresh_identity() -> Identity | None:
+    """Re-read who is signed in from the store: a deleted, deactivated or demoted person loses their rights now,
+    not at their next sign-in. The app does this once at the start of every page run, and
+    :func:`staff_action` before every staff click (Streamlit runs a click's callback before the page)."""
     ident = st.session_state.get("identity")
     fresh = staff.current(store(), ident) if isinstance(ident, Identity) else None
     if fresh is None:
@@ -93,6 +95,12 @@ def identity() -> Identity | None:
     elif fresh != ident:
         st.session_state["identity"] = fresh
     return fresh
+
+
+def identity() -> Identity | None:
+    """Who is signed in, as re-read at the start of this page run (or just now, in a staff click)."""
+    ident = st.session_state.get("identity")
+    return ident if isinstance(ident, Identity) else None
 
 
 def client_address() -> str | None:
@@ -131,7 +139,7 @@ def staff_action(page: str) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            ident = identity()
+            ident = refresh_identity()
             if ident is None or not ident.may_open(page):
                 log.warning("refused a click on %s by a person who may no longer open it", page)
                 return None

@@ -28,7 +28,7 @@ from triage.errors import NotFound, SessionConflict, TriageError
 from triage.limits import limits as size_limits  # `limits` names the range help below
 from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind
-from triage.ui.common import identity, store, tr, ui_locale
+from triage.ui.common import refresh_identity, store, tr, ui_locale
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
 
@@ -98,7 +98,7 @@ def load(sid: str) -> StoredSession | None:
 
 def _may_work_as_agent() -> bool:
     """Whether the person at this page may still act as an agent (re-read now, not when the page was drawn)."""
-    ident = identity()
+    ident = refresh_identity()
     return ident is not None and ident.may_open("agent")
 
 
