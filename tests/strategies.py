@@ -30,12 +30,17 @@ from triage.walk.session import StepView
 __all__ = [
     "CONDITION_TOKENS",
     "FACT_NAMES",
+    "NODE_NAMES",
     "condition_expressions",
     "condition_texts",
     "hostile_conditions",
     "odd_fact_values",
     "odd_facts",
     "int_facts",
+    "text_comparisons",
+    "text_condition_expressions",
+    "text_facts",
+    "visit_maps",
     "one_fix_per_fault",
     "tiny_general",
     "ROOMY",
@@ -556,6 +561,60 @@ condition_expressions = st.recursive(
 )
 int_facts = st.fixed_dictionaries({}, optional={name: st.integers(-30, 30) for name in FACT_NAMES})
 
+# text operators and functions: ("str", s) and ("call", name, arg) join the tags above; a text operator
+# compares text-valued operands, and count() / visits() are ordered against integers
+NODE_NAMES = ("restart", "reset_router", "check_cable")
+"""Node ids the generated ``visits('...')`` calls name."""
+
+_words = st.sampled_from(
+    # words in several letter cases and pieces of them, so a drawn pair often matches but for case;
+    # "ß", "ẞ" and "SS" are one word ignoring case, though lower() keeps them apart
+    ("Power", "pOWER", "power", "DSL", "ß", "ẞ", "SS", "pow", "ER", "")
+)
+_named_facts = st.sampled_from(FACT_NAMES).map(lambda name: ("fact", name))
+_texts = _words.map(lambda s: ("str", s)) | _named_facts
+_text_operands = _texts | _named_facts | st.tuples(st.just("call"), st.just("lower"), _texts)
+_numbers = st.one_of(
+    st.tuples(st.just("call"), st.just("count"), _texts),
+    st.tuples(st.just("call"), st.just("visits"), st.sampled_from(NODE_NAMES).map(lambda n: ("str", n))),
+)
+_text_comparisons = st.tuples(
+    st.just("cmp"),
+    st.sampled_from(["~=", "!~", "startswith", "endswith", "contains", "contains"]),
+    _text_operands,
+    _texts,
+)
+_count_comparisons = st.tuples(
+    st.just("cmp"),
+    st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+    _numbers,
+    st.integers(0, 3).map(lambda n: ("int", n)),
+)
+text_comparisons = _text_comparisons | _count_comparisons
+"""One text operator or one comparison of count() or visits() with a number."""
+text_condition_expressions = st.recursive(
+    text_comparisons,
+    lambda inner: st.one_of(
+        st.tuples(st.just("not"), inner),
+        st.tuples(st.just("and"), inner, inner),
+        st.tuples(st.just("or"), inner, inner),
+        st.tuples(st.just("paren"), inner),
+    ),
+    max_leaves=8,
+)
+"""Expressions with text operators and function calls, in the shape of :data:`condition_expressions`."""
+
+_multi_select = st.lists(_words | st.sampled_from([None, 1]), min_size=1, max_size=3)
+_not_text = st.none() | st.booleans() | st.integers(-2, 2)
+text_facts = st.fixed_dictionaries(
+    {name: st.one_of(_words, _multi_select, _multi_select, _not_text) for name in FACT_NAMES}
+)
+"""Facts for text conditions, every name set (null among the values): text in any letter case, multi-select
+lists (with a stray number or null) and values that are not text at all."""
+
+visit_maps = st.dictionaries(st.sampled_from(NODE_NAMES) | st.text(max_size=4), st.integers())
+"""How often a walk reached each node, as the engine passes it: any counts, and nodes no condition names."""
+
 
 # -- conditions: hostile text for the parser and odd facts for the evaluator ------------------------
 
@@ -563,6 +622,8 @@ CONDITION_TOKENS = (
     *("and", "or", "not", "in", "true", "false", "null", *FACT_NAMES),
     *("(", ")", "[", "]", ",", "==", "!=", "<", "<=", ">", ">=", "=", "&&", "!"),
     *("0", "-7", "2.5", "007", "1.", "'x'", '"y"', "'it\\'s'", "'", '"', "\\", "\n", "\t"),
+    *("~=", "!~", "~", "startswith", "endswith", "contains"),
+    *("visits", "count", "lower", "vists", "'restart'"),
 )
 """Tokens of the condition language, plus near misses an author (or an attacker) might type."""
 
@@ -591,6 +652,10 @@ _HOSTILE_SHAPES: dict[str, Callable[[int], str]] = {
     "long decimal": lambda n: "a < 1." + "5" * (10 * n),
     "comparison chain": lambda n: " == ".join(["a"] * (n + 1)),
     "long string": lambda n: "a == '" + "x" * (10 * n) + "'",
+    "chain of calls": lambda n: " or ".join(["count(a) > visits('b')"] * (n + 1)),
+    "calls in calls": lambda n: "count(" * n + "a" + ")" * n,
+    "calls in parentheses": lambda n: "(" * n + "lower(a) startswith 'x'" + ")" * n,
+    "long node id": lambda n: "visits('" + "n" * (10 * n) + "') > 0",
 }
 
 
@@ -610,6 +675,7 @@ odd_fact_values = st.one_of(
     st.text(max_size=4),
     st.sampled_from(["yes", "No", "1e999", "nan", "-0", "٣"]),
     st.lists(st.integers(-3, 3), max_size=3),
+    st.lists(st.sampled_from(["power", "DSL", "Wi-Fi", "", "ß"]), max_size=3),
 )
 """Fact values of every type a session might hold, including ones no number or string compares with."""
 

@@ -134,6 +134,7 @@ def test_handoff_markdown_moves_headings_down(store: Store) -> None:
     fitted = handoff_markdown(case, top_level=4).splitlines()
     assert [line for line in fitted if line.startswith("#")] == [
         "#### Hand-off: No internet connection",
+        "##### What this walk found",
         "##### Facts",
         "##### Steps tried",
         "##### Notes",

@@ -143,6 +143,37 @@ def test_a_condition_at_the_limits_parses(source: str) -> None:
     assert parse(source).evaluate({"a": 1, "n": 2}) in (True, False)
 
 
+def test_a_function_call_counts_toward_the_limits_like_any_value() -> None:
+    """A call is a value like any other: its text counts toward the length, each comparison of one joined by
+    and / or is a term, and its parentheses nest one level, so it cannot slip past a limit."""
+    node_id = "n" * 1_990
+    with pytest.raises(ConditionError) as info:
+        parse(f"visits('{node_id}') > 0")
+    assert (info.value.reason, info.value.column) == (
+        "the condition is 2,004 characters long; the limit is 2,000 (TRIAGE_LIMIT_CONDITION_LENGTH)",
+        2001,
+    )
+    assert parse(f"visits('{node_id[4:]}') > 0").evaluate({}, visits={node_id[4:]: 1}) is True
+    with limits_set(condition_length=10_000):
+        with pytest.raises(ConditionError) as info:
+            parse("count(a) > 0 and " * 256 + "visits('x') == 0")
+        assert (info.value.reason, info.value.column) == (
+            "the condition joins 257 terms with 'and' / 'or'; the limit is 256 (TRIAGE_LIMIT_CONDITION_TERMS)",
+            4349,
+        )
+        assert parse("lower(a) ~= 'x' or " * 255 + "visits('x') == 0").evaluate({"a": "X"}) is True
+    with pytest.raises(ConditionError) as info:
+        parse("(" * 32 + "count(a)" + ")" * 32)
+    assert (info.value.reason, info.value.column) == (
+        "the condition nests 33 deep; the limit is 32 (TRIAGE_LIMIT_CONDITION_DEPTH)",
+        38,
+    )
+    assert parse("(" * 31 + "count(a)" + ")" * 31).evaluate({"a": "x"}) is True
+    with pytest.raises(ConditionError) as info:
+        parse("not " * 32 + "lower(a)")
+    assert info.value.column == 134
+
+
 def test_limits_follow_the_environment() -> None:
     """Each limit is read from its TRIAGE_LIMIT_* variable: lower ones refuse more, higher ones allow more."""
     with limits_set(condition_depth=3, list_items=2), pytest.raises(ConditionError) as info:
@@ -209,11 +240,18 @@ def parse_or_refuse(source: str) -> Any:
 @example("a not in", {})
 @example("1 or 2 or", {})
 @example("'it\\'", {})
+@example("visits(", {})
+@example("visits('a'", {})
+@example("count(count(", {})
+@example("foo(", {})
+@example("a contains", {})
+@example("a not contains 'x'", {})
+@example("contains contains contains", {"contains": ["x"]})
 def test_random_token_strings_raise_only_condition_errors(source: str, facts: dict[str, Any]) -> None:
     """Random strings of tokens and text either parse, and then evaluate to a bool, or raise ConditionError."""
     cond = parse_or_refuse(source)
     if cond is not None:
-        assert cond.evaluate(facts) in (True, False)
+        assert cond.evaluate(facts, visits={"restart": 2}) in (True, False)
 
 
 @given(hostile_conditions(), odd_facts, st.booleans())
@@ -223,4 +261,4 @@ def test_hostile_shapes_raise_only_condition_errors(source: str, facts: dict[str
     with limits_set(**ROOMY, number_digits=100_000) if roomy else contextlib.nullcontext():
         cond = parse_or_refuse(source)
         if cond is not None:
-            assert cond.evaluate(facts) in (True, False)
+            assert cond.evaluate(facts, visits={"b": 10**400}) in (True, False)

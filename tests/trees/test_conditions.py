@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from strategies import condition_expressions, int_facts, odd_facts
+from hypothesis import strategies as st
+from strategies import (
+    condition_expressions,
+    int_facts,
+    odd_facts,
+    text_comparisons,
+    text_condition_expressions,
+    text_facts,
+    visit_maps,
+)
 
 from triage.cli.main import main
 from triage.errors import ConditionError, TriageError
@@ -232,6 +241,217 @@ def test_facts_read_by_a_condition() -> None:
     assert cond.facts == frozenset({"a", "c", "d", "e", "g"})
 
 
+# -- text operators: case ignored, multi-select facts ------------------------------------------------
+
+ERROR = "Error 0x80070005"
+
+
+@pytest.mark.parametrize(
+    ("source", "facts", "expected"),
+    [
+        ("m startswith 'error 0x8007'", {"m": ERROR}, True),
+        ("m startswith 'ERROR'", {"m": "error 0x8007"}, True),
+        ("m startswith '0x8007'", {"m": ERROR}, False),
+        ("m startswith ''", {"m": ""}, True),
+        ("m endswith '0005'", {"m": ERROR}, True),
+        ("m endswith 'X80070005'", {"m": ERROR}, True),
+        ("m endswith 'error'", {"m": ERROR}, False),
+        ("m contains 'X8007'", {"m": ERROR}, True),
+        ("m contains 'fatal'", {"m": ERROR}, False),
+        ("m contains ''", {"m": "x"}, True),
+        ("m ~= 'ERROR 0X80070005'", {"m": ERROR}, True),
+        ("m ~= 'error 0x80070005 '", {"m": ERROR}, False),
+        ("m !~ 'error 0x80070005'", {"m": ERROR}, False),
+        ("m !~ 'modem'", {"m": ERROR}, True),
+        ("'Straße' ~= 'STRASSE'", {}, True),
+        ("answer ~= 'YES'", {"answer": "yes"}, True),
+        ("m ~= n", {"m": "Router", "n": "rOUTER"}, True),
+        ("m == 'error 0x80070005'", {"m": ERROR}, False),
+    ],
+)
+def test_text_operators_ignore_case(source: str, facts: dict[str, Any], expected: bool) -> None:
+    """startswith, endswith, contains and ~= compare text ignoring letter case; !~ is the negation of ~=."""
+    assert parse(source).evaluate(facts) is expected
+
+
+@pytest.mark.parametrize(
+    ("source", "lights", "expected"),
+    [
+        ("lights contains 'POWER'", ["power", "dsl"], True),
+        ("lights contains 'dsl'", ["power", "DSL"], True),
+        ("lights contains 'wifi'", ["power", "dsl"], False),
+        ("lights contains 'pow'", ["power"], False),
+        ("lights contains 'power'", [], False),
+        ("lights contains '1'", [1, None, "2"], False),
+        ("lights contains 1", [1], False),
+        ("'power' in lights", ["power", "dsl"], True),
+        ("'POWER' in lights", ["power", "dsl"], False),
+        ("'wifi' not in lights", ["power", "dsl"], True),
+        ("lights == ['power', 'dsl']", ["power", "dsl"], True),
+        ("lights == ['dsl', 'power']", ["power", "dsl"], False),
+        ("count(lights) == 2", ["power", "dsl"], True),
+        ("count(lights) == 0", [], True),
+    ],
+)
+def test_multi_select_facts(source: str, lights: list[Any], expected: bool) -> None:
+    """A multi-select fact holds a list: `contains` is membership ignoring case (never a piece of an item),
+    `in` stays exact, and count() says how many were chosen."""
+    assert holds(source, lights=lights) is expected
+
+
+@pytest.mark.parametrize("value", [None, 0, 12, 1.5, True, False, ["a"], {"a": 1}])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("x startswith 'a'", False),
+        ("x endswith 'a'", False),
+        ("x contains 'a'", False),
+        ("x ~= 'a'", False),
+        ("x !~ 'a'", True),
+        ("'a' startswith x", False),
+        ("'a' contains x", False),
+        ("'1' ~= x", False),
+        ("'1' !~ x", True),
+    ],
+)
+def test_a_text_operator_on_a_value_that_is_not_text(source: str, expected: bool, value: Any) -> None:
+    """null, numbers, booleans and other values make a text operator false (`!~` true), and never raise."""
+    if value == ["a"] and source == "x contains 'a'":
+        expected = True  # a list on the left is a multi-select fact
+    assert holds(source, x=value) is expected
+
+
+def test_a_text_operator_on_missing_facts_and_literals() -> None:
+    """A missing fact is null for text operators too, and null, number or boolean literals are not text."""
+    assert holds("m startswith 'a'") is False
+    assert holds("m !~ 'a'") is True
+    assert holds("null ~= null") is False
+    assert holds("n startswith 1", n=12) is False
+    assert holds("b ~= true", b=True) is False
+    assert holds("m contains null", m="null") is False
+
+
+# -- functions -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("visits", "source", "expected"),
+    [
+        (None, "visits('restart') == 0", True),
+        ({}, "visits('restart') == 0", True),
+        ({"restart": 2}, "visits('restart') == 2", True),
+        ({"restart": 2}, "visits('restart') >= 3", False),
+        ({"restart": 3}, "visits('restart') >= 3", True),
+        ({"restart": 3}, "visits('check_cable') == 0", True),
+        ({"restart": 1}, "visits('restart')", True),
+        ({"restart": 0}, "visits('restart')", False),
+        ({"it's": 4}, r"visits('it\'s') == 4", True),
+    ],
+)
+def test_visits_counts_how_often_the_walk_reached_a_node(
+    visits: dict[str, int] | None, source: str, expected: bool
+) -> None:
+    """visits('id') is the count the walk passes for that node, 0 for a node never reached or no map at all."""
+    assert parse(source).evaluate({}, visits=visits) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [
+        (["power", "dsl", "wifi"], 3),
+        ([], 0),
+        ([None], 1),
+        ("power", 1),
+        ("", 0),
+        (None, 0),
+        (0, 1),
+        (False, 1),
+        (2.5, 1),
+    ],
+)
+def test_count_of_a_fact(value: Any, count: int) -> None:
+    """count(fact) is the number of items of a list, 1 for any other value set, 0 for null or empty text."""
+    assert holds(f"count(x) == {count}", x=value) is True
+    assert holds(f"count(x) == {count + 1}", x=value) is False
+
+
+def test_count_of_a_missing_fact_and_of_a_literal() -> None:
+    """count() of a fact that is not set is 0, and of quoted text 1 (0 if empty)."""
+    assert holds("count(x) == 0") is True
+    assert holds("count('abc') == 1 and count('') == 0") is True
+
+
+@pytest.mark.parametrize(
+    ("source", "facts", "expected"),
+    [
+        ("lower(m) == 'error 0x8007'", {"m": "Error 0X8007"}, True),
+        ("lower(m) == 'Error 0x8007'", {"m": "Error 0X8007"}, False),
+        ("lower('ABC') == 'abc'", {}, True),
+        ("lower(m) in ['red', 'amber']", {"m": "AMBER"}, True),
+        ("lower(m) == null", {"m": 3}, True),
+        ("lower(m) == null", {"m": True}, True),
+        ("lower(m) == null", {"m": ["A"]}, True),
+        ("lower(m) == null", {}, True),
+        ("lower(m) < 'b'", {"m": "A"}, True),
+    ],
+)
+def test_lower(source: str, facts: dict[str, Any], expected: bool) -> None:
+    """lower(fact) is the text in lower case, and null for anything that is not text."""
+    assert parse(source).evaluate(facts) is expected
+
+
+def test_function_calls_read_facts_and_name_nodes() -> None:
+    """count() and lower() arguments are facts the condition reads; visits() arguments are nodes, not facts."""
+    cond = parse(
+        "count(lights) > 1 and lower(m) ~= 'x' or visits('restart') < 2 and visits('reset') == count('a')"
+    )
+    assert cond.facts == frozenset({"lights", "m"})
+    assert cond.nodes == frozenset({"restart", "reset"})
+    assert parse("a == 1").nodes == frozenset()
+
+
+def test_operator_and_function_words_are_facts_elsewhere() -> None:
+    """Without `(` a function name is a fact, and an operator word where no operator can stand is one too."""
+    assert parse("count == 2 and visits > 1 or lower").facts == frozenset({"count", "visits", "lower"})
+    cond = parse("contains contains 'x' and startswith")
+    assert cond.facts == frozenset({"contains", "startswith"})
+    assert cond.evaluate({"contains": "an X", "startswith": True}) is True
+    assert parse("count(count) == 1").evaluate({"count": 5}) is True
+
+
+# -- precedence of the new operators ----------------------------------------------------------------
+
+
+def test_text_operators_bind_like_comparisons() -> None:
+    """A text operator binds tighter than not, and, or, exactly as `==` does; a call is a plain value."""
+    starts = ("cmp", "startswith", ("fact", "m"), ("const", "a"))
+    visits = ("cmp", ">", ("call", "visits", ("const", "n")), ("const", 1))
+    count = ("cmp", "==", ("call", "count", ("fact", "picks")), ("const", 0))
+    assert parse("not m startswith 'a' and visits('n') > 1 or count(picks) == 0").ast == (
+        "or",
+        ("and", ("not", starts), visits),
+        count,
+    )
+    assert parse("lower(m) ~= 'x'").ast == ("cmp", "~=", ("call", "lower", ("fact", "m")), ("const", "x"))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("not m startswith 'e' and b", False),
+        ("not (m startswith 'e' and b)", True),
+        ("a or m contains 'x' and b", True),
+        ("(a or m contains 'x') and b", False),
+        ("not m contains 'err' or a", True),
+        ("not (m contains 'err' or a)", False),
+        ("m !~ 'x' and not m ~= 'E' and count(picks) > 1", True),
+    ],
+)
+def test_precedence_values_with_text_operators(source: str, expected: bool) -> None:
+    """The grouping above gives these exact values (m = 'Error', a = true, b = false, two picks)."""
+    assert holds(source, m="Error", a=True, b=False, picks=["x", "y"]) is expected
+
+
 # -- bad input -------------------------------------------------------------------------------------
 
 
@@ -256,6 +476,14 @@ def test_facts_read_by_a_condition() -> None:
         ("a == 'x", 'unexpected character "\'" at column 6 of "a == \'x"', 6),
         ("a && b", "unexpected character '&' at column 3 of 'a && b'", 3),
         (")", "expected a value but found ')' at column 1 of ')'", 1),
+        ("a ~ 'x'", "unexpected character '~' at column 3 of \"a ~ 'x'\"", 3),
+        ("a contains", "expected a value but found the end at column 11 of 'a contains'", 11),
+        ("a == 1 contains 'x'", "unexpected 'contains' at column 8 of \"a == 1 contains 'x'\"", 8),
+        (
+            "a not contains 'x'",
+            "unexpected 'not' (write 'not (a contains b)') at column 3 of \"a not contains 'x'\"",
+            3,
+        ),
     ],
 )
 def test_error_messages(source: str, message: str, column: int) -> None:
@@ -265,6 +493,35 @@ def test_error_messages(source: str, message: str, column: int) -> None:
     assert str(info.value) == message
     assert info.value.column == column
     assert info.value.source == source
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "column"),
+    [
+        ("visits(", "expected a node id in quotes but found the end", 8),
+        ("visits(a b)", "expected a node id in quotes but found 'a' (write visits('a'))", 8),
+        ("visits(1) > 0", "expected a node id in quotes but found '1'", 8),
+        ("visits('a' 'b')", "expected ')' but found \"'b'\"", 12),
+        ("visits('a'", "expected ')' but found the end", 11),
+        ("foo(x)", "unknown function 'foo' (the functions are count, lower, visits)", 1),
+        (
+            "n > 1 and vists('a') > 0",
+            "unknown function 'vists' (did you mean 'visits'? the functions are count, lower, visits)",
+            11,
+        ),
+        ("count(a b)", "expected ')' but found 'b'", 9),
+        ("count()", "expected a fact name or a quoted text but found ')'", 7),
+        ("count([1])", "expected a fact name or a quoted text but found '['", 7),
+        ("lower(null)", "expected a fact name or a quoted text but found 'null'", 7),
+        ("count(lower(a))", "count() takes a fact name or a quoted text, not another call", 7),
+    ],
+)
+def test_bad_function_calls(source: str, message: str, column: int) -> None:
+    """A call that is not one of the functions with one fact name or quoted text says what, and where."""
+    with pytest.raises(ConditionError) as info:
+        parse(source)
+    assert (info.value.reason, info.value.column) == (message, column)
+    assert str(info.value) == f"{message} at column {column} of {source!r}"
 
 
 def test_condition_error_is_a_value_error() -> None:
@@ -289,6 +546,10 @@ def render(e: tuple[Any, ...], need: int = 0) -> str:
         return str(e[1])
     if tag == "fact":
         return e[1]
+    if tag == "str":
+        return f"'{e[1]}'"
+    if tag == "call":
+        return f"{e[1]}({render(e[2])})"
     if tag == "paren":
         return f"({render(e[1])})"
     if tag == "cmp":
@@ -304,29 +565,42 @@ def render(e: tuple[Any, ...], need: int = 0) -> str:
     return f"({text})" if level < need else text
 
 
-def reference(e: tuple[Any, ...], facts: dict[str, int]) -> Any:
+def reference(e: tuple[Any, ...], facts: dict[str, Any], visits: dict[str, int] | None = None) -> Any:
     """What the expression means, in plain Python: missing facts are None, ordering with None is false."""
+    visits = visits or {}
     tag = e[0]
-    if tag == "int":
+    if tag in ("int", "str"):
         return e[1]
     if tag == "fact":
         return facts.get(e[1])
+    if tag == "call":
+        return reference_call(e[1], reference(e[2], facts, visits), visits)
     if tag == "paren":
-        return reference(e[1], facts)
+        return reference(e[1], facts, visits)
     if tag == "not":
-        return not reference(e[1], facts)
-    if tag == "and":
-        return bool(reference(e[1], facts)) and bool(reference(e[2], facts))
-    if tag == "or":
-        return bool(reference(e[1], facts)) or bool(reference(e[2], facts))
+        return not reference(e[1], facts, visits)
+    if tag in ("and", "or"):
+        left, right = (bool(reference(x, facts, visits)) for x in e[1:])
+        return (left and right) if tag == "and" else (left or right)
     if tag == "in":
-        found = reference(e[2], facts) in [reference(x, facts) for x in e[3]]
+        found = reference(e[2], facts, visits) in [reference(x, facts, visits) for x in e[3]]
         return not found if e[1] else found
-    return reference_compare(e[1], reference(e[2], facts), reference(e[3], facts))
+    return reference_compare(e[1], reference(e[2], facts, visits), reference(e[3], facts, visits))
+
+
+def reference_call(name: str, value: Any, visits: dict[str, int]) -> Any:
+    """A function in plain Python: visits looked up, count of a list or a scalar, lower case of text."""
+    if name == "visits":
+        return visits.get(value, 0)
+    if name == "count":
+        return len(value) if isinstance(value, list) else int(value not in (None, ""))
+    return value.lower() if isinstance(value, str) else None
 
 
 def reference_compare(op: str, left: Any, right: Any) -> Any:
     """A comparison in plain Python, where ordering with a missing fact (None) is false."""
+    if op in ("~=", "!~", "startswith", "endswith", "contains"):
+        return reference_text(op, left, right)
     if op == "==":
         return left == right
     if op == "!=":
@@ -336,6 +610,22 @@ def reference_compare(op: str, left: Any, right: Any) -> Any:
     return _ORDER[op](left, right)
 
 
+def reference_text(op: str, left: Any, right: Any) -> bool:
+    """A text operator in plain Python: both sides folded to one letter case; a list on the left of `contains`
+    is searched for an equal item; anything else that is not text makes it false (and `!~` true)."""
+    if op == "!~":
+        return not reference_text("~=", left, right)
+    if not isinstance(right, str):
+        return False
+    if op == "contains" and isinstance(left, list):
+        return right.casefold() in [x.casefold() for x in left if isinstance(x, str)]
+    if not isinstance(left, str):
+        return False
+    a: str = left.casefold()
+    b: str = right.casefold()
+    return {"~=": a == b, "startswith": a.startswith(b), "endswith": a.endswith(b), "contains": b in a}[op]
+
+
 @given(condition_expressions, int_facts)
 def test_integer_expressions_match_the_reference(expr: tuple[Any, ...], facts: dict[str, int]) -> None:
     """Any expression over integers and integer facts evaluates as the reference evaluator says."""
@@ -343,27 +633,67 @@ def test_integer_expressions_match_the_reference(expr: tuple[Any, ...], facts: d
     assert parse(source).evaluate(facts) is bool(reference(expr, facts)), source
 
 
-@given(condition_expressions)
+@given(text_condition_expressions, text_facts, visit_maps)
+def test_text_expressions_match_the_reference(
+    expr: tuple[Any, ...], facts: dict[str, Any], visits: dict[str, int]
+) -> None:
+    """Any expression of text operators and function calls, over text in any case, multi-select lists and
+    values that are not text, evaluates as the reference evaluator says, and so does each part of it."""
+    for part in subexpressions(expr):
+        source = render(part)
+        assert parse(source).evaluate(facts, visits=visits) is bool(reference(part, facts, visits)), source
+
+
+@given(text_comparisons, text_facts, visit_maps)
+def test_each_text_comparison_matches_the_reference(
+    expr: tuple[Any, ...], facts: dict[str, Any], visits: dict[str, int]
+) -> None:
+    """One text operator, or count() / visits() against a number, gives what the reference evaluator says."""
+    source = render(expr)
+    assert parse(source).evaluate(facts, visits=visits) is reference(expr, facts, visits), source
+
+
+def subexpressions(e: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """``e`` and every expression inside it (not the values compared), so no `or` can hide a wrong part."""
+    out, todo = [], [e]
+    while todo:
+        part = todo.pop()
+        out.append(part)
+        if part[0] in ("not", "and", "or", "paren"):
+            todo.extend(part[1:])
+    return out
+
+
+def written(e: Any, tag: str) -> set[str]:
+    """The names in ``(tag, name)`` parts of a generated expression (facts, or the node ids visits() names)."""
+    if isinstance(e, tuple) and len(e) == 3 and e[:2] == ("call", "visits"):
+        return {e[2][1]} if tag == "node" else set()
+    if isinstance(e, tuple) and e and e[0] == tag == "fact":
+        return {e[1]}
+    if isinstance(e, tuple | list):
+        return set().union(*(written(x, tag) for x in e)) if e else set()
+    return set()
+
+
+@given(condition_expressions | text_condition_expressions)
 def test_rendered_expressions_read_exactly_their_facts(expr: tuple[Any, ...]) -> None:
-    """The facts a parsed expression reads are exactly the fact names written in it."""
-
-    def names(e: Any) -> set[str]:
-        if isinstance(e, tuple) and e and e[0] == "fact":
-            return {e[1]}
-        if isinstance(e, tuple | list):
-            return set().union(*(names(x) for x in e)) if e else set()
-        return set()
-
-    assert parse(render(expr)).facts == frozenset(names(expr))
+    """The facts a parsed expression reads are exactly the fact names written in it (count() and lower()
+    arguments included), and its nodes exactly the node ids visits() names."""
+    cond = parse(render(expr))
+    assert cond.facts == frozenset(written(expr, "fact"))
+    assert cond.nodes == frozenset(written(expr, "node"))
 
 
 # -- evaluation never raises ----------------------------------------------------------------------
 
 
-@given(condition_expressions, odd_facts)
-def test_evaluation_never_raises_whatever_the_facts(expr: tuple[Any, ...], facts: dict[str, Any]) -> None:
-    """A condition that parses evaluates to a bool for facts of any type: huge ints, NaN, lists, odd strings."""
-    assert parse(render(expr)).evaluate(facts) in (True, False)
+@given(condition_expressions | text_condition_expressions, odd_facts, visit_maps | st.none())
+def test_evaluation_never_raises_whatever_the_facts(
+    expr: tuple[Any, ...], facts: dict[str, Any], visits: dict[str, int] | None
+) -> None:
+    """A condition that parses evaluates to a bool for facts of any type (huge ints, NaN, lists, odd strings)
+    and any visit counts, or none."""
+    assert parse(render(expr)).evaluate(facts, visits=visits) in (True, False)
 
 
 def test_a_huge_integer_fact_ordered_against_a_numeric_string_is_false() -> None:

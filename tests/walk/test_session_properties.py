@@ -98,7 +98,8 @@ def state(s: Session) -> dict[str, Any]:
         "pos": s.pos,
         "facts": dict(s.facts),
         "decision": s.decision,
-        "view": s.view().model_dump(),
+        # when the step was reached is the time of the answer before it, which answering again moves on
+        "view": s.view().model_dump(exclude={"shown_at"}),
     }
 
 
@@ -287,7 +288,7 @@ def test_back_then_a_different_answer_keeps_later_answers_only_on_the_same_path(
 
     s.answer(new)
     now = s.view()
-    assert now.model_dump() == ref.view().model_dump()
+    assert now.model_dump(exclude={"shown_at"}) == ref.view().model_dump(exclude={"shown_at"})
     if stopped or new_next != old_next:
         assert len(now.breadcrumb) == idx + 1
         assert now.node_id == new_next

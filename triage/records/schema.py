@@ -17,6 +17,12 @@ Tables::
     sign_in_throttle  failed sign-ins per account and per client, shared by every app instance
     audit_log       sign-ins, failures, throttles and account changes
     flags           agents' reports on steps
+    outages         declared outages: region, service, start, expected end, message per locale
+    outage_notices  customers who asked to hear when an outage ends
+    shipments       parts sent to customers to swap themselves, with status
+    repairs         send-in repairs: RMA reference, repair centre, status
+    follow_ups      "check again in N days" tasks from resolved sessions
+    remote_status   the demo provider's simulated line and device status, per customer
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -51,6 +58,12 @@ __all__ = [
     "CaseNote",
     "DEFAULT_DB_PATH",
     "EventRow",
+    "FollowUp",
+    "Outage",
+    "OutageNotice",
+    "RemoteStatus",
+    "Repair",
+    "Shipment",
     "SessionRow",
     "SignInThrottle",
     "Technician",
@@ -249,6 +262,9 @@ class Booking(Base):
     closed_by: Mapped[str | None] = mapped_column(String(100))
     closure_code: Mapped[str | None] = mapped_column(String(100))
     closure_fix: Mapped[str | None] = mapped_column(Text)
+    outage_override: Mapped[str | None] = mapped_column(
+        Text, comment="why an agent booked a visit during a declared outage in the region"
+    )
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -330,3 +346,105 @@ class Flag(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+class Outage(Base):
+    """A declared outage of a service in a region: no technician is booked for it while it lasts."""
+
+    __tablename__ = "outages"
+    __table_args__ = (Index("ix_outages_region_service", "region", "service"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    region: Mapped[str] = mapped_column(
+        String(100), comment="as customers' `region` facts, compared ignoring case"
+    )
+    service: Mapped[str] = mapped_column(String(40), comment="a tree's `service`: internet, tv, phone")
+    starts_at: Mapped[datetime] = mapped_column()
+    expected_end: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+    message: Mapped[dict[str, Any]] = mapped_column(comment="locale -> what customers are told")
+    declared_by: Mapped[str] = mapped_column(String(100))
+    declared_at: Mapped[datetime] = mapped_column()
+    ended_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class OutageNotice(Base):
+    """A customer who asked to be told when an outage ends."""
+
+    __tablename__ = "outage_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outage_id: Mapped[int] = mapped_column(ForeignKey("outages.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str] = mapped_column(String(200), comment="phone number or e-mail address")
+    locale: Mapped[str] = mapped_column(String(20), default="en")
+    created_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class Shipment(Base):
+    """A part sent to a customer to swap themselves; its status follows it to the door and back."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(30), unique=True)
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100))
+    parts: Mapped[list[Any]] = mapped_column(comment="[{part, quantity}]")
+    address: Mapped[str | None] = mapped_column(Text)
+    address_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    return_old: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="requested", index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Repair(Base):
+    """A send-in repair: the device travels to a repair centre against an RMA reference."""
+
+    __tablename__ = "repairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rma: Mapped[str] = mapped_column(String(30), unique=True)
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100))
+    depot: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="awaiting_device", index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    updated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class FollowUp(Base):
+    """Check again with the customer N days after a fix ("resolved - check again in 3 days")."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column()
+    what: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open", comment="open, held (fix lasted), failed")
+    created_at: Mapped[datetime] = mapped_column()
+    done_at: Mapped[datetime | None] = mapped_column()
+    done_by: Mapped[str | None] = mapped_column(String(100))
+    result: Mapped[str | None] = mapped_column(Text)
+
+
+class RemoteStatus(Base):
+    """The demo provider's simulated status of one customer's line or device (a real provider asks the network)."""
+
+    __tablename__ = "remote_status"
+    __table_args__ = (UniqueConstraint("customer_id", "system", name="uq_remote_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(100), comment="'*' for every customer without a row")
+    system: Mapped[str] = mapped_column(String(40), comment="line_test, box_status, refresh_box")
+    value: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    delay_seconds: Mapped[float] = mapped_column(Float, default=0.0, comment="simulated latency")
+    updated_at: Mapped[datetime] = mapped_column()

@@ -7,11 +7,24 @@ Grammar::
     and     := not ("and" not)*
     not     := "not" not | compare
     compare := value (OP value | ["not"] "in" value)?
-    OP      := "==" | "!=" | "<" | "<=" | ">" | ">="
-    value   := NUMBER | STRING | "true" | "false" | "null" | NAME | "[" [value ("," value)*] "]" | "(" expr ")"
+    OP      := "==" | "!=" | "<" | "<=" | ">" | ">=" | TEXT_OP
+    TEXT_OP := "~=" | "!~" | "startswith" | "endswith" | "contains"
+    value   := NUMBER | STRING | "true" | "false" | "null" | NAME | call
+             | "[" [value ("," value)*] "]" | "(" expr ")"
+    call    := "visits" "(" STRING ")" | ("count" | "lower") "(" (NAME | STRING) ")"
 
 ``NAME`` is a fact. A fact that is not set is ``null``; comparing ``null`` with ``<``
 is false rather than an error, so a missing fact never crashes a session.
+
+Text operators ignore case, because customers type "Error 0x8007..." as often as "error 0x8007...": ``a ~= b``
+is equal ignoring case and ``a !~ b`` its negation; ``startswith``, ``endswith`` and ``contains`` test text
+ignoring case. ``contains`` on a list (a multi-select fact such as ``lights == ['power', 'dsl']``) is
+membership ignoring case; on text it finds a piece of it. An operand that is not text (``null``, a number, a
+boolean) makes them false (``!~`` true), never an error. Functions take one fact name or quoted text:
+``visits('node_id')`` is how often this walk reached that node (0 if never), ``count(fact)`` the items in a
+list fact (1 for any other value set, 0 for ``null`` or empty text), ``lower(fact)`` the text in lower case
+(``null`` if not text). The operator and function words are fact names anywhere else, so a fact called
+``count`` still reads.
 
 Tree files are pasted from anywhere, so a condition is bounded before it is read: its length, how deep
 parentheses, brackets and ``not`` nest, how many terms ``and`` / ``or`` join, how many items a list holds
@@ -25,6 +38,11 @@ chains become one flat node, so no input can exhaust Python's stack; every failu
 ['dsl_light', 'lights']
 >>> c.evaluate({"lights": 4, "dsl_light": "green"})
 True
+>>> c = parse("message startswith 'error 0x8007' and visits('restart_router') < 2")
+>>> sorted(c.facts), sorted(c.nodes)
+(['message'], ['restart_router'])
+>>> c.evaluate({"message": "Error 0x80070005"}, visits={"restart_router": 1})
+True
 """
 
 from __future__ import annotations
@@ -33,9 +51,10 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
-from triage.errors import ConditionError
+from triage.errors import ConditionError, did_you_mean
 from triage.limits import ENV_PREFIX, Limits, limits
 
 __all__ = ["Condition", "ConditionError", "parse"]
@@ -45,7 +64,7 @@ _TOKEN = re.compile(
     (?P<ws>\s+)
   | (?P<num>-?\d+(?:\.\d+)?)
   | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-  | (?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)
+  | (?P<op>==|!=|!~|~=|<=|>=|<|>|\(|\)|\[|\]|,)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<bad>.)
     """,
@@ -53,7 +72,27 @@ _TOKEN = re.compile(
 )
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 _CONSTS: dict[str, Any] = {"true": True, "false": False, "null": None}
-_CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
+_CMP_OPS = ("==", "!=", "<", "<=", ">", ">=", "~=", "!~")
+_WORD_OPS = ("in", "startswith", "endswith", "contains")
+"""Operators spelt as words: ``in`` is a keyword, the others are fact names where no operator can stand."""
+_FUNCTIONS = ("count", "lower", "visits")
+
+
+def _found(tok: _Tok) -> str:
+    """How an error names ``tok``: quoted, or "the end"."""
+    return repr(tok.text) if tok.kind != "end" else "the end"
+
+
+def _unescape(text: str) -> str:
+    """The text of a quoted string token."""
+    return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+def _unknown_function(name: str) -> str:
+    close = did_you_mean(name, _FUNCTIONS)
+    return (
+        f"unknown function {name!r} ({close + ' ' if close else ''}the functions are {', '.join(_FUNCTIONS)})"
+    )
 
 
 def _too_many(what: str, limit: int, field_name: str) -> str:
@@ -182,7 +221,8 @@ class _Measure:
 # -- parsing: an explicit stack of open groups, no recursion ----------------------------------------
 
 # AST: tuples — ("const", v) ("fact", name) ("list", [..]) ("not", x) ("cmp", op, a, b)
-# ("and", a, b, ...) ("or", a, b, ...): a chain of and/or is one flat node, however long.
+# ("and", a, b, ...) ("or", a, b, ...): a chain of and/or is one flat node, however long;
+# ("call", name, arg) where arg is a ("const", text) or ("fact", name), never another call, so calls nest nothing.
 _Ast = tuple[Any, ...]
 
 
@@ -218,6 +258,7 @@ class _Parser:
         self.toks = _tokenize(src, lim)
         self.i = 0
         self.facts: set[str] = set()
+        self.nodes: set[str] = set()
         self.stack: list[_Group | _List] = []
 
     def peek(self) -> _Tok:
@@ -234,8 +275,7 @@ class _Parser:
     def expect(self, text: str) -> None:
         tok = self.take()
         if tok.text != text:
-            found = repr(tok.text) if tok.kind != "end" else "the end"
-            raise self.fail(f"expected {text!r} but found {found}", tok)
+            raise self.fail(f"expected {text!r} but found {_found(tok)}", tok)
 
     def parse(self) -> _Ast:
         if self.peek().kind == "end":
@@ -274,14 +314,34 @@ class _Parser:
         if tok.kind == "num":
             return ("const", self.number(tok))
         if tok.kind == "str":
-            return ("const", re.sub(r"\\(.)", r"\1", tok.text[1:-1]))
+            return ("const", _unescape(tok.text))
         if tok.kind == "kw" and tok.text in _CONSTS:
             return ("const", _CONSTS[tok.text])
+        if tok.kind == "name" and self.peek().text == "(":
+            return self.call(tok)
         if tok.kind == "name":
             self.facts.add(tok.text)
             return ("fact", tok.text)
-        found = repr(tok.text) if tok.kind != "end" else "the end"
-        raise self.fail(f"expected a value but found {found}", tok)
+        raise self.fail(f"expected a value but found {_found(tok)}", tok)
+
+    def call(self, name: _Tok) -> _Ast:
+        """``name(arg)``, its ``(`` next: one fact name or quoted text (a quoted node id for ``visits``)."""
+        if name.text not in _FUNCTIONS:
+            raise self.fail(_unknown_function(name.text), name)
+        self.take()
+        arg = self.take()
+        if arg.kind == "name" and self.peek().text == "(":
+            raise self.fail(f"{name.text}() takes a fact name or a quoted text, not another call", arg)
+        if name.text == "visits":
+            if arg.kind != "str":
+                hint = f" (write visits('{arg.text}'))" if arg.kind == "name" else ""
+                raise self.fail(f"expected a node id in quotes but found {_found(arg)}{hint}", arg)
+            self.nodes.add(_unescape(arg.text))
+        elif arg.kind not in ("name", "str"):
+            raise self.fail(f"expected a fact name or a quoted text but found {_found(arg)}", arg)
+        value = self.atom(arg)
+        self.expect(")")
+        return ("call", name.text, value)
 
     def number(self, tok: _Tok) -> int | float:
         try:
@@ -323,7 +383,7 @@ class _Parser:
     def comparison(self) -> str | None:
         """The comparison operator that comes next, if any."""
         tok = self.peek()
-        if tok.kind == "op" and tok.text in _CMP_OPS or tok.kind == "kw" and tok.text == "in":
+        if tok.kind == "op" and tok.text in _CMP_OPS or tok.kind in ("kw", "name") and tok.text in _WORD_OPS:
             return tok.text
         if tok.kind == "kw" and tok.text == "not" and self.toks[self.i + 1].text == "in":
             return "not in"
@@ -336,10 +396,17 @@ class _Parser:
         if g.opener is not None:
             self.expect(")")
         elif (tok := self.peek()).kind != "end":
-            hint = " (join conditions with 'and' or 'or')" if tok.kind in ("name", "num", "str") else ""
-            raise self.fail(f"unexpected {tok.text!r}{hint}", tok)
+            raise self.fail(f"unexpected {tok.text!r}{self.hint(tok)}", tok)
         self.stack.pop()
         return node
+
+    def hint(self, tok: _Tok) -> str:
+        """A hint for ``tok``, which cannot stand after a whole comparison."""
+        if tok.text == "not" and self.toks[self.i + 1].text in _WORD_OPS:
+            return f" (write 'not (a {self.toks[self.i + 1].text} b)')"
+        if tok.kind in ("name", "num", "str") and tok.text not in _WORD_OPS:
+            return " (join conditions with 'and' or 'or')"
+        return ""
 
 
 # -- evaluation: an explicit stack, and nothing in it can raise ---------------------------------------
@@ -347,7 +414,7 @@ class _Parser:
 
 def _kids(node: _Ast) -> tuple[Any, ...] | list[Any]:
     tag = node[0]
-    if tag in ("const", "fact"):
+    if tag in ("const", "fact", "call"):
         return ()
     if tag == "list":
         return node[1]  # type: ignore[no-any-return]
@@ -361,13 +428,15 @@ def _decided(tag: str, done: list[Any]) -> bool:
     return bool(done) and (tag == "and" and not done[-1] or tag == "or" and bool(done[-1]))
 
 
-def _combine(node: _Ast, done: list[Any], facts: Mapping[str, Any]) -> Any:
+def _combine(node: _Ast, done: list[Any], facts: Mapping[str, Any], visits: Mapping[str, int]) -> Any:
     """The value of ``node`` from the values of its children (``done``)."""
     tag = node[0]
     if tag == "const":
         return node[1]
     if tag == "fact":
         return facts.get(node[1])
+    if tag == "call":
+        return _call(node[1], _combine(node[2], [], facts, visits), visits)
     if tag == "list":
         return done
     if tag == "not":
@@ -379,7 +448,7 @@ def _combine(node: _Ast, done: list[Any], facts: Mapping[str, Any]) -> Any:
     return _compare(node[1], done[0], done[1])
 
 
-def _eval(root: _Ast, facts: Mapping[str, Any]) -> Any:
+def _eval(root: _Ast, facts: Mapping[str, Any], visits: Mapping[str, int]) -> Any:
     """The value of ``root``, worked out with a list as the stack, so no nesting can exhaust Python's."""
     stack: list[tuple[_Ast, list[Any]]] = [(root, [])]
     while True:
@@ -389,7 +458,7 @@ def _eval(root: _Ast, facts: Mapping[str, Any]) -> Any:
             stack.append((kids[len(done)], []))
             continue
         stack.pop()
-        value = _combine(node, done, facts)
+        value = _combine(node, done, facts, visits)
         if not stack:
             return value
         stack[-1][1].append(value)
@@ -397,6 +466,17 @@ def _eval(root: _Ast, facts: Mapping[str, Any]) -> Any:
 
 def _truthy(v: Any) -> bool:
     return bool(v)
+
+
+def _call(name: str, arg: Any, visits: Mapping[str, int]) -> Any:
+    """``name(arg)`` for the language's functions, ``arg`` already a value (a node id, for ``visits``)."""
+    if name == "visits":
+        return visits.get(arg, 0)
+    if name == "count":
+        if isinstance(arg, list):
+            return len(arg)
+        return 0 if arg is None or arg == "" else 1
+    return arg.lower() if isinstance(arg, str) else None
 
 
 def _norm(v: Any) -> Any:
@@ -417,6 +497,8 @@ def _compare(op: str, a: Any, b: Any) -> bool:
 
 
 def _compare_values(op: str, a: Any, b: Any) -> bool:
+    if op in _TEXT_TESTS or op == "!~":
+        return _text_test(op, a, b)
     if op in ("in", "not in"):
         return _contains(a, b) == (op == "in")
     if op in ("==", "!="):
@@ -431,6 +513,26 @@ _ORDER: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+
+
+_TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "~=": operator.eq,
+    "startswith": str.startswith,
+    "endswith": str.endswith,
+    "contains": operator.contains,
+}
+
+
+def _text_test(op: str, a: Any, b: Any) -> bool:
+    """``a op b`` for a text operator, ignoring case; false (``!~`` true) unless both sides are text."""
+    if op == "!~":
+        return not _text_test("~=", a, b)
+    if not isinstance(b, str):
+        return False
+    if op == "contains" and isinstance(a, list):
+        # a multi-select fact: one of its choices, in any letter case
+        return any(isinstance(x, str) and x.casefold() == b.casefold() for x in a)
+    return isinstance(a, str) and _TEXT_TESTS[op](a.casefold(), b.casefold())
 
 
 def _contains(a: Any, b: Any) -> bool:
@@ -462,15 +564,23 @@ def _comparable(a: Any, b: Any) -> tuple[Any, Any] | None:
 
 @dataclass(frozen=True)
 class Condition:
-    """A parsed condition: the facts it reads and a safe evaluator."""
+    """A parsed condition: the facts it reads, the nodes whose visits it counts, and a safe evaluator."""
 
     source: str
     ast: _Ast
     facts: frozenset[str]
+    nodes: frozenset[str] = frozenset()
+    """Node ids named in ``visits('...')``: a tree must have each."""
 
-    def evaluate(self, facts: Mapping[str, Any]) -> bool:
-        """True if the condition holds for these facts; never raises, whatever the facts hold."""
-        return _truthy(_eval(self.ast, facts))
+    def evaluate(self, facts: Mapping[str, Any], visits: Mapping[str, int] | None = None) -> bool:
+        """True if the condition holds for these facts and ``visits`` (node id -> times reached in this walk).
+
+        Never raises, whatever the facts hold.
+        """
+        return _truthy(_eval(self.ast, facts, _NO_VISITS if visits is None else visits))
+
+
+_NO_VISITS: Mapping[str, int] = MappingProxyType({})
 
 
 _CACHE: dict[tuple[str, Limits], Condition] = {}
@@ -491,7 +601,7 @@ def parse(source: str) -> Condition:
     measure = _Measure(lim)
     measure.run(parser.toks)
     measure.check(source)
-    cond = Condition(source, parser.parse(), frozenset(parser.facts))
+    cond = Condition(source, parser.parse(), frozenset(parser.facts), frozenset(parser.nodes))
     if len(_CACHE) < 10_000:
         _CACHE[(source, lim)] = cond
     return cond

@@ -1,8 +1,9 @@
 """The hand-off: everything the next person needs, so nobody has to ask again.
 
-Built from a finished (or abandoned) session: the symptom, the facts gathered, every
-step tried and what it showed, the notes, the decision with its reasons and the
-recommended next action. Rendered as Markdown for people and JSON for systems.
+Built from a finished (or abandoned) session: the symptom, the customer's own words, the facts gathered,
+every step tried and what it showed, what this walk found (fixes that failed, remote check results, the facts
+collected), the notes, the decision with its reasons and the recommended next action. Instructions are
+recorded as done, never as fixes. Rendered as Markdown for people and JSON for systems.
 
 In the Markdown, what a customer or an agent typed (fact values, typed answers, notes, ids) is escaped
 (:func:`~triage.trees.markdown.escape`): it reads as typed and can never become a link, an image or a heading
@@ -18,7 +19,17 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from triage.trees.markdown import code, escape, safe_markdown
-from triage.trees.model import ActionNode, Audience, localize
+from triage.trees.model import (
+    ActionNode,
+    ActionResult,
+    AnyNode,
+    Audience,
+    CheckNode,
+    CollectNode,
+    InstructionNode,
+    WaitNode,
+    localize,
+)
 from triage.walk.policy import Decision
 from triage.walk.session import Session
 
@@ -47,8 +58,13 @@ class Handoff(BaseModel):
     locale: str
     started_at: datetime
     decided_at: datetime | None
+    customer_words: str = Field(default="", description="The problem in the customer's own words.")
     facts: dict[str, Any]
     steps: list[HandoffStep]
+    findings: list[str] = Field(
+        default_factory=list,
+        description="What this walk found: failed fixes, check results, facts collected.",
+    )
     notes: list[str] = Field(default_factory=list)
     decision: Decision | None
     reason: str
@@ -62,14 +78,24 @@ class Handoff(BaseModel):
         lines = [f"# Hand-off: {safe_markdown(self.tree_title)}", ""]
         lines.append(f"- **Session:** {code(self.session_id)} ({_mode(self.mode)}, {escape(self.locale)})")
         lines.append(f"- **Symptom:** {safe_markdown(self.symptom)}")
+        if self.customer_words:
+            lines.append(f"- **In the customer's words:** {escape(self.customer_words)}")
         if d is not None:
             lines.append(f"- **Decision:** {_decision_line(d)}")
-        lines.append(f"- **Reason:** {safe_markdown(self.reason)}")
+        # the reason's "this walk found" part has its own section below
+        own = d.reason if d is not None else self.reason
+        lines.append(f"- **Reason:** {safe_markdown(own)}")
         lines.append(f"- **Recommended next action:** {safe_markdown(self.next_action) or '-'}")
         lines.append(f"- **Started:** {self.started_at.isoformat(timespec='seconds')}")
         if self.decided_at is not None:
             mins = (self.decided_at - self.started_at).total_seconds() / 60
             lines.append(f"- **Decided:** {self.decided_at.isoformat(timespec='seconds')} ({mins:.0f} min)")
+        lines += ["", "## What this walk found", ""]
+        lines += (
+            [f"- {escape(f)}" for f in self.findings]
+            if self.findings
+            else ["- nothing beyond the steps below"]
+        )
         lines += ["", "## Facts", ""]
         if self.facts:
             lines += [f"- {escape(k)}: {escape(_fact(v))}" for k, v in sorted(self.facts.items())]
@@ -98,42 +124,80 @@ def _fact(v: Any) -> str:
 
 
 def _decision_line(d: Decision) -> str:
-    if d.kind.value == "escalate":
+    kind = d.kind.value
+    if kind == "escalate":
         priority = d.priority.value if d.priority else "-"
         return f"escalate to tier {d.tier}, queue {code(str(d.queue))}, priority {priority}"
-    if d.kind.value == "visit":
+    if kind == "visit":
         parts = f", parts: {escape(', '.join(d.parts))}" if d.parts else ""
-        return (
-            f"home visit, skill {code(str(d.skill))}, urgency {d.urgency.value if d.urgency else '-'}{parts}"
-        )
-    return "resolved"
+        outage = " (outage in the area: booking needs an override)" if d.outage else ""
+        urgency = d.urgency.value if d.urgency else "-"
+        return f"home visit, skill {code(str(d.skill))}, urgency {urgency}{parts}{outage}"
+    return _other_decision_line(d)
+
+
+def _other_decision_line(d: Decision) -> str:
+    kind = d.kind.value
+    if kind == "ship_part":
+        items = ", ".join(f"{p.quantity} x {p.part}" for p in d.shipment)
+        back = "; the old part comes back" if d.return_old else ""
+        return f"ship a part the customer swaps: {escape(items)}{back}"
+    if kind == "repair":
+        return f"send-in repair to {code(str(d.depot))}, RMA {code(str(d.rma))}"
+    if kind == "diagnosis":
+        return f"diagnosis only: {escape(d.finding)}"
+    if kind == "handover":
+        return f"handover to the tree {code(str(d.handover_tree))}"
+    follow = f", follow up in {d.follow_up_days} days" if d.follow_up_days else ""
+    return f"resolved{follow}"
+
+
+def _finding(node: AnyNode, answer: str, value: Any, text: str) -> str | None:
+    """One line of "what this walk found" for an answered step, or None if it found nothing."""
+    if isinstance(node, ActionNode) and value in (ActionResult.NOT_FIXED.value, ActionResult.COULD_NOT.value):
+        return f"{text.rstrip('.')}: {answer}"
+    if isinstance(node, CheckNode):
+        return f"Remote check {node.system}: {answer}"
+    if isinstance(node, WaitNode) and value == "not_yet":
+        return None  # the last wait's answer says it; every "not yet" would repeat it
+    if isinstance(node, InstructionNode) and value == "could_not":
+        return f"{text.rstrip('.')}: {answer}"
+    if isinstance(node, CollectNode) and value is not None:
+        return f"{node.fact}: {answer}"
+    return None
 
 
 def build_handoff(session: Session, locale: str = "en") -> Handoff:
     """The hand-off for a session, with step texts in ``locale`` (staff read English by default)."""
     tree = session.tree()
     steps: list[HandoffStep] = []
+    findings: list[str] = []
     for s in session.path:
         if s.auto:
             continue
         node = session.node_at(s.pos)
-        steps.append(
-            HandoffStep(
-                tree_id=s.pos.tree_id,
-                node_id=s.pos.node_id,
-                kind=node.kind,
-                text=localize(node.text, locale),
-                answer=session.answer_label(node, s.answer, s.tried, locale=locale),
-                minutes=node.minutes if isinstance(node, ActionNode) else None,
-                performer=node.performer.value if isinstance(node, ActionNode) else None,
-                at=s.answered_at,
-            )
+        step = HandoffStep(
+            tree_id=s.pos.tree_id,
+            node_id=s.pos.node_id,
+            kind=node.kind,
+            text=localize(node.text, locale),
+            answer=session.answer_label(node, s.answer, s.tried, locale=locale),
+            minutes=node.minutes if isinstance(node, ActionNode | InstructionNode) else None,
+            performer=node.performer.value if isinstance(node, ActionNode | InstructionNode) else None,
+            at=s.answered_at,
         )
+        steps.append(step)
+        found = _finding(node, step.answer, s.answer, step.text)
+        if found is not None and found not in findings:
+            findings.append(found)
     symptoms = [localize(x, locale) for x in tree.symptoms[:3]]
     symptom = localize(tree.title, locale) + (f" ({'; '.join(symptoms)})" if symptoms else "")
     d = session.decision
     last = session.events[-1].at if session.events else None
-    facts = {k: v for k, v in session.facts.items() if k not in ("mode", "locale")}
+    facts = {k: v for k, v in session.facts.items() if k not in ("mode", "locale", "customer_words")}
+    reason = d.reason if d else "The session has not reached a decision yet."
+    if findings:
+        reason += " This walk found: " + "; ".join(findings) + "."
     return Handoff(
         session_id=session.id,
         tree_id=tree.id,
@@ -143,10 +207,12 @@ def build_handoff(session: Session, locale: str = "en") -> Handoff:
         locale=session.locale,
         started_at=session.events[0].at,
         decided_at=last if d is not None else None,
+        customer_words=str(session.facts.get("customer_words") or ""),
         facts=facts,
         steps=steps,
+        findings=findings,
         notes=list(session.notes),
         decision=d,
-        reason=d.reason if d else "The session has not reached a decision yet.",
+        reason=reason,
         next_action=d.next_action if d else "Continue the session from the current step.",
     )

@@ -8,7 +8,10 @@ each with a reason a person can read:
 * a step budget per mode;
 * repeat contacts (the ``repeat_contacts`` fact) escalate at once;
 * entitlements: a visit the customer's plan does not cover (``visit_covered`` false)
-  becomes an escalation to the team that can offer a paid visit.
+  becomes an escalation to the team that can offer a paid visit;
+* outages: no technician during a declared outage of the service in the customer's area
+  (``outage_in_area``): self-service tells the customer and offers a notification instead; an
+  agent's visit stands, marked, and booking it needs an override with a reason.
 
 The policy reads plain data (the node, the facts, the mode); it knows nothing about
 sessions or storage, so it is easy to test and to replace.
@@ -16,7 +19,7 @@ sessions or storage, so it is easy to test and to replace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,11 +29,17 @@ from triage.trees.model import (
     ActionNode,
     AnyNode,
     Audience,
+    DiagnosisOutcome,
     EscalateOutcome,
+    HandoverOutcome,
+    InstructionNode,
     OutcomeKind,
+    PartLine,
     Performer,
     Priority,
+    RepairOutcome,
     ResolvedOutcome,
+    ShipPartOutcome,
     Urgency,
     VisitOutcome,
     localize,
@@ -82,6 +91,25 @@ class Decision(BaseModel):
     urgency: Urgency | None = None
     parts: list[str] = Field(default_factory=list)
     duration_minutes: int | None = None
+    outage: bool = Field(default=False, description="A declared outage covers the customer's area.")
+    outage_eta: str | None = None
+    # ship_part
+    shipment: list[PartLine] = Field(default_factory=list)
+    return_old: bool = False
+    instructions: str = ""
+    # repair (send-in)
+    depot: str | None = None
+    packing: str = ""
+    rma: str | None = None
+    # diagnosis
+    finding: str = ""
+    customer_next_step: str = ""
+    # resolved, checked again later
+    follow_up_days: int | None = None
+    follow_up: str = ""
+    # handover to another tree
+    handover_tree: str | None = None
+    carry: list[str] | None = None
 
     @property
     def reason(self) -> str:
@@ -133,7 +161,7 @@ class Policy:
                 tree_id=tree_id,
                 node_id=node.id,
             )
-        if isinstance(node, ActionNode) and not self.may_perform(node.performer, mode):
+        if isinstance(node, ActionNode | InstructionNode) and not self.may_perform(node.performer, mode):
             who = "a technician" if node.performer == Performer.TECHNICIAN else "an agent"
             reason = t("policy.performer", "en", node=node.id, who=who, mode=_mode_words(mode))
             if node.performer == Performer.TECHNICIAN:
@@ -150,7 +178,7 @@ class Policy:
                     urgency=Urgency.NORMAL,
                     duration_minutes=max(30, int(node.minutes or 60)),
                 )
-                return self.entitled(visit, facts, locale)
+                return self.during_outage(self.entitled(visit, facts, locale), facts, mode, locale)
             return self._escalate(
                 "performer",
                 [reason],
@@ -166,9 +194,14 @@ class Policy:
         return None
 
     def may_perform(self, performer: Performer, mode: Audience) -> bool:
-        """Agents may do customer and agent steps; customers only their own; nobody here a technician's."""
+        """Agents may do customer and agent steps; customers only their own; nobody here a technician's.
+
+        The provider's systems run theirs for anyone (an agent can do it by hand when they fail).
+        """
         if performer == Performer.TECHNICIAN:
             return False
+        if performer == Performer.SYSTEM:
+            return True
         if mode == Audience.SELF_SERVICE:
             return performer == Performer.CUSTOMER
         return True
@@ -225,37 +258,43 @@ class Policy:
             "tree_id": tree_id,
             "node_id": node.id,
         }
-        if isinstance(node, ResolvedOutcome):
-            return Decision(
-                kind=OutcomeKind.RESOLVED,
-                message=text or t("message.resolved", locale),
-                next_action=next_action,
-                fault=node.fault,
-                **base,
+        build = _BUILDERS.get(type(node))
+        if build is None:
+            raise TypeError(f"node {node.id!r} is not an outcome")
+        decision = build(node, text, next_action, base, locale)
+        if decision.kind is OutcomeKind.VISIT:
+            return self.during_outage(self.entitled(decision, facts, locale), facts, mode, locale)
+        return decision
+
+    def during_outage(
+        self, visit: Decision, facts: Mapping[str, Any], mode: Audience, locale: str
+    ) -> Decision:
+        """No technician during an outage in the customer's area: the repair is the network's, not the home's.
+
+        Self-service hears about the outage and is offered a notification; an agent's visit stands, marked,
+        and booking it needs an override with a reason.
+        """
+        if visit.kind is not OutcomeKind.VISIT or not _as_bool(facts.get("outage_in_area")):
+            return visit
+        eta = str(facts.get("outage_eta") or "") or None
+        reason = t("policy.outage", "en", eta=eta or "-")
+        if mode is Audience.AGENT:
+            return visit.model_copy(
+                update={"outage": True, "outage_eta": eta, "reasons": [*visit.reasons, reason]}
             )
-        if isinstance(node, EscalateOutcome):
-            return Decision(
-                kind=OutcomeKind.ESCALATE,
-                message=text or t("message.escalate", locale),
-                next_action=next_action or f"Tier {node.tier} ({node.queue}) continues the diagnosis.",
-                tier=node.tier,
-                queue=node.queue,
-                priority=node.priority,
-                **base,
-            )
-        if isinstance(node, VisitOutcome):
-            visit = Decision(
-                kind=OutcomeKind.VISIT,
-                message=text or t("message.visit", locale),
-                next_action=next_action or f"Book a technician with skill {node.skill!r}.",
-                skill=node.skill,
-                urgency=node.urgency,
-                parts=list(node.parts),
-                duration_minutes=node.duration_minutes,
-                **base,
-            )
-            return self.entitled(visit, facts, locale)
-        raise TypeError(f"node {node.id!r} is not an outcome")
+        return Decision(
+            kind=OutcomeKind.DIAGNOSIS,
+            rule="outage",
+            reasons=[*visit.reasons, reason],
+            message=t("message.outage", locale, eta=eta or t("outage.no_eta", locale)),
+            tree_id=visit.tree_id,
+            node_id=visit.node_id,
+            next_action=t("next.outage"),
+            outage=True,
+            outage_eta=eta,
+            finding=t("policy.outage", "en", eta=eta or "-"),
+            customer_next_step=t("message.outage", locale, eta=eta or t("outage.no_eta", locale)),
+        )
 
     def entitled(self, visit: Decision, facts: Mapping[str, Any], locale: str) -> Decision:
         """A visit the plan does not cover becomes an escalation to the team that can sell one."""
@@ -332,6 +371,107 @@ class Policy:
             queue=queue,
             priority=priority,
         )
+
+
+_Builder = Callable[[Any, str, str, dict[str, Any], str], Decision]
+
+
+def _resolved(node: ResolvedOutcome, text: str, nxt: str, base: dict[str, Any], locale: str) -> Decision:
+    return Decision(
+        kind=OutcomeKind.RESOLVED,
+        message=text or t("message.resolved", locale),
+        next_action=nxt,
+        fault=node.fault,
+        follow_up_days=node.follow_up_days,
+        follow_up=localize(node.follow_up, "en"),
+        **base,
+    )
+
+
+def _escalated(node: EscalateOutcome, text: str, nxt: str, base: dict[str, Any], locale: str) -> Decision:
+    return Decision(
+        kind=OutcomeKind.ESCALATE,
+        message=text or t("message.escalate", locale),
+        next_action=nxt or f"Tier {node.tier} ({node.queue}) continues the diagnosis.",
+        tier=node.tier,
+        queue=node.queue,
+        priority=node.priority,
+        **base,
+    )
+
+
+def _visit(node: VisitOutcome, text: str, nxt: str, base: dict[str, Any], locale: str) -> Decision:
+    return Decision(
+        kind=OutcomeKind.VISIT,
+        message=text or t("message.visit", locale),
+        next_action=nxt or f"Book a technician with skill {node.skill!r}.",
+        skill=node.skill,
+        urgency=node.urgency,
+        parts=list(node.parts),
+        duration_minutes=node.duration_minutes,
+        **base,
+    )
+
+
+def _ship(node: ShipPartOutcome, text: str, nxt: str, base: dict[str, Any], locale: str) -> Decision:
+    names = ", ".join(f"{p.quantity} x {p.part}" for p in node.parts)
+    return Decision(
+        kind=OutcomeKind.SHIP_PART,
+        message=text or t("message.ship_part", locale),
+        next_action=nxt or f"Ship {names} to the customer's confirmed address.",
+        shipment=list(node.parts),
+        parts=[p.part for p in node.parts],
+        return_old=node.return_old,
+        instructions=localize(node.instructions, locale),
+        fault=node.fault,
+        **base,
+    )
+
+
+def _repair(node: RepairOutcome, text: str, nxt: str, base: dict[str, Any], locale: str) -> Decision:
+    return Decision(
+        kind=OutcomeKind.REPAIR,
+        message=text or t("message.repair", locale),
+        next_action=nxt or f"Receive the device at {node.depot} against the RMA reference.",
+        depot=node.depot,
+        packing=localize(node.packing, locale),
+        fault=node.fault,
+        **base,
+    )
+
+
+def _diagnosis(node: DiagnosisOutcome, text: str, nxt: str, base: dict[str, Any], locale: str) -> Decision:
+    return Decision(
+        kind=OutcomeKind.DIAGNOSIS,
+        message=text or t("message.diagnosis", locale),
+        next_action=nxt or localize(node.customer_next_step, "en"),
+        finding=localize(node.finding, "en"),
+        customer_next_step=localize(node.customer_next_step, locale),
+        fault=node.fault,
+        **base,
+    )
+
+
+def _handover(node: HandoverOutcome, text: str, nxt: str, base: dict[str, Any], locale: str) -> Decision:
+    return Decision(
+        kind=OutcomeKind.HANDOVER,
+        message=text or t("message.handover", locale),
+        next_action=nxt or f"Continue with the tree {node.tree!r}; the facts gathered go with it.",
+        handover_tree=node.tree,
+        carry=None if node.carry is None else list(node.carry),
+        **base,
+    )
+
+
+_BUILDERS: dict[type, _Builder] = {
+    ResolvedOutcome: _resolved,
+    EscalateOutcome: _escalated,
+    VisitOutcome: _visit,
+    ShipPartOutcome: _ship,
+    RepairOutcome: _repair,
+    DiagnosisOutcome: _diagnosis,
+    HandoverOutcome: _handover,
+}
 
 
 def _mode_words(mode: Audience) -> str:

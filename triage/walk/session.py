@@ -7,8 +7,11 @@ them and arrives at the same step, facts and decision.
 
 Walking rules:
 
-* interactive steps are ``question``, ``action`` and ``collect``; ``logic``, ``call`` and
-  ``return`` are passed through automatically (and recorded, for the transcript);
+* interactive steps are ``question``, ``action``, ``instruction``, ``wait``, ``check`` (answered by the
+  provider's systems, or by an agent when they fail) and ``collect``; ``logic``, ``repeat``, ``call``,
+  ``fix_group`` and ``return`` are passed through automatically (and recorded, for the transcript);
+* a ``repeat`` counts its rounds, and ``visits('node')`` in a condition counts arrivals, both from the
+  walk's own path, so going back or replaying arrives at the same counts;
 * every arrival at an interactive step asks the policy first (safety, who may perform
   it, step budget); an outcome asks the policy for the final decision;
 * going back to an earlier step keeps the later answers aside; answering, the walk takes
@@ -30,18 +33,24 @@ from triage.trees.conditions import parse as parse_condition
 from triage.trees.fix_groups import problem_for
 from triage.trees.graph import distances_to_end
 from triage.trees.model import (
+    INTERACTIVE_TYPES,
     ActionNode,
     ActionResult,
     AnyNode,
     Audience,
     CallNode,
+    CheckNode,
     CollectNode,
     FixGroupNode,
     LogicNode,
+    OutcomeKind,
     OutcomeTypes,
     QuestionNode,
+    RepeatNode,
     ReturnNode,
     Tree,
+    WaitNode,
+    WaitResult,
     localize,
 )
 from triage.walk.events import SESSION_FORMAT, Event, EventListener, EventType, now, replay
@@ -61,7 +70,7 @@ __all__ = [
     "StepView",
 ]
 
-_INTERACTIVE = (QuestionNode, ActionNode, CollectNode)
+_INTERACTIVE = INTERACTIVE_TYPES
 _MAX_AUTO = 10_000  # automatic hops in a row before we call it a loop
 # decisions taken only because of who was at the keyboard: a hand-over to another audience reopens them
 _REOPENABLE = frozenset({"customer-request", "agent-request", "performer", "budget", "entitlement"})
@@ -149,6 +158,8 @@ class Session:
         self.why: str | None = None  # why the planner chose the current step
         self.stop_reason: str | None = None  # why a fix group stopped, until the outcome is reached
         self.notes: list[str] = []
+        self.visits: dict[str, int] = {}  # "tree:node" -> times the current walk reached it
+        self.rounds: dict[str, int] = {}  # "tree:node" of a repeat -> rounds begun
         # the breadcrumb so far, for (mode, locale): answered steps only ever append until the next reset
         self._answered_steps: list[Step] = []  # the path's steps that took an answer, in order
         self._crumbs: list[Crumb] = []
@@ -229,28 +240,44 @@ class Session:
         assert self.pos is not None
         authored = None
         if isinstance(node, OutcomeTypes):
-            self.path.append(Step(self.pos, "outcome", at, auto=True))
+            self._add_step(Step(self.pos, "outcome", at, auto=True))
             authored = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale, self.mode)
         self.decision = self.policy.safety_stop(self.pos.tree_id, node.id, safety, authored, self.locale)
+
+    def _add_step(self, step: Step) -> None:
+        self.path.append(step)
+        key = step.pos.key
+        self.visits[key] = self.visits.get(key, 0) + 1
+
+    def visit_counts(self, tree_id: str) -> dict[str, int]:
+        """Node id -> how many times the current walk reached it, in one tree (what ``visits()`` reads)."""
+        prefix = f"{tree_id}:"
+        return {k[len(prefix) :]: n for k, n in self.visits.items() if k.startswith(prefix)}
 
     def _reach_outcome(self, node: AnyNode, at: datetime) -> None:
         """The walk ends at an outcome: the policy turns it into the decision."""
         assert self.pos is not None
-        self.path.append(Step(self.pos, "outcome", at, auto=True))
+        self._add_step(Step(self.pos, "outcome", at, auto=True))
         self.decision = self.policy.outcome(self.pos.tree_id, node, self.facts, self.locale, self.mode)
         if self.stop_reason:  # a fix group stopped here: say what going on would have cost
             self.decision = self.decision.model_copy(
                 update={"reasons": [*self.decision.reasons, self.stop_reason], "rule": "planner"}
             )
             self.stop_reason = None
+        if self.decision.kind is OutcomeKind.REPAIR:  # the send-in reference, the same on every replay
+            self.decision = self.decision.model_copy(update={"rma": f"RMA-{self.id[:10].upper()}"})
 
     def _pass(self, node: AnyNode, at: datetime) -> None:
         """One automatic hop: a logic node's first true rule, into a procedure, a fix group's plan, a return."""
         here = self.pos
         assert here is not None
-        self.path.append(Step(here, node.kind, at, auto=True))
+        self._add_step(Step(here, node.kind, at, auto=True))
         if isinstance(node, LogicNode):
-            self.pos = Pos(here.tree_id, _route(node, self.facts), here.calls)
+            self.pos = Pos(
+                here.tree_id, _route(node, self.facts, self.visit_counts(here.tree_id)), here.calls
+            )
+        elif isinstance(node, RepeatNode):
+            self.pos = Pos(here.tree_id, self._next_round(here, node), here.calls)
         elif isinstance(node, CallNode):
             callee = self.tree(node.procedure)
             self.pos = Pos(callee.id, callee.start, (*here.calls, Frame(here.tree_id, node.id)))
@@ -260,6 +287,27 @@ class Session:
             self.pos = self._return_from(here, node)
         else:  # pragma: no cover - the model has no other kinds
             raise SessionError(f"node {node.id!r}: cannot pass through a {node.kind!r} node")
+
+    def _next_round(self, here: Pos, node: RepeatNode) -> str:
+        """A repeat: begin the next round (setting the item and round facts) or, when done, go on."""
+        begun = self.rounds.get(here.key, 0)
+        items = _as_items(self.facts.get(node.over)) if node.over else None
+        total = len(items) if items is not None else (node.max or 0)
+        if node.max is not None:
+            total = min(total, node.max)
+        stop_early = (
+            begun > 0
+            and node.until is not None
+            and parse_condition(node.until).evaluate(self.facts, visits=self.visit_counts(here.tree_id))
+        )
+        if stop_early or begun >= total:
+            self.rounds.pop(here.key, None)  # arriving again later starts afresh
+            return node.next
+        self.rounds[here.key] = begun + 1
+        self.facts[node.counter] = begun + 1
+        if items is not None:
+            self.facts[node.item] = items[begun]
+        return node.body
 
     def _return_from(self, here: Pos, node: ReturnNode) -> Pos:
         """Where a procedure's ``return`` goes: the calling node's route for its status."""
@@ -318,15 +366,17 @@ class Session:
         assert self.pos is not None
         arrived = self.answers[-1].at if self.answers else self.walk_started_at
         step = Step(self.pos, node.kind, arrived, stored, at, tried)
-        self.path.append(step)
+        self._add_step(step)
         self._answered_steps.append(step)
         self.answers.append(Answered(self.pos.key, stored, tried, at))
-        fact = node.fact if isinstance(node, CollectNode | QuestionNode) else None
+        fact = node.fact if isinstance(node, CollectNode | QuestionNode | CheckNode) else None
         if fact:
             self.facts[fact] = stored
         here = self.pos
         if here.group is not None:
             target = self._group_result(here, node, stored, target)
+        if isinstance(node, WaitNode) and stored == WaitResult.NOT_YET.value:
+            target = node.fallback if self._tries(here.key) >= node.tries else node.id
         self.why = None
         self.pos = Pos(here.tree_id, target, here.calls)
         if safety is not None:
@@ -336,12 +386,21 @@ class Session:
                 authored = self.policy.outcome(
                     self.pos.tree_id, target_node, self.facts, self.locale, self.mode
                 )
-                self.path.append(Step(self.pos, "outcome", at, auto=True))
+                self._add_step(Step(self.pos, "outcome", at, auto=True))
             else:
                 self.pos = here  # the walk stops at the step where the sign was met
             self.decision = self.policy.safety_stop(here.tree_id, node.id, safety, authored, self.locale)
             return
         self._settle(at)
+
+    def _tries(self, key: str) -> int:
+        """How many "not yet" answers in a row a wait has taken, the one just given included."""
+        tries = 0
+        for step in reversed(self._answered_steps):
+            if step.pos.key != key or step.answer != WaitResult.NOT_YET.value:
+                break
+            tries += 1
+        return tries
 
     def _plan_group(self, group: FixGroupNode) -> None:
         """At a fix group: the planner picks the next action or question, or where to stop, and says why."""
@@ -527,6 +586,8 @@ class Session:
             facts=self.facts,
             decision=self.decision,
             notes=self.notes,
+            shown_at=self.answers[-1].at if self.answers else self.walk_started_at,
+            try_number=self._tries(self.pos.key) + 1,
         )
 
     # -- serialization ---------------------------------------------------------------------------
@@ -583,9 +644,16 @@ class Session:
         )
 
 
-def _route(node: LogicNode, facts: Mapping[str, Any]) -> str:
+def _route(node: LogicNode, facts: Mapping[str, Any], visits: Mapping[str, int]) -> str:
     """The node a logic node leads to: the first rule whose condition holds, else its default."""
     for rule in node.rules:
-        if parse_condition(rule.when).evaluate(facts):
+        if parse_condition(rule.when).evaluate(facts, visits=visits):
             return rule.next
     return node.default
+
+
+def _as_items(value: Any) -> list[Any]:
+    """A repeat's items: a list fact as it is, one value as a list of one, nothing as none."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]

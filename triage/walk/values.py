@@ -1,7 +1,8 @@
 """Answers as people type them, turned into the values a session stores.
 
 A question takes an option's value, its label in the session's language or its number in the list; an
-action takes fixed / not fixed / could not (and everyday words for them); a collect step takes a number,
+action takes fixed / not fixed / could not (and everyday words for them); an instruction done / could not;
+a wait ready / not yet; a remote check one of its results (or ``unavailable``); a collect step takes a number,
 yes / no, one of its choices or text, checked against the step's limits. Anything else raises
 :class:`~triage.errors.InvalidAnswer` with a message that says what would fit.
 
@@ -22,17 +23,32 @@ from babel import Locale, UnknownLocaleError
 from triage.errors import InvalidAnswer, InvalidLocale
 from triage.i18n import t
 from triage.trees.model import (
+    UNAVAILABLE,
     ActionNode,
     ActionResult,
     AnyNode,
+    CheckNode,
     CollectNode,
     FactType,
+    InstructionNode,
+    InstructionResult,
     Option,
     QuestionNode,
+    WaitNode,
+    WaitResult,
     localize,
 )
 
-__all__ = ["LOCALE_CHARS", "action_result", "check_locale", "collect_value", "interpret", "pick_option"]
+__all__ = [
+    "LOCALE_CHARS",
+    "action_result",
+    "check_locale",
+    "collect_value",
+    "instruction_result",
+    "interpret",
+    "pick_option",
+    "wait_result",
+]
 
 LOCALE_CHARS = 20
 """The longest locale tag a session takes (the size of ``sessions.locale``)."""
@@ -41,6 +57,9 @@ _TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47 language[-scri
 _FIXED = {"fixed", "yes", "y", "true", "1", "helped"}
 _NOT_FIXED = {"not_fixed", "no", "n", "false", "0", "not fixed"}
 _COULD_NOT = {"could_not", "cannot", "can't", "skip", "could not"}
+_DONE = {"done", "yes", "y", "true", "1", "ok", "did it"}
+_READY = {"ready", "yes", "y", "true", "1", "ok"}
+_NOT_YET = {"not_yet", "not yet", "no", "n", "false", "0"}
 _YES = ("yes", "y", "true", "1", "ja", "j")
 _NO = ("no", "n", "false", "0", "nein")
 _Parser = Callable[[CollectNode, Any, str], Any]
@@ -56,25 +75,46 @@ def interpret(node: AnyNode, value: Any, locale: str) -> tuple[Any, str, str | N
         return result.value, node.target(result), None
     if isinstance(node, CollectNode):
         return collect_value(node, value, locale), node.next, None
+    return _other_step(node, value, locale)
+
+
+def _other_step(node: AnyNode, value: Any, locale: str) -> tuple[Any, str, str | None]:
+    """Instructions, waits and remote checks; anything else takes no answer."""
+    if isinstance(node, InstructionNode):
+        done = instruction_result(node, value, locale)
+        return done.value, node.target(done), None
+    if isinstance(node, WaitNode):
+        # "not yet" stays at the wait; the session sends it to the fallback after the last try
+        ready = wait_result(value, locale)
+        return ready.value, node.next if ready is WaitResult.READY else node.id, None
+    if isinstance(node, CheckNode):
+        if str(value).strip().lower() == UNAVAILABLE:
+            return UNAVAILABLE, node.on_unavailable, None
+        opt = _pick(node.results, value, locale)
+        return opt.value, opt.next, opt.safety
     raise InvalidAnswer(f"step {node.id!r} is a {node.kind} step and takes no answer")
 
 
 def pick_option(node: QuestionNode, value: Any, locale: str) -> Option:
     """The option an answer names: by value, by label (any case), or by its number in the list."""
+    return _pick(node.options, value, locale)
+
+
+def _pick(options: list[Option], value: Any, locale: str) -> Option:
     if isinstance(value, bool):  # YAML turns an unquoted yes/no into true/false
         value = "yes" if value else "no"
     raw = str(value).strip()
-    for o in node.options:
+    for o in options:
         if o.value == raw:
             return o
     low = raw.lower()
-    for o in node.options:
+    for o in options:
         if localize(o.label, locale).strip().lower() == low or o.value.lower() == low:
             return o
-    if re.fullmatch(r"\d+", raw) and 1 <= int(raw) <= len(node.options):
-        return node.options[int(raw) - 1]
-    options = ", ".join(repr(o.value) for o in node.options)
-    raise InvalidAnswer(t("answer.invalid_option", locale, answer=value, options=options))
+    if re.fullmatch(r"\d+", raw) and 1 <= int(raw) <= len(options):
+        return options[int(raw) - 1]
+    names = ", ".join(repr(o.value) for o in options)
+    raise InvalidAnswer(t("answer.invalid_option", locale, answer=value, options=names))
 
 
 def action_result(value: Any, locale: str) -> ActionResult:
@@ -95,14 +135,42 @@ def action_result(value: Any, locale: str) -> ActionResult:
     )
 
 
+def instruction_result(node: InstructionNode, value: Any, locale: str) -> InstructionResult:
+    """An instruction done, or (where the step offers it) could not be done."""
+    raw = str(value).strip().lower() if not isinstance(value, bool) else ("done" if value else "no")
+    if raw in _DONE:
+        return InstructionResult.DONE
+    if raw in _COULD_NOT and node.on_could_not:
+        return InstructionResult.COULD_NOT
+    options = "'done', 'could_not'" if node.on_could_not else "'done'"
+    raise InvalidAnswer(t("answer.invalid_option", locale, answer=value, options=options))
+
+
+def wait_result(value: Any, locale: str) -> WaitResult:
+    """After a wait: ready, or not yet."""
+    raw = str(value).strip().lower() if not isinstance(value, bool) else ("ready" if value else "not_yet")
+    if raw in _READY:
+        return WaitResult.READY
+    if raw in _NOT_YET:
+        return WaitResult.NOT_YET
+    raise InvalidAnswer(t("answer.invalid_option", locale, answer=value, options="'ready', 'not_yet'"))
+
+
 def collect_value(node: CollectNode, value: Any, locale: str) -> Any:
     """The fact a collect step stores (``None`` for an optional step left empty)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _empty(value):
         if node.required:
             raise InvalidAnswer(t("answer.required", locale))
         return None
     parse: _Parser = _PARSERS.get(node.type, _text)
     return parse(node, value, locale)
+
+
+def _empty(value: Any) -> bool:
+    """Nothing given: no value, blank text, or no choice ticked."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | tuple) and not value)
 
 
 def _number(node: CollectNode, value: Any, locale: str) -> int | float:
@@ -132,6 +200,15 @@ def _yesno(node: CollectNode, value: Any, locale: str) -> bool:
     raise InvalidAnswer(t("answer.not_yesno", locale, answer=value))
 
 
+def _multi(node: CollectNode, value: Any, locale: str) -> list[str]:
+    """Several choices: a list, or one text with commas; stored in the order of the step's choices."""
+    raw = value if isinstance(value, list | tuple | set | frozenset) else str(value).split(",")
+    picked = {_choice(node, v, locale) for v in raw if str(v).strip()}
+    if not picked and node.required:
+        raise InvalidAnswer(t("answer.required", locale))
+    return [c for c in node.choices if c in picked]
+
+
 def _choice(node: CollectNode, value: Any, locale: str) -> str:
     raw = str(value).strip()
     for c in node.choices:
@@ -151,6 +228,7 @@ _PARSERS: dict[FactType, _Parser] = {
     FactType.NUMBER: _number,
     FactType.YESNO: _yesno,
     FactType.CHOICE: _choice,
+    FactType.MULTI: _multi,
 }
 
 

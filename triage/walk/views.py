@@ -8,25 +8,44 @@ decides which node and which answers to show.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.i18n import t
 from triage.trees.model import (
+    UNAVAILABLE,
     ActionNode,
     ActionResult,
     AnyNode,
     Audience,
+    CheckNode,
     CollectNode,
     FactType,
+    InstructionNode,
+    InstructionResult,
+    Media,
     QuestionNode,
+    WaitNode,
+    WaitResult,
     localize,
 )
 from triage.walk.path import Step
 from triage.walk.policy import Decision
 
-__all__ = ["Crumb", "FieldSpec", "OptionView", "StepView", "answer_label", "crumb", "node_text", "step_view"]
+__all__ = [
+    "Crumb",
+    "FieldSpec",
+    "MediaView",
+    "OptionView",
+    "StepView",
+    "answer_label",
+    "crumb",
+    "media_views",
+    "node_text",
+    "step_view",
+]
 
 
 class OptionView(BaseModel):
@@ -34,6 +53,21 @@ class OptionView(BaseModel):
 
     value: str
     label: str
+
+
+class MediaView(BaseModel):
+    """A picture or link in the session's language; ``src`` is a file under ``trees/media/`` or an https URL."""
+
+    kind: str = Field(description="'image' or 'link'.")
+    src: str
+    alt: str = ""
+    caption: str = ""
+    label: str = ""
+
+    @property
+    def local(self) -> bool:
+        """A file shipped with the trees rather than an address."""
+        return not self.src.startswith("https://")
 
 
 class FieldSpec(BaseModel):
@@ -79,6 +113,18 @@ class StepView(BaseModel):
     performer: str | None = None
     minutes: float | None = None
     check: str | None = None
+    caution: str | None = Field(
+        default=None, description="A warning shown before the step; it does not stop."
+    )
+    media: list[MediaView] = Field(default_factory=list)
+    seconds: int | None = Field(default=None, description="A wait: how long to wait before checking.")
+    tries: int | None = Field(default=None, description="A wait: how many waits in all.")
+    try_number: int | None = Field(default=None, description="A wait: which wait this is, from 1.")
+    system: str | None = Field(default=None, description="The provider's remote check or action to run here.")
+    timeout: float | None = None
+    shown_at: datetime | None = Field(
+        default=None, description="When the step was reached (for elapsed time)."
+    )
     step_number: int
     progress: float = Field(ge=0, le=1)
     can_back: bool
@@ -102,15 +148,30 @@ def answer_label(node: AnyNode, value: Any, tried: bool, locale: str) -> str:
         return t("result.tried", locale)
     if value is None:
         return t("result.skipped", locale)
-    if isinstance(node, QuestionNode):
-        for o in node.options:
-            if o.value == value:
-                return localize(o.label, locale)
-    if isinstance(node, ActionNode):
+    options = (
+        node.options
+        if isinstance(node, QuestionNode)
+        else node.results
+        if isinstance(node, CheckNode)
+        else []
+    )
+    for o in options:
+        if o.value == value:
+            return localize(o.label, locale)
+    if isinstance(node, ActionNode | InstructionNode | WaitNode | CheckNode):
         return t(f"result.{value}", locale)
-    if isinstance(node, CollectNode) and node.type is FactType.YESNO:
+    if isinstance(node, CollectNode):
+        return _collected_label(node, value, locale)
+    return str(value)
+
+
+def _collected_label(node: CollectNode, value: Any, locale: str) -> str:
+    if node.type is FactType.MULTI and isinstance(value, list):
+        labels = [localize(node.choice_labels.get(v, v), locale) for v in value]
+        return ", ".join(labels) or t("result.skipped", locale)
+    if node.type is FactType.YESNO:
         return t("yesno.yes" if value else "yesno.no", locale)
-    if isinstance(node, CollectNode) and value in node.choice_labels:
+    if isinstance(value, str) and value in node.choice_labels:
         return localize(node.choice_labels[value], locale)
     return str(value)
 
@@ -130,6 +191,8 @@ def step_view(
     facts: Mapping[str, Any],
     decision: Decision | None,
     notes: Sequence[str],
+    shown_at: datetime | None = None,
+    try_number: int = 1,
 ) -> StepView:
     """The step at ``node`` for an audience; ``remaining`` steps at least to an outcome make the progress."""
     progress = 1.0 if decision else answered / (answered + max(remaining, 1))
@@ -153,10 +216,32 @@ def step_view(
         finished=decision is not None,
         decision=decision,
         notes=list(notes),
+        caution=localize(node.caution, locale) if node.caution is not None else None,
+        media=media_views(node.media, locale),
+        shown_at=shown_at,
     )
     if decision is None:
         _fill_inputs(v, node, locale)
+        if isinstance(node, WaitNode):
+            v.try_number = try_number
     return v
+
+
+def media_views(media: Sequence[Media], locale: str) -> list[MediaView]:
+    """A step's pictures and links in ``locale``."""
+    out: list[MediaView] = []
+    for m in media:
+        kind, src = ("image", m.image) if m.image is not None else ("link", m.link or "")
+        out.append(
+            MediaView(
+                kind=kind,
+                src=src or "",
+                alt=localize(m.alt, locale),
+                caption=localize(m.caption, locale),
+                label=localize(m.label, locale) or (src or ""),
+            )
+        )
+    return out
 
 
 def crumb(index: int, tree_id: str, node: AnyNode, step: Step, mode: Audience, locale: str) -> Crumb:
@@ -179,9 +264,30 @@ def _fill_inputs(view: StepView, node: AnyNode, locale: str) -> None:
         view.performer = node.performer.value
         view.minutes = node.minutes
         view.check = localize(node.check, locale) if node.check else t("action.check", locale)
+        view.system = node.system
         view.options = [OptionView(value=r.value, label=t(f"action.{r.value}", locale)) for r in ActionResult]
     elif isinstance(node, CollectNode):
         _fill_collect(view, node, locale)
+    else:
+        _fill_other(view, node, locale)
+
+
+def _fill_other(view: StepView, node: AnyNode, locale: str) -> None:
+    """Instructions (done / could not), waits (ready / not yet) and remote checks (their results)."""
+    if isinstance(node, InstructionNode):
+        view.performer = node.performer.value
+        view.minutes = node.minutes
+        view.system = node.system
+        results = [InstructionResult.DONE] + ([InstructionResult.COULD_NOT] if node.on_could_not else [])
+        view.options = [OptionView(value=r.value, label=t(f"instruction.{r.value}", locale)) for r in results]
+    elif isinstance(node, WaitNode):
+        view.seconds, view.tries = node.seconds, node.tries
+        view.check = localize(node.check, locale)
+        view.options = [OptionView(value=r.value, label=t(f"wait.{r.value}", locale)) for r in WaitResult]
+    elif isinstance(node, CheckNode):
+        view.system, view.timeout = node.system, node.timeout
+        view.options = [OptionView(value=o.value, label=localize(o.label, locale)) for o in node.results]
+        view.options.append(OptionView(value=UNAVAILABLE, label=t("check.unavailable", locale)))
 
 
 def _fill_collect(view: StepView, node: CollectNode, locale: str) -> None:
@@ -199,7 +305,7 @@ def _fill_collect(view: StepView, node: CollectNode, locale: str) -> None:
             OptionView(value="yes", label=t("yesno.yes", locale)),
             OptionView(value="no", label=t("yesno.no", locale)),
         ]
-    elif node.type is FactType.CHOICE:
+    elif node.type in (FactType.CHOICE, FactType.MULTI):
         view.options = [
             OptionView(value=c, label=localize(node.choice_labels.get(c, c), locale)) for c in node.choices
         ]
