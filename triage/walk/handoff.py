@@ -120,6 +120,8 @@ def _mode(mode: Audience) -> str:
 def _fact(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, list):  # a multi-select fact
+        return ", ".join(str(x) for x in v) or "none"
     return str(v)
 
 

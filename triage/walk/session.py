@@ -29,7 +29,6 @@ from triage.errors import InvalidAnswer, LibraryError, SessionClosed, SessionErr
 from triage.guidance.planner import plan
 from triage.guidance.problem import EMPTY as EMPTY_EVIDENCE
 from triage.guidance.problem import Evidence
-from triage.trees.conditions import parse as parse_condition
 from triage.trees.fix_groups import problem_for
 from triage.trees.graph import distances_to_end
 from triage.trees.model import (
@@ -54,6 +53,7 @@ from triage.trees.model import (
     localize,
 )
 from triage.walk.events import SESSION_FORMAT, Event, EventListener, EventType, now, replay
+from triage.walk.flow import next_round, route, tries
 from triage.walk.path import Answered, Frame, Pos, Step
 from triage.walk.policy import Decision, Policy
 from triage.walk.values import interpret
@@ -273,9 +273,7 @@ class Session:
         assert here is not None
         self._add_step(Step(here, node.kind, at, auto=True))
         if isinstance(node, LogicNode):
-            self.pos = Pos(
-                here.tree_id, _route(node, self.facts, self.visit_counts(here.tree_id)), here.calls
-            )
+            self.pos = Pos(here.tree_id, route(node, self.facts, self.visit_counts(here.tree_id)), here.calls)
         elif isinstance(node, RepeatNode):
             self.pos = Pos(here.tree_id, self._next_round(here, node), here.calls)
         elif isinstance(node, CallNode):
@@ -290,24 +288,7 @@ class Session:
 
     def _next_round(self, here: Pos, node: RepeatNode) -> str:
         """A repeat: begin the next round (setting the item and round facts) or, when done, go on."""
-        begun = self.rounds.get(here.key, 0)
-        items = _as_items(self.facts.get(node.over)) if node.over else None
-        total = len(items) if items is not None else (node.max or 0)
-        if node.max is not None:
-            total = min(total, node.max)
-        stop_early = (
-            begun > 0
-            and node.until is not None
-            and parse_condition(node.until).evaluate(self.facts, visits=self.visit_counts(here.tree_id))
-        )
-        if stop_early or begun >= total:
-            self.rounds.pop(here.key, None)  # arriving again later starts afresh
-            return node.next
-        self.rounds[here.key] = begun + 1
-        self.facts[node.counter] = begun + 1
-        if items is not None:
-            self.facts[node.item] = items[begun]
-        return node.body
+        return next_round(self.rounds, here.key, node, self.facts, self.visit_counts(here.tree_id))
 
     def _return_from(self, here: Pos, node: ReturnNode) -> Pos:
         """Where a procedure's ``return`` goes: the calling node's route for its status."""
@@ -395,12 +376,7 @@ class Session:
 
     def _tries(self, key: str) -> int:
         """How many "not yet" answers in a row a wait has taken, the one just given included."""
-        tries = 0
-        for step in reversed(self._answered_steps):
-            if step.pos.key != key or step.answer != WaitResult.NOT_YET.value:
-                break
-            tries += 1
-        return tries
+        return tries(self._answered_steps, key)
 
     def _plan_group(self, group: FixGroupNode) -> None:
         """At a fix group: the planner picks the next action or question, or where to stop, and says why."""
@@ -642,18 +618,3 @@ class Session:
             tree_digest=tree_digest,
             listeners=listeners,
         )
-
-
-def _route(node: LogicNode, facts: Mapping[str, Any], visits: Mapping[str, int]) -> str:
-    """The node a logic node leads to: the first rule whose condition holds, else its default."""
-    for rule in node.rules:
-        if parse_condition(rule.when).evaluate(facts, visits=visits):
-            return rule.next
-    return node.default
-
-
-def _as_items(value: Any) -> list[Any]:
-    """A repeat's items: a list fact as it is, one value as a list of one, nothing as none."""
-    if value is None or value == "":
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]

@@ -1,0 +1,71 @@
+"""The automatic parts of a walk: where a logic node routes, a repeat's next round, a wait's tries.
+
+Pure functions of the walk's state, so :class:`~triage.walk.session.Session` stays the one place that holds it
+and a replay (which rebuilds the state from the events) arrives at the same routes, rounds and tries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Any
+
+from triage.trees.conditions import parse as parse_condition
+from triage.trees.model import LogicNode, RepeatNode, WaitResult
+from triage.walk.path import Step
+
+__all__ = ["as_items", "next_round", "route", "tries"]
+
+
+def route(node: LogicNode, facts: Mapping[str, Any], visits: Mapping[str, int]) -> str:
+    """The node a logic node leads to: the first rule whose condition holds, else its default."""
+    for rule in node.rules:
+        if parse_condition(rule.when).evaluate(facts, visits=visits):
+            return rule.next
+    return node.default
+
+
+def next_round(
+    rounds: MutableMapping[str, int],
+    key: str,
+    node: RepeatNode,
+    facts: MutableMapping[str, Any],
+    visits: Mapping[str, int],
+) -> str:
+    """Begin a repeat's next round (setting its item and round facts) and go to its body, or go on when done.
+
+    ``rounds`` holds the rounds begun per repeat (``key`` is ``tree:node``); a finished repeat is forgotten, so
+    arriving at it again later starts afresh.
+    """
+    begun = rounds.get(key, 0)
+    items = as_items(facts.get(node.over)) if node.over else None
+    total = len(items) if items is not None else (node.max or 0)
+    if node.max is not None:
+        total = min(total, node.max)
+    early = (
+        begun > 0 and node.until is not None and parse_condition(node.until).evaluate(facts, visits=visits)
+    )
+    if early or begun >= total:
+        rounds.pop(key, None)
+        return node.next
+    rounds[key] = begun + 1
+    facts[node.counter] = begun + 1
+    if items is not None:
+        facts[node.item] = items[begun]
+    return node.body
+
+
+def tries(answered: Sequence[Step], key: str) -> int:
+    """How many "not yet" answers in a row the wait at ``key`` has taken, counting back from the last answer."""
+    count = 0
+    for step in reversed(answered):
+        if step.pos.key != key or step.answer != WaitResult.NOT_YET.value:
+            break
+        count += 1
+    return count
+
+
+def as_items(value: Any) -> list[Any]:
+    """A repeat's items: a list fact as it is, one value as a list of one, nothing as none."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
