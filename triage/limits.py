@@ -54,6 +54,8 @@ class Limits:
     """Items in one ``in [...]`` list of a condition."""
     number_digits: int = 30
     """Digits in one number literal of a condition."""
+    media_bytes: int = 1024 * 1024
+    """Bytes in one picture shipped under ``trees/media/``."""
 
 
 ENV_PREFIX = "TRIAGE_LIMIT_"

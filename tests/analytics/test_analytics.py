@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from frozen_trees import FROZEN, frozen
 
 from triage.analytics import (
     ActionStats,
@@ -31,13 +33,21 @@ from triage.analytics import (
 )
 from triage.records.cases import Queue
 from triage.records.store import Store, StoredSession
-from triage.trees.library import DEFAULT_TREES
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=3)
 TRIED = object()  # in a list of answers: "already tried" at this action
 RESTART_FIXES = ["all", "yes", "no", "green", "fixed", "fixed"]
-NO_INTERNET = (DEFAULT_TREES / "connectivity" / "no-internet.yaml").read_text(encoding="utf-8")
+NO_INTERNET = (FROZEN / "no-internet.yaml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A migrated store with the frozen trees published (not the shipped ones, which change)."""
+    st = Store(store_url)
+    st.sync(frozen())
+    yield st
+    st.dispose()
 
 
 def walk(
@@ -119,6 +129,10 @@ OVERALL = TreeStats(
     resolved=2,
     escalated=2,
     home_visits=1,
+    parts_shipped=0,
+    repairs=0,
+    diagnoses=0,
+    handovers=0,
     first_contact_resolved=1,
     resolution_rate=0.4,
     escalation_rate=0.4,
@@ -182,12 +196,12 @@ def test_abandoned_means_open_and_idle_for_thirty_minutes(store: Store, history:
 def test_breakdown_by_mode_and_locale(store: Store, history: History) -> None:
     """Outcomes split by mode and by locale, most sessions first."""
     assert breakdown(store, "mode", now=NOW) == [
-        BreakdownRow("mode", "agent", 4, 3, 2, 1, 0, 2 / 3, 1 / 3),
-        BreakdownRow("mode", "self_service", 2, 2, 0, 1, 1, 0.0, 0.0),
+        BreakdownRow("mode", "agent", 4, 3, 2, 1, 0, 0, 0, 0, 0, 2 / 3, 1 / 3),
+        BreakdownRow("mode", "self_service", 2, 2, 0, 1, 1, 0, 0, 0, 0, 0.0, 0.0),
     ]
     assert breakdown(store, "locale", now=NOW) == [
-        BreakdownRow("locale", "en", 5, 4, 2, 2, 0, 0.5, 0.25),
-        BreakdownRow("locale", "de", 1, 1, 0, 0, 1, 0.0, 0.0),
+        BreakdownRow("locale", "en", 5, 4, 2, 2, 0, 0, 0, 0, 0, 0.5, 0.25),
+        BreakdownRow("locale", "de", 1, 1, 0, 0, 1, 0, 0, 0, 0, 0.0, 0.0),
     ]
     with pytest.raises(ValueError, match="dimension must be 'mode' or 'locale' \\(got 'tree'\\)"):
         breakdown(store, "tree")
@@ -197,14 +211,16 @@ def test_node_visits_drop_offs_and_time_spent(store: Store, history: History) ->
     """Per node of a tree version: answers there, abandoned sessions stopped there, median seconds to answer."""
     rows = node_stats(store, tree_id="no-internet", version=1, now=NOW)
     assert rows == [
-        NodeStats("no-internet", 1, "no-internet", "all_devices", 6, 0, 0.0, 35.0),  # 10 20 30 | 40 50 60
-        NodeStats("no-internet", 1, "no-internet", "power_light", 5, 0, 0.0, 30.0),
-        NodeStats("no-internet", 1, "no-internet", "dsl_light", 3, 0, 0.0, 30.0),
-        NodeStats("no-internet", 1, "no-internet", "smell_check", 3, 1, 0.25, 30.0),
-        NodeStats("no-internet", 1, "power-cycle-router", "plug_in", 3, 0, 0.0, 30.0),
-        NodeStats("no-internet", 1, "power-cycle-router", "unplug", 3, 0, 0.0, 30.0),
-        NodeStats("no-internet", 1, "no-internet", "power_socket", 1, 0, 0.0, 50.0),
-        NodeStats("no-internet", 1, "no-internet", "wired_or_wifi", 1, 0, 0.0, 20.0),
+        NodeStats(
+            "no-internet", 1, "no-internet", "all_devices", 6, 0, 0.0, 35.0, "question"
+        ),  # 10 20 30 | 40 50 60
+        NodeStats("no-internet", 1, "no-internet", "power_light", 5, 0, 0.0, 30.0, "question"),
+        NodeStats("no-internet", 1, "no-internet", "dsl_light", 3, 0, 0.0, 30.0, "collect"),
+        NodeStats("no-internet", 1, "no-internet", "smell_check", 3, 1, 0.25, 30.0, "question"),
+        NodeStats("no-internet", 1, "power-cycle-router", "plug_in", 3, 0, 0.0, 30.0, "action"),
+        NodeStats("no-internet", 1, "power-cycle-router", "unplug", 3, 0, 0.0, 30.0, "action"),
+        NodeStats("no-internet", 1, "no-internet", "power_socket", 1, 0, 0.0, 50.0, "action"),
+        NodeStats("no-internet", 1, "no-internet", "wired_or_wifi", 1, 0, 0.0, 20.0, "question"),
     ]
     assert node_stats(store, tree_id="no-internet", version=2, now=NOW) == []
 
@@ -214,11 +230,13 @@ def test_a_drop_off_at_a_step_nobody_answered(store: Store, history: History) ->
     store.start_session("tv-no-signal", now=T0)
     # as many drop-offs, but a higher rate: listed first
     assert drop_offs(store, now=NOW) == [
-        DropOff("tv-no-signal", "screen_message", 1, 0, 1.0),
-        DropOff("no-internet", "smell_check", 1, 3, 0.25),
+        DropOff("tv-no-signal", "screen_message", 1, 0, 1.0, "question"),
+        DropOff("no-internet", "smell_check", 1, 3, 0.25, "question"),
     ]
     first = node_stats(store, tree_id="tv-no-signal", now=NOW)
-    assert first == [NodeStats("tv-no-signal", 1, "tv-no-signal", "screen_message", 0, 1, 1.0, None)]
+    assert first == [
+        NodeStats("tv-no-signal", 1, "tv-no-signal", "screen_message", 0, 1, 1.0, None, "question")
+    ]
 
 
 def test_action_fix_rates(store: Store, history: History) -> None:
@@ -242,8 +260,8 @@ def test_problems_days_and_faults(store: Store, history: History) -> None:
     ]
     assert top_problems(store, limit=1)[0].tree_id == "no-internet"
     assert outcomes_per_day(store, tree_id="no-internet") == [
-        DayOutcomes(T0.date(), 5, 1, 2, 1, 1),
-        DayOutcomes(T0.date() + timedelta(days=1), 1, 1, 0, 0, 0),
+        DayOutcomes(T0.date(), 5, 1, 2, 1, 0, 0, 0, 0, 1),
+        DayOutcomes(T0.date() + timedelta(days=1), 1, 1, 0, 0, 0, 0, 0, 0, 0),
     ]
     assert fault_counts(store) == [
         FaultCount("no-internet", "device_driver", 1),
@@ -259,9 +277,10 @@ def _quoted(*lines: str) -> str:
 def test_csv_of_any_rows(store: Store, history: History) -> None:
     """CSV has the field names as header and one line per row, every field quoted; missing figures are empty."""
     assert to_csv(tree_stats(store, now=NOW)) == _quoted(
-        "tree_id,version,title,sessions,decided,abandoned,resolved,escalated,home_visits,first_contact_resolved,"
-        "resolution_rate,escalation_rate,visit_rate,fcr_rate,median_steps,median_minutes",
-        "no-internet,,No internet connection,6,5,1,2,2,1,1,0.4,0.4,0.2,0.2,6,2.5",
+        "tree_id,version,title,sessions,decided,abandoned,resolved,escalated,home_visits,parts_shipped,repairs,"
+        "diagnoses,handovers,first_contact_resolved,resolution_rate,escalation_rate,visit_rate,fcr_rate,"
+        "median_steps,median_minutes",
+        "no-internet,,No internet connection,6,5,1,2,2,1,0,0,0,0,1,0.4,0.4,0.2,0.2,6,2.5",
     )
     assert to_csv(action_stats(store)) == _quoted(
         "tree_id,node_id,answered,fixed,not_fixed,could_not,tried_before,fix_rate",
@@ -270,9 +289,9 @@ def test_csv_of_any_rows(store: Store, history: History) -> None:
         "no-internet,power_socket,1,0,1,0,0,0",
     )
     assert to_csv(outcomes_per_day(store)) == _quoted(
-        "day,sessions,resolved,escalated,home_visits,undecided",
-        "2026-03-02,5,1,2,1,1",
-        "2026-03-03,1,1,0,0,0",
+        "day,sessions,resolved,escalated,home_visits,parts_shipped,repairs,diagnoses,handovers,undecided",
+        "2026-03-02,5,1,2,1,0,0,0,0,1",
+        "2026-03-03,1,1,0,0,0,0,0,0,0",
     )
     assert to_csv([]) == ""
     with pytest.raises(TypeError, match="to_csv takes rows of one type \\(got TreeStats and ActionStats\\)"):
@@ -330,6 +349,7 @@ def test_summary_bundles_the_main_figures(store: Store, history: History) -> Non
         "faults",
         "locales",
         "modes",
+        "outcomes",
         "overall",
         "problems",
         "trees",
@@ -345,6 +365,17 @@ Overall
   sessions  decided  abandoned  resolved  escalated  visit    FCR  median steps  median min
   --------  -------  ---------  --------  ---------  -----  -----  ------------  ----------
          6        5          1     40.0%      40.0%  20.0%  20.0%             6         2.5
+
+Outcomes: decided sessions by decision (not resolved: overturned by a repeat contact or follow-up)
+  decision   sessions  share  not resolved
+  ---------  --------  -----  ------------
+  resolved          2  40.0%             1
+  escalate          2  40.0%             0
+  visit             1  20.0%             0
+  ship_part         0   0.0%             0
+  repair            0   0.0%             0
+  diagnosis         0   0.0%             0
+  handover          0   0.0%             0
 
 Trees
   tree         sessions  decided  abandoned  resolved  escalated  visit    FCR  med steps  med min
@@ -376,9 +407,9 @@ Actions: how often they fixed it
   no-internet         power_socket         1      0          1          0             0      0.0%
 
 Drop-offs: open sessions idle for 30 minutes, by last step
-  tree         step         drop-offs  answered  drop-off rate
-  -----------  -----------  ---------  --------  -------------
-  no-internet  smell_check          1         3          25.0%
+  tree         step         kind      drop-offs  answered  drop-off rate
+  -----------  -----------  --------  ---------  --------  -------------
+  no-internet  smell_check  question          1         3          25.0%
 
 True faults found at closure (top 3 per tree)
   tree         fault          sessions

@@ -121,6 +121,7 @@ def test_case_row_and_label_word_a_case(store: Store) -> None:
         "waiting": "3 h 5 min",
         "claimed_by": "",
         "reason": case.reason,
+        "outcome": "",
     }
     assert case_label(case) == f"#{case.id} · normal · home-networking · Q-7 · No internet connection"
     assert case.session_id == wifi.id
@@ -212,6 +213,7 @@ def test_pending_row_and_label(store: Store) -> None:
         "region": "-",
         "parts": "dsl-filter, line-cable",
         "waiting": "20 min",
+        "outage": "",
     }
     assert pending_label(p) == "normal · V-9 · no-internet · broadband-line · ?"
 

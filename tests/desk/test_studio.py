@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from triage.desk.studio import (
+    NEW_KINDS,
     Draft,
+    add_media,
     annotate,
     check_draft,
     edit_node,
@@ -17,6 +19,7 @@ from triage.desk.studio import (
     graph_nodes,
     load_others,
     neighbourhood,
+    new_node,
     node_form,
     node_ids,
     open_draft,
@@ -205,7 +208,7 @@ def test_a_hash_inside_a_quoted_text_is_not_taken_for_a_comment() -> None:
 
 
 def test_node_form_lists_texts_per_locale_and_links() -> None:
-    """A question's form offers each text per tree locale, each option's label and target."""
+    """A question's form offers each text per tree locale (a caution too), each option's label and target."""
     form = node_form(JAM, "paper")
     assert [(f.loc, f.value) for f in form.links] == [
         (("options", 0, "next"), "clear"),
@@ -218,6 +221,8 @@ def test_node_form_lists_texts_per_locale_and_links() -> None:
         ("customer_text (de)", ""),
         ("hint (en)", "Look behind the rear flap."),
         ("hint (de)", "Hinter die Klappe schauen."),
+        ("caution (en)", ""),
+        ("caution (de)", ""),
         ("option 1 label (en)", "Yes"),
         ("option 1 label (de)", "Ja"),
         ("option 2 label (en)", "No"),
@@ -310,10 +315,8 @@ def test_tree_statuses_show_broken_files_with_their_messages(folder: Path, store
     assert [str(d) for d in broken.errors] == [
         "hardware/dangling.yaml:11: node 'check_cable': option 'Yes' goes to 'restar_router', which does not "
         "exist (did you mean 'restart_router'?)",
-        "hardware/dangling.yaml:14: node 'restart_router': is unreachable from the start node 'check_cable' "
-        "(link to it from another node, or remove it)",
-        "hardware/dangling.yaml:25: node 'escalate': is unreachable from the start node 'check_cable' "
-        "(link to it from another node, or remove it)",
+        "hardware/dangling.yaml:14: node 'restart_router': 2 nodes are unreachable because option 'Yes' of node "
+        "'check_cable' goes to 'restar_router', which does not exist: restart_router, escalate (first fix that link)",
     ]
     Flags(store).raise_flag("printer-jam", "paper", "unclear", "agent", "which flap?")
     done = annotate(statuses, Flags(store).counts(), published_versions(store, [s.tree_id for s in statuses]))
@@ -651,3 +654,137 @@ def test_a_five_megabyte_text_still_opens_in_the_form() -> None:
 def test_nesting_at_the_limit_still_opens_in_the_form() -> None:
     """64 levels are read (a tree file nests about 5): the limit refuses only what ruamel.yaml cannot carry."""
     assert node_ids("id: x\nextra: " + "[" * 63 + "]" * 63 + "\nnodes: [{id: a}]\n") == ["a"]
+
+
+# -- new kinds, values, pictures ----------------------------------------------------------------------------
+
+
+def test_every_new_kind_is_added_at_the_end_and_the_rest_of_the_file_is_kept() -> None:
+    """A new node of each kind is appended with the fields its kind needs; every earlier line stays."""
+    text = JAM
+    for kind in NEW_KINDS:
+        text = new_node(text, kind, kind.replace(":", "-").replace("_", "-"))
+    assert text.startswith(JAM.split("scenarios:")[0].rstrip("\n"))
+    assert node_ids(text)[-len(NEW_KINDS) :] == [k.replace(":", "-").replace("_", "-") for k in NEW_KINDS]
+    wait = text[text.index("  - id: wait\n") : text.index("  - id: check\n")]
+    assert wait == (
+        "  - id: wait\n"
+        "    kind: wait\n"
+        "    text: {en: '', de: ''}\n"
+        "    seconds: 30\n"
+        "    check: {en: '', de: ''}\n"
+        "    tries: 1\n"
+        "    next: ''\n"
+        "    fallback: ''\n"
+    )
+    assert "    outcome: ship_part\n" in text
+    assert "      - {part: '', quantity: 1}\n" in text
+
+
+def test_new_node_refuses_a_taken_or_bad_id_and_an_unknown_kind() -> None:
+    with pytest.raises(
+        DraftError, match="^the draft has a node 'paper' already; give the new one another id$"
+    ):
+        new_node(JAM, "instruction", "paper")
+    with pytest.raises(DraftError, match="^node id 'Bad id' must be lower-case letters"):
+        new_node(JAM, "instruction", "Bad id")
+    with pytest.raises(DraftError, match="^there is no node kind 'teleport'; choose one of question, action"):
+        new_node(JAM, "teleport", "x")
+
+
+def test_a_new_wait_node_filled_in_through_the_form_is_a_valid_tree() -> None:
+    """Numbers are written as numbers, links as ids; the finished draft passes the checks."""
+    text = new_node(JAM, "wait", "settle")
+    form = node_form(text, "settle")
+    assert form.kind == "wait"
+    assert [(f.label, f.value) for f in form.values] == [("seconds", "30"), ("tries", "1")]
+    assert [f.label for f in form.links] == ["next", "fallback"]
+    text = _submit(
+        text,
+        "settle",
+        **{
+            "text (en)": "Wait for the printer to warm up.",
+            "text (de)": "Warten, bis der Drucker warm ist.",
+            "check (en)": "Is the green light on?",
+            "check (de)": "Leuchtet die grüne Lampe?",
+            "caution (en)": "The fuser is hot.",
+            "seconds": "45",
+            "tries": "3",
+            "next": "fixed",
+            "fallback": "visit",
+        },
+    )
+    text = _submit(text, "paper", **{"option 1 → next": "settle"})
+    node = text[text.index("  - id: settle\n") :]
+    assert "    seconds: 45\n" in node
+    assert "    tries: 3\n" in node
+    assert "    caution: {en: The fuser is hot.}\n" in node
+    check = check_draft(text.replace("scenarios:", "scenarios_off:"), "hardware/printer-jam.yaml", {})
+    assert [d for d in check.errors if d.node_id == "settle"] == []
+
+
+def test_outcome_forms_offer_their_own_fields_and_write_typed_values() -> None:
+    text = new_node(JAM, "outcome:resolved", "later")
+    form = node_form(text, "later")
+    assert form.kind == "outcome:resolved"
+    assert [f.label for f in form.texts] == [
+        "text (en)",
+        "text (de)",
+        "caution (en)",
+        "caution (de)",
+        "reason (en)",
+        "reason (de)",
+        "next_action (en)",
+        "next_action (de)",
+        "follow_up (en)",
+        "follow_up (de)",
+    ]
+    text = _submit(text, "later", follow_up_days="3")
+    assert "    follow_up_days: 3\n" in text
+    ship = new_node(JAM, "outcome:ship_part", "send")
+    assert [(f.label, f.choices) for f in node_form(ship, "send").values] == [
+        ("return_old", ("true", "false")),
+        ("part 1", ()),
+        ("part 1 quantity", ()),
+    ]
+    ship = _submit(ship, "send", return_old="true", **{"part 1": "psu-65w", "part 1 quantity": "2"})
+    assert "    return_old: true\n" in ship
+    assert "      - {part: psu-65w, quantity: 2}\n" in ship
+    odd = _submit(ship, "send", **{"part 1 quantity": "two"})  # stays text: the checks then name it
+    assert "quantity: two" in odd
+
+
+def test_a_picture_and_a_link_are_added_with_empty_words_to_fill_in() -> None:
+    text = add_media(JAM, "clear", image="printer/flap.png")
+    text = add_media(text, "clear", link="https://example.com/manual")
+    clear = text[text.index("  - id: clear\n") : text.index("  - id: restart\n")]
+    assert clear == (
+        "  - id: clear\n"
+        "    kind: action\n"
+        "    text: {en: Pull the paper out gently., de: Papier vorsichtig herausziehen.}\n"
+        "    media:\n"
+        "      - image: printer/flap.png\n"
+        "        alt: {en: '', de: ''}\n"
+        "      - link: https://example.com/manual\n"
+        "        label: {en: '', de: ''}\n"
+        "    minutes: 2\n"
+        "    on_fixed: fixed\n"
+        "    on_not_fixed: visit     # a technician then\n"
+        "\n"
+    )
+    labels = [f.label for f in node_form(text, "clear").fields if f.loc[0] == "media"]
+    assert labels == [
+        "media 1 image",
+        "media 1 alt (en)",
+        "media 1 alt (de)",
+        "media 1 caption (en)",
+        "media 1 caption (de)",
+        "media 2 link",
+        "media 2 label (en)",
+        "media 2 label (de)",
+    ]
+    filled = _submit(text, "clear", **{"media 1 alt (en)": "The rear flap", "media 1 caption (de)": "Klappe"})
+    assert "        alt: {en: 'The rear flap', de: ''}\n" in filled  # quoted like the empty text it replaced
+    assert "        caption: {de: Klappe}\n" in filled
+    with pytest.raises(DraftError, match="^give a picture's file or address, or a link's address$"):
+        add_media(JAM, "clear", image=" ")

@@ -13,7 +13,7 @@ from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.visits import Scheduler
 
-WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking
+WIFI_ONLY = ["all", "yes", "no", "green", "done", "ready", "ready", "not_fixed", "wired_ok"]  # tier 2
 EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 

@@ -352,13 +352,24 @@ def test_audit_filters_by_user_and_time(store: Store) -> None:
     ("roles", "pages"),
     [
         ((), ["self_service", "sign_in"]),
-        (("agent",), ["self_service", "sign_in", "agent"]),
-        (("tier2",), ["self_service", "sign_in", "agent", "queue", "analytics"]),
-        (("dispatcher",), ["self_service", "sign_in", "dispatch"]),
+        (("agent",), ["self_service", "sign_in", "agent", "outages", "fulfilment"]),
+        (("tier2",), ["self_service", "sign_in", "agent", "queue", "outages", "fulfilment", "analytics"]),
+        (("dispatcher",), ["self_service", "sign_in", "dispatch", "fulfilment"]),
         (("author",), ["self_service", "sign_in", "studio", "analytics"]),
         (
             ("admin",),
-            ["self_service", "sign_in", "agent", "queue", "dispatch", "studio", "analytics", "users"],
+            [
+                "self_service",
+                "sign_in",
+                "agent",
+                "queue",
+                "dispatch",
+                "outages",
+                "fulfilment",
+                "studio",
+                "analytics",
+                "users",
+            ],
         ),
     ],
 )

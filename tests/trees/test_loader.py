@@ -57,7 +57,7 @@ def test_tree_error_carries_path_line_node_and_hint() -> None:
     )
     assert str(err) == (
         "x.yaml:11: node 'check_cable': option 'Yes' goes to 'restar_router', which does not exist "
-        "(did you mean 'restart_router'?) (and 2 more)"
+        "(did you mean 'restart_router'?) (and 1 more)"
     )
     assert isinstance(err, ValueError)
 

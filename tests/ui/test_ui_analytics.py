@@ -118,3 +118,35 @@ def test_an_agent_cannot_open_the_dashboard(db: Store) -> None:
     """The page is not registered for an agent, so it cannot be reached."""
     with pytest.raises(ValueError, match="not registered"):
         dashboard(Identity("agent", "Agent", ("agent",)))
+
+
+def test_every_decision_kind_and_the_step_kinds_are_shown(db: Store) -> None:
+    """The outcomes table lists every decision kind with the summary's counts; the drop-off table names each
+    step's kind in words."""
+    at = dashboard(TIER2)
+    s = analytics.summary(db)
+    heads = [h.value for h in at.subheader]
+    assert {"How sessions ended", "Where people stop, by step"} <= set(heads)
+    tables = {tuple(d.value.columns): d.value for d in at.dataframe}
+    table = tables[("decision", "sessions", "share", "not resolved")]
+    assert list(table["decision"]) == [
+        "Resolved",
+        "Escalate",
+        "Home visit",
+        "Part shipment",
+        "Send-in repair",
+        "Diagnosis",
+        "Handover",
+    ]
+    assert list(table["sessions"]) == [o.sessions for o in s.outcomes]
+    drops = tables[("tree", "step", "kind", "drop-offs", "answered", "drop-off rate")]
+    assert list(drops["step"]) == [d.node_id for d in s.drop_offs]
+    assert set(drops["kind"]) <= {
+        "Action",
+        "Instruction",
+        "Wait",
+        "Remote check",
+        "Question",
+        "Input",
+        "Step",
+    }

@@ -18,8 +18,20 @@ from triage.ui.common import boot
 from triage.visits import Scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
-WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking
-LINE_FAULT = ["all", "yes", "no", "red", "fixed", "not_fixed", "not_fixed"]  # visit, broadband-line, normal
+# the restart procedure: unplugged (done), the lights went off and came back (ready, ready), then the fix question
+WIFI_ONLY = [
+    "all",
+    "yes",
+    "no",
+    "green",
+    "done",
+    "ready",
+    "ready",
+    "not_fixed",
+    "wired_ok",
+]  # tier 2, home-networking
+# ... the cable check does not fix it and the remote line test finds a fault: visit, broadband-line, normal
+LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]
 EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
@@ -231,3 +243,75 @@ def test_an_agent_demoted_since_the_page_was_drawn_cannot_answer_for_the_custome
     Accounts(app_store).set_roles("amy", ("dispatcher",), actor="admin")
     at.button(key=f"ans-{stored.id}-all_devices-all").click().run()
     assert app_store.load_session(stored.id).view().node_id == "all_devices"
+
+
+DECISIONS = """
+id: router-decisions
+title: Router decisions
+category: connectivity
+start: what
+nodes:
+  - id: what
+    kind: question
+    text: What did you find?
+    options:
+      - {label: Line fault, value: line, next: visit}
+      - {label: Needs tier 2, value: tier2, next: tier2}
+      - {label: TV problem, value: tv, next: tv}
+  - id: visit
+    kind: outcome
+    outcome: visit
+    text: A technician repairs the line.
+    skill: broadband-line
+  - id: tier2
+    kind: outcome
+    outcome: escalate
+    text: Tier 2 takes over.
+    queue: tier2-support
+  - id: tv
+    kind: outcome
+    outcome: handover
+    text: This is a TV problem.
+    tree: tv-no-signal
+"""
+
+
+def decided(store: Store, answer: str, customer: str, **facts: object) -> str:
+    s = store.start_session("router-decisions", customer_id=customer, facts=facts)
+    s.answer(answer)
+    return s.id
+
+
+def test_a_withdrawn_case_shows_the_handover_that_replaced_it(app_store: Store) -> None:
+    """The agent escalated, then went back and handed over: the queue lists the withdrawn case with what the
+    session decided instead, and the case itself says the handover is not a case."""
+    app_store.publish(DECISIONS, author="ann")
+    s = app_store.start_session("router-decisions", customer_id="AT-300")
+    s.answer("tier2")
+    s.back()
+    s.answer("tv")
+    case_id = Queue(app_store).list_cases(status="withdrawn")[0].id
+    at = open_page(signed_in("tom", "tier2"), "queue")
+    at.selectbox(key="queue-f-status").select("all").run()
+    table = at.dataframe[0].value
+    assert list(table["case"]) == [case_id]
+    assert list(table["outcome"]) == ["Handover to tv-no-signal — not a case"]
+    at.selectbox(key="queue-open").select(case_id).run()
+    assert "Withdrawn: the session now ends differently: Handover to tv-no-signal — not a case." in [
+        i.value for i in at.info
+    ]
+
+
+def test_dispatch_marks_a_visit_decided_during_an_outage(app_store: Store) -> None:
+    """A visit decided while an outage covered the area says an override is needed, in the list and the visit."""
+    app_store.publish(DECISIONS, author="ann")
+    plain = decided(app_store, "line", "AT-400", region="north")
+    outage = decided(app_store, "line", "AT-401", region="north", outage_in_area=True)
+    at = open_page(signed_in("dora", "dispatcher"), "dispatch")
+    pending = at.dataframe[0].value
+    assert dict(zip(pending["session"], pending["outage"], strict=True)) == {
+        plain: "",
+        outage: "outage in area — override needed",
+    }
+    at.selectbox(key="dispatch-pending-open").select(outage).run()
+    assert [w.value for w in at.warning] == ["outage in area — override needed"]

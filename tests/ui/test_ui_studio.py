@@ -134,7 +134,7 @@ def test_author_edits_checks_previews_and_publishes(store: Store, folder: Path) 
     at.button(key=f"studio.pv.{MAIN}.2.power_light.opt.yes").click().run()
     assert "**Is the router hot, or does it smell burnt?**" in [m.value for m in at.markdown]
     at.button(key=f"studio.pv.{MAIN}.3.smell_check.opt.yes").click().run()
-    assert at.success[-1].value == "Decision: Home visit at burnt_router"
+    assert at.success[-1].value == "Decision: Part shipment at burnt_router"  # a burnt router: ship one
 
     at.text_input(key=f"studio.note.{MAIN}").input("plainer smell question").run()
     at.button(key=f"studio.publish.{MAIN}").click().run()
@@ -187,7 +187,7 @@ def test_publish_conflict_keeps_the_text_and_shows_the_diff(store: Store) -> Non
 def test_save_warns_on_errors_and_refuses_a_file_changed_on_disk(store: Store, folder: Path) -> None:
     """Saving with errors is allowed but warned; a file changed on disk is a conflict that keeps the text."""
     at = _studio()
-    at = _edit_yaml(at, "on_not_fixed: plug_in", "on_not_fixed: nowhere")
+    at = _edit_yaml(at, "on_not_fixed: done", "on_not_fixed: nowhere")
     at.button(key=f"studio.save.{TREE}").click().run()
     assert at.warning[0].value == (
         f"Saved {TREE} with 1 errors. The file is yours; publishing needs a valid tree."
@@ -195,7 +195,7 @@ def test_save_warns_on_errors_and_refuses_a_file_changed_on_disk(store: Store, f
     saved = (folder / TREE).read_text(encoding="utf-8")
     assert "on_not_fixed: nowhere" in saved
     (folder / TREE).write_text(saved.replace("minutes: 3", "minutes: 9"), encoding="utf-8")
-    at = _edit_yaml(at, "on_not_fixed: nowhere", "on_not_fixed: plug_in")
+    at = _edit_yaml(at, "on_not_fixed: nowhere", "on_not_fixed: done")
     mine = _yaml(at).value
     at.button(key=f"studio.save.{TREE}").click().run()
     assert _errors(at) == [
@@ -229,7 +229,7 @@ def test_broken_file_is_listed_invalid_with_its_messages(store: Store, folder: P
     row = table[table["File"] == "connectivity/dangling.yaml"].iloc[0]
     assert (row["Status"], row["Errors"], row["Agents and customers get"]) == (
         "✗ invalid",
-        3,
+        2,  # the bad link, and one root-cause error for the nodes it leaves unreachable
         "nothing (not published)",
     )
     ok = table[table["File"] == TREE].iloc[0]
@@ -279,3 +279,44 @@ def test_deeply_nested_draft_keeps_the_controls(store: Store, depth: int) -> Non
     assert _errors(at)  # the Checks panel names the problem
     for label in ("Save to file", "Publish", "Discard draft, reload the file"):
         assert _button(at, label)
+
+
+def test_author_adds_a_wait_node_and_a_picture_and_fills_them_in_the_form(store: Store) -> None:
+    """ "Add a node" appends a wait with its fields and selects it; the form writes seconds as a number; a
+    picture added to the node gets alt-text fields; the checks name the links still to fill in."""
+    at = _studio(MAIN)
+    at.selectbox(key=f"studio.newkind.{MAIN}").select("wait")
+    at.text_input(key=f"studio.newid.{MAIN}").input("settle")
+    at.button(key=f"studio.addnode.{MAIN}").click().run()
+    assert at.selectbox(key=f"studio.nodesel.{MAIN}").value == "settle"
+    assert "settle · wait" in [c.value for c in at.caption]
+    assert any("node 'settle'" in e for e in _errors(at))  # its empty links, until the author fills them
+    seconds = next(t for t in at.text_input if t.label == "seconds")
+    assert seconds.value == "30"
+    seconds.input("45")
+    next(s for s in at.selectbox if s.label == "next").select("dsl_light")
+    _button(at, "Apply to draft").click().run()
+    assert "    seconds: 45\n" in _yaml(at).value
+    assert "    next: dsl_light\n" in _yaml(at).value
+
+    at.radio(key=f"studio.mediakind.{MAIN}").set_value("image")
+    at.text_input(key=f"studio.mediasrc.{MAIN}").input("router/lights.png")
+    at.button(key=f"studio.addmedia.{MAIN}").click().run()
+    assert "      - image: router/lights.png\n" in _yaml(at).value
+    assert [t.label for t in at.text_input if t.label.startswith("media 1 ")] == [
+        "media 1 image",
+        "media 1 alt (en)",
+        "media 1 alt (de)",
+        "media 1 caption (en)",
+        "media 1 caption (de)",
+    ]
+
+
+def test_adding_a_node_with_a_taken_id_says_so_and_keeps_the_draft(store: Store) -> None:
+    at = _studio(MAIN)
+    before = _yaml(at).value
+    at.selectbox(key=f"studio.newkind.{MAIN}").select("instruction")
+    at.text_input(key=f"studio.newid.{MAIN}").input("dsl_light")
+    at.button(key=f"studio.addnode.{MAIN}").click().run()
+    assert "the draft has a node 'dsl_light' already; give the new one another id" in _errors(at)
+    assert _yaml(at).value == before

@@ -21,7 +21,7 @@ from triage.records.store import Store
 from triage.ui.common import boot
 
 ROOT = Path(__file__).resolve().parents[2]
-WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # ends with tier 2
+WIFI_ONLY = ["all", "yes", "no", "green", "done", "ready", "ready", "not_fixed", "wired_ok"]  # tier 2
 ATTACK = "![t](https://attacker.example/t.png) [Verify login](https://evil.example)"
 CUSTOMER = "![c](https://attacker.example/c.png)"  # short enough for a customer id
 CODE = "=HYPERLINK([x](https://evil.example))"

@@ -110,7 +110,10 @@ def test_agent_searches_starts_answers_goes_back_and_sees_the_decision(db: Store
         "**Internal — for you only, do not read out:** If only one device is affected the line is fine; "
         "switch to the single-device tree."
     )
-    assert "- `customer_id`: C-77\n- `region`: north\n- `visit_covered`: Yes" in texts(at)
+    assert (
+        "- `customer_id`: C-77\n- `outage_in_area`: No\n- `region`: north\n- `visit_covered`: Yes"
+        in texts(at)
+    )
 
     at.button(key=f"ans-{sid}-all_devices-all").click().run()
     assert f"#### {ROUTER_LIGHTS}" in texts(at)

@@ -21,7 +21,7 @@ from triage.visits import Scheduler, Slot, count_double_bookings, fold_line, ics
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 MON = date(2025, 3, 3)
-LINE_FAULT = ["all", "yes", "no", "red", "fixed", "not_fixed", "not_fixed"]  # ends in a broadband-line visit
+LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]  # visit
 
 
 def utc(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -537,7 +537,7 @@ def test_book_for_session_refuses_sessions_without_a_visit(store: Store) -> None
     with pytest.raises(BookingError) as info:
         sched.book_for_session(resolved.id, "north", now=NOW)
     assert str(info.value) == (
-        f"session {resolved.id!r} ended in 'resolved', not a visit; only a visit decision can be booked"
+        f"session {resolved.id!r} ended in 'diagnosis', not a visit; only a visit decision can be booked"
     )
     visit = store.start_session("no-internet")
     for a in LINE_FAULT:

@@ -450,3 +450,27 @@ def test_handoff_tells_the_truth_golden(lib: Library) -> None:
     if os.environ.get("UPDATE_GOLDEN") == "1":
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8")
+
+
+def test_a_remote_action_is_sent_once_per_arrival(lib: Library) -> None:
+    """A reload or a second tab at the same step never sends the signal twice; a new arrival sends it again."""
+    sent: list[str] = []
+
+    def reboot(facts: Mapping[str, Any]) -> str:
+        sent.append("reboot")
+        return "queued"
+
+    systems = Systems({"line_test": lambda facts: "ok", "reboot_router": reboot})
+    s = walk_to_check(lib)
+    run_step(s, systems)
+    s.answer("not_fixed")
+    s.answer("no")
+    assert run_step(s, systems) is not None
+    assert run_step(s, systems) is None  # the page drawn again
+    again = Session.from_dict(s.to_dict(), lib)
+    assert run_step(again, systems) is None  # another tab, replayed from the store
+    assert sent == ["reboot"]
+    s.back(6)
+    s.answer("no")
+    run_step(s, systems)
+    assert sent == ["reboot", "reboot"]

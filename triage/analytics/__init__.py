@@ -3,6 +3,7 @@
 - :mod:`~triage.analytics.queries`: outcome figures per tree, problem, mode, locale and day, and the
   :func:`summary` that bundles them (definitions in its docstring);
 - :mod:`~triage.analytics.steps`: figures per step: visits, time spent, drop-offs, action fix rates;
+- :mod:`~triage.analytics.kinds`: each node's kind from the published trees (only actions have fix rates);
 - :mod:`~triage.analytics.rows`: the frozen rows they return, and the :class:`Filters` they take;
 - :mod:`~triage.analytics.report`: a summary as plain-text tables, any rows as CSV.
 
@@ -13,9 +14,12 @@ May import: :mod:`triage.records`, :mod:`triage.trees`, :mod:`triage.errors` and
 
 from __future__ import annotations
 
+from triage.analytics.kinds import node_kinds
 from triage.analytics.queries import (
+    KIND_COUNTS,
     breakdown,
     fault_counts,
+    outcome_counts,
     outcomes_per_day,
     summary,
     top_problems,
@@ -31,6 +35,7 @@ from triage.analytics.rows import (
     FaultCount,
     Filters,
     NodeStats,
+    OutcomeCount,
     ProblemCount,
     Summary,
     TreeStats,
@@ -39,6 +44,7 @@ from triage.analytics.steps import action_stats, drop_offs, node_stats
 
 __all__ = [
     "ABANDONED_AFTER",
+    "KIND_COUNTS",
     "ActionStats",
     "BreakdownRow",
     "DayOutcomes",
@@ -46,6 +52,7 @@ __all__ = [
     "FaultCount",
     "Filters",
     "NodeStats",
+    "OutcomeCount",
     "ProblemCount",
     "Summary",
     "TreeStats",
@@ -54,7 +61,9 @@ __all__ = [
     "csv_text",
     "drop_offs",
     "fault_counts",
+    "node_kinds",
     "node_stats",
+    "outcome_counts",
     "outcomes_per_day",
     "render_text",
     "summary",

@@ -28,14 +28,21 @@ Definitions:
   ``until`` (exclusive) on the start time, ``mode``, ``locale``.
 * **Decided**: the session reached a decision. Resolution, escalation and visit rates, and first-contact
   resolution, are shares of decided sessions; median steps and minutes to decision are over decided ones.
-* **First-contact resolution (FCR)**: resolved, and no repeat contact turned it into ``not_resolved``.
+  Every decision kind has its own count (:data:`KIND_COUNTS`): resolved, escalated, home visits, parts
+  shipped, send-in repairs, diagnoses and handovers; a handover to another tree is not an escalation.
+* **First-contact resolution (FCR)**: resolved (with or without a follow-up), and no repeat contact or failed
+  follow-up turned it into ``not_resolved`` (outcome truth, ``sessions.truth``). :func:`outcome_counts`
+  gives every decision kind with how many of its sessions outcome truth overturned.
 * **Abandoned**: still open and not updated for 30 minutes before ``now``: a drop-off at its last step.
 * **Node visits**: answers at the node ("already tried" included). Time spent at a node is the time from
   the session's previous event to that answer. :func:`node_stats` rows belong to the tree the session
   started on and its version; a step inside a called procedure carries the procedure's tree id as
   ``node_tree``. :func:`drop_offs` (and the summary) count per step over every tree that reaches it.
-* **Action fix rate**: at an action node, answers "fixed" out of all answers (fixed, not fixed, could not,
-  already tried). A node counts as an action when every answer given there is one of those results.
+* **Action fix rate**: at an action node, answers "fixed" out of all its action answers (fixed, not fixed,
+  could not, already tried). Only real fix attempts count: the node's kind comes from the published trees
+  (:mod:`triage.analytics.kinds`), so instructions ("done" / "I could not"), waits, remote checks and
+  questions never have a fix rate, whatever their answers' values. Step rows (:func:`node_stats`,
+  :func:`drop_offs`) carry the node's kind, so waits and instructions where customers give up stand out.
 
 Medians: per node, ``row_number()`` and ``count()`` windows over the values. For sessions, one scan counts
 sessions per value (steps; seconds to decision, to the whole second) and a running-count window finds the
@@ -59,6 +66,7 @@ from triage.analytics.rows import (
     DayOutcomes,
     FaultCount,
     Filters,
+    OutcomeCount,
     ProblemCount,
     Summary,
     TreeStats,
@@ -69,11 +77,13 @@ from triage.analytics.rows import (
 from triage.analytics.steps import per_node
 from triage.records.schema import SessionRow, TreeVersion, utcnow
 from triage.records.store import Store
-from triage.trees.model import Audience
+from triage.trees.model import Audience, OutcomeKind
 
 __all__ = [
+    "KIND_COUNTS",
     "breakdown",
     "fault_counts",
+    "outcome_counts",
     "outcomes_per_day",
     "summary",
     "top_problems",
@@ -92,7 +102,17 @@ _KEYS: dict[str, Any] = {
     "mode": SessionRow.mode,
     "locale": SessionRow.locale,
 }
-_COUNTS = ("sessions", "decided", "abandoned", "resolved", "escalated", "home_visits", "fcr")
+KIND_COUNTS: dict[str, str] = {
+    OutcomeKind.RESOLVED.value: "resolved",
+    OutcomeKind.ESCALATE.value: "escalated",
+    OutcomeKind.VISIT.value: "home_visits",
+    OutcomeKind.SHIP_PART.value: "parts_shipped",
+    OutcomeKind.REPAIR.value: "repairs",
+    OutcomeKind.DIAGNOSIS.value: "diagnoses",
+    OutcomeKind.HANDOVER.value: "handovers",
+}
+"""Decision kind -> the count that holds it in the rows (every kind has one: a handover is not an escalation)."""
+_COUNTS = ("sessions", "decided", "abandoned", *KIND_COUNTS.values(), "fcr")
 
 
 def _hist_median(src: Any, keys: Sequence[str], value: Any, weight: Any, *, grouped: bool = False) -> Any:
@@ -159,9 +179,7 @@ def _levels(
             func.count().label("sessions"),
             count_if(_DECIDED).label("decided"),
             count_if(abandoned(now)).label("abandoned"),
-            count_if(_RESOLVED).label("resolved"),
-            count_if(SessionRow.decision_kind == "escalate").label("escalated"),
-            count_if(SessionRow.decision_kind == "visit").label("home_visits"),
+            *(count_if(SessionRow.decision_kind == k).label(name) for k, name in KIND_COUNTS.items()),
             count_if(_FCR).label("fcr"),
         )
         .where(*where)
@@ -223,6 +241,10 @@ def _tree_row(tree_id: str, version: int | None, title: str, r: Mapping[str, Any
         resolved=n["resolved"],
         escalated=n["escalated"],
         home_visits=n["home_visits"],
+        parts_shipped=n["parts_shipped"],
+        repairs=n["repairs"],
+        diagnoses=n["diagnoses"],
+        handovers=n["handovers"],
         first_contact_resolved=n["fcr"],
         resolution_rate=rate(n["resolved"], decided),
         escalation_rate=rate(n["escalated"], decided),
@@ -243,6 +265,10 @@ def _breakdown_row(dimension: str, value: str, r: Mapping[str, Any]) -> Breakdow
         resolved=n["resolved"],
         escalated=n["escalated"],
         home_visits=n["home_visits"],
+        parts_shipped=n["parts_shipped"],
+        repairs=n["repairs"],
+        diagnoses=n["diagnoses"],
+        handovers=n["handovers"],
         resolution_rate=rate(n["resolved"], n["decided"]),
         fcr_rate=rate(n["fcr"], n["decided"]),
     )
@@ -359,19 +385,14 @@ def _days(db: DBSession, f: Filters) -> list[DayOutcomes]:
         select(
             day.label("day"),
             func.count(),
-            count_if(_RESOLVED),
-            count_if(SessionRow.decision_kind == "escalate"),
-            count_if(SessionRow.decision_kind == "visit"),
+            *(count_if(SessionRow.decision_kind == k) for k in KIND_COUNTS),
             count_if(SessionRow.decision_kind.is_(None)),
         )
         .where(*f.where())
         .group_by(day)
         .order_by(day)
     ).all()
-    return [
-        DayOutcomes(date.fromisoformat(d), int(n), int(r), int(e), int(v), int(u))
-        for d, n, r, e, v, u in rows
-    ]
+    return [DayOutcomes(date.fromisoformat(d), *(int(x) for x in counts)) for d, *counts in rows]
 
 
 def outcomes_per_day(
@@ -387,6 +408,40 @@ def outcomes_per_day(
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
         return _days(db, f)
+
+
+def _outcomes(db: DBSession, f: Filters) -> list[OutcomeCount]:
+    rows = db.execute(
+        select(
+            SessionRow.decision_kind,
+            func.count(),
+            count_if(func.coalesce(SessionRow.truth, "") == "not_resolved"),
+        )
+        .where(*f.where(), _DECIDED)
+        .group_by(SessionRow.decision_kind)
+    ).all()
+    found = {str(k): (int(n), int(bad)) for k, n, bad in rows}
+    decided = sum(n for n, _ in found.values())
+    out = []
+    for kind in OutcomeKind:
+        n, bad = found.get(kind.value, (0, 0))
+        out.append(OutcomeCount(kind.value, n, rate(n, decided), bad))
+    return out
+
+
+def outcome_counts(
+    store: Store,
+    *,
+    tree_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    mode: Audience | str | None = None,
+    locale: str | None = None,
+) -> list[OutcomeCount]:
+    """Decided sessions by decision kind (every kind, in the model's order), with the overturned "resolved"."""
+    f = filters(tree_id, since, until, mode, locale)
+    with store.tx() as db:
+        return _outcomes(db, f)
 
 
 def _faults(db: DBSession, f: Filters) -> list[FaultCount]:
@@ -446,6 +501,7 @@ def summary(
             problems=tuple(_problem_rows([(t.tree_id, t.sessions) for t in trees], _titles(db))[:top]),
             modes=tuple(_breakdown_rows("mode", figures["modes"])),
             locales=tuple(_breakdown_rows("locale", figures["locales"])),
+            outcomes=tuple(_outcomes(db, f)),
             actions=tuple(actions[:top]),
             drop_offs=tuple(drops[:top]),
             faults=tuple(_faults(db, f)),

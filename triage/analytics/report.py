@@ -142,6 +142,15 @@ def render_text(s: Summary) -> str:
             left=0,
         ),
     )
+    out += _section(
+        "Outcomes: decided sessions by decision (not resolved: overturned by a repeat contact or follow-up)",
+        _table(
+            ["decision", "sessions", "share", "not resolved"],
+            [[oc.kind, str(oc.sessions), _pct(oc.share), str(oc.not_resolved)] for oc in s.outcomes],
+        )
+        if any(oc.sessions for oc in s.outcomes)
+        else [],
+    )
     tree_rows = [
         [
             t.tree_id,
@@ -242,12 +251,12 @@ def render_text(s: Summary) -> str:
     out += _section(
         f"Drop-offs: open sessions idle for {int(ABANDONED_AFTER.total_seconds() // 60)} minutes, by last step",
         _table(
-            ["tree", "step", "drop-offs", "answered", "drop-off rate"],
+            ["tree", "step", "kind", "drop-offs", "answered", "drop-off rate"],
             [
-                [d.tree_id, d.node_id, str(d.drop_offs), str(d.visits), _pct(d.drop_off_rate)]
+                [d.tree_id, d.node_id, d.kind or "-", str(d.drop_offs), str(d.visits), _pct(d.drop_off_rate)]
                 for d in s.drop_offs
             ],
-            left=2,
+            left=3,
         )
         if s.drop_offs
         else [],

@@ -28,6 +28,7 @@ __all__ = [
     "FaultCount",
     "Filters",
     "NodeStats",
+    "OutcomeCount",
     "ProblemCount",
     "Summary",
     "TreeStats",
@@ -103,6 +104,10 @@ class TreeStats:
     resolved: int
     escalated: int
     home_visits: int
+    parts_shipped: int
+    repairs: int
+    diagnoses: int
+    handovers: int
     first_contact_resolved: int
     resolution_rate: float | None
     escalation_rate: float | None
@@ -114,7 +119,11 @@ class TreeStats:
 
 @dataclass(frozen=True)
 class NodeStats:
-    """One step of a tree (version): how often it was answered, abandoned at, and how long it took."""
+    """One step of a tree (version): how often it was answered, abandoned at, and how long it took.
+
+    ``kind`` is the step's kind (``instruction``, ``wait``, ``check``, ...; see :mod:`triage.analytics.kinds`),
+    so a long median or many drop-offs at a wait read as "customers wait here".
+    """
 
     tree_id: str
     version: int
@@ -124,23 +133,25 @@ class NodeStats:
     drop_offs: int
     drop_off_rate: float | None
     median_seconds: float | None
+    kind: str = ""
 
 
 @dataclass(frozen=True)
 class DropOff:
     """A step where open sessions were abandoned; ``tree_id`` is the node's own tree (a procedure's id for
-    its steps), so figures cover every tree that reaches the step."""
+    its steps), so figures cover every tree that reaches the step; ``kind`` is the step's kind."""
 
     tree_id: str
     node_id: str
     drop_offs: int
     visits: int
     drop_off_rate: float | None
+    kind: str = ""
 
 
 @dataclass(frozen=True)
 class ActionStats:
-    """One action node: how often doing it fixed the problem."""
+    """One action node: how often doing it fixed the problem (instructions, waits and checks have no row)."""
 
     tree_id: str
     node_id: str
@@ -174,6 +185,10 @@ class BreakdownRow:
     resolved: int
     escalated: int
     home_visits: int
+    parts_shipped: int
+    repairs: int
+    diagnoses: int
+    handovers: int
     resolution_rate: float | None
     fcr_rate: float | None
 
@@ -187,7 +202,25 @@ class DayOutcomes:
     resolved: int
     escalated: int
     home_visits: int
+    parts_shipped: int
+    repairs: int
+    diagnoses: int
+    handovers: int
     undecided: int
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    """How many decided sessions ended in one kind of decision, and how many of those did not hold.
+
+    ``not_resolved``: outcome truth overturned the decision (a repeat contact, or a failed follow-up, came);
+    only a ``resolved`` decision can be overturned, so it is 0 for the other kinds.
+    """
+
+    kind: str
+    sessions: int
+    share: float | None
+    not_resolved: int
 
 
 @dataclass(frozen=True)
@@ -222,6 +255,7 @@ class Summary:
     problems: tuple[ProblemCount, ...]
     modes: tuple[BreakdownRow, ...]
     locales: tuple[BreakdownRow, ...]
+    outcomes: tuple[OutcomeCount, ...]
     actions: tuple[ActionStats, ...]
     drop_offs: tuple[DropOff, ...]
     faults: tuple[FaultCount, ...]
@@ -235,6 +269,7 @@ class Summary:
             "problems": self.problems,
             "modes": self.modes,
             "locales": self.locales,
+            "outcomes": self.outcomes,
             "actions": self.actions,
             "drop_offs": self.drop_offs,
             "faults": self.faults,

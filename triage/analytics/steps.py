@@ -1,5 +1,5 @@
 """Figures per step: how often each node was answered, how long it took, where sessions were abandoned,
-and how often each action fixed the problem.
+and how often each action fixed the problem (actions only: see :mod:`triage.analytics.kinds`).
 
 The step events (answers and "already tried") are counted by the database; see
 :mod:`triage.analytics.queries` for the definitions and the filters every query takes.
@@ -24,6 +24,7 @@ from triage.analytics._sql import (
     on,
     seconds_between,
 )
+from triage.analytics.kinds import node_kinds
 from triage.analytics.rows import ActionStats, DropOff, Filters, NodeStats, filters, num, rate
 from triage.records.schema import EventRow, SessionRow, utcnow
 from triage.records.store import Store
@@ -87,12 +88,13 @@ def _nodes(db: DBSession, f: Filters, now: datetime, version: int | None) -> lis
     q = select(combined, spent.c.median).select_from(
         combined.outerjoin(spent, on(ck, [spent.c[f"k{i}"] for i in range(4)]))
     )
+    kinds = node_kinds(db)
     out = []
     for tid, ver, ntree, nid, v, d, med in db.execute(q).all():
         visits_n, drops_n = int(v), int(d)
-        out.append(
-            NodeStats(tid, ver, ntree, nid, visits_n, drops_n, rate(drops_n, visits_n + drops_n), num(med, 1))
-        )
+        rate_n = rate(drops_n, visits_n + drops_n)
+        kind = kinds.get((str(ntree), str(nid)), "")
+        out.append(NodeStats(tid, ver, ntree, nid, visits_n, drops_n, rate_n, num(med, 1), kind))
     return sorted(out, key=lambda n: (n.tree_id, n.version, -n.visits, n.node_tree, n.node_id))
 
 
@@ -149,7 +151,6 @@ def per_node(db: DBSession, f: Filters, now: datetime) -> tuple[list[ActionStats
             total(and_(v == RESULTS["not_fixed"], by_value.c.type == "answer")).label("not_fixed"),
             total(v == RESULTS["could_not"]).label("could_not"),
             total(by_value.c.type == "tried").label("tried"),
-            total(~v.in_(list(RESULTS.values()))).label("other"),
         )
         .group_by(by_value.c.tree_id, by_value.c.node_id)
         .cte("per_node")
@@ -166,28 +167,22 @@ def per_node(db: DBSession, f: Filters, now: datetime) -> tuple[list[ActionStats
     q = union_all(
         select(per_node, func.coalesce(drops.c.drop_offs, 0)).select_from(per_node.outerjoin(drops, same)),
         # abandoned at a step nobody answered yet
-        select(drops.c.tree_id, drops.c.node_id, zero, zero, zero, zero, zero, zero, drops.c.drop_offs).where(
+        select(drops.c.tree_id, drops.c.node_id, zero, zero, zero, zero, zero, drops.c.drop_offs).where(
             ~select(per_node.c.tree_id).where(same).exists()
         ),
     )
+    kinds = node_kinds(db)
     actions, drop_offs = [], []
-    for tid, nid, answered, fixed, not_fixed, could_not, tried, other, dropped in db.execute(q).all():
+    for tid, nid, answered, fixed, not_fixed, could_not, tried, dropped in db.execute(q).all():
         n, d = int(answered), int(dropped)
-        if n and not int(other):  # every answer was an action result: an action node
-            actions.append(
-                ActionStats(
-                    str(tid),
-                    str(nid),
-                    n,
-                    int(fixed),
-                    int(not_fixed),
-                    int(could_not),
-                    int(tried),
-                    rate(int(fixed), n),
-                )
-            )
+        kind = kinds.get((str(tid), str(nid)), "")
+        results = (int(fixed), int(not_fixed), int(could_not), int(tried))
+        attempts = results[0] + results[1] + results[2] + results[3]
+        # only an action is a fix attempt: an instruction's "could_not" or a question's "fixed" is not
+        if kind == "action" and attempts:
+            actions.append(ActionStats(str(tid), str(nid), attempts, *results, rate(results[0], attempts)))
         if d:
-            drop_offs.append(DropOff(str(tid), str(nid), d, n, rate(d, d + n)))
+            drop_offs.append(DropOff(str(tid), str(nid), d, n, rate(d, d + n), kind))
     actions.sort(key=lambda a: (-a.answered, a.tree_id, a.node_id))
     drop_offs.sort(key=lambda x: (-x.drop_offs, -(x.drop_off_rate or 0), x.tree_id, x.node_id))
     return actions, drop_offs
@@ -202,7 +197,11 @@ def action_stats(
     mode: Audience | str | None = None,
     locale: str | None = None,
 ) -> list[ActionStats]:
-    """Fix rate of every action node answered in the selected sessions, most answered first."""
+    """Fix rate of every action node answered in the selected sessions, most answered first.
+
+    Only real fix attempts: action nodes answered fixed, not fixed, could not, or already tried. Instructions,
+    waits, remote checks and questions have no row, whatever values their answers have.
+    """
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
         return per_node(db, f, utcnow())[0]

@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TextIO
 
 import click
 
-from triage.cli import planner, records, trees, visits
+from triage.cli import fulfilment, outages, planner, records, trees, visits
 from triage.cli.options import Streams
 from triage.errors import TriageError
 
@@ -43,7 +43,14 @@ def cli() -> None:
     """Guided troubleshooting engine for technical support."""
 
 
-for _command in (*trees.COMMANDS, *records.COMMANDS, *visits.COMMANDS, *planner.COMMANDS):
+for _command in (
+    *trees.COMMANDS,
+    *records.COMMANDS,
+    *visits.COMMANDS,
+    *fulfilment.COMMANDS,
+    *outages.COMMANDS,
+    *planner.COMMANDS,
+):
     cli.add_command(_command)
 
 

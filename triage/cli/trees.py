@@ -146,6 +146,7 @@ def _parse_facts(pairs: Sequence[str]) -> dict[str, Any]:
     "--persist", is_flag=True, help="keep the session in the database (resume it with `triage resume`)"
 )
 @click.option("--customer", metavar="ID", help="the customer's id (repeat contacts are found by it)")
+@click.option("--no-wait", is_flag=True, help="at a wait step, ask the re-check question at once")
 @db_option
 @trees_option
 @pass_streams
@@ -158,10 +159,15 @@ def run(
     save: str | None,
     persist: bool,
     customer: str | None,
+    no_wait: bool,
     db: str | None,
     trees: tuple[str, ...],
 ) -> int:
-    """Walk a tree interactively in the terminal."""
+    """Walk a tree interactively in the terminal.
+
+    Remote checks run through the database's provider (the demo one unless TRIAGE_SYSTEMS names another)
+    with --persist or --db; without one, an agent picks a check's result by hand.
+    """
     lib = _library(trees)
     picked = (
         _pick_tree(lib, tree)
@@ -171,19 +177,24 @@ def run(
     if picked is None:
         return 1
     facts = _parse_facts(fact)
-    if persist:
+    if picked.id not in lib.trees:
+        lib.trees[picked.id] = picked
+    if persist or db:
+        from triage.desk.remote import provider_systems
         from triage.records.store import Store
 
         with Store(db) as store:
+            systems = provider_systems(store)
+            if not persist:
+                session = Session.start(lib, picked.id, mode=mode, locale=locale, facts=facts)
+                return walk(session, streams.out, streams.inp, save, systems=systems, wait=not no_wait)
             store.sync(lib)
             stored = store.start_session(
                 picked.id, mode=mode, locale=locale, facts=facts, customer_id=customer
             )
-            return walk(stored, streams.out, streams.inp, save)
-    if picked.id not in lib.trees:
-        lib.trees[picked.id] = picked
+            return walk(stored, streams.out, streams.inp, save, systems=systems, wait=not no_wait)
     session = Session.start(lib, picked.id, mode=mode, locale=locale, facts=facts)
-    return walk(session, streams.out, streams.inp, save)
+    return walk(session, streams.out, streams.inp, save, wait=not no_wait)
 
 
 # -- show, export, list, schema ---------------------------------------------------------------------------------

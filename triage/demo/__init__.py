@@ -12,7 +12,9 @@
   sessions turn into "not resolved" and a third contact escalates at once, as the store would do;
 * tier 2 claims and closes most escalations with the fault actually found (through :class:`~triage.records.cases.Queue`);
 * technicians (through :class:`~triage.visits.Scheduler`) are booked for visits; past visits are closed
-  with a closure code.
+  with a closure code;
+* the demo provider's line and device status is seeded (:mod:`~triage.demo.remote`): one customer with a line
+  fault, one whose line is fine, everyone else fine too.
 
 Sessions are written the way :class:`~triage.records.store.StoredSession` writes them — the engine's own events,
 the same summary row, the case created by :func:`~triage.records.cases.sync_case` — but in one transaction instead
@@ -20,7 +22,8 @@ of one per step, so ~1,500 sessions take seconds. Everything is drawn from one r
 seed and ``now`` give the same history.
 
 The package: :mod:`~triage.demo.walks` (a person answering), :mod:`~triage.demo.rows` (the rows the store
-would have written), :mod:`~triage.demo.history` (customers, contacts, cases and visits over the weeks).
+would have written), :mod:`~triage.demo.history` (customers, contacts, cases and visits over the weeks),
+:mod:`~triage.demo.remote` (the demo provider's simulated status).
 
 May import everything below the desk (:mod:`triage.visits`, :mod:`triage.records`, :mod:`triage.walk`,
 :mod:`triage.trees`, :mod:`triage.errors`); only start-up and the front ends import it.
@@ -36,6 +39,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from triage.demo.history import DEMO_PREFIX, History
+from triage.demo.remote import seed_remote_status
 from triage.demo.rows import session_rows, tree_pins
 from triage.demo.walks import answer_samples, simulate_walk
 from triage.errors import DemoError
@@ -51,6 +55,7 @@ __all__ = [
     "answer_samples",
     "ensure_demo",
     "generate_demo_data",
+    "seed_remote_status",
     "session_rows",
     "simulate_walk",
     "tree_pins",
@@ -103,6 +108,7 @@ def generate_demo_data(
             raise DemoError("this store already holds demo data; use a fresh database for a new demo history")
     library = load_library()
     store.sync(library)
+    seed_remote_status(store)  # the demo provider's line and device status, for the remote checks
     history = History(store, random.Random(seed), now, library)
     history.simulate(days, sessions_per_day)
     cases = history.write()

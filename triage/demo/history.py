@@ -22,6 +22,7 @@ from triage.demo.rows import session_rows, tree_pins
 from triage.demo.walks import answer_samples, simulate_walk
 from triage.errors import BookingError, StoreError
 from triage.records.cases import Queue, sync_case
+from triage.records.fulfilment import sync_fulfilment
 from triage.records.schema import Case, EventRow, SessionRow
 from triage.records.store import Store
 from triage.trees.library import Library
@@ -51,6 +52,7 @@ _TECHNICIANS = (
     ("Sofia Wagner", ("connectivity", "hardware", "software"), _REGIONS, ("tue", "wed", "thu", "fri", "sat")),
 )
 DEMO_PREFIX = "demo-"
+_START_FACTS = ("customer_id", "region", "visit_covered", "outage_in_area", "repeat_contacts")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class _Customer:
 class _Contact:
     customer: _Customer
     tree_id: str
+    carried: tuple[tuple[str, Any], ...] = ()  # facts a handover brought from the tree before
 
 
 def _skills(library: Mapping[str, Tree], policy: Policy) -> dict[str, set[str]]:
@@ -89,6 +92,14 @@ def _faults(tree: Tree) -> tuple[list[str], list[float], dict[str, str]]:
         return [f.id for f in tree.faults], [max(f.prior, 0.01) for f in tree.faults], titles
     codes = list(_GENERIC_FAULTS[tree.category.value])
     return codes, [1.0] * len(codes), {c: c.replace("_", " ") for c in codes}
+
+
+def _fulfils(walk: Session) -> bool:
+    """Whether the walk's decision sets fulfilment going (a part to ship, a repair, a follow-up)."""
+    d = walk.decision
+    if d is None:
+        return False
+    return d.kind in (OutcomeKind.SHIP_PART, OutcomeKind.REPAIR) or bool(d.follow_up_days)
 
 
 class History:
@@ -141,8 +152,9 @@ class History:
             "region": c.customer.region,
             "visit_covered": c.customer.covered,
         }
-        if "outage_in_area" in tree.facts:
+        if tree.service is not None or "outage_in_area" in tree.facts:
             facts["outage_in_area"] = rng.random() < 0.04
+        facts.update(dict(c.carried))
         # what Store.start_session does: count earlier contacts in the repeat window, overturn "resolved"
         earlier = [
             s
@@ -207,13 +219,32 @@ class History:
             at, _, c = heapq.heappop(queue)
             row = self.contact(at, c)
             kind = row["decision_kind"]
+            follow = self._handed_over(row, c)
+            if follow is not None:  # the same call goes on in the tree the walk handed over to
+                then = row["decided_at"] + timedelta(seconds=rng.uniform(20, 120))
+                if then < self.now:
+                    heapq.heappush(queue, (then, order, follow))
+                    order += 1
+                continue
             # the problem comes back (or the customer chases an open one): a repeat contact
             chance = {"resolved": 0.12, None: 0.15}.get(kind, 0.04)
             if rng.random() < chance:
                 again = at + timedelta(hours=rng.uniform(3, 6 * 24))
                 if again < self.now:
-                    heapq.heappush(queue, (again, order, c))
+                    heapq.heappush(queue, (again, order, _Contact(c.customer, c.tree_id)))
                     order += 1
+
+    def _handed_over(self, row: Mapping[str, Any], c: _Contact) -> _Contact | None:
+        """The contact a handover decision leads to: the target tree, with the facts it carries."""
+        d = row["decision"] or {}
+        target = d.get("handover_tree") if row["decision_kind"] == OutcomeKind.HANDOVER.value else None
+        if target not in self.pins or row["decided_at"] is None:
+            return None
+        walk = self.walks[row["id"]]
+        carry = d.get("carry")
+        names = [n for n in walk.facts if n not in ("mode", "locale")] if carry is None else list(carry)
+        keep = {n: walk.facts[n] for n in names if walk.facts.get(n) is not None and n not in _START_FACTS}
+        return _Contact(c.customer, str(target), tuple(sorted(keep.items())))
 
     def write(self) -> int:
         """Insert every session and event in one transaction; the store's own rule opens the cases."""
@@ -226,6 +257,10 @@ class History:
                 walk = self.walks.get(row["id"])
                 if walk is not None and row["decision_kind"] == "escalate":
                     sync_case(db, walk)
+                elif walk is not None and _fulfils(
+                    walk
+                ):  # a shipment, repair or follow-up, as the store makes
+                    sync_fulfilment(db, walk)
             db.flush()
             return int(
                 db.scalar(

@@ -1,5 +1,9 @@
 """Walking a tree like a person would: biased picks, plausible values, notes, going back, giving up.
 
+Every kind of step is answered: options, actions (fixed about as often as the tree says), instructions
+(mostly done), waits (mostly ready, sometimes "not yet" until the fallback), remote checks (a result, the
+first most often, now and then no answer), multi-selects (a few of the choices).
+
 :func:`simulate_walk` drives the real engine on a fake clock; :func:`answer_samples` gives it the values
 the tree authors used in their scenarios for free-text and number fields.
 """
@@ -14,7 +18,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from triage.errors import InvalidAnswer, TriageError
-from triage.trees.model import ActionNode, AnyNode, Audience, CollectNode, FactType, QuestionNode, Tree
+from triage.trees.model import (
+    UNAVAILABLE,
+    ActionNode,
+    AnyNode,
+    Audience,
+    CheckNode,
+    CollectNode,
+    FactType,
+    InstructionNode,
+    InstructionResult,
+    QuestionNode,
+    Tree,
+    WaitNode,
+    WaitResult,
+)
 from triage.walk.policy import Policy
 from triage.walk.session import Session
 
@@ -59,9 +77,13 @@ def answer_samples(library: Mapping[str, Tree]) -> dict[str, list[Any]]:
 
 
 def _think_seconds(rng: random.Random, node: Any, mode: Audience) -> float:
-    """How long a person plausibly takes at a step."""
-    if isinstance(node, ActionNode):
-        base = (node.minutes or 2.0) * 60.0
+    """How long a person plausibly takes at a step (a wait: its seconds, and a little more)."""
+    if isinstance(node, WaitNode):
+        return node.seconds * rng.uniform(1.0, 1.3)
+    if isinstance(node, CheckNode):
+        return node.timeout * rng.uniform(0.1, 0.6)
+    if isinstance(node, ActionNode | InstructionNode):
+        base = (node.minutes or (2.0 if isinstance(node, ActionNode) else 1.0)) * 60.0
         return base * rng.uniform(0.6, 1.7)
     base = 25.0 if isinstance(node, QuestionNode) else 50.0
     if mode is Audience.SELF_SERVICE:
@@ -83,6 +105,9 @@ def _collect_candidates(rng: random.Random, node: CollectNode, samples: Sequence
         return [rng.choice(node.choices)] if node.choices else pool
     if node.type is FactType.YESNO:
         return [rng.random() < 0.5]
+    if node.type is FactType.MULTI:
+        picked = [c for c in node.choices if rng.random() < 0.5]
+        return [picked or node.choices[:1], *pool]
     if node.type is FactType.NUMBER:
         lo = node.min if node.min is not None else 0.0
         hi = node.max if node.max is not None else max(lo + 100.0, 100.0)
@@ -174,6 +199,24 @@ def _answer(
         _act(rng, s, node, mode)
     elif isinstance(node, CollectNode):
         _collect(rng, s, node, samples.get(s.pos.key, ()))
+    else:
+        s.submit(_other_answer(rng, node))
+
+
+def _other_answer(rng: random.Random, node: AnyNode) -> str:
+    """An instruction is mostly done, a wait mostly ready by the last try, a remote check gives a result."""
+    if isinstance(node, InstructionNode):
+        could_not = node.on_could_not is not None and rng.random() < 0.07
+        return InstructionResult.COULD_NOT.value if could_not else InstructionResult.DONE.value
+    if isinstance(node, WaitNode):
+        return WaitResult.READY.value if rng.random() < 0.75 else WaitResult.NOT_YET.value
+    if isinstance(node, CheckNode):
+        if rng.random() < 0.05:  # the remote system did not answer
+            return UNAVAILABLE
+        # the first result is the common one (authors list "ok" first), like options
+        weights = [1.0 / (i + 1) ** 1.2 for i in range(len(node.results))]
+        return rng.choices([o.value for o in node.results], weights)[0]
+    raise InvalidAnswer(f"step {node.id!r} is a {node.kind}, which a person does not answer")
 
 
 def _act(rng: random.Random, s: Session, node: ActionNode, mode: Audience) -> None:

@@ -5,7 +5,10 @@ The pages only draw; everything they decide or look up is here, testable without
 * **finding a problem** — :func:`find_trees` (search by symptom words, title, tags, category) and
   :func:`problems_by_category`, as :class:`TreeRow` records for pickers;
 * **starting** — :func:`known_facts` turns what an agent knows at the start of a call into typed facts,
-  and :func:`start_for_agent` starts the call's session with them;
+  and :func:`start_for_agent` starts the call's session with them; :func:`start_for_customer` starts a
+  self-service session. Both check the outage board first (:func:`triage.desk.outages.with_outage_facts`): a
+  declared outage of the tree's service in the region sets ``outage_in_area`` and ``outage_eta``, unless the
+  caller gave them; both keep the problem in the customer's own words (``customer_words``);
 * **continuing** — :func:`resolve_session_id` (a full id, a unique prefix, or a pasted resume link),
   :func:`open_for_agent` (a customer's escalation is taken over and continues in agent mode),
   :func:`take_over`, :func:`handed_over`, :func:`resume_link`;
@@ -36,6 +39,7 @@ from sqlalchemy import select
 
 from triage.desk import flags
 from triage.desk.flags import FLAG_KINDS, FlagView
+from triage.desk.outages import with_outage_facts
 from triage.errors import BookingError, InvalidAnswer, NotFound
 from triage.i18n import t
 from triage.limits import check_length, limits
@@ -71,6 +75,7 @@ __all__ = [
     "session_booking",
     "slot_label",
     "start_for_agent",
+    "start_for_customer",
     "take_over",
     "technician_zone",
     "visit_calendar",
@@ -88,6 +93,7 @@ BUILTIN_FACTS: Mapping[str, FactType] = {
     "region": FactType.TEXT,
     "plan": FactType.TEXT,
     "repeat_contacts": FactType.NUMBER,
+    "outage_in_area": FactType.YESNO,
 }
 _YES = ("yes", "y", "true", "1", "ja", "j")
 _NO = ("no", "n", "false", "0", "nein")
@@ -196,12 +202,46 @@ def start_for_agent(
     *,
     locale: str = "en",
     customer_id: str | None = None,
+    customer_words: str | None = None,
+    now: datetime | None = None,
 ) -> StoredSession:
     """Start an agent's session on ``tree`` with the facts known at the start of the call (read by
-    :func:`known_facts`) for the customer ``customer_id`` (blank for none), in the customer's ``locale``."""
-    facts = known_facts(tree, values)
+    :func:`known_facts`) for the customer ``customer_id`` (blank for none), in the customer's ``locale``.
+
+    ``customer_words`` is the problem as the customer put it (at most ``limits().answer`` characters). The
+    outage facts for the ``region`` fact and the tree's service are added unless ``values`` gives them.
+    """
+    facts = _with_words(known_facts(tree, values), customer_words)
+    facts = with_outage_facts(store, tree.service, facts, now=now)
     customer = (customer_id or "").strip() or None
     return store.start_session(tree.id, mode=Audience.AGENT, locale=locale, facts=facts, customer_id=customer)
+
+
+def start_for_customer(
+    store: Store,
+    tree: Tree,
+    *,
+    region: str | None = None,
+    customer_words: str | None = None,
+    locale: str = "en",
+    now: datetime | None = None,
+) -> StoredSession:
+    """Start a customer's self-service session on ``tree``: the ``region`` they picked (``None`` when they do
+    not know it), the problem in their own words, and the outage facts for that region and the tree's service."""
+    facts: dict[str, Any] = {}
+    place = (region or "").strip()
+    if place:
+        facts["region"] = check_length("region", place, limit=limits().identifier)
+    facts = with_outage_facts(store, tree.service, _with_words(facts, customer_words), now=now)
+    return store.start_session(tree.id, mode=Audience.SELF_SERVICE, locale=locale, facts=facts)
+
+
+def _with_words(facts: dict[str, Any], words: str | None) -> dict[str, Any]:
+    """``facts`` with ``customer_words`` set from ``words`` (blank: left as it is)."""
+    text = (words or "").strip()
+    if text:
+        facts["customer_words"] = check_length("description of the problem", text, limit=limits().answer)
+    return facts
 
 
 # -- continuing -----------------------------------------------------------------------------------
@@ -372,12 +412,19 @@ def book_visit(
     *,
     address: str | None = None,
     now: datetime | None = None,
+    outage_override: str | None = None,
 ) -> BookingView:
-    """Book the session's visit in ``slot`` (skill, urgency, parts and duration from its decision)."""
+    """Book the session's visit in ``slot`` (skill, urgency, parts and duration from its decision). During a
+    declared outage of the tree's service in ``region`` an agent must give ``outage_override``, a reason."""
     check_length("region", region.strip(), limit=limits().identifier)
     check_length("visit address", address or "", limit=limits().contact)
     return Scheduler(store).book_for_session(
-        session_id, region=region.strip(), slot=slot, address=address, now=now
+        session_id,
+        region=region.strip(),
+        slot=slot,
+        address=address,
+        now=now,
+        outage_override=outage_override,
     )
 
 

@@ -3,7 +3,10 @@ the page's tables and pickers in each technician's own timezone.
 
 * **Visits waiting.** :func:`needs_booking` lists the sessions whose decision is a home visit but that have no
   live booking yet (never booked, or the booking was cancelled); :func:`slots_for_visit` and
-  :func:`slots_for_reschedule` offer the free slots a booking may take.
+  :func:`slots_for_reschedule` offer the free slots a booking may take. A visit decided while a declared
+  outage covered the customer's area says so ("outage in area — override needed"): booking it needs an
+  agent's override reason. Only visits are booked here: part shipments, send-in repairs, diagnoses and
+  handovers never appear in this list.
 * **Bookings.** :func:`find_bookings` filters them; :func:`booking_row`, :func:`booking_label`,
   :func:`booking_when` and :func:`slot_label` word bookings and slots in the technician's timezone.
 * **Technicians.** :func:`add_technician` reads the add-a-technician form: :func:`parse_names` and
@@ -35,6 +38,7 @@ from sqlalchemy import exists, select
 
 from triage.desk.clock import utcnow, waiting
 from triage.errors import FormError, did_you_mean
+from triage.i18n import t
 from triage.records.schema import Booking, EventRow, SessionRow
 from triage.records.store import Store
 from triage.visits import STATUSES, WEEKDAYS, BookingView, Scheduler, Slot, TechnicianView
@@ -55,6 +59,7 @@ __all__ = [
     "hours_text",
     "local_span",
     "needs_booking",
+    "outage_note",
     "parse_hours",
     "parse_names",
     "pending_label",
@@ -89,6 +94,8 @@ class PendingVisit:
     duration_minutes: int | None
     reason: str
     decided_at: datetime
+    outage: bool = False
+    outage_eta: str | None = None
 
 
 def needs_booking(store: Store, limit: int = 200) -> list[PendingVisit]:
@@ -131,14 +138,16 @@ def needs_booking(store: Store, limit: int = 200) -> list[PendingVisit]:
                     duration_minutes=d.get("duration_minutes"),
                     reason=" ".join(d.get("reasons") or ()),
                     decided_at=r.decided_at or r.updated_at,
+                    outage=bool(d.get("outage")),
+                    outage_eta=str(d["outage_eta"]) if d.get("outage_eta") else None,
                 )
             )
     out.sort(key=lambda p: (_URGENCY_ORDER.get(p.urgency, 9), p.decided_at, p.session_id))
     return out[:limit]
 
 
-def pending_row(p: PendingVisit, now: datetime | None = None) -> dict[str, Any]:
-    """One line of the "needs booking" table."""
+def pending_row(p: PendingVisit, now: datetime | None = None, locale: str = "en") -> dict[str, Any]:
+    """One line of the "needs booking" table (the outage note in ``locale``)."""
     return {
         "session": p.session_id,
         "customer": p.customer_id or "-",
@@ -148,12 +157,19 @@ def pending_row(p: PendingVisit, now: datetime | None = None) -> dict[str, Any]:
         "region": p.region or "-",
         "parts": ", ".join(p.parts) or "-",
         "waiting": waiting(p.decided_at, now),
+        "outage": outage_note(p, locale),
     }
 
 
-def pending_label(p: PendingVisit) -> str:
-    """A waiting visit in a picker: urgency, customer, problem, skill and region."""
-    return f"{p.urgency} · {p.customer_id or '-'} · {p.tree_id} · {p.skill} · {p.region or '?'}"
+def outage_note(p: PendingVisit, locale: str = "en") -> str:
+    """``'outage in area — override needed'`` for a visit decided during an outage there, else ``''``."""
+    return t("desk.outcome.outage", locale) if p.outage else ""
+
+
+def pending_label(p: PendingVisit, locale: str = "en") -> str:
+    """A waiting visit in a picker: urgency, customer, problem, skill and region (and an outage, if any)."""
+    label = f"{p.urgency} · {p.customer_id or '-'} · {p.tree_id} · {p.skill} · {p.region or '?'}"
+    return f"{label} · {outage_note(p, locale)}" if p.outage else label
 
 
 def slots_for_visit(

@@ -4,6 +4,11 @@
   session id), most urgent and oldest first; :func:`queues` names the queues there are.
 * **Reading.** :func:`get_case` opens one case with its notes; :func:`case_row` and :func:`case_label` word
   a case for a table and a picker; :func:`handoff_markdown` fits its hand-off under a page's headings.
+* **Decisions.** Only an escalation is a case. When a session's decision changes after its case was opened
+  (the agent went back), the case is withdrawn and :func:`current_outcomes` says what the session decided
+  instead, worded by :func:`outcome_line` for every kind: a handover to another tree, a part shipment, a
+  send-in repair, a diagnosis, a home visit (during an outage: an override is needed), resolved with a
+  follow-up.
 * **Working.** :func:`claim`, :func:`release`, :func:`add_note` and :func:`close_case`, each one
   transaction; a refusal is a :class:`~triage.errors.CaseRefused` whose message says why.
 
@@ -20,6 +25,7 @@ Errors::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +35,7 @@ from sqlalchemy import func, or_, select
 
 from triage.desk.clock import waiting
 from triage.errors import FormError
+from triage.i18n import t
 from triage.limits import check_length, limits
 from triage.records.cases import CaseView, Queue
 from triage.records.schema import Case, SessionRow
@@ -44,9 +51,11 @@ __all__ = [
     "case_row",
     "claim",
     "close_case",
+    "current_outcomes",
     "find_cases",
     "get_case",
     "handoff_markdown",
+    "outcome_line",
     "queues",
     "release",
 ]
@@ -142,8 +151,8 @@ def _customer(case: CaseView) -> str:
     return str(facts.get("customer_id") or "-")
 
 
-def case_row(case: CaseView, now: datetime | None = None) -> dict[str, Any]:
-    """One line of the queue table."""
+def case_row(case: CaseView, now: datetime | None = None, outcome: str = "") -> dict[str, Any]:
+    """One line of the queue table; ``outcome`` is what a withdrawn case's session decided instead."""
     return {
         "case": case.id,
         "priority": case.priority,
@@ -155,7 +164,59 @@ def case_row(case: CaseView, now: datetime | None = None) -> dict[str, Any]:
         "waiting": waiting(case.created_at, now),
         "claimed_by": case.claimed_by or "",
         "reason": case.reason,
+        "outcome": outcome,
     }
+
+
+def _parts(decision: Mapping[str, Any]) -> str:
+    lines = decision.get("shipment") or []
+    return ", ".join(f"{line.get('quantity', 1)} x {line.get('part', '?')}" for line in lines) or "-"
+
+
+# decision kind -> (catalog key, its fields from the stored decision); resolved and visit have more to say
+_LINES: dict[str, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
+    "escalate": ("desk.outcome.escalate", lambda d: {"queue": d.get("queue") or "-"}),
+    "ship_part": ("desk.outcome.ship_part", lambda d: {"parts": _parts(d)}),
+    "repair": ("desk.outcome.repair", lambda d: {"rma": d.get("rma") or "-", "depot": d.get("depot") or "-"}),
+    "diagnosis": ("desk.outcome.diagnosis", lambda d: {"finding": d.get("finding") or "-"}),
+    "handover": ("desk.outcome.handover", lambda d: {"tree": d.get("handover_tree") or "-"}),
+}
+
+
+def outcome_line(decision: Mapping[str, Any] | None, locale: str = "en") -> str:
+    """A stored decision (``Decision.model_dump``) in one line, for every kind; ``None`` is a session still open.
+
+    >>> outcome_line({"kind": "handover", "handover_tree": "tv-no-signal"})
+    'Handover to tv-no-signal — not a case'
+    >>> outcome_line({"kind": "visit", "skill": "line", "outage": True})
+    'Home visit (line) · outage in area — override needed'
+    """
+    if not decision:
+        return t("desk.outcome.open", locale)
+    kind = str(decision.get("kind") or "")
+    if kind == "resolved":
+        days = decision.get("follow_up_days")
+        return t("desk.outcome.follow_up", locale, days=days) if days else t("desk.outcome.resolved", locale)
+    if kind == "visit":
+        line = t("desk.outcome.visit", locale, skill=decision.get("skill") or "-")
+        return line + (" · " + t("desk.outcome.outage", locale) if decision.get("outage") else "")
+    key, fields = _LINES.get(kind, ("", lambda d: {}))
+    return t(key, locale, **fields(decision)) if key else kind
+
+
+def current_outcomes(store: Store, found: Sequence[CaseView], locale: str = "en") -> dict[int, str]:
+    """For each withdrawn case among ``found``, what its session decided instead (:func:`outcome_line`)."""
+    withdrawn = [c for c in found if c.status == "withdrawn"]
+    if not withdrawn:
+        return {}
+    with store.tx() as db:
+        rows = db.execute(
+            select(SessionRow.id, SessionRow.decision).where(
+                SessionRow.id.in_({c.session_id for c in withdrawn})
+            )
+        ).all()
+    lines = {sid: outcome_line(decision, locale) for sid, decision in rows}
+    return {c.id: lines[c.session_id] for c in withdrawn if c.session_id in lines}
 
 
 def handoff_markdown(case: CaseView, top_level: int = 3) -> str:

@@ -54,7 +54,7 @@ def pages_for(identity: Identity | None) -> list[str]:
     >>> pages_for(None)
     ['self_service', 'sign_in']
     >>> pages_for(Identity("ana", "Ana", ("dispatcher",)))
-    ['self_service', 'sign_in', 'dispatch']
+    ['self_service', 'sign_in', 'dispatch', 'fulfilment']
     """
     return allowed_pages(identity.roles if identity is not None else ())
 

@@ -10,7 +10,8 @@ Roles:
 ``admin``      everything, plus the analytics dashboard and user management
 =============  ==============================================================
 
-Analytics is open to ``admin`` and ``tier2`` (support managers). Self-service needs no account.
+Analytics is open to ``admin`` and ``tier2`` (support managers). The outage board is open to agents and to
+supervisors (``tier2``, ``admin``): they declare and end outages. Self-service needs no account.
 
 Signing in (:meth:`Accounts.authenticate`) is throttled per account and per client
 (:mod:`~triage.records.throttle`), costs the same for unknown users as for known ones
@@ -61,6 +62,8 @@ PAGES: dict[str, tuple[str, ...]] = {
     "agent": ("agent", "tier2", "admin"),
     "queue": ("tier2", "admin"),
     "dispatch": ("dispatcher", "admin"),
+    "outages": ("agent", "tier2", "admin"),
+    "fulfilment": ("agent", "tier2", "dispatcher", "admin"),
     "studio": ("author", "admin"),
     "analytics": ("tier2", "admin", "author"),
     "users": ("admin",),

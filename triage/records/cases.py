@@ -7,6 +7,10 @@ what fixed it. The closure is stored against the session too, so analysis knows 
 Life of a case: ``open`` -> ``claimed`` -> ``closed``; an open case whose session is reopened (the agent
 went back and the decision changed) becomes ``withdrawn``.
 
+Only an ``escalate`` decision makes a case. A ``handover`` to another tree is not an escalation and a
+``diagnosis`` is the customer's own next step: neither makes one. A part shipment, a send-in repair and a
+follow-up are :mod:`triage.records.fulfilment`'s, which hears the same announcements.
+
 Notes, closure codes and fixes have limits (:mod:`triage.limits`), checked here so SQLite and PostgreSQL
 refuse the same texts with the same :class:`~triage.errors.LimitExceeded`.
 """

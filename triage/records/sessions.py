@@ -40,6 +40,7 @@ from triage.records.versions import TreeVersions
 from triage.trees.model import Audience, OutcomeKind
 from triage.walk.policy import Decision, Policy
 from triage.walk.session import Event, Session, StepView
+from triage.walk.systems import SystemResult, Systems, run_step
 from triage.walk.values import check_locale
 
 __all__ = ["DecisionListener", "DecisionWritten", "SessionRecords", "StoredSession"]
@@ -419,15 +420,15 @@ class StoredSession:
             self.store._announce(DecisionWritten(db, s, self._last_kind, first=not self._written))
         self._written, self._last_kind = True, kind
 
-    def _do(self, op: str, *args: Any) -> Any:
-        """Run one session operation inside one transaction."""
+    def _do(self, op: str | Callable[[], Any], *args: Any) -> Any:
+        """Run one session operation (a method name, or a call that reads ``self.session``) in one transaction."""
         if self._stale:
             self._reload()
         before = len(self.session.events)
         try:
             with self.store.tx() as db:
                 self.db = db
-                result = getattr(self.session, op)(*args)
+                result = op() if callable(op) else getattr(self.session, op)(*args)
                 self._flush_pending(db)
                 self._summarize(db)
         except IntegrityError as exc:  # event number `before` is taken: another writer got there first
@@ -492,6 +493,15 @@ class StoredSession:
     def handover(self, mode: Audience | str = Audience.AGENT) -> StepView:
         """Hand the session to another audience (a customer's escalation picked up by an agent)."""
         return self._do("handover", mode)  # type: ignore[no-any-return]
+
+    def run_system(self, systems: Systems) -> SystemResult | None:
+        """Run the current step's remote check or action (:func:`~triage.walk.systems.run_step`), if it has one.
+
+        What it gives (the check's answer, a note on the action or on a failure) is written in one transaction
+        like any answer; ``None`` when the step asks for no remote system. The remote call itself holds no
+        database connection: the transaction's first statement comes after it.
+        """
+        return self._do(lambda: run_step(self.session, systems))  # type: ignore[no-any-return]
 
 
 def _jsonable(value: Any) -> Any:

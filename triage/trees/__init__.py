@@ -5,7 +5,8 @@
   content hash; ``schema_messages``: pydantic errors worded for authors;
 - ``conditions``: the condition language of logic nodes and guards;
 - ``graph``: the tree as a networkx graph (reachability, distances, outline);
-- ``checks``: one function per validation rule, run together by ``check_tree``;
+- ``checks``: one function per validation rule, run together by ``check_tree`` (``lint``: the rules that only
+  warn; ``treeview``: what the rules share about a tree); ``media``: pictures under a trees root's ``media/``;
 - ``library``: every tree file under some folders, checked together; ``fix_groups``: a fix group as a
   guidance problem;
 - ``export``: Mermaid, DOT and JSON; ``dot``: the one DOT writer (quoting per the DOT language);

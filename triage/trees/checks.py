@@ -1,9 +1,12 @@
 """The checks on a tree: what a schema cannot see, one function per rule.
 
-Errors: links to missing nodes, nodes nobody reaches, nodes from which no outcome can be reached,
-loops with no way out, conditions reading unknown facts, fix groups naming the wrong nodes, calls to
-missing procedures and call cycles between trees. Warnings: lint an author should look at (no
-minutes, no reason, missing translations, untested outcomes, ...).
+Errors: links to missing nodes, nodes nobody reaches (those a wrong link cuts off, as one finding naming
+the link), nodes from which no outcome can be reached, loops with no way out, conditions reading unknown
+facts or counting visits to unknown nodes, repeats over unknown facts, fix groups naming the wrong nodes,
+pictures that are missing or not what they say, calls to missing procedures, call cycles between trees and
+hand-overs to trees that are not there. Warnings: lint an author should look at (no minutes, no reason,
+missing translations, untested outcomes, a repeat's body that never comes back, unknown remote systems,
+...). A repeat's rounds and a wait's "not yet" loop by design: only a loop with no way out is an error.
 
 :func:`check_tree` runs :data:`RULES` in order; :func:`node_rules`, one of them, runs
 :data:`NODE_RULES` on each node in turn. Each rule is named after what it finds and yields
@@ -13,93 +16,67 @@ minutes, no reason, missing translations, untested outcomes, ...).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import cached_property
+import difflib
+from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
 
 import networkx as nx
 
-from triage.errors import ConditionError, Diagnostic, Severity, did_you_mean
+from triage.errors import ConditionError, Diagnostic, did_you_mean
 from triage.trees.conditions import parse as parse_condition
 from triage.trees.fix_groups import group_problem_issues
-from triage.trees.graph import build_graph, call_graph, facts_known, reaching, terminal_ids
+from triage.trees.graph import call_graph, reaching, terminal_ids
+from triage.trees.lint import (
+    caution_and_safety,
+    missing_translation,
+    no_minutes,
+    no_reason,
+    one_option,
+    unknown_fault,
+    unknown_system,
+)
 from triage.trees.model import (
     ActionNode,
     AnyNode,
     CallNode,
-    CollectNode,
     FixGroupNode,
+    HandoverOutcome,
     LogicNode,
     OutcomeTypes,
     QuestionNode,
+    RepeatNode,
     ReturnNode,
-    Text,
     Tree,
 )
+from triage.trees.treeview import KNOWN_SYSTEMS, NodeRule, Rule, TreeView, err, warn
 
-__all__ = ["NODE_RULES", "RULES", "NodeRule", "Rule", "TreeView", "check_calls", "check_tree"]
-
-
-def _diag(
-    sev: Severity,
-    code: str,
-    msg: str,
-    loc: tuple[str | int, ...],
-    hint: str | None = None,
-    node: str | None = None,
-) -> Diagnostic:
-    return Diagnostic(severity=sev, code=code, message=msg, loc=loc, hint=hint, node_id=node)
-
-
-def _err(code: str, msg: str, loc: tuple[str | int, ...], hint: str | None = None) -> Diagnostic:
-    return _diag(Severity.ERROR, code, msg, loc, hint)
+__all__ = [
+    "KNOWN_SYSTEMS",
+    "NODE_RULES",
+    "RULES",
+    "NodeRule",
+    "Rule",
+    "TreeView",
+    "check_calls",
+    "check_tree",
+]
 
 
-def _warn(code: str, msg: str, loc: tuple[str | int, ...], hint: str | None = None) -> Diagnostic:
-    return _diag(Severity.WARNING, code, msg, loc, hint)
-
-
-class TreeView:
-    """What the rules share about one tree: its nodes by id, where each is written, its graph, its facts."""
-
-    def __init__(self, tree: Tree, library: Mapping[str, Tree] | None) -> None:
-        self.tree = tree
-        self.library = library
-        self.ids = tree.by_id
-        # the first place each id is written (a repeat is reported, and located, by `duplicate_id`)
-        self.index: dict[str, int] = {}
-        for i, node in enumerate(tree.nodes):
-            self.index.setdefault(node.id, i)
-        self.fault_ids = {f.id for f in tree.faults}
-
-    def loc(self, node_id: str, *rest: str | int) -> tuple[str | int, ...]:
-        """Where a node (or something inside it) is written in the tree's data."""
-        return ("nodes", self.index[node_id], *rest)
-
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """The tree as a graph (links to missing nodes left out)."""
-        return build_graph(self.tree)
-
-    @cached_property
-    def known(self) -> set[str]:
-        """The facts its conditions may read (see :func:`~triage.trees.graph.facts_known`)."""
-        return facts_known(self.tree, self.library)
-
-
-Rule = Callable[[TreeView], Iterator[Diagnostic]]
-"""A check on a whole tree."""
-
-
-NodeRule = Callable[[TreeView, AnyNode], Iterator[Diagnostic]]
-"""A check on one node of a tree."""
-
-
-def check_tree(tree: Tree, library: Mapping[str, Tree] | None = None) -> list[Diagnostic]:
+def check_tree(
+    tree: Tree,
+    library: Mapping[str, Tree] | None = None,
+    *,
+    media_folder: Path | None = None,
+    systems: Collection[str] | None = KNOWN_SYSTEMS,
+) -> list[Diagnostic]:
     """Every graph error and lint warning for one tree: the findings of :data:`RULES`, in order.
 
-    ``library`` (tree id to tree) is used to resolve procedure calls; without it, calls are not checked.
+    ``library`` (tree id to tree) is used to resolve procedure calls and hand-overs; without it, they are not
+    checked. ``media_folder`` is the tree's ``media/`` folder (see :func:`~triage.trees.media.find_media_folder`);
+    without it, pictures are checked as written but their files are not looked at. ``systems`` names the remote
+    checks and actions the provider has (default :data:`KNOWN_SYSTEMS`; ``None`` checks no names).
     """
-    view = TreeView(tree, library)
+    view = TreeView(tree, library, media_folder, systems)
     return [d for rule in RULES for d in rule(view)]
 
 
@@ -111,7 +88,7 @@ def duplicate_id(t: TreeView) -> Iterator[Diagnostic]:
     for i, node in enumerate(t.tree.nodes):
         first = t.index[node.id]
         if first != i:
-            yield _err(
+            yield err(
                 "duplicate-id",
                 f"duplicate id {node.id!r}; node #{first + 1} already uses it",
                 ("nodes", i, "id"),
@@ -123,7 +100,7 @@ def missing_start(t: TreeView) -> Iterator[Diagnostic]:
     """The ``start`` node exists."""
     start = t.tree.start
     if start not in t.ids:
-        yield _err(
+        yield err(
             "missing-start",
             f"start node {start!r} does not exist",
             ("start",),
@@ -136,7 +113,7 @@ def dangling_link(t: TreeView) -> Iterator[Diagnostic]:
     for node in t.ids.values():
         for label, target, where in node.links():
             if target not in t.ids:
-                yield _err(
+                yield err(
                     "dangling-link",
                     f"{label} goes to {target!r}, which does not exist",
                     t.loc(node.id, *where),
@@ -145,19 +122,63 @@ def dangling_link(t: TreeView) -> Iterator[Diagnostic]:
 
 
 def unreachable(t: TreeView) -> Iterator[Diagnostic]:
-    """Every node can be reached from the start (checked only when the start exists)."""
+    """Every node can be reached from the start (checked only when the start exists).
+
+    Nodes cut off by a wrong link (one that goes to a missing id close to theirs) are one finding that names
+    the link, on the first of them; any other unreachable node is a finding of its own.
+    """
     start = t.tree.start
     if start not in t.ids:
         return
     reached = reaching(t.graph, [start], forward=True)
-    for node_id in t.ids:
-        if node_id not in reached:
-            yield _err(
+    cut_off = [n for n in t.ids if n not in reached]
+    explained: set[str] = set()
+    for cause, head in _wrong_links(t, reached, set(cut_off)):
+        if head in explained:
+            continue
+        behind = reaching(t.graph, [head], forward=True) - reached - explained
+        explained |= behind
+        yield _cascade(t, cause, [head, *(n for n in cut_off if n in behind and n != head)])
+    for node_id in cut_off:
+        if node_id not in explained:
+            yield err(
                 "unreachable",
                 f"is unreachable from the start node {start!r}",
                 t.loc(node_id),
                 "link to it from another node, or remove it",
             )
+
+
+_LISTED = 10
+"""Nodes a cascade of unreachable nodes names before it says how many more."""
+
+
+def _wrong_links(t: TreeView, reached: set[str], cut_off: set[str]) -> Iterator[tuple[str, str]]:
+    """Each link from a reached node to a missing id that is close to an unreachable node's id: its words, and
+    that node (the one the link was meant for)."""
+    if not cut_off:
+        return
+    for node in t.ids.values():
+        if node.id not in reached:
+            continue
+        for label, target, _ in node.links():
+            if target in t.ids:
+                continue
+            close = difflib.get_close_matches(target, cut_off, n=1, cutoff=0.6)
+            if close:
+                yield f"{label} of node {node.id!r} goes to {target!r}, which does not exist", close[0]
+
+
+def _cascade(t: TreeView, cause: str, nodes: list[str]) -> Diagnostic:
+    """One finding for the nodes a wrong link cuts off, on the first of them (the one it was meant for)."""
+    if len(nodes) == 1:
+        message = f"is unreachable because {cause}"
+    else:
+        shown = ", ".join(nodes[:_LISTED]) + (
+            f" and {len(nodes) - _LISTED} more" if len(nodes) > _LISTED else ""
+        )
+        message = f"{len(nodes)} nodes are unreachable because {cause}: {shown}"
+    return err("unreachable-cascade", message, t.loc(nodes[0]), "first fix that link")
 
 
 def no_exit(t: TreeView) -> Iterator[Diagnostic]:
@@ -168,14 +189,14 @@ def no_exit(t: TreeView) -> Iterator[Diagnostic]:
     for comp in nx.strongly_connected_components(sub):
         first = next(n.id for n in t.tree.nodes if n.id in comp)
         if len(comp) > 1 or g.has_edge(first, first):
-            yield _err(
+            yield err(
                 "loop-no-exit",
                 f"loop with no way out: {_cycle_path(sub.subgraph(comp), first, t.tree)}",
                 t.loc(first),
                 "give one of these nodes a link that leads to an outcome",
             )
         else:
-            yield _err(
+            yield err(
                 "no-outcome",
                 "no outcome can be reached from this node",
                 t.loc(first),
@@ -195,7 +216,7 @@ def _cycle_path(loop: nx.DiGraph, first: str, tree: Tree) -> str:
 def no_outcomes(t: TreeView) -> Iterator[Diagnostic]:
     """A tree (not a procedure) has at least one outcome node."""
     if not t.tree.procedure and not any(isinstance(n, OutcomeTypes) for n in t.ids.values()):
-        yield _err(
+        yield err(
             "no-outcomes", "the tree has no outcome node", ("nodes",), "add at least one `kind: outcome`"
         )
 
@@ -213,7 +234,7 @@ def node_rules(t: TreeView) -> Iterator[Diagnostic]:
 def return_outside_procedure(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
     """A ``return`` node only appears in a procedure."""
     if isinstance(node, ReturnNode) and not t.tree.procedure:
-        yield _err(
+        yield err(
             "return-outside-procedure",
             "a `return` node is only allowed in a procedure",
             t.loc(node.id, "kind"),
@@ -222,27 +243,42 @@ def return_outside_procedure(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]
 
 
 def rule_conditions(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
-    """A logic node's conditions parse (``bad-condition``) and read only known facts (``unknown-fact``)."""
-    if not isinstance(node, LogicNode):
-        return
-    for i, rule in enumerate(node.rules):
-        where = t.loc(node.id, "rules", i, "when")
+    """A logic node's rules and a repeat's ``until`` parse (``bad-condition``), read only known facts
+    (``unknown-fact``) and count visits to nodes of this tree (``unknown-node``)."""
+    for label, source, where in _conditions(node):
+        loc = t.loc(node.id, *where)
         try:
-            cond = parse_condition(rule.when)
+            cond = parse_condition(source)
         except ConditionError as exc:
-            yield _err(
+            yield err(
                 "bad-condition",
-                f"rule {i + 1}: {exc.reason} at column {exc.column} of {_excerpt(exc.source)}",
-                where,
+                f"{label}: {exc.reason} at column {exc.column} of {_excerpt(exc.source)}",
+                loc,
             )
             continue
         for fact in sorted(cond.facts - t.known):
-            yield _err(
+            yield err(
                 "unknown-fact",
-                f"rule {i + 1} reads fact {fact!r}, which no node collects and the tree does not declare",
-                where,
+                f"{label} reads fact {fact!r}, which no node collects and the tree does not declare",
+                loc,
                 did_you_mean(fact, t.known) or "collect it first, or declare it under `facts:`",
             )
+        for node_id in sorted(cond.nodes - t.ids.keys()):
+            yield err(
+                "unknown-node",
+                f"{label} counts visits to {node_id!r}, which is not a node of this tree",
+                loc,
+                did_you_mean(node_id, t.ids) or "name the id of a node of this tree in visits('...')",
+            )
+
+
+def _conditions(node: AnyNode) -> Iterator[tuple[str, str, tuple[str | int, ...]]]:
+    """Every condition of a node: how a message names it, its source, and where it is written."""
+    if isinstance(node, LogicNode):
+        for i, rule in enumerate(node.rules):
+            yield f"rule {i + 1}", rule.when, ("rules", i, "when")
+    if isinstance(node, RepeatNode) and node.until is not None:
+        yield "`until`", node.until, ("until",)
 
 
 def _excerpt(source: str, keep: int = 40) -> str:
@@ -271,7 +307,7 @@ def _check_group(t: TreeView, group: FixGroupNode) -> list[Diagnostic]:
     if not out:
         hint = "check the tree's `faults` and the actions' `fixes`"
         out = [
-            _err("group-model", issue, t.loc(group.id), hint) for issue in group_problem_issues(t.tree, group)
+            err("group-model", issue, t.loc(group.id), hint) for issue in group_problem_issues(t.tree, group)
         ]
     return out
 
@@ -281,7 +317,7 @@ def _group_actions(t: TreeView, group: FixGroupNode) -> Iterator[Diagnostic]:
     for i, action_id in enumerate(group.actions):
         member = t.ids.get(action_id)
         if member is not None and not isinstance(member, ActionNode):
-            yield _err(
+            yield err(
                 "group-member",
                 f"`actions` names {action_id!r}, which is a {member.kind}, not an action",
                 t.loc(group.id, "actions", i),
@@ -295,7 +331,7 @@ def _group_questions(t: TreeView, group: FixGroupNode) -> Iterator[Diagnostic]:
         if member is None:
             continue
         if not isinstance(member, QuestionNode):
-            yield _err(
+            yield err(
                 "group-member",
                 f"`questions` names {gq.node!r}, which is a {member.kind}, not a question",
                 t.loc(group.id, "questions", i, "node"),
@@ -304,7 +340,7 @@ def _group_questions(t: TreeView, group: FixGroupNode) -> Iterator[Diagnostic]:
         values = {o.value for o in member.options}
         for answer in gq.likelihoods:
             if answer not in values:
-                yield _err(
+                yield err(
                     "group-answer",
                     f"likelihoods for {gq.node!r} name answer {answer!r}, which is not one of its options",
                     t.loc(group.id, "questions", i, "likelihoods", answer),
@@ -319,92 +355,82 @@ def _group_stops(t: TreeView, group: FixGroupNode) -> Iterator[Diagnostic]:
             continue
         target = t.ids.get(stop.node)
         if target is not None and getattr(target, "outcome", None) != kind:
-            yield _err(
+            yield err(
                 "group-stop",
                 f"`{kind}` goes to {stop.node!r}, which is not {article} {kind} outcome",
                 t.loc(group.id, kind, "node"),
             )
 
 
-def one_option(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
-    """Warns about a question with only one option."""
-    if isinstance(node, QuestionNode) and len(node.options) == 1:
-        yield _warn(
-            "one-option", "question has only one option", t.loc(node.id), "add options, or make it an action"
+def repeat_rounds(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
+    """A repeat goes over a known fact (``unknown-fact``); warns when its body never leads back to it."""
+    if not isinstance(node, RepeatNode):
+        return
+    if node.over is not None and node.over not in t.known:
+        yield err(
+            "unknown-fact",
+            f"`over` reads fact {node.over!r}, which no node collects and the tree does not declare",
+            t.loc(node.id, "over"),
+            did_you_mean(node.over, t.known)
+            or "collect it first (a `multi` collect), or declare it under `facts:`",
+        )
+    if node.body in t.ids and not nx.has_path(t.graph, node.body, node.id):
+        yield warn(
+            "repeat-no-return",
+            f"the body of repeat {node.id!r} never returns to it",
+            t.loc(node.id, "body"),
+            f"link the last step of a round back to {node.id!r}; as it is, it runs one round at most",
         )
 
 
-def no_minutes(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
-    """Warns about an action that does not say how long it takes."""
-    if isinstance(node, ActionNode) and node.minutes is None:
-        yield _warn("no-minutes", "action has no `minutes`", t.loc(node.id), "say how long it usually takes")
-
-
-def unknown_fault(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
-    """Warns when an action's ``fixes`` names a fault the tree's ``faults`` do not list (if it lists any)."""
-    if not isinstance(node, ActionNode) or not t.fault_ids:
+def handover_target(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
+    """With a library: a hand-over goes to another tree of the library that is not a procedure."""
+    if not isinstance(node, HandoverOutcome) or t.library is None:
         return
-    for fault in node.fixes:
-        if fault not in t.fault_ids:
-            yield _warn(
-                "unknown-fault",
-                f"`fixes` names fault {fault!r}, which is not under the tree's `faults`",
-                t.loc(node.id, "fixes", fault),
-                did_you_mean(fault, t.fault_ids),
-            )
+    where = t.loc(node.id, "tree")
+    target = t.library.get(node.tree)
+    if node.tree == t.tree.id:
+        yield err(
+            "handover-self",
+            "hands over to its own tree",
+            where,
+            "name another tree, or link to a step of this one",
+        )
+    elif target is None:
+        trees = [tid for tid, tree in t.library.items() if not tree.procedure]
+        hint = did_you_mean(node.tree, trees) or "name the id of a tree in the library"
+        yield err("missing-tree", f"hands over to {node.tree!r}, which is not in the library", where, hint)
+    elif target.procedure:
+        yield err(
+            "handover-procedure",
+            f"hands over to {node.tree!r}, which is a procedure",
+            where,
+            "hand over to a tree that is not a procedure; run a procedure with `kind: call`",
+        )
 
 
-def no_reason(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
-    """Warns about an outcome that does not say why the session ends there."""
-    if isinstance(node, OutcomeTypes) and node.reason is None:
-        yield _warn("no-reason", "outcome has no `reason`", t.loc(node.id), "say why the session ends here")
-
-
-def missing_translation(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
-    """Warns about a text that lacks some of the tree's locales (when it declares more than one)."""
-    locales = t.tree.locales
-    if len(locales) < 2:
-        return
-    for field_name, text in _texts(node):
-        if text is None or (field_name == "text" and text == ""):
-            continue
-        # a plain string counts as the tree's first locale only
-        missing = locales[1:] if isinstance(text, str) else [x for x in locales if x not in text]
-        if missing:
-            yield _warn(
-                "missing-translation",
-                f"`{field_name}` has no {', '.join(repr(m) for m in missing)} translation",
-                t.loc(node.id, *field_name.split(".")[:1]),
-                f"the tree declares locales {locales}",
-            )
-
-
-def _texts(node: AnyNode) -> Iterable[tuple[str, Text | None]]:
-    """Every text of a node an author may translate, as (field path, text)."""
-    yield "text", node.text
-    yield "customer_text", node.customer_text
-    yield "hint", node.hint
-    if isinstance(node, QuestionNode):
-        for i, opt in enumerate(node.options):
-            yield f"options.{i}.label", opt.label
-    if isinstance(node, ActionNode):
-        yield "check", node.check
-    if isinstance(node, CollectNode):
-        for choice, label in node.choice_labels.items():
-            yield f"choice_labels.{choice}", label
-    if isinstance(node, OutcomeTypes):
-        yield "reason", node.reason
-        yield "next_action", node.next_action
+def media_images(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
+    """A picture is a file inside the tree's ``media/`` folder of a type triage shows (and its bytes say so),
+    within ``limits().media_bytes``, or an ``https`` address on an allowed host."""
+    for i, item in enumerate(node.media):
+        problem = t.image_problem(item.image) if item.image is not None else None
+        if problem is not None:
+            yield err("bad-image", problem[0], t.loc(node.id, "media", i, "image"), problem[1])
 
 
 NODE_RULES: tuple[NodeRule, ...] = (
     return_outside_procedure,
     rule_conditions,
+    repeat_rounds,
+    handover_target,
+    unknown_system,
+    media_images,
     fix_group,
     one_option,
     no_minutes,
     unknown_fault,
     no_reason,
+    caution_and_safety,
     missing_translation,
 )
 """The checks run on each node, in this order."""
@@ -419,7 +445,7 @@ def priors_sum(t: TreeView) -> Iterator[Diagnostic]:
         return
     total = sum(f.prior for f in t.tree.faults)
     if abs(total - 1.0) > 0.01:
-        yield _warn(
+        yield warn(
             "priors-sum", f"fault priors add up to {total:.2f}, not 1", ("faults",), "make them sum to 1"
         )
 
@@ -427,7 +453,7 @@ def priors_sum(t: TreeView) -> Iterator[Diagnostic]:
 def no_return(t: TreeView) -> Iterator[Diagnostic]:
     """Warns about a procedure with no ``return`` node: its callers would never continue."""
     if t.tree.procedure and not any(isinstance(n, ReturnNode) for n in t.ids.values()):
-        yield _warn("no-return", "procedure has no `return` node, so callers never continue", ("nodes",))
+        yield warn("no-return", "procedure has no `return` node, so callers never continue", ("nodes",))
 
 
 def untested_outcome(t: TreeView) -> Iterator[Diagnostic]:
@@ -437,7 +463,7 @@ def untested_outcome(t: TreeView) -> Iterator[Diagnostic]:
     expected = {s.expect for s in t.tree.scenarios if s.expect}
     for node in t.ids.values():
         if isinstance(node, OutcomeTypes) and node.id not in expected:
-            yield _warn(
+            yield warn(
                 "untested-outcome",
                 "no scenario test reaches this outcome",
                 t.loc(node.id),
@@ -451,7 +477,7 @@ def scenario_target(t: TreeView) -> Iterator[Diagnostic]:
         return
     for i, sc in enumerate(t.tree.scenarios):
         if sc.expect and sc.expect not in t.ids:
-            yield _err(
+            yield err(
                 "scenario-target",
                 f"scenario {sc.name!r} expects {sc.expect!r}, which is not a node of this tree",
                 ("scenarios", i, "expect"),
@@ -498,7 +524,7 @@ def check_calls(tree: Tree, library: Mapping[str, Tree]) -> list[Diagnostic]:
         if target is None:
             hint = did_you_mean(node.procedure, library) or "name the id of a tree in the library"
             out.append(
-                _err(
+                err(
                     "missing-procedure", f"calls {node.procedure!r}, which is not in the library", where, hint
                 )
             )
@@ -507,7 +533,7 @@ def check_calls(tree: Tree, library: Mapping[str, Tree]) -> list[Diagnostic]:
             path = nx.shortest_path(g, node.procedure, tree.id) if node.procedure != tree.id else [tree.id]
             chain = " -> ".join([tree.id, *path]) if node.procedure != tree.id else f"{tree.id} -> {tree.id}"
             out.append(
-                _err(
+                err(
                     "call-cycle",
                     f"calls form a cycle: {chain}",
                     where,
@@ -518,7 +544,7 @@ def check_calls(tree: Tree, library: Mapping[str, Tree]) -> list[Diagnostic]:
         for status in node.on_return:
             if status not in statuses:
                 out.append(
-                    _warn(
+                    warn(
                         "unknown-status",
                         f"`on_return` handles status {status!r}, which {node.procedure!r} never returns",
                         ("nodes", index[node.id], "on_return", status),

@@ -11,27 +11,69 @@ import networkx as nx
 
 from triage.trees import dot
 from triage.trees.graph import build_graph
-from triage.trees.model import AnyNode, Tree, localize
+from triage.trees.model import (
+    AnyNode,
+    CallNode,
+    CheckNode,
+    HandoverOutcome,
+    LogicNode,
+    RepeatNode,
+    ReturnNode,
+    Tree,
+    WaitNode,
+    localize,
+)
 
 __all__ = ["NODE_SHAPES", "OUTCOME_COLOURS", "export_graph", "funnel_dot", "link_label", "node_label"]
 
-OUTCOME_COLOURS = {"resolved": "#2e7d32", "escalate": "#ef6c00", "visit": "#1565c0"}
-NODE_SHAPES = {"question": "diamond", "action": "box", "collect": "parallelogram", "logic": "hexagon"}
+OUTCOME_COLOURS = {
+    "resolved": "#2e7d32",
+    "escalate": "#ef6c00",
+    "visit": "#1565c0",
+    "ship_part": "#6a1b9a",
+    "repair": "#4e342e",
+    "diagnosis": "#00838f",
+    "handover": "#546e7a",
+}
+"""The fill colour of each kind of outcome."""
+NODE_SHAPES = {
+    "question": "diamond",
+    "action": "box",
+    "instruction": "note",
+    "wait": "octagon",
+    "check": "component",
+    "collect": "parallelogram",
+    "logic": "hexagon",
+    "repeat": "doublecircle",
+}
 """The DOT shape of each kind of node (outcomes are ellipses, anything else a box)."""
 
 
 def node_label(node: AnyNode, locale: str = "en", width: int = 48) -> str:
     """A short one-line label: the node's text, or what it does."""
-    if node.kind == "call":
-        text = f"run {getattr(node, 'procedure', '')}"
-    elif node.kind == "logic":
-        text = "route on facts: " + "; ".join(r.when for r in getattr(node, "rules", []))
-    elif node.kind == "return":
-        text = f"return {getattr(node, 'status', '')}"
-    else:
-        text = localize(node.text, locale)
-    text = " ".join(text.split())
+    text = " ".join(_what(node, locale).split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _what(node: AnyNode, locale: str) -> str:
+    """What a node says or does, in one line before shortening."""
+    if isinstance(node, CallNode):
+        return f"run {node.procedure}"
+    if isinstance(node, LogicNode):
+        return "route on facts: " + "; ".join(r.when for r in node.rules)
+    if isinstance(node, ReturnNode):
+        return f"return {node.status}"
+    if isinstance(node, RepeatNode):
+        rounds = [f"each {node.item} of {node.over}"] if node.over else []
+        rounds += [f"at most {node.max}"] if node.max is not None else []
+        return localize(node.text, locale) or "repeat " + ", ".join(rounds)
+    if isinstance(node, CheckNode):
+        return f"{node.system}: {localize(node.text, locale)}"
+    if isinstance(node, WaitNode):
+        return f"wait {node.seconds} s: {localize(node.check, locale)}"
+    if isinstance(node, HandoverOutcome):
+        return f"{localize(node.text, locale)} (to {node.tree})"
+    return localize(node.text, locale)
 
 
 def link_label(label: str) -> str:
@@ -43,6 +85,19 @@ def _kind(node: AnyNode) -> str:
     return f"outcome:{node.outcome}" if node.kind == "outcome" else node.kind
 
 
+_MERMAID_SHAPES = {
+    "question": ("{", "}"),
+    "outcome": ("([", "])"),
+    "logic": ("[[", "]]"),
+    "call": ("[[", "]]"),
+    "return": ("[[", "]]"),
+    "repeat": ("[[", "]]"),
+    "wait": ("[/", "/]"),
+    "check": ("[/", "/]"),
+}
+"""A Mermaid node's brackets per kind (anything else a plain box)."""
+
+
 def _mermaid(tree: Tree, locale: str) -> str:
     def esc(s: str) -> str:
         return s.replace('"', "#quot;")
@@ -50,14 +105,8 @@ def _mermaid(tree: Tree, locale: str) -> str:
     lines = ["flowchart TD"]
     for node in tree.nodes:
         label = esc(f"{node.id}: {node_label(node, locale)}")
-        if node.kind == "question":
-            lines.append(f'    {_mid(node.id)}{{"{label}"}}')
-        elif node.kind == "outcome":
-            lines.append(f'    {_mid(node.id)}(["{label}"])')
-        elif node.kind in ("logic", "call", "return"):
-            lines.append(f'    {_mid(node.id)}[["{label}"]]')
-        else:
-            lines.append(f'    {_mid(node.id)}["{label}"]')
+        opening, closing = _MERMAID_SHAPES.get(node.kind, ("[", "]"))
+        lines.append(f'    {_mid(node.id)}{opening}"{label}"{closing}')
     for node in tree.nodes:
         for label, target, _ in node.links():
             text = esc(link_label(label))

@@ -14,10 +14,13 @@ import networkx as nx
 
 from triage.trees.model import (
     BUILTIN_FACTS,
+    AnyNode,
     CallNode,
+    CheckNode,
     CollectNode,
     OutcomeTypes,
     QuestionNode,
+    RepeatNode,
     ReturnNode,
     Tree,
 )
@@ -27,6 +30,7 @@ __all__ = [
     "call_graph",
     "distances_to_end",
     "facts_known",
+    "facts_set",
     "outline",
     "reaching",
     "terminal_ids",
@@ -48,7 +52,11 @@ def build_graph(tree: Tree) -> nx.DiGraph:
 
 
 def terminal_ids(tree: Tree) -> set[str]:
-    """Nodes that end a walk: outcomes, and returns in a procedure."""
+    """Nodes that end a walk: outcomes of every kind (a handover ends this walk too), and returns.
+
+    A repeat is no end: its body leads back to it by design, and its ``next`` leads on once the rounds are over,
+    so the distance from a round's steps to an end runs through the repeat and its ``next``.
+    """
     return {n.id for n in tree.by_id.values() if isinstance(n, (*OutcomeTypes, ReturnNode))}
 
 
@@ -82,7 +90,11 @@ def _distances(tree: Tree, graph: nx.DiGraph | None) -> dict[str, int]:
 
 
 def facts_known(tree: Tree, library: Mapping[str, Tree] | None = None) -> set[str]:
-    """Facts a tree's conditions may read: declared, collected here or in called procedures, and built in."""
+    """Facts a tree's conditions may read: declared, built in, and set here or in called procedures.
+
+    A fact is set by a collect node (a ``multi`` one holds a list), a question or a remote check with ``fact``,
+    and by a repeat (its ``item`` and ``counter``).
+    """
     known = set(BUILTIN_FACTS)
     seen: set[str] = set()
     stack = [tree]
@@ -93,11 +105,21 @@ def facts_known(tree: Tree, library: Mapping[str, Tree] | None = None) -> set[st
         seen.add(t.id)
         known.update(t.facts)
         for n in t.by_id.values():
-            if isinstance(n, CollectNode | QuestionNode) and n.fact:
-                known.add(n.fact)
+            known.update(facts_set(n))
             if isinstance(n, CallNode) and library is not None and n.procedure in library:
                 stack.append(library[n.procedure])
     return known
+
+
+def facts_set(node: AnyNode) -> tuple[str, ...]:
+    """The facts reaching ``node`` sets: what a collect, question or check stores; a repeat's item and counter."""
+    if isinstance(node, CollectNode):
+        return (node.fact,)
+    if isinstance(node, QuestionNode | CheckNode) and node.fact:
+        return (node.fact,)
+    if isinstance(node, RepeatNode):
+        return (node.item, node.counter) if node.over is not None else (node.counter,)
+    return ()
 
 
 def reaching(g: Any, targets: Iterable[str], *, forward: bool = False) -> set[str]:

@@ -8,13 +8,14 @@ trees, and runs every tree's scenario tests with the runner it is given (the eng
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage.errors import Diagnostic, LibraryError, Severity, did_you_mean
-from triage.trees.checks import check_tree
+from triage.trees.checks import KNOWN_SYSTEMS, check_tree
 from triage.trees.loader import LoadedTree, find_tree_files, gc_paused, load_tree, parse_tree
+from triage.trees.media import find_media_folder
 from triage.trees.model import CallNode, Category, Tree, localize
 
 __all__ = [
@@ -152,23 +153,39 @@ def _scenario_diagnostics(
     return out
 
 
-def build_library(loaded: Iterable[LoadedTree], scenarios: ScenarioRunner | None = None) -> Library:
+def build_library(
+    loaded: Iterable[LoadedTree],
+    scenarios: ScenarioRunner | None = None,
+    *,
+    roots: Iterable[str | Path] = (),
+    systems: Collection[str] | None = KNOWN_SYSTEMS,
+) -> Library:
     """Check loaded files together and keep the valid trees.
 
     ``scenarios`` runs each tree's scenario tests; the tree layer cannot walk a tree, so the
     engine's runner is passed in (:func:`triage.walk.scenarios.load_library` does that).
+    A file on disk shows pictures from the ``media/`` folder of the ``roots`` folder it lies under, or the
+    nearest one above it (:func:`~triage.trees.media.find_media_folder`); a text with no file has none (its
+    pictures' files are not looked at). ``systems`` names the remote checks and actions trees may use (see
+    :func:`~triage.trees.checks.check_tree`).
     """
     with gc_paused():
-        return _build_library(loaded, scenarios)
+        return _build_library(loaded, scenarios, [Path(r) for r in roots], systems)
 
 
-def _build_library(loaded: Iterable[LoadedTree], scenarios: ScenarioRunner | None) -> Library:
+def _build_library(
+    loaded: Iterable[LoadedTree],
+    scenarios: ScenarioRunner | None,
+    roots: list[Path],
+    systems: Collection[str] | None,
+) -> Library:
     lib = Library()
     by_id = _index_trees(loaded, lib)
     all_trees = {tid: f.tree for tid, f in by_id.items() if f.tree is not None}
     for f in by_id.values():
         assert f.tree is not None
-        f.add(check_tree(f.tree, all_trees))
+        media = _media_folder(f, roots)
+        f.add(check_tree(f.tree, all_trees, media_folder=media, systems=systems))
     good = _without_broken_calls(by_id)
     if scenarios is not None:
         valid = {tid: f.tree for tid, f in good.items() if f.tree is not None}
@@ -180,6 +197,18 @@ def _build_library(loaded: Iterable[LoadedTree], scenarios: ScenarioRunner | Non
         lib.trees[tid] = f.tree
         lib.sources[tid] = f
     return lib
+
+
+def _media_folder(f: LoadedTree, roots: list[Path]) -> Path | None:
+    """The ``media/`` folder of a file on disk (``None`` for a text that is no file, or a tree with no pictures)."""
+    assert f.tree is not None
+    if not any(n.media for n in f.tree.nodes):
+        return None  # nothing to look for: no file system calls for the (many) trees without pictures
+    path = Path(f.path)
+    if not path.is_file():
+        return None
+    root = next((r for r in roots if r in path.parents), None)
+    return find_media_folder(path, root)
 
 
 def _index_trees(loaded: Iterable[LoadedTree], lib: Library) -> dict[str, LoadedTree]:
@@ -264,14 +293,18 @@ def load_library(
     scenarios: ScenarioRunner | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     support: Iterable[str | Path] = (),
+    systems: Collection[str] | None = KNOWN_SYSTEMS,
 ) -> Library:
     """Load and check every tree file under ``paths`` (default: the shipped ``trees/`` folder).
 
     ``support`` folders only lend procedures the named files call: a support file whose tree id a
     named file already has (an edited copy of a shipped tree) is left out, and the library's
-    ``named`` set says which files were asked for.
+    ``named`` set says which files were asked for. A file's pictures are looked for in the ``media/``
+    folder of the folder it was found under (or the nearest one above a file named on its own).
     """
-    files = find_tree_files(paths if paths is not None else [DEFAULT_TREES])
+    paths = list(paths) if paths is not None else [DEFAULT_TREES]
+    support = list(support)
+    files = find_tree_files(paths)
     named = {f.resolve() for f in files}
     loaded = []
     for i, p in enumerate(files):
@@ -286,7 +319,8 @@ def load_library(
         if extra.tree is not None and extra.tree.id not in ids:
             loaded.append(extra)
             ids.add(extra.tree.id)
-    lib = build_library(loaded, scenarios=scenarios)
+    roots = [Path(p) for p in [*paths, *support] if Path(p).is_dir()]
+    lib = build_library(loaded, scenarios=scenarios, roots=roots, systems=systems)
     lib.named = {str(p) for p in files}
     return lib
 

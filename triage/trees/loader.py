@@ -17,6 +17,7 @@ read again unchanged is not parsed again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 from collections import deque
@@ -33,7 +34,7 @@ from triage.errors import Diagnostic, Severity, TreeError
 from triage.limits import limits
 from triage.trees.model import Tree
 from triage.trees.parsecache import ParseCache, Parsed, content_key
-from triage.trees.schema_messages import precheck, translate
+from triage.trees.schema_messages import Written, hidden_numbers, precheck, scenario_fact_problems, translate
 from triage.trees.yamlsafe import alias_budget_refusal, needs_scan, read_limited, syntax_diagnostic, too_big
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "load_tree",
     "parse_tree",
     "tree_from_text",
+    "written_at",
 ]
 
 PARSE_CACHE = ParseCache()
@@ -64,6 +66,7 @@ class _Frame:
     key: str | int = 0  # of a mapping: the key just read
     index: int = 0  # of a sequence: the next item's
     expecting_key: bool = True
+    flow: bool = False  # written in brackets: {...} or [...]
 
 
 class LineIndex:
@@ -111,8 +114,7 @@ class LineIndex:
                     if not wanted:
                         return
             if isinstance(event, yaml.CollectionStartEvent):
-                inside = None if is_key else loc
-                frames.append(_Frame(inside, isinstance(event, yaml.MappingStartEvent)))
+                frames.append(self.opened(loc, is_key, event))
 
     @staticmethod
     def _place(frames: list[_Frame], event: yaml.NodeEvent) -> tuple[Loc | None, bool]:
@@ -132,6 +134,12 @@ class LineIndex:
             child, parent.index = parent.index, parent.index + 1
         return ((*parent.loc, child) if parent.loc is not None else None), False
 
+    @staticmethod
+    def opened(loc: Loc | None, is_key: bool, event: yaml.CollectionStartEvent) -> _Frame:
+        """The frame a collection opens (a complex key's contents are nobody's location)."""
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        return _Frame(None if is_key else loc, is_map, flow=bool(event.flow_style))
+
     def line(self, loc: Sequence[str | int]) -> int | None:
         """The line of ``loc``, or of its nearest enclosing location that has one."""
         loc = tuple(loc)
@@ -141,6 +149,33 @@ class LineIndex:
             if not loc:
                 return None
             loc = loc[:-1]
+
+
+def written_at(text: str, locs: Iterable[Sequence[str | int]]) -> dict[Loc, Written]:
+    """How the values at ``locs`` are written: a plain scalar's characters (``0x80070005``, not the number YAML
+    makes of it), and whether the value sits inside brackets. Reading stops once every one is seen."""
+    wanted = {tuple(loc) for loc in locs}
+    out: dict[Loc, Written] = {}
+    frames: list[_Frame] = []
+    with contextlib.suppress(yaml.YAMLError):
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionEndEvent):
+                frames.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            flow = bool(frames) and frames[-1].flow
+            loc, is_key = LineIndex._place(frames, event)
+            if isinstance(event, yaml.CollectionStartEvent):
+                frames.append(LineIndex.opened(loc, is_key, event))
+            if loc not in wanted or is_key:
+                continue
+            # a plain scalar's style is None (PyYAML) or "" (libyaml); a quoted one's is its quote
+            plain = isinstance(event, yaml.ScalarEvent) and not event.style
+            out[loc] = Written(event.value if isinstance(event, yaml.ScalarEvent) and plain else None, flow)
+            if len(out) == len(wanted):
+                break
+    return out
 
 
 @dataclass
@@ -342,10 +377,13 @@ def _parse_tree(text: str, path: str) -> LoadedTree:
         loaded.add(pre)
         if any(d.code in ("not-a-mapping", "unknown-fields") for d in pre):
             return loaded
+    written = functools.partial(written_at, text)
     try:
         loaded.tree = Tree.model_validate(raw)
     except ValidationError as exc:
-        loaded.add(translate(raw, exc))
+        loaded.add(translate(raw, exc, written))
+    if isinstance(raw.get("scenarios"), list):
+        loaded.add(scenario_fact_problems(raw, written, numbers=hidden_numbers(text)))
     return loaded
 
 

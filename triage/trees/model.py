@@ -240,7 +240,9 @@ class Scenario(_Model):
     mode: Audience = Audience.AGENT
     locale: str = "en"
     facts: dict[str, Any] = Field(default_factory=dict)
-    answers: list[str | int | float | bool] = Field(default_factory=list)
+    answers: list[str | int | float | bool | list[str]] = Field(
+        default_factory=list, description="In order; a multi-select takes a list or comma-separated choices."
+    )
     expect: str | None = Field(default=None, description="The outcome node id the walk must end at.")
     decision: OutcomeKind | None = Field(default=None, description="The decision kind the walk must end in.")
 

@@ -53,6 +53,9 @@ class PartLine(_Model):
 
     part: str = Field(description="The part's id in the parts catalogue (e.g. `psu-65w-usbc`).")
     quantity: int = Field(default=1, ge=1, le=20)
+    label: Text | None = Field(
+        default=None, description='The part in words, for the customer ("65 W USB-C adapter").'
+    )
 
 
 class ShipPartOutcome(_OutcomeBase):

@@ -5,13 +5,18 @@ unknown field `nxt` (did you mean `next`?)" on the right line. :func:`precheck` 
 report poorly (not a mapping, unknown kinds, missing ids, a flood of unknown fields) before validation, and
 :func:`translate` rewrites the rest. Both stop at :data:`MAX_REPORTED` messages, so a file of 100,000 bad
 nodes costs the first hundred and a count, not a message each.
+
+YAML reads some words as numbers (``0x80070005``, ``0o17``, ``1e3``) and a comma inside ``{...}`` as the end of
+a field. Where that shows, the hint says so and quotes the value as the author wrote it (the loader reads that
+back from the text: :class:`Written`); :func:`scenario_fact_problems` finds both in scenario facts, which take
+any value and so raise no schema error.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -22,41 +27,86 @@ from triage.trees.model import (
     OUTCOME_KINDS,
     ActionNode,
     CallNode,
+    CheckNode,
     CollectNode,
+    DiagnosisOutcome,
     EscalateOutcome,
     Fact,
     Fault,
     FixGroupNode,
+    HandoverOutcome,
+    InstructionNode,
     LogicNode,
     LogicRule,
+    Media,
     Option,
+    PartLine,
     QuestionNode,
+    RepairOutcome,
+    RepeatNode,
     ResolvedOutcome,
     ReturnNode,
     Scenario,
+    ShipPartOutcome,
     Tree,
     VisitOutcome,
+    WaitNode,
 )
 
-__all__ = ["MAX_REPORTED", "error", "precheck", "translate"]
+__all__ = [
+    "MAX_REPORTED",
+    "Written",
+    "error",
+    "hidden_numbers",
+    "number_form",
+    "precheck",
+    "scenario_fact_problems",
+    "translate",
+]
+
+
+class Written(NamedTuple):
+    """How a value is written in the file: a plain scalar's characters (else ``None``), and whether it sits
+    inside brackets (``{...}`` or ``[...]``)."""
+
+    text: str | None
+    flow: bool
+
+
+Loc = tuple[str | int, ...]
+WrittenAt = Callable[[Iterable[Loc]], Mapping[Loc, Written]]
+"""Reads back how the values at some locations are written (the loader's :func:`~triage.trees.loader.written_at`)."""
+
+COMMA_HINT = "put the value in quotes: a comma inside {...} separates fields"
 
 _LOCALE_RE = re.compile(LOCALE_PATTERN)
 
 _KIND_MODELS: dict[str, type[Any]] = {
     "question": QuestionNode,
     "action": ActionNode,
+    "instruction": InstructionNode,
+    "wait": WaitNode,
+    "check": CheckNode,
     "collect": CollectNode,
     "logic": LogicNode,
+    "repeat": RepeatNode,
     "call": CallNode,
     "return": ReturnNode,
     "fix_group": FixGroupNode,
     "resolved": ResolvedOutcome,
     "escalate": EscalateOutcome,
     "visit": VisitOutcome,
+    "ship_part": ShipPartOutcome,
+    "repair": RepairOutcome,
+    "diagnosis": DiagnosisOutcome,
+    "handover": HandoverOutcome,
 }
 _SUB_MODELS: dict[str, type[Any]] = {
     "options": Option,
+    "results": Option,
     "rules": LogicRule,
+    "media": Media,
+    "parts": PartLine,
     "scenarios": Scenario,
     "faults": Fault,
 }
@@ -186,7 +236,7 @@ def _lookup(raw: Any, loc: Sequence[str | int]) -> Any:
     return cur
 
 
-def _texterror(raw: Any, loc: tuple[str | int, ...]) -> Diagnostic:
+def _texterror(raw: Any, loc: tuple[str | int, ...], how: Written | None = None) -> Diagnostic:
     """One clear message for a text field that is neither a string nor a locale map."""
     value = _lookup(raw, loc)
     name = next((p for p in reversed(loc) if isinstance(p, str)), "text")
@@ -196,12 +246,23 @@ def _texterror(raw: Any, loc: tuple[str | int, ...]) -> Diagnostic:
         got = f"a map with key {bad[0]!r}" if bad else "a map"
         if any(value.get(k) is None for k in bad):
             hint = "text with a comma or colon inside {...} must be in quotes"
+    elif _is_number(value) or isinstance(value, bool):
+        got = f"the {'boolean' if isinstance(value, bool) else 'number'} {value!r}"
+        hint = _type_hint("string_type", value, f"`{name}`", how) or hint
     else:
         got = f"a {type(value).__name__}"
     return error("bad-text", f"`{name}` must be text or a map of locale to text (got {got})", loc, hint)
 
 
-_PLACES = {"scenarios": "scenario", "faults": "fault", "options": "option", "rules": "rule"}
+_PLACES = {
+    "scenarios": "scenario",
+    "faults": "fault",
+    "options": "option",
+    "results": "result",
+    "rules": "rule",
+    "media": "media item",
+    "parts": "part",
+}
 
 
 def _place(loc: Sequence[str | int]) -> str:
@@ -224,41 +285,28 @@ def _first_errors(exc: ValidationError, out: list[Diagnostic]) -> list[Any]:
     return errors[:MAX_REPORTED]
 
 
-def translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
+def translate(raw: Any, exc: ValidationError, written: WrittenAt | None = None) -> list[Diagnostic]:
+    """pydantic's errors as diagnostics that name the field; ``written`` reads back how values were written, so
+    a hint can quote ``0x80070005`` rather than the number YAML made of it."""
     out: list[Diagnostic] = []
     seen: set[tuple[tuple[str | int, ...], str]] = set()
     text_fields: set[tuple[str | int, ...]] = set()
-    for err in _first_errors(exc, out):
+    errors = _first_errors(exc, out)
+    how = _how_written(raw, errors, written)
+    for err in errors:
         full = tuple(err["loc"])
         member = next((i for i, p in enumerate(full) if p in ("str", "dict[constrained-str,str]")), None)
         if member is not None:
             where = _data_loc(full[:member])
             if where not in text_fields:
                 text_fields.add(where)
-                out.append(_texterror(raw, where))
+                out.append(_texterror(raw, where, how.get(where)))
             continue
         loc = _data_loc(err["loc"])
         kind = err["type"]
-        field_name = loc[-1] if loc else None
-        parent = loc[:-1]
-        if kind == "missing":
-            msg, hint, where = f"missing required field `{field_name}`", None, parent
-        elif kind == "extra_forbidden":
-            model = _model_for(raw, parent)
-            fields = list(model.model_fields) if model is not None else []
-            msg = f"unknown field `{field_name}`"
-            hint = did_you_mean(str(field_name), fields) or (
-                f"allowed: {', '.join(fields)}" if fields else None
-            )
-            where = loc
-        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
             continue  # reported with a better message by _precheck
-        else:
-            text = err["msg"].removeprefix("Value error, ")
-            got = err.get("input")
-            shown = _shown(got)
-            label = _label(field_name, parent)
-            msg, hint, where = f"{label}: {text}{shown}", _type_hint(kind, got), loc
+        msg, hint, where = _worded(raw, err, loc, how.get(loc))
         prefix = _place(loc)
         if prefix:
             msg = f"{prefix}: {msg}"
@@ -270,15 +318,127 @@ def translate(raw: Any, exc: ValidationError) -> list[Diagnostic]:
     return out
 
 
-def _type_hint(kind: str, got: Any) -> str | None:
+def _how_written(raw: Any, errors: list[Any], written: WrittenAt | None) -> Mapping[Loc, Written]:
+    """How the values behind the errors worth a quoting hint are written: numbers where text is wanted,
+    and unknown fields with no value (a comma inside ``{...}``)."""
+    if written is None:
+        return {}
+    need: list[Loc] = []
+    for err in errors:
+        full = tuple(err["loc"])
+        member = next((i for i, p in enumerate(full) if p in ("str", "dict[constrained-str,str]")), None)
+        loc = _data_loc(full[:member] if member is not None else full)
+        value = _lookup(raw, loc)
+        if _is_number(value) or (err["type"] == "extra_forbidden" and value is None):
+            need.append(loc)
+    return written(need) if need else {}
+
+
+def _worded(raw: Any, err: Any, loc: Loc, how: Written | None) -> tuple[str, str | None, Loc]:
+    """One pydantic error in an author's words: the message, a hint, and where it is."""
+    kind = err["type"]
+    field_name = loc[-1] if loc else None
+    parent = loc[:-1]
+    if kind == "missing":
+        return f"missing required field `{field_name}`", None, parent
+    if kind == "extra_forbidden":
+        model = _model_for(raw, parent)
+        fields = list(model.model_fields) if model is not None else []
+        hint = did_you_mean(str(field_name), fields) or (f"allowed: {', '.join(fields)}" if fields else None)
+        if how is not None and how.flow and _lookup(raw, loc) is None:
+            hint = COMMA_HINT
+        return f"unknown field `{field_name}`", hint, loc
+    text = err["msg"].removeprefix("Value error, ")
+    got = err.get("input")
+    label = _label(field_name, parent)
+    if _whole(loc):  # a check on the node or item as a whole: its own words say what is wrong
+        return text, None, loc
+    return f"{label}: {text}{_shown(got)}", _type_hint(kind, got, label, how), loc
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_NUMBER_FORMS = (
+    (re.compile(r"[-+]?0x[0-9a-fA-F_]+"), "a hexadecimal number"),
+    (re.compile(r"[-+]?0o[0-7_]+"), "an octal number"),
+    (re.compile(r"[-+]?0b[01_]+"), "a binary number"),
+    (re.compile(r"[-+]?0[0-7_]+"), "an octal number (in YAML 1.1)"),
+    (re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+"), "a number with an exponent"),
+    (
+        re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?"),
+        "a time in minutes or seconds (in YAML 1.1)",
+    ),
+    (re.compile(r"[-+]?\.(?:inf|Inf|INF)"), "infinity"),
+    (re.compile(r"\.(?:nan|NaN|NAN)"), "not-a-number"),
+)
+_HIDDEN_NUMBER = re.compile(r"\b0[xob][0-9a-fA-F_]|[0-9.][eE][-+]?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)\b")
+
+
+def number_form(written: str) -> str | None:
+    """What kind of number YAML makes of ``written``, if it is one of the forms that do not look like one:
+    hexadecimal, octal, binary, an exponent, a base-60 time (``1:30``, 90 in YAML 1.1), infinity."""
+    return next((what for form, what in _NUMBER_FORMS if form.fullmatch(written)), None)
+
+
+def hidden_numbers(text: str) -> bool:
+    """Whether a file's text holds something YAML may read as a number that does not look like one."""
+    return _HIDDEN_NUMBER.search(text) is not None
+
+
+def _quote_hint(written: str, label: str) -> str:
+    """The hint for a value YAML read as a number: what it read, and the quoting that keeps it as written."""
+    form = number_form(written)
+    read = f"reads {written} as {form}" if form else f"reads {written} as a number"
+    quoted = "'" + written.replace("'", "''") + "'"
+    return f"YAML {read}; put it in quotes ({quoted}) to keep {label} as written"
+
+
+def _type_hint(kind: str, got: Any, label: str = "it", how: Written | None = None) -> str | None:
     """Why YAML gave a number or a boolean where text was wanted, and the fix."""
     if kind != "string_type":
         return None
     if isinstance(got, bool):
         return "YAML reads true and false as booleans; put the word in quotes"
     if isinstance(got, int | float):
+        if how is not None and how.text is not None:
+            return _quote_hint(how.text, label)
         return "YAML read it as a number (0x..., 1e3 and 007 are numbers too); put it in quotes to keep it as written"
     return None
+
+
+def scenario_fact_problems(
+    raw: Mapping[str, Any], written: WrittenAt, numbers: bool = True
+) -> list[Diagnostic]:
+    """Scenario facts YAML did not read as written: a field with no value after a comma inside ``{...}`` (an
+    error: the value was cut in two), and a number written as ``0x...``, ``1e3``... (a warning: likely meant
+    as text). ``numbers`` says whether the file holds such a number at all (see :func:`hidden_numbers`)."""
+    empty: list[Loc] = []
+    counted: list[Loc] = []
+    scenarios = raw.get("scenarios")
+    for i, sc in enumerate(scenarios if isinstance(scenarios, list) else []):
+        facts = sc.get("facts") if isinstance(sc, dict) else None
+        for name, value in facts.items() if isinstance(facts, dict) else ():
+            if value is None:
+                empty.append(("scenarios", i, "facts", name))
+            elif numbers and _is_number(value):
+                counted.append(("scenarios", i, "facts", name))
+    how = written([*empty, *counted]) if empty or counted else {}
+    out = [
+        error("scenario-comma", f"{_place(loc)}: fact `{loc[-1]}` has no value", loc, COMMA_HINT)
+        for loc in empty
+        if loc in how and how[loc].flow
+    ]
+    for loc in counted:
+        text = how[loc].text if loc in how else None
+        if text is not None and number_form(text):
+            message = f"{_place(loc)}: fact `{loc[-1]}` is the number {_lookup(raw, loc)!r}"
+            hint = _quote_hint(text, f"fact `{loc[-1]}`")
+            out.append(
+                Diagnostic(severity=Severity.WARNING, code="number-fact", message=message, loc=loc, hint=hint)
+            )
+    return out
 
 
 def _label(field_name: str | int | None, parent: tuple[str | int, ...]) -> str:
@@ -288,6 +448,11 @@ def _label(field_name: str | int | None, parent: tuple[str | int, ...]) -> str:
     if isinstance(field_name, int) and parent and isinstance(parent[-1], str):
         return f"`{parent[-1]}` item {field_name + 1}"
     return "value"
+
+
+def _whole(loc: Loc) -> bool:
+    """Whether ``loc`` is a whole node or a whole item the message's prefix already names (``option #2``)."""
+    return len(loc) >= 2 and isinstance(loc[-1], int) and (loc[-2] == "nodes" or loc[-2] in _PLACES)
 
 
 def _shown(value: Any) -> str:

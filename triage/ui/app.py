@@ -14,7 +14,18 @@ import streamlit as st
 from triage.desk.staff import PUBLIC_PAGES, pages_for
 from triage.i18n import LANGUAGES
 from triage.ui.common import boot, identity, refresh_identity, tr, ui_locale
-from triage.ui.views import agent, analytics, dispatch, queue, self_service, sign_in, studio, users
+from triage.ui.views import (
+    agent,
+    analytics,
+    dispatch,
+    fulfilment,
+    outages,
+    queue,
+    self_service,
+    sign_in,
+    studio,
+    users,
+)
 
 __all__ = ["main"]
 
@@ -24,6 +35,8 @@ _PAGES = {
     "agent": (agent.render, "agent", "ui.nav.agent", ":material/support_agent:"),
     "queue": (queue.render, "queue", "ui.nav.queue", ":material/inbox:"),
     "dispatch": (dispatch.render, "dispatch", "ui.nav.dispatch", ":material/local_shipping:"),
+    "outages": (outages.render, "outages", "ui.nav.outages", ":material/campaign:"),
+    "fulfilment": (fulfilment.render, "fulfilment", "ui.nav.fulfilment", ":material/inventory_2:"),
     "studio": (studio.render, "studio", "ui.nav.studio", ":material/edit_note:"),
     "analytics": (analytics.render, "analytics", "ui.nav.analytics", ":material/monitoring:"),
     "users": (users.render, "users", "ui.nav.users", ":material/group:"),

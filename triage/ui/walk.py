@@ -10,6 +10,11 @@ answers the next).
 
 ``customer=True`` draws for the customer: plain words, big buttons, nothing staff-only (no hints, no ids, no
 notes, no reasons written for staff).
+
+Around the step: its caution first (a warning that does not stop), its pictures (files shipped under
+``trees/media/``, or https images from ``TRIAGE_IMAGE_HOSTS``, with their alt text) and links. A wait shows a
+customer a countdown they may skip before its re-check, and an agent the time passed; several choices are
+checkboxes. Steps the provider's systems take are run by :mod:`triage.ui.remote_step`.
 """
 
 from __future__ import annotations
@@ -17,29 +22,39 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from triage.desk import contact as console
 from triage.desk.contact import BookingView
+from triage.desk.handover import continue_with
+from triage.desk.media import media_file
 from triage.desk.sessions import StoredSession, load_session
 from triage.errors import NotFound, SessionConflict, TriageError
 from triage.limits import limits as size_limits  # `limits` names the range help below
-from triage.trees.markdown import escape, safe_markdown
-from triage.trees.model import Audience, FactType, OutcomeKind
-from triage.ui.common import refresh_identity, store, tr, ui_locale
+from triage.trees.markdown import escape, image_hosts, safe_markdown
+from triage.trees.model import UNAVAILABLE, Audience, FactType, OutcomeKind, localize
+from triage.ui.common import library, refresh_identity, store, tr, ui_locale
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
+from triage.walk.views import MediaView
 
 __all__ = [
     "answer_controls",
-    "conflict_text",
-    "log",
     "booking_panel",
+    "caution",
+    "conflict_text",
+    "continue_button",
     "error_key",
     "flash",
     "load",
+    "log",
+    "media",
     "on_answer",
     "on_back",
     "on_escalate",
@@ -143,6 +158,8 @@ def on_answer(sid: str, value: Any, audience: Audience | None = None, seen: int 
 
 def _on_field(sid: str, key: str, audience: Audience | None = None, seen: int | None = None) -> None:
     value = st.session_state.get(key)
+    if isinstance(value, _MultiPick):
+        value = value.values()
     run_op(sid, lambda s: s.answer(value), audience, seen)
 
 
@@ -180,11 +197,19 @@ def answer_controls(view: StepView, *, customer: bool, seen: int) -> None:
     session's event count when ``view`` was made (a click on a step the session has left is refused)."""
     sid, node = view.session_id, view.node_id
     field = view.field
+    if view.kind == "wait":
+        _wait(view, customer=customer, seen=seen)
+        return
+    if view.kind == "check" and customer:
+        _check_stuck(view, seen)
+        return
     if field is None or field.type is FactType.YESNO:
         _buttons(view, customer=customer, seen=seen)
         return
     key = f"field-{sid}-{node}"
-    if field.type is FactType.CHOICE:
+    if field.type is FactType.MULTI:
+        _multi(view, key)
+    elif field.type is FactType.CHOICE:
         labels = {o.value: safe_markdown(o.label) for o in view.options}
         values = list(labels)
         if len(values) <= 6:
@@ -225,6 +250,24 @@ def answer_controls(view: StepView, *, customer: bool, seen: int) -> None:
     )
 
 
+def _multi(view: StepView, key: str) -> None:
+    """Several choices: one checkbox each (easy to tap on a phone); the Next button gathers the ticked ones."""
+    st.caption(tr("ui.walk.choose_many"))
+    for opt in view.options:
+        st.checkbox(safe_markdown(opt.label), key=f"{key}-{opt.value}")
+    st.session_state[key] = _MultiPick(tuple((f"{key}-{o.value}", o.value) for o in view.options))
+
+
+@dataclass(frozen=True)
+class _MultiPick:
+    """Where a multi-choice step's checkboxes keep their state (read by the Next button's callback)."""
+
+    boxes: tuple[tuple[str, str], ...]  # (checkbox key, choice value)
+
+    def values(self) -> list[str]:
+        return [value for key, value in self.boxes if st.session_state.get(key)]
+
+
 def _range_help(low: float | None, high: float | None) -> str | None:
     lo, hi = console.fact_text(low), console.fact_text(high)
     if low is not None and high is not None:
@@ -257,6 +300,158 @@ def _buttons(view: StepView, *, customer: bool, seen: int) -> None:
             draw()
 
 
+# -- what comes with a step: a caution, pictures and links ----------------------------------------
+
+
+def caution(view: StepView) -> None:
+    """The step's caution, prominent and before its text ("back up your files first"); it does not stop."""
+    if view.caution:
+        st.warning(safe_markdown(view.caution), icon=":material/warning:")
+
+
+def media(view: StepView, *, customer: bool) -> None:
+    """The step's pictures (shipped files, or https images from an allowed host) and links."""
+    for item in view.media:
+        if item.kind == "link":
+            st.link_button(
+                safe_markdown(item.label),
+                item.src,
+                icon=":material/open_in_new:",
+                width="stretch" if customer else "content",
+            )
+        else:
+            _picture(item)
+
+
+def _picture(item: MediaView) -> None:
+    source = _image_source(item)
+    if source is None:  # not shipped, or from a host nobody allowed: say in words what it would show
+        if item.alt:
+            st.caption(tr("ui.walk.picture_missing", alt=safe_markdown(item.alt)))
+        return
+    st.image(
+        str(source) if isinstance(source, Path) else source,
+        caption=safe_markdown(item.caption) or None,
+        alt=item.alt or None,
+        width="content",
+    )
+
+
+def _image_source(item: MediaView) -> Path | str | None:
+    """A shipped file inside ``trees/media/``, or an https address on an allowed host; else ``None``."""
+    if item.local:
+        return media_file(item.src)
+    host = (urlsplit(item.src).hostname or "").lower().rstrip(".")
+    return item.src if item.src.startswith("https://") and host in image_hosts() else None
+
+
+# -- waits ----------------------------------------------------------------------------------------
+
+
+def _elapsed(view: StepView) -> float:
+    """Seconds since the step was shown."""
+    if view.shown_at is None:
+        return 0.0
+    shown = view.shown_at if view.shown_at.tzinfo else view.shown_at.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - shown).total_seconds())
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return (
+        f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+        if whole >= 3600
+        else f"{whole // 60}:{whole % 60:02d}"
+    )
+
+
+def _wait(view: StepView, *, customer: bool, seen: int) -> None:
+    """A wait: the customer sees a countdown they may skip, then the re-check; an agent sees the time that
+    has passed and the re-check at once (the customer on the line says when it is ready)."""
+    total = view.seconds or 0
+    skip_key = f"wait-skip-{view.session_id}-{view.node_id}-{view.shown_at}"
+    if customer and _elapsed(view) < total and not st.session_state.get(skip_key):
+        _countdown(view, skip_key)
+        return
+    if not customer:
+        _stopwatch(view)
+    if view.check:
+        st.markdown(f"**{safe_markdown(view.check)}**")
+    if view.tries and view.tries > 1:
+        st.caption(tr("ui.walk.try", n=view.try_number or 1, of=view.tries))
+    _buttons(view, customer=customer, seen=seen)
+
+
+def _on_skip(key: str) -> None:
+    st.session_state[key] = True
+
+
+@st.fragment(run_every=1)
+def _countdown(view: StepView, skip_key: str) -> None:
+    """Redrawn every second, in the page only; when the time is up (or skipped) the whole page moves on."""
+    total = view.seconds or 0
+    left = total - _elapsed(view)
+    if left <= 0 or st.session_state.get(skip_key):
+        st.rerun()
+    st.markdown(f"### :material/hourglass_top: {_clock(left + 0.999)}")
+    st.progress(min(1.0, max(0.0, 1 - left / total)) if total else 1.0, text=tr("ui.walk.waiting"))
+    st.button(
+        tr("ui.walk.skip_wait"),
+        key=f"{skip_key}-button",
+        on_click=_on_skip,
+        args=(skip_key,),
+        width="stretch",
+    )
+
+
+@st.fragment(run_every=1)
+def _stopwatch(view: StepView) -> None:
+    """For an agent: how long ago the step was shown, against the wait the step asks for."""
+    st.caption(
+        tr("ui.walk.elapsed", elapsed=_clock(_elapsed(view)), wait=_clock(view.seconds or 0)),
+    )
+
+
+def _check_stuck(view: StepView, seen: int) -> None:
+    """A customer at a remote check that could not run: no result to pick by hand, just go on without it."""
+    st.info(tr("ui.walk.remote.not_checked"), icon=":material/lan:")
+    st.button(
+        tr("ui.walk.continue"),
+        key=f"ans-{view.session_id}-{view.node_id}-{UNAVAILABLE}",
+        on_click=on_answer,
+        args=(view.session_id, UNAVAILABLE, Audience.SELF_SERVICE, seen),
+        type="primary",
+        width="stretch",
+    )
+
+
+# -- a hand-over to another guide -----------------------------------------------------------------
+
+
+def _on_continue(sid: str, audience: Audience | None) -> None:
+    started: list[str] = []
+    if run_op(sid, lambda s: started.append(continue_with(store(), library(), s).id), audience):
+        st.query_params["s"] = started[0]
+
+
+def continue_button(stored: StoredSession, decision: Decision, *, customer: bool) -> None:
+    """For a hand-over: "Continue with <guide>", which starts (once) the session on that guide with the facts."""
+    if decision.kind is not OutcomeKind.HANDOVER or not decision.handover_tree:
+        return
+    target = library().get(decision.handover_tree)
+    title = localize(target.title, ui_locale()) if target is not None else decision.handover_tree
+    st.button(
+        tr("ui.walk.continue_with", title=safe_markdown(title)),
+        key=f"continue-{stored.id}",
+        on_click=_on_continue,
+        args=(stored.id, _audience(customer)),
+        type="primary",
+        icon=":material/arrow_forward:",
+        width="stretch" if customer else "content",
+        wrap=True,
+    )
+
+
 # -- visits ---------------------------------------------------------------------------------------
 
 
@@ -266,7 +461,17 @@ def _on_book(sid: str, region_key: str, slot_key: str, audience: Audience | None
     if not isinstance(choice, console.SlotChoice):
         st.session_state[error_key(sid)] = tr("ui.walk.pick_slot")
         return
-    run_op(sid, lambda s: console.book_visit(store(), s.id, choice.slot, region), audience, seen)
+    override = str(st.session_state.get(_override_key(sid)) or "").strip() or None
+    run_op(
+        sid,
+        lambda s: console.book_visit(store(), s.id, choice.slot, region, outage_override=override),
+        audience,
+        seen,
+    )
+
+
+def _override_key(sid: str) -> str:
+    return f"override-{sid}"
 
 
 def booking_panel(stored: StoredSession, decision: Decision, *, customer: bool) -> BookingView | None:
@@ -298,6 +503,9 @@ def booking_panel(stored: StoredSession, decision: Decision, *, customer: bool) 
         st.info(tr("ui.walk.no_slots"))
         return None
     st.radio(tr("ui.walk.slots"), choices, index=0, format_func=lambda c: c.label, key=slot_key)
+    if decision.outage and not customer:  # a declared outage covers the area: booking needs a reason
+        st.warning(tr("ui.walk.outage_override_needed"), icon=":material/campaign:")
+        st.text_input(tr("ui.walk.outage_override"), key=_override_key(sid), max_chars=size_limits().note)
     st.button(
         tr("ui.walk.book"),
         key=f"book-{sid}",

@@ -7,6 +7,11 @@
 * **Cancel** and **reschedule** (one transaction: the old visit is cancelled and the new one booked, or
   neither), **close** with a closure code that is stored against the session, like tier 2 closes a case,
   and **.ics** export of a booking (:mod:`triage.visits.ics`).
+* **Outages.** No technician during a declared outage of the visit's service in its region
+  (:mod:`triage.records.outages`): the network is at fault, and a visit cannot fix it. A booking is then refused
+  unless an agent gives ``outage_override``, a reason, which the booking keeps. The service is the one passed in,
+  else that of the session's tree (``Tree.service``); a booking with neither is not checked. A reschedule moves a
+  visit that was already accepted: it keeps the override and is not checked again.
 
 Every method is one transaction (automatic booking: one per attempt), so a failure leaves nothing
 half-written. Methods that read the clock take ``now`` so that tests are deterministic.
@@ -31,6 +36,7 @@ from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import BookingError, NoFreeSlot, SlotTaken, StoreUnavailable
 from triage.limits import check_length, limits
+from triage.records.outages import Outages, until_text
 from triage.records.schema import Booking, SessionRow, Technician, utcnow
 from triage.trees.model import OutcomeKind, Urgency
 from triage.visits._checks import aware, fits, instant_text, name_list, visit_minutes, whole, word
@@ -82,6 +88,8 @@ class BookingView:
     closed_by: str | None
     closure_code: str | None
     closure_fix: str | None
+    outage_override: str | None = None
+    """Why an agent booked this visit during a declared outage in its region, if one did."""
 
     @property
     def slot(self) -> Slot:
@@ -114,6 +122,8 @@ class Scheduler(Technicians, FreeSlots):
         duration_minutes: int | None = None,
         horizon_days: int = 28,
         now: datetime | None = None,
+        service: str | None = None,
+        outage_override: str | None = None,
     ) -> BookingView:
         """Book a home visit, in an explicit ``slot`` or automatically.
 
@@ -131,6 +141,9 @@ class Scheduler(Technicians, FreeSlots):
         one of that technician's slots and not have begun. If someone else got it, :class:`SlotTaken` is
         raised; an automatic booking that loses a race moves on to the next slot instead. A booking for a
         session is refused while that session has another booked visit (cancel or reschedule that one).
+
+        During a declared outage of the visit's ``service`` (default: the service of the session's tree) in
+        ``region``, the booking is refused unless ``outage_override`` gives the reason, which it then keeps.
         """
         now = aware("now", now or utcnow())
         req = Request(
@@ -143,17 +156,51 @@ class Scheduler(Technicians, FreeSlots):
             customer_id=fits("customer_id", customer_id) if customer_id else None,
             address=address.strip() if address and address.strip() else None,
         )
+        override = self._outage_check(req.region, service, session_id, outage_override, now)
         if slot is not None:
             with self.store.tx() as db:
                 tech = check_slot(db, req, slot, now)
-                return _view(claim(db, req, tech, slot.start, now), tech)
+                row = claim(db, req, tech, slot.start, now)
+                row.outage_override = override
+                return _view(row, tech)
         whole("horizon_days", horizon_days, 1, 366, "days")
         until = now + timedelta(days=horizon_days)
 
         def attempt(db: DBSession, tech: Technician, start: datetime) -> Booking:
-            return claim(db, req, tech, start, now)
+            row = claim(db, req, tech, start, now)
+            row.outage_override = override
+            return row
 
         return self._auto(req, now, until, attempt, set())
+
+    def _outage_check(
+        self,
+        region: str,
+        service: str | None,
+        session_id: str | None,
+        override: str | None,
+        now: datetime,
+    ) -> str | None:
+        """The override reason to keep if a declared outage covers the visit; refused when there is none."""
+        if override is not None:
+            override = override.strip() if isinstance(override, str) else ""
+            if not override:
+                raise BookingError("an outage override needs a reason (got an empty one)")
+            check_length("reason for overriding an outage", override, limit=limits().note)
+        if service is None and session_id is not None:  # the session's tree names the service
+            service = self.store.load_session(session_id).session.tree().service
+        if not service:
+            return None
+        outages = Outages(self.store).active_for(region, service, now)
+        if not outages:
+            return None
+        if override is None:
+            o = outages[0]
+            raise BookingError(
+                f"an outage of {o.service} in {o.region} is declared until {until_text(o.expected_end)} "
+                f"(outage {o.id}); a visit cannot fix it; an agent may override with a reason"
+            )
+        return override
 
     def _auto(
         self,
@@ -206,11 +253,13 @@ class Scheduler(Technicians, FreeSlots):
         address: str | None = None,
         *,
         now: datetime | None = None,
+        outage_override: str | None = None,
     ) -> BookingView:
         """Book the visit a session decided on: skill, urgency, parts and duration come from its decision.
 
         ``region`` defaults to the session's ``region`` fact, ``customer_id`` to its customer. A session
-        whose decision is not a visit is refused.
+        whose decision is not a visit is refused. During a declared outage of the service of the session's
+        tree in the region, ``outage_override`` (a reason) is needed (see :meth:`book`).
         """
         stored = (
             self.store.load_session(stored_session) if isinstance(stored_session, str) else stored_session
@@ -241,6 +290,8 @@ class Scheduler(Technicians, FreeSlots):
             parts=d.parts,
             duration_minutes=d.duration_minutes,
             now=now,
+            service=stored.session.tree().service or "",  # "": known to have none, no second look-up
+            outage_override=outage_override,
         )
 
     def cancel(self, booking_id: int, reason: str, *, now: datetime | None = None) -> BookingView:
@@ -286,6 +337,7 @@ class Scheduler(Technicians, FreeSlots):
                 address=old.address,
             )
             here = (old.technician_id, old.start)
+            override = old.outage_override
 
         def attempt(db: DBSession, tech: Technician, start: datetime) -> Booking:
             row = booking_row(db, booking_id, lock=True)
@@ -294,6 +346,7 @@ class Scheduler(Technicians, FreeSlots):
                 raise BookingError(f"booking {booking_id} is already in that slot; pick another one")
             release(db, row, now, "rescheduled")
             new = claim(db, req, tech, start, now, rescheduled_from=row.id)
+            new.outage_override = override
             row.cancel_reason = f"rescheduled as booking {new.id}"
             return new
 
@@ -450,4 +503,5 @@ def _view(b: Booking, t: Technician) -> BookingView:
         closed_by=b.closed_by,
         closure_code=b.closure_code,
         closure_fix=b.closure_fix,
+        outage_override=b.outage_override,
     )

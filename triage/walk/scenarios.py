@@ -6,10 +6,11 @@ the engine's scenario runner plugged in, so a tree whose scenarios fail is never
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from triage.errors import SessionError
+from triage.errors import InvalidAnswer, SessionError
 from triage.trees import library as _trees
 from triage.trees.library import Library, ScenarioResult
 from triage.trees.loader import LoadedTree
@@ -19,19 +20,34 @@ from triage.walk.session import Session
 __all__ = ["build_library", "library_from_texts", "load_library", "run_scenarios"]
 
 
+def _feed(s: Session, answers: Sequence[Any]) -> None:
+    """Answer the steps in order, whatever their kind; a refused answer names its number and the step."""
+    for i, ans in enumerate(answers):
+        if s.finished:
+            raise SessionError(
+                f"the walk ended at {s.decision.node_id if s.decision else None!r} "
+                f"after {i} answers, but the scenario has {len(answers)}"
+            )
+        node = s.node
+        try:
+            s.submit(ans)
+        except InvalidAnswer as exc:
+            raise InvalidAnswer(f"answer {i + 1} ({ans!r}) at step {node.id!r} ({node.kind}): {exc}") from exc
+
+
 def run_scenarios(tree: Tree, library: Mapping[str, Tree]) -> list[ScenarioResult]:
-    """Run a tree's scenario tests: feed the answers in order, compare where the walk ends."""
+    """Run a tree's scenario tests: feed the answers in order, compare where the walk ends.
+
+    Every step kind takes its answer the way a person gives it: an option's value, an action's ``fixed`` /
+    ``not_fixed`` / ``could_not``, an instruction's ``done`` / ``could_not``, a wait's ``ready`` / ``not_yet``
+    (a wait is answered like any step, never waited for), a remote check's result value (or ``unavailable``),
+    a multi-select's list or its choices separated by commas. ``decision`` may be any outcome kind.
+    """
     results = []
     for sc in tree.scenarios:
         try:
             s = Session.start(library, tree.id, mode=sc.mode, locale=sc.locale, facts=sc.facts)
-            for i, ans in enumerate(sc.answers):
-                if s.finished:
-                    raise SessionError(
-                        f"the walk ended at {s.decision.node_id if s.decision else None!r} "
-                        f"after {i} answers, but the scenario has {len(sc.answers)}"
-                    )
-                s.submit(ans)
+            _feed(s, sc.answers)
         except SessionError as exc:
             results.append(ScenarioResult(tree.id, sc.name, False, str(exc)))
             continue

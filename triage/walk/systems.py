@@ -106,7 +106,7 @@ def run_step(session: Session, systems: Systems) -> SystemResult | None:
     an agent's step stays open for a manual answer; a self-service check goes on to ``on_unavailable``.
     """
     name = system_name(session)
-    if name is None:
+    if name is None or _already_sent(session, name):
         return None
     node = session.node
     timeout = node.timeout if isinstance(node, CheckNode) else 30.0
@@ -118,8 +118,22 @@ def run_step(session: Session, systems: Systems) -> SystemResult | None:
             session.add_note(f"Remote check {name}: {result.detail or repr(result.value)}; no result.")
             session.submit(UNAVAILABLE)
         return result
-    outcome = "sent" if result.ok else f"failed ({result.detail})"
-    session.add_note(
-        f"Remote action {name}: {outcome}{': ' + result.value if result.ok and result.value else ''}."
-    )
+    if result.ok:
+        said = f": {result.value}" if result.value and result.value != "sent" else ""
+        session.add_note(f"Remote action {name}: sent{said}.")
+    else:
+        session.add_note(f"Remote action {name}: failed ({result.detail}).")
     return result
+
+
+def _already_sent(session: Session, name: str) -> bool:
+    """A remote action already sent at this arrival at the step (a reload, a second tab): never send it twice."""
+    if not isinstance(session.node, ActionNode | InstructionNode) or session.pos is None:
+        return False
+    key = session.pos.key
+    for ev in reversed(session.events):
+        if ev.type != "note":
+            return False  # an answer, back or restart since: this is a new arrival
+        if ev.node == key and str(ev.value).startswith(f"Remote action {name}: sent"):
+            return True
+    return False

@@ -16,7 +16,7 @@ Saving a draft with errors is allowed (the file is the author's); publishing nee
 
 Modules, in the order an author meets them: :mod:`.folder` (the tree files and their status),
 :mod:`.drafts` (open, save, publish), :mod:`.forms` (the node form and its edits, written through
-:mod:`.roundtrip`), :mod:`.preview` (live checks and a preview walk), :mod:`.pictures` (the graph).
+:mod:`.roundtrip`), :mod:`.kinds` (new nodes of every kind, pictures and links), :mod:`.preview` (live checks and a preview walk), :mod:`.pictures` (the graph).
 """
 
 from __future__ import annotations
@@ -32,13 +32,17 @@ from triage.desk.studio.folder import (
     tree_file,
     tree_statuses,
 )
-from triage.desk.studio.forms import FormField, NodeForm, edit_node, node_form, node_ids
+from triage.desk.studio.forms import CHOICES, LONG_TEXTS, FormField, NodeForm, edit_node, node_form, node_ids
+from triage.desk.studio.kinds import NEW_KINDS, add_media, new_node
 from triage.desk.studio.pictures import GRAPH_LIMIT, graph_nodes, neighbourhood, tree_dot
 from triage.desk.studio.preview import DraftCheck, check_draft, start_preview
 from triage.errors import DraftConflict, DraftError
 
 __all__ = [
+    "CHOICES",
     "GRAPH_LIMIT",
+    "LONG_TEXTS",
+    "NEW_KINDS",
     "Draft",
     "DraftCheck",
     "DraftConflict",
@@ -46,6 +50,7 @@ __all__ = [
     "FormField",
     "NodeForm",
     "TreeStatus",
+    "add_media",
     "annotate",
     "check_draft",
     "digest",
@@ -55,6 +60,7 @@ __all__ = [
     "graph_nodes",
     "load_others",
     "neighbourhood",
+    "new_node",
     "node_form",
     "node_ids",
     "open_draft",

@@ -18,8 +18,10 @@ from triage.i18n import LANGUAGES
 from triage.limits import limits
 from triage.trees.markdown import code, escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind, localize
-from triage.ui import walk
+from triage.ui import remote_step, walk
 from triage.ui.common import library, page_guard, require, staff_action, store, tr, ui_locale
+from triage.ui.views.outage_notice import notice_panel
+from triage.ui.views.shipment_panel import shipment_panel
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
 
@@ -260,6 +262,8 @@ def _session(sid: str, ident: Identity) -> None:
         st.error(escape(str(exc)))  # it quotes the id from the address bar
         return
     stored = opened.stored
+    # the provider's systems take this step: run it once on arrival (a customer's own page runs theirs)
+    remote = None if opened.customer_active else remote_step.run_remote_step(stored)
     view = stored.view()
     st.subheader(view.tree_title)
     mode = tr(f"ui.agent.mode.{view.mode.value}")
@@ -284,6 +288,7 @@ def _session(sid: str, ident: Identity) -> None:
         )
     main, side = st.columns([3, 2], gap="large")
     with main:
+        remote_step.remote_result(remote, customer=False)
         if view.finished and view.decision is not None:
             _decision(stored, view.decision)
         else:
@@ -297,22 +302,26 @@ def _session(sid: str, ident: Identity) -> None:
 def _step(view: StepView, ident: Identity, *, readonly: bool, seen: int) -> None:
     sid, node = view.session_id, view.node_id
     walk.step_header(view)
+    walk.caution(view)
     st.caption(tr("ui.agent.read_out"))
     with st.container(border=True):
         st.markdown(f"#### {safe_markdown(view.text)}")
         if view.kind == "action" and view.check:
             st.markdown(f"**{safe_markdown(view.check)}**")
+    walk.media(view, customer=False)
     if view.hint:
         st.warning(f"**{tr('ui.agent.internal')}:** {safe_markdown(view.hint)}", icon=":material/lock:")
     if view.why:
         st.info(f"**{tr('ui.agent.why')}:** {safe_markdown(view.why)}", icon=":material/insights:")
-    if view.kind == "action":
+    if view.kind in ("action", "instruction"):
         parts = []
         if view.performer:
             parts.append(tr("ui.agent.who", who=tr(f"ui.agent.performer.{view.performer}")))
         if view.minutes:
             parts.append(tr("ui.walk.minutes", minutes=console.fact_text(view.minutes)))
         st.caption(" · ".join(parts))
+    if view.kind == "check":
+        st.caption(tr("ui.agent.check_by_hand", system=remote_step.system_label(view.system or "")))
     if readonly:
         return
     walk.answer_controls(view, customer=False, seen=seen)
@@ -387,11 +396,21 @@ def _notes(view: StepView) -> None:
     st.button(tr("ui.agent.note_add"), key=f"note-add-{sid}", on_click=_on_note, args=(sid, key))
 
 
+_BOX = {
+    OutcomeKind.RESOLVED: st.success,
+    OutcomeKind.ESCALATE: st.warning,
+    OutcomeKind.VISIT: st.info,
+    OutcomeKind.SHIP_PART: st.info,
+    OutcomeKind.REPAIR: st.info,
+    OutcomeKind.DIAGNOSIS: st.info,
+    OutcomeKind.HANDOVER: st.info,
+}
+
+
 def _decision(stored: StoredSession, d: Decision) -> None:
     sid = stored.id
     heading = tr("ui.agent.decision", label=d.label(ui_locale()))
-    box = {OutcomeKind.RESOLVED: st.success, OutcomeKind.ESCALATE: st.warning, OutcomeKind.VISIT: st.info}
-    box[d.kind](f"**{heading}** — {tr('ui.agent.rule', rule=d.rule)}")
+    _BOX.get(d.kind, st.info)(f"**{heading}** — {tr('ui.agent.rule', rule=d.rule)}")
     st.markdown(f"**{tr('ui.agent.tell')}:** {safe_markdown(d.message)}")
     st.markdown(f"**{tr('ui.agent.reasons')}**")
     st.markdown("\n".join(f"- {safe_markdown(r)}" for r in d.reasons))
@@ -399,23 +418,9 @@ def _decision(stored: StoredSession, d: Decision) -> None:
         st.markdown(f"**{tr('ui.agent.next_action')}:** {safe_markdown(d.next_action)}")
     if d.fault:
         st.caption(tr("ui.agent.fault", fault=d.fault))
-    if d.kind is OutcomeKind.ESCALATE:
-        priority = d.priority.value if d.priority else "-"
-        st.caption(tr("ui.agent.escalate_to", tier=d.tier, queue=d.queue, priority=priority))
-        case = console.active_case(store(), sid)
-        if case is not None:
-            st.success(tr("ui.agent.case", id=case.id, queue=case.queue, status=case.status))
-        else:
-            st.caption(tr("ui.agent.no_case"))
-    if d.kind is OutcomeKind.VISIT:
-        urgency = d.urgency.value if d.urgency else "-"
-        st.caption(
-            tr("ui.agent.visit_need", skill=d.skill, urgency=urgency, minutes=d.duration_minutes or "-")
-        )
-        if d.parts:
-            st.caption(tr("ui.agent.parts", parts=", ".join(d.parts)))
-        st.markdown(f"**{tr('ui.agent.book_title')}**")
-        walk.booking_panel(stored, d, customer=False)
+    if d.outage:
+        notice_panel(sid, d, ui_locale())
+    _DETAILS[d.kind](stored, d)
     with st.container(horizontal=True):
         st.button(
             tr("ui.agent.restart"),
@@ -425,6 +430,54 @@ def _decision(stored: StoredSession, d: Decision) -> None:
         )
     if d.kind is not OutcomeKind.RESOLVED:
         _handoff(stored)
+
+
+def _fulfilment(stored: StoredSession, d: Decision) -> None:
+    """A part shipment, a send-in repair or a follow-up: what goes where, and the address or RMA to give."""
+    shipment_panel(stored.id, d, ui_locale(), customer=False)
+
+
+def _escalated(stored: StoredSession, d: Decision) -> None:
+    priority = d.priority.value if d.priority else "-"
+    st.caption(tr("ui.agent.escalate_to", tier=d.tier, queue=d.queue, priority=priority))
+    case = console.active_case(store(), stored.id)
+    if case is not None:
+        st.success(tr("ui.agent.case", id=case.id, queue=case.queue, status=case.status))
+    else:
+        st.caption(tr("ui.agent.no_case"))
+
+
+def _visit(stored: StoredSession, d: Decision) -> None:
+    urgency = d.urgency.value if d.urgency else "-"
+    st.caption(tr("ui.agent.visit_need", skill=d.skill, urgency=urgency, minutes=d.duration_minutes or "-"))
+    if d.parts:
+        st.caption(tr("ui.agent.parts", parts=", ".join(d.parts)))
+    st.markdown(f"**{tr('ui.agent.book_title')}**")
+    walk.booking_panel(stored, d, customer=False)
+
+
+def _diagnosis(stored: StoredSession, d: Decision) -> None:
+    if d.finding:
+        st.markdown(f"**{tr('ui.agent.finding')}:** {safe_markdown(d.finding)}")
+    if d.customer_next_step:
+        st.markdown(f"**{tr('ui.agent.customer_next')}:** {safe_markdown(d.customer_next_step)}")
+
+
+def _handover(stored: StoredSession, d: Decision) -> None:
+    if d.carry is not None:
+        st.caption(tr("ui.agent.carry", facts=", ".join(d.carry) or "-"))
+    walk.continue_button(stored, d, customer=False)
+
+
+_DETAILS = {
+    OutcomeKind.RESOLVED: _fulfilment,
+    OutcomeKind.ESCALATE: _escalated,
+    OutcomeKind.VISIT: _visit,
+    OutcomeKind.SHIP_PART: _fulfilment,
+    OutcomeKind.REPAIR: _fulfilment,
+    OutcomeKind.DIAGNOSIS: _diagnosis,
+    OutcomeKind.HANDOVER: _handover,
+}
 
 
 def _handoff(stored: StoredSession) -> None:

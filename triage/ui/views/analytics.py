@@ -12,9 +12,25 @@ from triage.trees.export import funnel_dot
 from triage.trees.model import localize
 from triage.ui.common import library, page_guard, require, store, tr
 
+# the outcome mix shows every decision kind: catalog key, the day row's field, colour
+_SERIES = (
+    ("an.resolved", "resolved", "#2e7d32"),
+    ("an.escalated", "escalated", "#ef6c00"),
+    ("an.visits", "home_visits", "#1565c0"),
+    ("an.parts_shipped", "parts_shipped", "#6a1b9a"),
+    ("an.repairs", "repairs", "#00838f"),
+    ("an.diagnoses", "diagnoses", "#9e9d24"),
+    ("an.handovers", "handovers", "#5d4037"),
+)
+_KINDS = ("action", "instruction", "wait", "check", "question", "collect")
+
 
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.0%}"
+
+
+def _kind(kind: str) -> str:
+    return tr(f"an.kind.{kind}" if kind in _KINDS else "an.kind.other")
 
 
 @page_guard
@@ -68,19 +84,15 @@ def render() -> None:
     k[6].metric(tr("an.median_minutes"), "–" if o.median_minutes is None else f"{o.median_minutes:.1f}")
 
     st.subheader(tr("an.outcomes_over_time"))
+    series = [(tr(key), field, color) for key, field, color in _SERIES]
     st.bar_chart(
         [
-            {
-                "day": d.day.isoformat(),
-                tr("an.resolved"): d.resolved,
-                tr("an.escalated"): d.escalated,
-                tr("an.visits"): d.home_visits,
-            }
+            {"day": d.day.isoformat(), **{label: getattr(d, field) for label, field, _ in series}}
             for d in s.days
         ],
         x="day",
-        y=[tr("an.resolved"), tr("an.escalated"), tr("an.visits")],
-        color=["#2e7d32", "#ef6c00", "#1565c0"],
+        y=[label for label, _, _ in series],
+        color=[color for _, _, color in series],
     )
 
     left, right = st.columns(2)
@@ -142,6 +154,39 @@ def render() -> None:
     with b:
         st.subheader(tr("an.by_locale"))
         st.dataframe([_breakdown(r) for r in s.locales], hide_index=True, width="stretch")
+    st.subheader(tr("an.outcomes"))
+    st.dataframe(
+        [
+            {
+                "decision": tr(f"decision.{o.kind}"),
+                "sessions": o.sessions,
+                "share": _pct(o.share),
+                "not resolved": o.not_resolved,
+            }
+            for o in s.outcomes
+        ],
+        hide_index=True,
+        width="stretch",
+        key="an_outcomes",
+    )
+    st.subheader(tr("an.drop_offs"))
+    st.caption(tr("an.drop_offs_hint"))
+    st.dataframe(
+        [
+            {
+                "tree": d.tree_id,
+                "step": d.node_id,
+                "kind": _kind(d.kind),
+                "drop-offs": d.drop_offs,
+                "answered": d.visits,
+                "drop-off rate": _pct(d.drop_off_rate),
+            }
+            for d in s.drop_offs
+        ],
+        hide_index=True,
+        width="stretch",
+        key="an_drop_offs",
+    )
     st.subheader(tr("an.faults"))
     st.dataframe(
         [{"tree": f.tree_id, "fault": f.true_fault, "sessions": f.sessions} for f in s.faults],

@@ -26,6 +26,7 @@ from triage.desk.dispatch import (
     booking_when,
     find_bookings,
     needs_booking,
+    outage_note,
     pending_label,
     pending_row,
     slot_label,
@@ -37,7 +38,7 @@ from triage.desk.dispatch import (
 from triage.errors import NotFound, TriageError
 from triage.limits import limits
 from triage.trees.markdown import escape, safe_markdown
-from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr
+from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr, ui_locale
 
 __all__ = ["render"]
 
@@ -55,7 +56,17 @@ _BOOKING_COLUMNS = (
     "address",
     "parts",
 )
-_PENDING_COLUMNS = ("customer", "problem", "skill", "urgency", "region", "parts", "waiting", "session")
+_PENDING_COLUMNS = (
+    "customer",
+    "problem",
+    "skill",
+    "urgency",
+    "region",
+    "parts",
+    "outage",
+    "waiting",
+    "session",
+)
 _TECH_COLUMNS = ("name", "skills", "regions", "hours", "slot_minutes", "timezone", "active")
 
 
@@ -295,7 +306,7 @@ def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int,
         st.info(tr("ui.dispatch.pending_empty"))
         return
     st.dataframe(
-        [pending_row(p) for p in pending],
+        [pending_row(p, locale=ui_locale()) for p in pending],
         hide_index=True,
         column_order=_PENDING_COLUMNS,
         column_config=_columns("ui.dispatch.col", _PENDING_COLUMNS),
@@ -308,7 +319,7 @@ def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int,
         tr("ui.dispatch.pending_open"),
         ids,
         index=ids.index(current) if current in ids else None,
-        format_func=lambda sid: pending_label(by_id[sid]),
+        format_func=lambda sid: pending_label(by_id[sid], ui_locale()),
         placeholder=tr("ui.dispatch.pending_pick"),
         key="dispatch-pending-open",
         on_change=_open,
@@ -329,6 +340,8 @@ def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int,
             parts=escape(", ".join(visit.parts) or "-"),
         )
     )
+    if visit.outage:
+        st.warning(escape(outage_note(visit, ui_locale())), icon="⚠️")
     region_key, address_key, slot_key = (
         f"dispatch-region-{sid}",
         f"dispatch-address-{sid}",

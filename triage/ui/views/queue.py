@@ -13,7 +13,7 @@ from triage.desk.queue import CASE_STATUSES, PRIORITIES, CaseFilter, CaseView
 from triage.errors import NotFound, TriageError
 from triage.limits import limits
 from triage.trees.markdown import escape
-from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr
+from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr, ui_locale
 
 __all__ = ["render"]
 
@@ -31,6 +31,7 @@ _COLUMNS = (
     "waiting",
     "claimed_by",
     "reason",
+    "outcome",
 )
 
 
@@ -137,7 +138,8 @@ def _table(found: list[CaseView]) -> None:
     if not found:
         st.info(tr("ui.queue.empty"))
         return
-    rows = [cases.case_row(c) for c in found]
+    outcomes = cases.current_outcomes(store(), found, ui_locale())
+    rows = [cases.case_row(c, outcome=outcomes.get(c.id, "")) for c in found]
     for row in rows:  # codes to words in the reader's language
         row["priority"] = tr(f"ui.queue.priority.{row['priority']}")
         row["status"] = tr(f"ui.queue.status.{row['status']}")
@@ -188,7 +190,8 @@ def _case(case: CaseView, user: str) -> None:
             )
         )
     elif case.status == "withdrawn":
-        st.info(tr("ui.queue.withdrawn"))
+        now = cases.current_outcomes(store(), [case], ui_locale()).get(case.id)
+        st.info(tr("ui.queue.withdrawn_now", outcome=escape(now)) if now else tr("ui.queue.withdrawn"))
     elif case.claimed_by:
         st.write(tr("ui.queue.claimed_by", user=escape(case.claimed_by)))
     else:

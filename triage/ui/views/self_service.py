@@ -12,24 +12,35 @@ import traceback
 import streamlit as st
 
 from triage.desk import contact as console
-from triage.desk.sessions import StoredSession, start_session
+from triage.desk import outages
+from triage.desk.sessions import StoredSession
 from triage.errors import TriageError
+from triage.limits import limits
 from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, OutcomeKind
-from triage.ui import walk
+from triage.ui import remote_step, walk
 from triage.ui.common import library, page_guard, store, tr, ui_locale
+from triage.ui.views.outage_notice import notice_panel
+from triage.ui.views.shipment_panel import shipment_panel
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
 
 __all__ = ["render"]
 
 _START_ERROR = "ss-start-error"
+_REGION, _WORDS = "ss-region", "ss-words"
 _CUSTOMER = Audience.SELF_SERVICE
 
 
 def _on_start(tree_id: str) -> None:
     try:
-        stored = start_session(store(), tree_id, mode=Audience.SELF_SERVICE, locale=ui_locale())
+        stored = console.start_for_customer(
+            store(),
+            library().get_tree(tree_id),
+            region=st.session_state.get(_REGION) or None,  # "" is "I don't know"
+            customer_words=str(st.session_state.get(_WORDS) or ""),
+            locale=ui_locale(),
+        )
     except TriageError as exc:
         st.session_state[_START_ERROR] = str(exc)
         return
@@ -62,6 +73,7 @@ def _start() -> None:
     err = st.session_state.pop(_START_ERROR, None)
     if err:
         st.error(escape(err))
+    _about_you()
     query = st.text_input(tr("ui.self.search"), key="ss-q", placeholder=tr("ui.self.search_hint"))
     lib, loc = library(), ui_locale()
     if query.strip():
@@ -79,6 +91,20 @@ def _start() -> None:
         st.markdown(f"**{tr(f'ui.walk.category.{category}')}**")
         for row in rows:
             _problem_button(row)
+
+
+def _about_you() -> None:
+    """Where the customer is (so the outage board can be checked) and the problem in their own words."""
+    regions = ["", *outages.known_regions(store())]
+    unknown = tr("ui.self.region_unknown")  # read now: the label function may be called outside this run
+    st.selectbox(
+        tr("ui.self.region"),
+        regions,
+        format_func=lambda r: r or unknown,
+        help=tr("ui.self.region_help"),
+        key=_REGION,
+    )
+    st.text_area(tr("ui.self.words"), key=_WORDS, max_chars=limits().answer, height=80)
 
 
 def _problem_button(row: console.TreeRow) -> None:
@@ -108,9 +134,11 @@ def _session(sid: str) -> None:
         st.info(tr("ui.self.taken_over"))
         _reference(sid)
         return
+    remote = remote_step.run_remote_step(stored)  # the provider's systems take this step: once, on arrival
     view = stored.view()
     st.caption(safe_markdown(view.tree_title))
     walk.show_messages(sid)
+    remote_step.remote_result(remote, customer=True)
     if view.finished and view.decision is not None:
         _decision(stored, view.decision)
     else:
@@ -124,10 +152,12 @@ def _session(sid: str) -> None:
 def _step(view: StepView, seen: int) -> None:
     sid = view.session_id
     walk.step_header(view)
+    walk.caution(view)
     st.markdown(f"### {safe_markdown(view.text)}")
+    walk.media(view, customer=True)
+    if view.kind in ("action", "instruction") and view.minutes:
+        st.caption(tr("ui.walk.minutes", minutes=console.fact_text(view.minutes)))
     if view.kind == "action":
-        if view.minutes:
-            st.caption(tr("ui.walk.minutes", minutes=console.fact_text(view.minutes)))
         st.markdown(f"**{tr('ui.self.check')}** {safe_markdown(view.check or '')}")
     walk.answer_controls(view, customer=True, seen=seen)
     st.write("")
@@ -151,24 +181,60 @@ def _step(view: StepView, seen: int) -> None:
 
 def _decision(stored: StoredSession, decision: Decision) -> None:
     sid = stored.id
-    safety = decision.rule == "safety"
     if decision.kind is OutcomeKind.RESOLVED:
         st.success(f"**{tr('ui.self.resolved')}** {safe_markdown(decision.message)}")
+        shipment_panel(sid, decision, ui_locale(), customer=True)  # a follow-up: when we check again
         st.caption(tr("ui.self.resolved_more"))
         return
-    if safety:
+    if decision.rule == "safety":
         st.error(safe_markdown(decision.message))
     else:
         st.info(safe_markdown(decision.message))
-    if decision.kind is OutcomeKind.VISIT:
-        st.subheader(tr("ui.self.visit_title"))
-        if walk.booking_panel(stored, decision, customer=True) is not None:
-            st.caption(tr("ui.self.visit_booked"))
-        _reference(sid)
-        return
+    if decision.outage:
+        notice_panel(sid, decision, ui_locale())
+    _NEXT.get(decision.kind, _person)(stored, decision)
+    _reference(sid)
+
+
+def _person(stored: StoredSession, decision: Decision) -> None:
     st.subheader(tr("ui.self.next_title"))
     st.write(tr("ui.self.next_person"))
-    _reference(sid)
+
+
+def _visit(stored: StoredSession, decision: Decision) -> None:
+    st.subheader(tr("ui.self.visit_title"))
+    if walk.booking_panel(stored, decision, customer=True) is not None:
+        st.caption(tr("ui.self.visit_booked"))
+
+
+def _ship_part(stored: StoredSession, decision: Decision) -> None:
+    st.subheader(tr("ui.self.ship_title"))
+    shipment_panel(stored.id, decision, ui_locale(), customer=True)
+
+
+def _repair(stored: StoredSession, decision: Decision) -> None:
+    st.subheader(tr("ui.self.repair_title"))
+    shipment_panel(stored.id, decision, ui_locale(), customer=True)
+
+
+def _diagnosis(stored: StoredSession, decision: Decision) -> None:
+    if decision.customer_next_step and decision.customer_next_step != decision.message:
+        st.subheader(tr("ui.self.next_title"))
+        st.markdown(safe_markdown(decision.customer_next_step))
+
+
+def _handover(stored: StoredSession, decision: Decision) -> None:
+    walk.continue_button(stored, decision, customer=True)
+    st.caption(tr("ui.self.handover_note"))
+
+
+_NEXT = {
+    OutcomeKind.VISIT: _visit,
+    OutcomeKind.SHIP_PART: _ship_part,
+    OutcomeKind.REPAIR: _repair,
+    OutcomeKind.DIAGNOSIS: _diagnosis,
+    OutcomeKind.HANDOVER: _handover,
+}
 
 
 def _reference(sid: str) -> None:

@@ -88,6 +88,34 @@ def _on_form(rel: str, node_id: str, keys: dict[tuple[str | int, ...], str]) -> 
 
 
 @staff_action("studio")
+def _on_add_node(rel: str, kind_key: str, id_key: str) -> None:
+    draft = draft_of(rel)
+    node_id = str(st.session_state.get(id_key) or "").strip()
+    try:
+        text = studio.new_node(draft.text, str(st.session_state.get(kind_key) or ""), node_id)
+    except studio.DraftError as exc:
+        notify("error", escape(str(exc)))  # it quotes the id as typed
+        return
+    set_draft(draft.with_text(text))
+    state(NODE)[rel] = node_id
+    st.session_state[f"studio.nodesel.{rel}"] = node_id  # the node list shows the new node selected
+    st.session_state[id_key] = ""
+
+
+@staff_action("studio")
+def _on_add_media(rel: str, node_id: str, kind_key: str, src_key: str) -> None:
+    draft = draft_of(rel)
+    src = str(st.session_state.get(src_key) or "")
+    where = {"link": src} if st.session_state.get(kind_key) == "link" else {"image": src}
+    try:
+        set_draft(draft.with_text(studio.add_media(draft.text, node_id, **where)))
+    except studio.DraftError as exc:
+        notify("error", escape(str(exc)))
+        return
+    st.session_state[src_key] = ""
+
+
+@staff_action("studio")
 def _on_save(rel: str, errors: int) -> None:
     draft = draft_of(rel)
     if not draft.dirty:
@@ -255,7 +283,49 @@ def _editor(
         )
     with right:
         selected = _node_form(rel, draft, open_flags)
+        if selected is not None:
+            _add_media(rel, selected)
+        _add_node(rel)
     return selected
+
+
+def _add_node(rel: str) -> None:
+    """A new node of any kind, with the fields its kind needs left empty for the form."""
+    kind_key, id_key = f"studio.newkind.{rel}", f"studio.newid.{rel}"
+    with st.expander(tr("ui.studio.add_node"), icon=":material/add:"):
+        st.selectbox(
+            tr("ui.studio.new_kind"),
+            studio.NEW_KINDS,
+            format_func=lambda k: k.replace(":", " · "),
+            key=kind_key,
+        )
+        st.text_input(tr("ui.studio.new_id"), key=id_key, placeholder="check_cable")
+        st.button(
+            tr("ui.studio.add"),
+            key=f"studio.addnode.{rel}",
+            on_click=_on_add_node,
+            args=(rel, kind_key, id_key),
+        )
+
+
+def _add_media(rel: str, node_id: str) -> None:
+    """A picture (a file under media/ or an https address) or a link on the selected node."""
+    kind_key, src_key = f"studio.mediakind.{rel}", f"studio.mediasrc.{rel}"
+    with st.expander(tr("ui.studio.add_media"), icon=":material/image:"):
+        st.radio(
+            tr("ui.studio.media_kind"),
+            ["image", "link"],
+            format_func=lambda k: tr(f"ui.studio.media.{k}"),
+            horizontal=True,
+            key=kind_key,
+        )
+        st.text_input(tr("ui.studio.media_src"), key=src_key, help=tr("ui.studio.media_help"))
+        st.button(
+            tr("ui.studio.add"),
+            key=f"studio.addmedia.{rel}",
+            on_click=_on_add_media,
+            args=(rel, node_id, kind_key, src_key),
+        )
 
 
 def _node_form(rel: str, draft: studio.Draft, open_flags: list[FlagView]) -> str | None:
@@ -305,21 +375,29 @@ def _node_form(rel: str, draft: studio.Draft, open_flags: list[FlagView]) -> str
             for col, f in zip(cols, row, strict=True):
                 k = f"studio.f.{rel}.{draft.rev}.{chosen}.{'.'.join(map(str, f.loc))}"
                 keys[f.loc] = k
-                if f.kind == "link":
-                    options = ids if f.value in ids or not f.value else [*ids, f.value]
-                    col.selectbox(
-                        f.label,
-                        options,
-                        index=options.index(f.value) if f.value in options else None,
-                        key=k,
-                        accept_new_options=True,
-                    )
-                elif f.loc[0] in ("text", "customer_text", "hint", "reason", "next_action"):
-                    col.text_area(f.label, value=f.value, key=k, height=68)
-                else:
-                    col.text_input(f.label, value=f.value, key=k)
+                _field(col, f, k, ids)
         st.form_submit_button(tr("ui.studio.apply"), on_click=_on_form, args=(rel, chosen, keys))
     return str(chosen)
+
+
+def _field(col: Any, f: studio.FormField, key: str, ids: list[str]) -> None:
+    """One field of the node form: a node picker for a link, a list for fixed values, else text."""
+    if f.kind == "link":
+        options = ids if f.value in ids or not f.value else [*ids, f.value]
+        col.selectbox(
+            f.label,
+            options,
+            index=options.index(f.value) if f.value in options else None,
+            key=key,
+            accept_new_options=True,
+        )
+    elif f.choices:
+        choices = list(f.choices) if f.value in f.choices or not f.value else [*f.choices, f.value]
+        col.selectbox(f.label, choices, index=choices.index(f.value) if f.value else None, key=key)
+    elif f.kind == "text" and f.loc[0] in studio.LONG_TEXTS:
+        col.text_area(f.label, value=f.value, key=key, height=68)
+    else:
+        col.text_input(f.label, value=f.value, key=key)
 
 
 def _rows(fields: list[studio.FormField]) -> list[list[studio.FormField]]:

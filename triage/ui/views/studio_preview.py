@@ -123,6 +123,8 @@ def _decision(view: StepView) -> None:
 
 def _step(rel: str, view: StepView) -> None:
     # the draft may be a pasted file: no remote images, even in the preview
+    if view.caution:
+        st.warning(safe_markdown(view.caution), icon=":material/warning:")
     st.markdown(f"**{safe_markdown(view.text)}**")
     if view.hint:
         st.info(safe_markdown(view.hint))
