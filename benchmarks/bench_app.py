@@ -10,7 +10,7 @@ Measured in the same run, so the figures compare:
 
 * **agent, 10k tree**: clicks down the generated tree's spine in the agent console;
 * **self-service, 10k tree**: the same in self-service (the customer's page);
-* **agent, shipped tree**: clicks on the 17-node ``no-internet`` tree, same app, same library (baseline);
+* **agent, shipped tree**: clicks on the 23-node ``no-internet`` tree, same app, same library (baseline);
 * **rerun, no click**: ``at.run()`` with nothing clicked, the page-drawing floor;
 * **engine step**: ``StoredSession.answer`` alone on the 10k tree, what the click costs below the page.
 

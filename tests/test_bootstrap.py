@@ -76,10 +76,11 @@ def test_a_file_whose_checks_crash_is_found_and_left_out(
     """Checks that fail in a way nobody foresaw (here a RecursionError) stop only the file that caused it."""
     check_tree = trees_library.check_tree
 
-    def crashing(tree, library):  # type: ignore[no-untyped-def]
+    def crashing(tree, library, **kwargs):  # type: ignore[no-untyped-def]
         if tree.id == "crash":
             raise RecursionError("maximum recursion depth exceeded")
-        return check_tree(tree, library)
+        # the real checks, with whatever the loader passes (media folder, known systems)
+        return check_tree(tree, library, **kwargs)
 
     monkeypatch.setattr(trees_library, "check_tree", crashing)
     (folder / "crash.yaml").write_text(MINI_TEXT.replace("id: mini", "id: crash", 1), encoding="utf-8")

@@ -62,7 +62,11 @@ def test_persisted_walk_resume_and_case_flow(db: str) -> None:
     assert out.splitlines()[0].startswith(session_id)
     assert "2 steps  at smell_check" in out
     code, out = run(
-        "resume", session_id, "--db", db, stdin="no\ngreen\nfixed\nnot_fixed\nwired_fails\ndns_only\n"
+        "resume",
+        session_id,
+        "--db",
+        db,
+        stdin="no\ngreen\ndone\nready\nready\nnot_fixed\nwired_fails\ndns_only\n",
     )
     assert code == 0
     assert "== Decision: ESCALATE ==" in out

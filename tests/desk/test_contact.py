@@ -18,7 +18,9 @@ from triage.trees.library import Library
 from triage.visits import Scheduler, Slot
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
-DEAD_ROUTER = ["all", "no", "not_fixed"]  # no-internet: a normal broadband-line visit
+# no-internet: red line light, router restart, cables, then the remote line test finds a fault:
+# a normal broadband-line visit
+LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]
 
 
 @pytest.fixture
@@ -160,7 +162,7 @@ def test_visit_slots_follow_the_decision_and_book(db: Store) -> None:
     sched = Scheduler(db)
     sched.add_technician("Ana Lima", ["broadband-line"], ["north"])
     stored = db.start_session("no-internet", mode="self_service")
-    for answer in DEAD_ROUTER:
+    for answer in LINE_FAULT:
         stored.answer(answer)
     choices = console.visit_slots(db, stored, "north", now=NOW, limit=3)
     assert [c.label for c in choices] == [
@@ -172,7 +174,7 @@ def test_visit_slots_follow_the_decision_and_book(db: Store) -> None:
     booking = console.book_visit(db, stored.id, choices[1].slot, " north", now=NOW)
     assert (booking.start, booking.parts, booking.urgency) == (
         choices[1].slot.start,
-        ("router", "power-adapter"),
+        ("dsl-filter", "line-cable"),
         "normal",
     )
     assert console.session_booking(db, stored.id) == booking

@@ -32,26 +32,26 @@ from triage.records.store import Store, StoredSession
 from triage.visits import Scheduler
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
-WIFI_ONLY = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]  # tier 2, home-networking, normal
-DNS_ONLY = [
-    "all",
-    "yes",
-    "no",
-    "green",
-    "fixed",
-    "not_fixed",
-    "wired_fails",
-    "dns_only",
-]  # self-service: tier 1
-LINE_FAULT = ["all", "yes", "no", "red", "fixed", "not_fixed", "not_fixed"]  # visit, broadband-line, normal
-BURNT = ["all", "yes", "yes"]  # visit, broadband-line, urgent (safety)
+RESTART = ["all", "yes", "no", "green", "done", "ready", "ready"]  # the router restart, problem still there
+WIFI_ONLY = [*RESTART, "not_fixed", "wired_ok"]  # tier 2, home-networking, normal
+DNS_ONLY = [*RESTART, "not_fixed", "wired_fails", "dns_only"]  # self-service: tier 1
+# visit, broadband-line, normal: red line light, restart, cables, then the remote line test finds a fault
+LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]
+WET = ["online", "many", "yes", "wet"]  # tv-picture-freezing: visit, cable-tv, urgent (safety)
 
 
-def walk(store: Store, answers: list[str], customer: str, **kw: object) -> StoredSession:
-    s = store.start_session("no-internet", customer_id=customer, **kw)  # type: ignore[arg-type]
+def walk(
+    store: Store, answers: list[str], customer: str, tree: str = "no-internet", **kw: object
+) -> StoredSession:
+    s = store.start_session(tree, customer_id=customer, **kw)  # type: ignore[arg-type]
     for a in answers:
         s.answer(a)
     return s
+
+
+def wet_tv(store: Store, customer: str, **kw: object) -> StoredSession:
+    """Water at the TV socket: an urgent cable-tv visit."""
+    return walk(store, WET, customer, "tv-picture-freezing", **kw)
 
 
 def repeat_escalation(store: Store, customer: str) -> StoredSession:
@@ -167,8 +167,8 @@ def test_waiting_is_coarse() -> None:
 
 def crew(store: Store) -> Scheduler:
     sched = Scheduler(store)
-    sched.add_technician("Ana Lima", ["broadband-line", "tv"], ["north"])
-    sched.add_technician("Ben Okafor", ["broadband-line"], ["south"], timezone="Europe/London")
+    sched.add_technician("Ana Lima", ["broadband-line", "cable-tv"], ["north"])
+    sched.add_technician("Ben Okafor", ["broadband-line", "cable-tv"], ["south"], timezone="Europe/London")
     return sched
 
 
@@ -176,19 +176,19 @@ def test_needs_booking_lists_visits_without_a_live_booking(store: Store) -> None
     """Urgent first; a booked or closed visit leaves the list, a cancelled one comes back, a rescheduled one does not."""
     sched = crew(store)
     normal = walk(store, LINE_FAULT, "V-1", facts={"region": "north"})
-    urgent = walk(store, BURNT, "V-2", facts={"region": "south"})
+    urgent = wet_tv(store, "V-2", facts={"region": "south"})
     unplaced = walk(store, LINE_FAULT, "V-3")
     walk(store, WIFI_ONLY, "V-4")  # an escalation: never a visit to book
     pending = needs_booking(store)
     assert [(p.session_id, p.customer_id, p.region, p.skill, p.urgency) for p in pending] == [
-        (urgent.id, "V-2", "south", "broadband-line", "urgent"),
+        (urgent.id, "V-2", "south", "cable-tv", "urgent"),
         (normal.id, "V-1", "north", "broadband-line", "normal"),
         (unplaced.id, "V-3", None, "broadband-line", "normal"),
     ]
     assert (pending[1].parts, pending[1].duration_minutes, pending[1].reason) == (
         ("dsl-filter", "line-cable"),
         90,
-        "No line signal after restart and cable checks.",
+        "The remote line test shows a fault or no sync after restart and cable checks.",
     )
 
     b = sched.book_for_session(normal, now=NOW)
@@ -221,7 +221,7 @@ def test_pending_row_and_label(store: Store) -> None:
 def test_slots_for_visit_follow_urgency_and_region(store: Store) -> None:
     """An urgent visit may take today's next slot; a normal one starts the next working day."""
     sched = crew(store)
-    walk(store, BURNT, "V-5", facts={"region": "north"})
+    wet_tv(store, "V-5", facts={"region": "north"})
     walk(store, LINE_FAULT, "V-6", facts={"region": "north"})
     urgent, normal = needs_booking(store)
     first_urgent = slots_for_visit(sched, urgent, "north", now=NOW)[0]

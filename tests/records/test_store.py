@@ -22,7 +22,10 @@ from triage.trees.library import DEFAULT_TREES
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_INTERNET = (DEFAULT_TREES / "connectivity" / "no-internet.yaml").read_text(encoding="utf-8")
-ESCALATE_DNS = ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_fails", "dns_only"]
+RESTART = ["all", "yes", "no", "green", "done", "ready", "ready"]
+WIFI_ONLY = [*RESTART, "not_fixed", "wired_ok"]
+ESCALATE_DNS = [*RESTART, "not_fixed", "wired_fails", "dns_only"]
+RESTART_FIXES = [*RESTART, "fixed"]
 
 
 def test_first_use_creates_the_database(tmp_path: Path) -> None:
@@ -120,7 +123,7 @@ def test_unknown_session_id(store: Store) -> None:
 def test_escalation_creates_a_case_with_the_handoff(store: Store) -> None:
     """An escalate decision puts a case in the decision's queue, carrying the full hand-off."""
     s = store.start_session("no-internet", customer_id="C2")
-    for a in ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]:
+    for a in WIFI_ONLY:
         s.answer(a)
     cases = Queue(store).list_cases(queue="home-networking")
     assert len(cases) == 1
@@ -134,7 +137,7 @@ def test_escalation_creates_a_case_with_the_handoff(store: Store) -> None:
 def test_case_lifecycle(store: Store) -> None:
     """Tier 2 claims, notes and closes a case with a closure code; the session records the real fault."""
     s = store.start_session("no-internet", customer_id="C3")
-    for a in ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]:
+    for a in WIFI_ONLY:
         s.answer(a)
     q = Queue(store)
     case_id = q.list_cases()[0].id
@@ -158,7 +161,7 @@ def test_case_lifecycle(store: Store) -> None:
 def test_going_back_withdraws_an_unclaimed_case(store: Store) -> None:
     """If the agent goes back and the decision changes, the open case is withdrawn."""
     s = store.start_session("no-internet")
-    for a in ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]:
+    for a in WIFI_ONLY:
         s.answer(a)
     s.back()
     q = Queue(store)
@@ -174,7 +177,7 @@ def test_the_store_tells_its_listeners_about_decisions(tmp_path: Path) -> None:
     heard: list[tuple[bool, str | None, str | None]] = []
     st.on_decision(lambda news: heard.append((news.first, news.previous, news.kind)))
     s = st.start_session("no-internet")
-    for a in ["all", "yes", "no", "green", "fixed", "not_fixed", "wired_ok"]:
+    for a in WIFI_ONLY:
         s.answer(a)
     s.back()
     assert heard == [(True, None, None), (False, None, "escalate"), (False, "escalate", None)]
@@ -202,13 +205,20 @@ def test_self_service_escalation_is_picked_up_by_an_agent(store: Store) -> None:
 def test_repeat_contact_marks_earlier_resolution_not_resolved(store: Store) -> None:
     """A second contact from the same customer about the same problem within the window undoes 'resolved'."""
     t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    first = store.start_session("no-internet", customer_id="C5", facts={"outage_in_area": True}, now=t0)
+    first = store.start_session("no-internet", customer_id="C5", now=t0)
+    for a in RESTART_FIXES:
+        first.answer(a)
     assert first.decision is not None
     assert first.decision.kind.value == "resolved"
+    assert store.session_row(first.id).truth is None
     second = store.start_session("no-internet", customer_id="C5", now=t0 + timedelta(days=2))
     assert store.session_row(first.id).truth == "not_resolved"
     assert (store.session_row(second.id).repeat_of, second.session.facts["repeat_contacts"]) == (first.id, 1)
-    late = store.start_session("no-internet", customer_id="C6", facts={"outage_in_area": True}, now=t0)
+    late = store.start_session("no-internet", customer_id="C6", now=t0)
+    for a in RESTART_FIXES:
+        late.answer(a)
+    assert late.decision is not None
+    assert late.decision.kind.value == "resolved"
     store.start_session("no-internet", customer_id="C6", now=t0 + timedelta(days=8))
     assert store.session_row(late.id).truth is None
 
@@ -271,7 +281,7 @@ KILL_SCRIPT = textwrap.dedent(
     from triage.records.store import Store
     st = Store(sys.argv[1])
     s = st.start_session("no-internet", customer_id="K1")
-    for a in ["all", "yes", "no", "green", "fixed"]:
+    for a in ["all", "yes", "no", "green", "done"]:
         s.answer(a)
     print(s.id, flush=True)
     time.sleep(60)
@@ -297,4 +307,4 @@ def test_kill_9_mid_walk_loses_no_answered_step(store: Store) -> None:
     resumed = store.load_session(session_id)
     crumbs = [c.node_id for c in resumed.view().breadcrumb]
     assert crumbs == ["all_devices", "power_light", "smell_check", "dsl_light", "unplug"]
-    assert resumed.view().node_id == "plug_in"
+    assert resumed.view().node_id == "drain"

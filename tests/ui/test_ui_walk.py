@@ -10,6 +10,7 @@ import pytest
 from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
+from triage.desk.remote import set_remote_status
 from triage.records.accounts import Identity
 from triage.records.cases import Queue
 from triage.records.flags import Flags
@@ -216,16 +217,22 @@ def test_self_service_never_renders_a_hint_or_an_internal_id(db: Store, shipped_
     at.radio(key=f"field-{sid}-dsl_light").set_value("green")
     seen.append(texts(at))
     at.button(key=f"submit-{sid}-dsl_light").click().run()
-    seen.append(texts(at))  # the power-cycle procedure's first step, which has a hint too
-    assert (
-        "### Unplug the router's power cable (at the back of the router, not at the wall). Wait 30 seconds."
-        in seen[-1]
-    )
+    seen.append(texts(at))  # the power-cycle procedure's first step (an instruction), which has a hint too
+    assert "### Unplug the router's power cable (at the back of the router, not at the wall)." in seen[-1]
+    assert at.get("progress")[0].proto.text == "Step 5"
+    at.button(key=f"ans-{sid}-unplug-done").click().run()
+    for wait in ("drain", "plug_in"):  # the hinted 30-second wait, then the wait for the lights
+        seen.append(texts(at))  # the countdown
+        next(b for b in at.button if b.key.startswith(f"wait-skip-{sid}-{wait}-")).click().run()
+        seen.append(texts(at))  # the re-check question
+        at.button(key=f"ans-{sid}-{wait}-ready").click().run()
+    assert "### Leave the router unplugged for 30 seconds." in seen[5]
+    seen.append(texts(at))  # the fix attempt, hinted as well
+    assert "### Now try the internet again on the device that had the problem." in seen[-1]
     for page in seen:
         for text in page:
             assert not any(h in text for h in secret), text
             assert not any(f"`{i}`" in text or text == i for i in ids), text
-    assert at.get("progress")[0].proto.text == "Step 5"
 
 
 def test_get_me_a_person_creates_a_case_and_gives_a_reference(db: Store) -> None:
@@ -311,12 +318,18 @@ def test_customer_books_a_visit_and_gets_the_calendar_file(db: Store) -> None:
         ["north"],
         hours={d: ["08:00", "16:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
     )
-    stored = db.start_session("no-internet", mode="self_service")
-    for answer in ("all", "no", "not_fixed"):
+    set_remote_status(db, "*", "line_test", "fault")  # the demo provider's line test finds a fault
+    stored = db.start_session("no-internet", mode="self_service")  # no outage declared
+    for answer in ("all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed"):
         stored.answer(answer)
     sid = stored.id
-    at = app(s=sid)
-    assert at.info[0].value == "The router does not power on. A technician will bring a replacement."
+    assert stored.view().node_id == "line_test"
+    at = app(s=sid)  # the page runs the line test, which decides a line visit
+    assert db.load_session(sid).session.facts["line_result"] == "fault"
+    assert [i.value for i in at.info] == [
+        "We checked this from our side: Line fault",
+        "We could not bring the line back remotely. A technician will visit to test the line and the wall socket.",
+    ]
     at.text_input(key=f"region-{sid}").input("north").run()
     slots = at.radio(key=f"slot-{sid}")
     first: Any = slots.value
