@@ -419,7 +419,7 @@ def _decision(stored: StoredSession, d: Decision) -> None:
     if d.fault:
         st.caption(tr("ui.agent.fault", fault=d.fault))
     if d.outage:
-        notice_panel(sid, d, ui_locale())
+        notice_panel(sid, d, ui_locale(), customer=False)
     _DETAILS[d.kind](stored, d)
     with st.container(horizontal=True):
         st.button(

@@ -39,8 +39,12 @@ def _on_subscribe(session_id: str, outage_id: int, locale: str) -> None:
     st.session_state[_key(session_id)] = ("success", notice.contact)
 
 
-def notice_panel(session_id: str, decision: Decision, locale: str) -> None:
-    """For a decision made during an outage: the outage's message and a "Tell me when it's fixed" form."""
+def notice_panel(session_id: str, decision: Decision, locale: str, *, customer: bool = True) -> None:
+    """For a decision made during an outage: the outage's message and a "Tell me when it's fixed" form.
+
+    An agent sees the same form worded for the customer on the line ("Notify the customer when it's fixed").
+    """
+    who = "" if customer else ".agent"
     if not decision.outage:
         return
     outage = outages.outage_for_session(store(), session_id)
@@ -50,7 +54,7 @@ def notice_panel(session_id: str, decision: Decision, locale: str) -> None:
     message = outage.message_for(locale)
     if message:
         st.info(safe_markdown(message), icon=":material/campaign:")
-    st.subheader(tr("ui.notice.title"))
+    st.subheader(tr(f"ui.notice.title{who}"))
     kind, value = st.session_state.get(_key(session_id), (None, None))
     if kind == "success":
         st.success(tr("ui.notice.done", contact=escape(str(value))))
@@ -60,7 +64,7 @@ def notice_panel(session_id: str, decision: Decision, locale: str) -> None:
         st.error(tr(str(value)))
     with st.form(f"{_key(session_id)}-form", clear_on_submit=False, border=False):
         st.text_input(
-            tr("ui.notice.contact"),
+            tr(f"ui.notice.contact{who}"),
             key=f"{_key(session_id)}-contact",
             max_chars=limits().contact,
             placeholder=tr("ui.notice.placeholder"),
