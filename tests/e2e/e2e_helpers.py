@@ -1,9 +1,11 @@
-"""Helpers for the browser tests: a Streamlit server, waiting for it (and for a rerun), and signing in."""
+"""Helpers for the browser tests: a Streamlit server, waiting for it (and for a rerun), signing in, and the
+clicks a walk is made of (a button, a text box, a wait's countdown) with full-page screenshots."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,9 +13,12 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from triage.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,6 +77,86 @@ def sign_in(page: Page, app_url: str, role: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
     expect(page.get_by_text(f"Signed in as {role.title()}")).to_be_visible()
+
+
+def session_id(page: Page) -> str:
+    """The walk's session id, from ``?s=`` in the page's address."""
+    return parse_qs(urlsplit(page.url).query)["s"][0]
+
+
+def click(page: Page, name: str, then: str | re.Pattern[str] | None = None) -> None:
+    """Click a button; with ``then``, wait for the rerun it starts to finish and for that text to show.
+
+    Without ``then`` the button makes no rerun (a download).
+    """
+    button = page.get_by_role("button", name=name, exact=True)
+    if then is None:
+        button.click()
+        return
+    rerun(page, button.click)
+    expect(page.get_by_text(then).first).to_be_visible()
+    wait_for_app(page)
+
+
+def fill(page: Page, label: str, text: str) -> None:
+    """Type into a text box and commit it (Enter), then wait for the rerun."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(text)
+    rerun(page, lambda: box.press("Enter"))
+
+
+READY = t("wait.ready", "en")
+
+
+def skip_wait(page: Page, check: str, locale: str = "en") -> None:
+    """At a customer's wait: the countdown is running; skip it, and the re-check question ``check`` shows."""
+    skip = t("ui.walk.skip_wait", locale)
+    expect(page.get_by_text(t("ui.walk.waiting", locale)).first).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"\b\d+:\d\d$"))).to_be_visible()  # the countdown
+    click(page, skip, then=check)
+    expect(page.get_by_role("button", name=skip, exact=True)).to_have_count(0)
+
+
+def screenshot(page: Page, path: Path, height: int) -> None:
+    """A picture of the page from its top (Streamlit scrolls inside the app, not the document)."""
+    size = page.viewport_size
+    assert size is not None
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.evaluate(
+        "() => { for (const el of document.querySelectorAll('*')) { if (el.scrollTop) el.scrollTop = 0; } }"
+    )
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
+def go_to(page: Page, title: str) -> None:
+    """Open the page ``title`` from the menu; on a phone the menu is folded away first, so unfold it."""
+    unfold = page.get_by_test_id("stExpandSidebarButton")
+    if unfold.is_visible():
+        unfold.click()
+    link = page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True)
+    expect(link).to_be_in_viewport()
+    link.click()
+    wait_for_app(page)
+    fold_menu(page)
+
+
+def fold_menu(page: Page) -> None:
+    """On a phone, fold the menu away if it is open: there it lies over the page and takes the clicks."""
+    size = page.viewport_size
+    sidebar = page.get_by_test_id("stSidebar")
+    if size is None or size["width"] >= 768 or sidebar.get_attribute("data-collapsed") != "false":
+        return
+    sidebar.hover()  # the fold button shows on hover
+    page.get_by_role("button", name="Collapse sidebar").click()
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+
+
+def open_console(page: Page) -> None:
+    """Open the agent console from the menu (signed in as someone who may)."""
+    go_to(page, "Agent console")
+    expect(page.get_by_label("Search by symptom, title, tag or category")).to_be_visible()
+    wait_for_app(page)
 
 
 def _free_port() -> int:

@@ -8,19 +8,21 @@ from playwright.sync_api import Page, expect
 
 def test_customer_cannot_open_a_staff_page_by_url(page: Page, app_url: str) -> None:
     """Typing a staff page's URL without signing in lands on self-service, with no staff menu."""
-    for path in ("agent", "queue", "dispatch", "studio", "analytics", "users"):
+    for path in ("agent", "queue", "dispatch", "outages", "fulfilment", "studio", "analytics", "users"):
         page.goto(f"{app_url}/{path}")
         wait_for_app(page)
         nav = page.get_by_test_id("stSidebarNav")
-        expect(nav.get_by_text("Agent console")).to_have_count(0)
+        for staff in ("Agent console", "Outages", "Fulfilment"):
+            expect(nav.get_by_text(staff)).to_have_count(0)
         expect(nav.get_by_text("Get help")).to_be_visible()
 
 
 def test_agent_sees_only_agent_pages(page: Page, app_url: str) -> None:
-    """An agent's menu holds the console but not the studio, dispatch or users."""
+    """An agent's menu holds the console, the outage board and fulfilment, but not the studio, dispatch or users."""
     sign_in(page, app_url, "agent")
     nav = page.get_by_test_id("stSidebarNav")
-    expect(nav.get_by_text("Agent console")).to_be_visible()
+    for shown in ("Agent console", "Outages", "Fulfilment"):
+        expect(nav.get_by_text(shown, exact=True)).to_be_visible()
     for hidden in ("Author studio", "Dispatch", "Users"):
         expect(nav.get_by_text(hidden)).to_have_count(0)
 

@@ -474,3 +474,19 @@ def test_a_remote_action_is_sent_once_per_arrival(lib: Library) -> None:
     s.answer("no")
     run_step(s, systems)
     assert sent == ["reboot", "reboot"]
+
+
+def test_a_decision_left_unfixed_in_an_outage_is_marked_so_the_customer_can_hear_when_it_ends(
+    lib: Library,
+) -> None:
+    """A tree's own outage diagnosis (not a visit) is marked too; a resolved walk in the same area is not."""
+    facts = {"outage_in_area": True, "outage_eta": "2026-12-07T18:00:00+00:00"}
+    s = start(lib, mode="self_service", **facts)
+    s.answer("")
+    s.answer("could_not")
+    d = s.decision
+    assert d is not None
+    assert (d.kind, d.outage, d.outage_eta) == (OutcomeKind.ESCALATE, True, "2026-12-07T18:00:00+00:00")
+    fixed = to_outcome(lib, "fixed", mode="self_service", **facts).decision
+    assert fixed is not None
+    assert (fixed.kind, fixed.outage) == (OutcomeKind.RESOLVED, False)

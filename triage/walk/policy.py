@@ -264,6 +264,10 @@ class Policy:
         decision = build(node, text, next_action, base, locale)
         if decision.kind is OutcomeKind.VISIT:
             return self.during_outage(self.entitled(decision, facts, locale), facts, mode, locale)
+        if decision.kind is not OutcomeKind.RESOLVED and _as_bool(facts.get("outage_in_area")):
+            # not fixed while an outage covers the area: the pages offer to tell the customer when it ends
+            eta = str(facts.get("outage_eta") or "") or None
+            return decision.model_copy(update={"outage": True, "outage_eta": eta})
         return decision
 
     def during_outage(

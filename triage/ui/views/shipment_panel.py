@@ -53,20 +53,21 @@ def _flash(sid: str) -> None:
         st.error(text)
 
 
-def _parts(decision: Decision, locale: str) -> None:
+def _parts(decision: Decision, locale: str, customer: bool = False) -> None:
     st.markdown(f"**{t('ui.shipment.parts', locale)}**")
-    st.markdown("\n".join(_part_line(line, locale) for line in decision.shipment))
+    st.markdown("\n".join(_part_line(line, locale, customer) for line in decision.shipment))
     if decision.instructions:
         st.markdown(f"**{t('ui.shipment.instructions', locale)}** {safe_markdown(decision.instructions)}")
     if decision.return_old:
         st.caption(t("ui.shipment.return_old", locale))
 
 
-def _part_line(line: PartLine, locale: str) -> str:
-    """``- 1 × 65 W USB-C adapter (`psu-65w`)``: the part in words where the tree gives them, and its id."""
+def _part_line(line: PartLine, locale: str, customer: bool) -> str:
+    """``- 1 × 65 W USB-C adapter (`psu-65w`)``: the part in words where the tree gives them; staff see its id."""
     if line.label is None:
         return f"- {line.quantity} × {code(line.part)}"
-    return f"- {line.quantity} × {escape(localize(line.label, locale))} ({code(line.part)})"
+    words = escape(localize(line.label, locale))
+    return f"- {line.quantity} × {words}" if customer else f"- {line.quantity} × {words} ({code(line.part)})"
 
 
 def _address_form(sid: str, shipment: ful.ShipmentView, locale: str, customer: bool) -> None:
@@ -88,17 +89,20 @@ def _address_form(sid: str, shipment: ful.ShipmentView, locale: str, customer: b
 
 
 def _ship_part(sid: str, decision: Decision, locale: str, customer: bool) -> None:
-    _parts(decision, locale)
+    _parts(decision, locale, customer)
     shipment = ful.session_fulfilment(store(), sid).shipment
     if shipment is None:
         st.info(t("ui.shipment.preparing", locale))
         return
     status = t(f"ui.fulfilment.shipment_status.{shipment.status}", locale)
-    st.caption(t("ui.shipment.reference", locale, reference=shipment.reference, status=status))
+    # the number to quote about the parcel: shown as prominently as the parts, not as small print
+    st.info(
+        t("ui.shipment.reference", locale, reference=shipment.reference, status=status),
+        icon=":material/package_2:",
+    )
     if shipment.address_confirmed:
-        st.success(
-            t("ui.shipment.goes_to", locale, address=escape(shipment.address or "").replace("\n", ", "))
-        )
+        lines = [x.strip() for x in (shipment.address or "").splitlines() if x.strip()]
+        st.success(t("ui.shipment.goes_to", locale, address=escape(", ".join(lines))))
     if shipment.status == "requested":
         _address_form(sid, shipment, locale, customer)
 
