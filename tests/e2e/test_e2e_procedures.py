@@ -174,8 +174,10 @@ def test_customer_ships_a_memory_module_after_the_laptop_procedure(
 
     # the repeat: the same test once per fitted module; the step number moves on each round
     first = page.get_by_text(re.compile(rf"^{w.ui('ui.walk.step', n=0)[:-1]}\d+$")).inner_text()
+    expect(page.get_by_text(w.ui("ui.walk.round", n=1, total=2), exact=True)).to_be_visible()
     click(page, w.option("test_module", "dead"), then=w.text("test_module"))
     expect(page.get_by_text(first, exact=True)).to_have_count(0)
+    expect(page.get_by_text(w.ui("ui.walk.round", n=2, total=2), exact=True)).to_be_visible()
     snap(page, screenshots, f"procedure-repeat-{tag}")
     click(page, w.option("test_module", "starts"), then=w.text("ship_memory"))
 

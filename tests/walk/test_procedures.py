@@ -442,7 +442,7 @@ def test_handoff_tells_the_truth_golden(lib: Library) -> None:
     assert "fixed it" not in [st.answer for st in h.steps]
     assert h.findings == [
         "lights: Power",
-        "Remote check line_test: Line OK",
+        "Run a line test: Line OK",
         "Reset the router with a pin for 10 seconds: did not fix it",
     ]
     text = h.to_markdown()
@@ -490,3 +490,16 @@ def test_a_decision_left_unfixed_in_an_outage_is_marked_so_the_customer_can_hear
     fixed = to_outcome(lib, "fixed", mode="self_service", **facts).decision
     assert fixed is not None
     assert (fixed.kind, fixed.outage) == (OutcomeKind.RESOLVED, False)
+
+
+def test_each_round_of_a_repeat_says_which_it_is(lib: Library) -> None:
+    """Two rounds of the same step never look the same: the view says "round 2 of 3"."""
+    s = start(lib, tree="memory")
+    assert (s.view().round, s.view().rounds) == (None, None)
+    s.answer("a,b,c")
+    assert (s.view().round, s.view().rounds) == (1, 3)
+    s.answer("no")
+    assert (s.view().round, s.view().rounds) == (2, 3)
+    s.answer("no")
+    s.answer("yes")
+    assert s.view().round is None  # the rounds are over

@@ -188,8 +188,10 @@ def _audience(customer: bool) -> Audience | None:
 
 
 def step_header(view: StepView) -> None:
-    """Progress bar and "Step n"."""
+    """Progress bar and "Step n" (and, inside a repeat, "Round 2 of 3", so two rounds never look the same)."""
     st.progress(view.progress, text=tr("ui.walk.step", n=view.step_number))
+    if view.round is not None and view.rounds:
+        st.caption(tr("ui.walk.round", n=view.round, total=view.rounds))
 
 
 def answer_controls(view: StepView, *, customer: bool, seen: int) -> None:

@@ -6,14 +6,14 @@ and a replay (which rebuilds the state from the events) arrives at the same rout
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from triage.trees.conditions import parse as parse_condition
 from triage.trees.model import LogicNode, RepeatNode, WaitResult
 from triage.walk.path import Step
 
-__all__ = ["as_items", "next_round", "route", "tries"]
+__all__ = ["as_items", "next_round", "round_of", "route", "tries"]
 
 
 def route(node: LogicNode, facts: Mapping[str, Any], visits: Mapping[str, int]) -> str:
@@ -52,6 +52,23 @@ def next_round(
     if items is not None:
         facts[node.item] = items[begun]
     return node.body
+
+
+def round_of(
+    rounds: Mapping[str, int], tree_id: str, node_of: Callable[[str], Any], facts: Mapping[str, Any]
+) -> tuple[int, int] | None:
+    """(round, of how many) of the innermost repeat under way in ``tree_id``, for "Module 2 of 3"; else None."""
+    prefix = f"{tree_id}:"
+    for key in reversed(list(rounds)):  # the repeat begun last is the innermost
+        if key.startswith(prefix):
+            node = node_of(key[len(prefix) :])
+            if not isinstance(node, RepeatNode):
+                return None
+            total = len(as_items(facts.get(node.over))) if node.over else (node.max or 0)
+            if node.max is not None:
+                total = min(total, node.max)
+            return rounds[key], total
+    return None
 
 
 def tries(answered: Sequence[Step], key: str) -> int:

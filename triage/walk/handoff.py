@@ -158,8 +158,8 @@ def _finding(node: AnyNode, answer: str, value: Any, text: str) -> str | None:
     """One line of "what this walk found" for an answered step, or None if it found nothing."""
     if isinstance(node, ActionNode) and value in (ActionResult.NOT_FIXED.value, ActionResult.COULD_NOT.value):
         return f"{text.rstrip('.')}: {answer}"
-    if isinstance(node, CheckNode):
-        return f"Remote check {node.system}: {answer}"
+    if isinstance(node, CheckNode):  # the step's own words, not the system's name ("line_test")
+        return f"{text.rstrip('.')}: {answer}"
     if isinstance(node, WaitNode) and value == "not_yet":
         return None  # the last wait's answer says it; every "not yet" would repeat it
     if isinstance(node, InstructionNode) and value == "could_not":

@@ -53,7 +53,7 @@ from triage.trees.model import (
     localize,
 )
 from triage.walk.events import SESSION_FORMAT, Event, EventListener, EventType, now, replay
-from triage.walk.flow import next_round, route, tries
+from triage.walk.flow import next_round, round_of, route, tries
 from triage.walk.path import Answered, Frame, Pos, Step
 from triage.walk.policy import Decision, Policy
 from triage.walk.values import interpret
@@ -564,6 +564,7 @@ class Session:
             notes=self.notes,
             shown_at=self.answers[-1].at if self.answers else self.walk_started_at,
             try_number=self._tries(self.pos.key) + 1,
+            round_of=round_of(self.rounds, self.pos.tree_id, self.tree(self.pos.tree_id).node, self.facts),
         )
 
     # -- serialization ---------------------------------------------------------------------------

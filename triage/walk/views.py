@@ -125,6 +125,8 @@ class StepView(BaseModel):
     shown_at: datetime | None = Field(
         default=None, description="When the step was reached (for elapsed time)."
     )
+    round: int | None = Field(default=None, description="Inside a repeat: which round this is, from 1.")
+    rounds: int | None = Field(default=None, description="Inside a repeat: how many rounds in all.")
     step_number: int
     progress: float = Field(ge=0, le=1)
     can_back: bool
@@ -193,6 +195,7 @@ def step_view(
     notes: Sequence[str],
     shown_at: datetime | None = None,
     try_number: int = 1,
+    round_of: tuple[int, int] | None = None,
 ) -> StepView:
     """The step at ``node`` for an audience; ``remaining`` steps at least to an outcome make the progress."""
     progress = 1.0 if decision else answered / (answered + max(remaining, 1))
@@ -224,6 +227,8 @@ def step_view(
         _fill_inputs(v, node, locale)
         if isinstance(node, WaitNode):
             v.try_number = try_number
+        if round_of is not None:
+            v.round, v.rounds = round_of
     return v
 
 
