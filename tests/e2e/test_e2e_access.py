@@ -15,6 +15,9 @@ def test_customer_cannot_open_a_staff_page_by_url(page: Page, app_url: str) -> N
         for staff in ("Agent console", "Outages", "Fulfilment"):
             expect(nav.get_by_text(staff)).to_have_count(0)
         expect(nav.get_by_text("Get help")).to_be_visible()
+        # no Streamlit "Deploy" button or developer menu (client.toolbarMode = "minimal")
+        expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+        expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
 
 
 def test_agent_sees_only_agent_pages(page: Page, app_url: str) -> None:
