@@ -157,6 +157,11 @@ def test_agent_console_shows_customer_markdown_as_plain_text(app_store: Store) -
     assert len(handoff) == 1
     assert live_markup(handoff[0]) == []
     assert ATTACK in shown(handoff[0])
+    # and it is drawn as a page (headings under the console's own), not as raw Markdown
+    drawn_handoff = [str(m.value) for m in at.markdown if str(m.value).startswith("#### Hand-off")]
+    assert len(drawn_handoff) == 1
+    assert "##### What this walk found" in drawn_handoff[0]
+    assert live_markup(drawn_handoff[0]) == []
 
 
 def test_no_page_renders_raw_html() -> None:

@@ -55,6 +55,7 @@ __all__ = [
     "find_cases",
     "get_case",
     "handoff_markdown",
+    "headings_from",
     "outcome_line",
     "queues",
     "release",
@@ -222,11 +223,16 @@ def current_outcomes(store: Store, found: Sequence[CaseView], locale: str = "en"
 def handoff_markdown(case: CaseView, top_level: int = 3) -> str:
     """The case's hand-off as Markdown, its headings moved down so the title is at ``top_level`` and it sits
     under a page's own headings (``# Hand-off`` -> ``### Hand-off``, ``## Facts`` -> ``#### Facts``)."""
+    return headings_from(case.handoff_markdown, top_level)
+
+
+def headings_from(markdown: str, top_level: int) -> str:
+    """A hand-off's Markdown with its headings moved down so its title is at ``top_level`` (1 to 6)."""
     if not 1 <= top_level <= 6:
         raise FormError(f"top_level must be a heading level from 1 to 6 (got {top_level!r})")
     shift = top_level - 1
     out = []
-    for line in case.handoff_markdown.splitlines():
+    for line in markdown.splitlines():
         m = re.match(r"(#{1,6}) ", line)
         if m is not None:
             level = min(6, len(m.group(1)) + shift)

@@ -11,6 +11,7 @@ import traceback
 import streamlit as st
 
 from triage.desk import contact as console
+from triage.desk.queue import headings_from
 from triage.desk.sessions import StoredSession, earlier_sessions
 from triage.desk.staff import Identity
 from triage.errors import TriageError
@@ -482,8 +483,10 @@ _DETAILS = {
 
 def _handoff(stored: StoredSession) -> None:
     files = console.handoff_files(stored)
-    st.markdown(f"**{tr('ui.agent.handoff')}**")
-    st.code(files.markdown, language="markdown", wrap_lines=True)
+    with st.container(border=True):  # read as a page, under this page's own headings
+        st.markdown(headings_from(files.markdown, 4))
+    with st.expander(tr("ui.agent.handoff_copy")):  # the same, as text to paste into a ticket
+        st.code(files.markdown, language="markdown", wrap_lines=True)
     with st.container(horizontal=True):
         st.download_button(
             tr("ui.agent.download_md"),
