@@ -847,3 +847,16 @@ def test_closure_codes_have_the_same_limit_on_both_databases(sched: Scheduler) -
     assert sched.booking(b.id).status == "booked"
     done = sched.close_visit(b.id, "Ana Lima", "c" * 64, "x" * 4_000, now=at)
     assert (done.status, done.closure_code, done.closure_fix) == ("closed", "c" * 64, "x" * 4_000)
+
+
+def test_a_region_is_found_however_it_is_typed(sched: Scheduler) -> None:
+    """A customer types "NORTH " or "North" for the technicians' "north": the same slots, and the booking keeps
+    the region as the technicians' list spells it, so dispatch finds it."""
+    typed = sched.free_slots("tv", " NORTH ", now=NOW)
+    assert typed == sched.free_slots("tv", "north", now=NOW)
+    assert typed
+    booking = sched.book("tv", "North", urgency="normal", now=NOW)
+    assert booking.region == "north"
+    with pytest.raises(BookingError) as info:
+        sched.book("tv", "Nord", urgency="normal", now=NOW)
+    assert "no technician works in region 'Nord'" in str(info.value)

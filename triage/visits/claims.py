@@ -21,7 +21,7 @@ from triage.records.schema import Booking, SessionRow, Technician
 from triage.trees.model import Urgency
 from triage.visits._checks import aware, instant_text, span_text
 from triage.visits.slots import LIVE, URGENCY_WORDS, Slot, earliest, working_slots
-from triage.visits.technicians import get_technician
+from triage.visits.technicians import get_technician, region_as_kept
 
 __all__ = ["count_double_bookings"]
 
@@ -58,7 +58,7 @@ def _check_fit(req: Request, tech: Technician) -> None:
         raise BookingError(f"{who} is not active; pick a slot of another technician")
     if req.skill not in tech.skills:
         raise BookingError(f"{who} does not have skill {req.skill!r} (skills: {', '.join(tech.skills)})")
-    if req.region not in tech.regions:
+    if region_as_kept(req.region, tech.regions) is None:
         raise BookingError(
             f"{who} does not work in region {req.region!r} (regions: {', '.join(tech.regions)})"
         )
@@ -144,7 +144,7 @@ def claim(
         start=start,
         end=end,
         skill=req.skill,
-        region=req.region,
+        region=region_as_kept(req.region, tech.regions) or req.region,  # as the technician's list spells it
         urgency=req.urgency.value,
         parts=list(req.parts),
         customer_id=req.customer_id,

@@ -121,13 +121,25 @@ def get_technician(db: DBSession, technician_id: int) -> Technician:
     return t
 
 
+def region_as_kept(region: str, regions: Sequence[str]) -> str | None:
+    """``region`` as a technician's list spells it ("Berlin" for "berlin "), ignoring case; None if not there.
+
+    >>> region_as_kept("berlin ", ["Berlin", "Potsdam"]), region_as_kept("Bern", ["Berlin"])
+    ('Berlin', None)
+    """
+    key = region.strip().casefold()
+    return next((r for r in regions if r.strip().casefold() == key), None)
+
+
 def matching(db: DBSession, skill: str, region: str, duration: int | None) -> list[Technician]:
     """Active technicians with ``skill`` in ``region`` whose slots fit ``duration``; a clear error if none."""
     skill, region = word("skill", skill), word("region", region)
     techs = list(db.scalars(select(Technician).where(Technician.active.is_(True)).order_by(Technician.name)))
     if not techs:
         raise BookingError("no technicians are registered yet; add one with Scheduler.add_technician()")
-    here = [t for t in techs if region in t.regions]
+    here = [
+        t for t in techs if region_as_kept(region, t.regions) is not None
+    ]  # people type "Berlin" or "berlin"
     if not here:
         regions = sorted({r for t in techs for r in t.regions})
         raise BookingError(f"no technician works in region {region!r} (regions: {', '.join(regions)})")
