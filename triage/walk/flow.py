@@ -13,7 +13,7 @@ from triage.trees.conditions import parse as parse_condition
 from triage.trees.model import LogicNode, RepeatNode, WaitResult
 from triage.walk.path import Step
 
-__all__ = ["as_items", "next_round", "round_of", "route", "tries"]
+__all__ = ["as_items", "next_round", "round_of", "rounds_in_all", "route", "tries"]
 
 
 def route(node: LogicNode, facts: Mapping[str, Any], visits: Mapping[str, int]) -> str:
@@ -38,9 +38,7 @@ def next_round(
     """
     begun = rounds.get(key, 0)
     items = as_items(facts.get(node.over)) if node.over else None
-    total = len(items) if items is not None else (node.max or 0)
-    if node.max is not None:
-        total = min(total, node.max)
+    total = rounds_in_all(node, facts)
     early = (
         begun > 0 and node.until is not None and parse_condition(node.until).evaluate(facts, visits=visits)
     )
@@ -64,11 +62,14 @@ def round_of(
             node = node_of(key[len(prefix) :])
             if not isinstance(node, RepeatNode):
                 return None
-            total = len(as_items(facts.get(node.over))) if node.over else (node.max or 0)
-            if node.max is not None:
-                total = min(total, node.max)
-            return rounds[key], total
+            return rounds[key], rounds_in_all(node, facts)
     return None
+
+
+def rounds_in_all(node: RepeatNode, facts: Mapping[str, Any]) -> int:
+    """How many rounds a repeat runs: one per item of ``over``, at most ``max``."""
+    total = len(as_items(facts.get(node.over))) if node.over else (node.max or 0)
+    return total if node.max is None else min(total, node.max)
 
 
 def tries(answered: Sequence[Step], key: str) -> int:

@@ -266,7 +266,7 @@ class Policy:
             return self.during_outage(self.entitled(decision, facts, locale), facts, mode, locale)
         if decision.kind is not OutcomeKind.RESOLVED and _as_bool(facts.get("outage_in_area")):
             # not fixed while an outage covers the area: the pages offer to tell the customer when it ends
-            eta = str(facts.get("outage_eta") or "") or None
+            eta = _outage_eta(facts)
             return decision.model_copy(update={"outage": True, "outage_eta": eta})
         return decision
 
@@ -280,7 +280,7 @@ class Policy:
         """
         if visit.kind is not OutcomeKind.VISIT or not _as_bool(facts.get("outage_in_area")):
             return visit
-        eta = str(facts.get("outage_eta") or "") or None
+        eta = _outage_eta(facts)
         reason = t("policy.outage", "en", eta=eta or "-")
         if mode is Audience.AGENT:
             return visit.model_copy(
@@ -476,6 +476,11 @@ _BUILDERS: dict[type, _Builder] = {
     DiagnosisOutcome: _diagnosis,
     HandoverOutcome: _handover,
 }
+
+
+def _outage_eta(facts: Mapping[str, Any]) -> str | None:
+    """When the outage in the customer's area should end, if the board says."""
+    return str(facts.get("outage_eta") or "") or None
 
 
 def _mode_words(mode: Audience) -> str:
