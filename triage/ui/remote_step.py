@@ -20,7 +20,7 @@ from triage.errors import SessionConflict, TriageError
 from triage.trees.markdown import code, escape, safe_markdown
 from triage.ui.common import store, tr
 from triage.ui.walk import log
-from triage.walk.session import StepView
+from triage.walk.systems import system_name
 
 __all__ = ["RemoteShown", "remote_result", "run_remote_step", "system_label"]
 
@@ -45,17 +45,13 @@ def system_label(name: str) -> str:
     return words if words != key else code(name)
 
 
-def _remote_step(view: StepView) -> bool:
-    return not view.finished and (view.kind == "check" or (view.performer == "system" and bool(view.system)))
-
-
 def run_remote_step(stored: StoredSession) -> RemoteShown | None:
     """Once per arrival at a step the provider's systems take (a remote check, a ``performer: system`` step):
     run it through the desk and say what it gave. Later draws of the same arrival show the same, without
     running it again. A check's result moves the session on; ``stored`` is then where it stands now."""
-    view = stored.view()
-    if not _remote_step(view):
+    if system_name(stored.session) is None:  # the engine's own test: a check, or a step the systems perform
         return None
+    view = stored.view()
     key = f"remote-{stored.id}-{view.node_id}-{view.step_number}-{view.shown_at}"
     shown = st.session_state.get(key)
     if isinstance(shown, RemoteShown):
