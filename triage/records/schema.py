@@ -23,6 +23,9 @@ Tables::
     repairs         send-in repairs: RMA reference, repair centre, status
     follow_ups      "check again in N days" tasks from resolved sessions
     remote_status   the demo provider's simulated line and device status, per customer
+    staff_sessions  signed-in browsers of staff (cookie token hashes), with idle and absolute time-outs
+    customer_contacts  the name, phone or e-mail, consent and address a customer gave for one session; kept only
+                    as long as configured, never in analytics or exports
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ __all__ = [
     "Booking",
     "Case",
     "CaseNote",
+    "CustomerContact",
     "DEFAULT_DB_PATH",
     "EventRow",
     "FollowUp",
@@ -66,6 +70,7 @@ __all__ = [
     "Shipment",
     "SessionRow",
     "SignInThrottle",
+    "StaffSession",
     "Technician",
     "TreeVersion",
     "database_url",
@@ -144,6 +149,12 @@ class SessionRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reference: Mapped[str | None] = mapped_column(
+        String(12),
+        unique=True,
+        index=True,
+        comment="what the customer reads out: K7P-4QX (triage.records.refs)",
+    )
     tree_id: Mapped[str] = mapped_column(String(100))
     root_version: Mapped[int] = mapped_column(Integer)
     pins: Mapped[dict[str, Any]] = mapped_column(comment="tree id -> tree_versions.id used by this session")
@@ -187,6 +198,9 @@ class Case(Base):
     __table_args__ = (Index("ix_cases_queue_status", "queue", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str | None] = mapped_column(
+        String(12), unique=True, index=True, comment="read out on a call: K7P-4QX"
+    )
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
     tier: Mapped[int] = mapped_column(Integer)
     queue: Mapped[str] = mapped_column(String(100))
@@ -265,6 +279,12 @@ class Booking(Base):
     outage_override: Mapped[str | None] = mapped_column(
         Text, comment="why an agent booked a visit during a declared outage in the region"
     )
+    reference: Mapped[str | None] = mapped_column(
+        String(12), index=True, comment="the visit's reference, kept by every reschedule: K7P-4QX"
+    )
+    sequence: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", comment="the calendar entry's SEQUENCE: +1 on each change"
+    )
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -295,6 +315,15 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
     last_login_at: Mapped[datetime | None] = mapped_column()
+    auth: Mapped[str] = mapped_column(
+        String(10),
+        default="local",
+        server_default="local",
+        comment="'local' (password) or 'sso' (OpenID Connect)",
+    )
+    sso_subject: Mapped[str | None] = mapped_column(
+        String(300), unique=True, index=True, comment="issuer and subject of a single sign-on account"
+    )
 
 
 class SignInThrottle(Base):
@@ -448,3 +477,43 @@ class RemoteStatus(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     delay_seconds: Mapped[float] = mapped_column(Float, default=0.0, comment="simulated latency")
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class StaffSession(Base):
+    """One signed-in browser of a staff member: the cookie holds a random token, this row only its SHA-256."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the cookie's token")
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    via: Mapped[str] = mapped_column(String(10), comment="'password' or 'sso'")
+    created_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    client: Mapped[str | None] = mapped_column(String(64), comment="the browser's address at sign-in")
+
+
+class CustomerContact(Base):
+    """How to reach the customer of one session, with their consent; erased on request or after the retention."""
+
+    __tablename__ = "customer_contacts"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    consent_at: Mapped[datetime] = mapped_column(comment="when the customer agreed to be contacted")
+    consent_locale: Mapped[str] = mapped_column(
+        String(20), comment="the language the consent text was shown in"
+    )
+    address: Mapped[str | None] = mapped_column(Text, comment="street and number, for a visit or a parcel")
+    postcode: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100), comment="from the postcode table, never typed")
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column()
+    updated_by: Mapped[str | None] = mapped_column(
+        String(100), comment="the agent who last edited it, if any"
+    )
