@@ -20,6 +20,7 @@ from triage.limits import limits
 from triage.trees.markdown import code, escape, safe_markdown
 from triage.trees.model import Audience, FactType, OutcomeKind, localize
 from triage.ui import remote_step, walk
+from triage.ui.booking_panel import booking_panel
 from triage.ui.common import library, page_guard, require, staff_action, store, tr, ui_locale
 from triage.ui.views.outage_notice import notice_panel
 from triage.ui.views.shipment_panel import shipment_panel
@@ -454,7 +455,7 @@ def _visit(stored: StoredSession, d: Decision) -> None:
     if d.parts:
         st.caption(tr("ui.agent.parts", parts=", ".join(d.parts)))
     st.markdown(f"**{tr('ui.agent.book_title')}**")
-    walk.booking_panel(stored, d, customer=False)
+    booking_panel(stored, d, customer=False)
 
 
 def _diagnosis(stored: StoredSession, d: Decision) -> None:

@@ -19,6 +19,7 @@ from triage.limits import limits
 from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, OutcomeKind
 from triage.ui import remote_step, walk
+from triage.ui.booking_panel import booking_panel
 from triage.ui.common import library, page_guard, store, tr, ui_locale
 from triage.ui.views.outage_notice import notice_panel
 from triage.ui.views.shipment_panel import shipment_panel
@@ -203,7 +204,7 @@ def _person(stored: StoredSession, decision: Decision) -> None:
 
 def _visit(stored: StoredSession, decision: Decision) -> None:
     st.subheader(tr("ui.self.visit_title"))
-    if walk.booking_panel(stored, decision, customer=True) is not None:
+    if booking_panel(stored, decision, customer=True) is not None:
         st.caption(tr("ui.self.visit_booked"))
 
 
