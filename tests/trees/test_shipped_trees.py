@@ -52,7 +52,7 @@ MEDIA = ROOT / "trees" / "media"
 SHOWCASE = "laptop-wont-power-on"
 LINE_SERVICES = {"internet", "tv"}
 """Services delivered over a line or cable: a visit for them needs the outage check and a remote check first."""
-REMOTE_CHECKS = {"line_test", "router_status", "box_status"}
+REMOTE_CHECKS = {"line_test", "router_status", "box_status", "account_status", "app_platform_status"}
 SWAPPABLE = {
     "laptop-charger-65w",
     "laptop-charger-usb-c-65w",
@@ -275,6 +275,11 @@ def test_connectivity_trees_name_their_service() -> None:
         "tv-no-signal": "tv",
         "tv-picture-freezing": "tv",
         "restart-set-top-box": "tv",
+        "device-cant-connect-wifi": "internet",
+        "line-drops-slow-speed": "internet",
+        "new-install-activation": "internet",
+        "landline-no-dial-tone": "phone",
+        "mobile-data-sim": "mobile",
     }
 
 

@@ -12,7 +12,15 @@ from triage.demo.history import DEMO_PREFIX
 from triage.records.remote import EVERYONE, set_status
 from triage.records.store import Store
 
-__all__ = ["BOX_UPDATING", "DEMO_STATUS", "LINE_FAULT", "LINE_OK", "SLOW_LINE", "seed_remote_status"]
+__all__ = [
+    "BOX_UPDATING",
+    "DEMO_STATUS",
+    "LINE_FAULT",
+    "LINE_OK",
+    "SLOW_LINE",
+    "SUSPENDED",
+    "seed_remote_status",
+]
 
 LINE_FAULT = f"{DEMO_PREFIX}cust-00001"
 """A demo customer whose line test finds a fault (the walk goes on to a visit, after the outage check)."""
@@ -22,6 +30,8 @@ BOX_UPDATING = f"{DEMO_PREFIX}cust-00003"
 """A demo customer whose TV box is installing an update."""
 SLOW_LINE = f"{DEMO_PREFIX}cust-00004"
 """A demo customer whose line test answers after 30 s, later than a check waits: the manual fallback shows."""
+SUSPENDED = f"{DEMO_PREFIX}cust-00005"
+"""A demo customer whose service is suspended for an unpaid bill (the billing tree sends them to billing)."""
 
 DEMO_STATUS: tuple[tuple[str, str, str, str, float], ...] = (
     (EVERYONE, "line_test", "ok", "in sync at 100/40 Mbit/s", 0.0),
@@ -32,6 +42,9 @@ DEMO_STATUS: tuple[tuple[str, str, str, str, float], ...] = (
     (LINE_OK, "line_test", "ok", "in sync at 250/40 Mbit/s, no errors in 24 h", 0.0),
     (BOX_UPDATING, "box_status", "updating", "installing firmware 4.2 (about 10 minutes)", 0.0),
     (SLOW_LINE, "line_test", "ok", "the test head is busy", 30.0),
+    (EVERYONE, "account_status", "active", "no open invoices", 0.0),
+    (EVERYONE, "app_platform_status", "ok", "every partner app answering", 0.0),
+    (SUSPENDED, "account_status", "suspended", "invoice 2026-11 unpaid; reminder sent 3 weeks ago", 0.0),
 )
 """(customer, system, value, detail, delay_seconds) of every seeded row."""
 

@@ -60,6 +60,8 @@ DEMO_CHECKS: dict[str, tuple[str, ...]] = {
     "line_test": ("ok", "fault", "no_sync"),
     "router_status": ("online", "offline"),
     "box_status": ("online", "offline", "updating"),
+    "account_status": ("active", "suspended", "reconnecting"),
+    "app_platform_status": ("ok", "down"),
 }
 """The demo provider's checks and the results each can give."""
 

@@ -21,7 +21,15 @@ from triage.trees.model import AnyNode, Tree
 __all__ = ["KNOWN_SYSTEMS", "NodeRule", "Rule", "TreeView", "diag", "err", "warn"]
 
 KNOWN_SYSTEMS: frozenset[str] = frozenset(
-    {"line_test", "router_status", "box_status", "refresh_box", "reboot_router"}
+    {
+        "line_test",
+        "router_status",
+        "box_status",
+        "account_status",
+        "app_platform_status",
+        "refresh_box",
+        "reboot_router",
+    }
 )
 """The remote checks and actions the shipped trees and the demo provider use (see :mod:`triage.walk.systems`)."""
 
