@@ -1,4 +1,5 @@
-"""Start-up: one broken tree file never stops the others, the app, or start-up itself."""
+"""Start-up: one broken tree file never stops the others, the app, or start-up itself; the first admin's
+password is told once; demo history can be written in the background."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from pathlib import Path
 
 import pytest
 from libraries import MINI
+from sqlalchemy import func, select
 
+from triage import bootstrap as bootstrap_module
 from triage.bootstrap import Bootstrap, bootstrap
 from triage.errors import StoreError, StoreUnavailable
+from triage.records.accounts import Accounts
+from triage.records.schema import SessionRow
 from triage.records.store import Store
 from triage.trees import library as trees_library
 
@@ -127,3 +132,48 @@ def test_an_unreachable_database_stops_start_up_with_a_clear_error(folder: Path)
     assert str(exc.value).startswith(
         "cannot open the database at postgresql+psycopg://triage:***@127.0.0.1:9/triage"
     )
+
+
+def test_demo_staff_come_first_and_the_history_follows_in_the_background(
+    folder: Path, tmp_path: Path
+) -> None:
+    """With ``background`` start-up returns with the demo staff accounts made; the history is written by a
+    child process, once: a second start finds it there and leaves it alone."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    boot = bootstrap(url, demo=True, background=True)
+    with boot.store:
+        names = {u.username for u in Accounts(boot.store).users()}
+        assert {"admin", "agent", "tier2", "dispatcher", "author"} <= names
+        assert boot.demo is not None
+        assert boot.demo.wait(timeout=300)
+        assert not boot.demo.filling
+        written = sessions(boot.store)
+        assert written > 100
+    again = bootstrap(url, demo=True, background=True)
+    with again.store:
+        assert again.demo is not None
+        assert again.demo.wait(timeout=300)
+        assert sessions(again.store) == written  # the store already had its history
+
+
+def sessions(store: Store) -> int:
+    with store.tx() as db:
+        return int(db.scalar(select(func.count()).select_from(SessionRow)) or 0)
+
+
+def test_a_generated_admin_password_is_logged_and_kept_for_the_owner_only(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without TRIAGE_ADMIN_PASSWORD the first start makes one, says it in the log and writes it to
+    var/admin-password.txt (mode 600); it signs in."""
+    monkeypatch.delenv("TRIAGE_ADMIN_PASSWORD")
+    monkeypatch.setattr(bootstrap_module, "DEFAULT_DB_PATH", tmp_path / "var" / "triage.db")
+    with caplog.at_level(logging.WARNING, logger="triage"):
+        boot = start(tmp_path)
+    with boot.store:
+        assert boot.admin_password is not None
+        note = tmp_path / "var" / "admin-password.txt"
+        assert note.read_text(encoding="utf-8") == f"username: admin\npassword: {boot.admin_password}\n"
+        assert note.stat().st_mode & 0o777 == 0o600
+        assert any(boot.admin_password in r.getMessage() for r in caplog.records)
+        assert Accounts(boot.store).authenticate("admin", boot.admin_password).roles == ("admin",)

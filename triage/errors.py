@@ -24,6 +24,7 @@ Hierarchy (each class also subclasses the builtin it refines, so ``except ValueE
     ├── Refused (ValueError)             a business rule says no; the message says why, safe to show
     │   ├── CaseRefused                  a case cannot be claimed, noted or closed like that
     │   ├── FormError                    a form field could not be read
+    │   │   └── ContactError             a contact detail or address we cannot keep; names the form field
     │   ├── DraftError                   a draft cannot be edited with the node form
     │   ├── LimitExceeded                a text, id or code longer than its configured limit
     │   ├── InvalidName                  a user name with look-alike, bidi or invisible characters
@@ -33,6 +34,9 @@ Hierarchy (each class also subclasses the builtin it refines, so ``except ValueE
     │   └── BookingError                 a booking request is invalid
     │       ├── NoFreeSlot (LookupError) no free slot within the horizon
     │       └── SlotTaken                someone else booked the slot first
+    ├── PostcodeTableError (ValueError)  the postcode-to-region table cannot be read; names the file and line
+    ├── CallVolumeError (ValueError)     the call-volume shares cannot be read; names the file and line
+    ├── SsoConfigError (ValueError)      single sign-on is half-configured; names the variable
     └── DemoError (RuntimeError)         demo data cannot be generated here
 
 Validation does not raise for each problem: it collects :class:`Diagnostic` records
@@ -52,8 +56,10 @@ from pydantic import BaseModel, ConfigDict
 __all__ = [
     "AuthError",
     "BookingError",
+    "CallVolumeError",
     "CaseRefused",
     "ConditionError",
+    "ContactError",
     "DemoError",
     "Diagnostic",
     "DraftConflict",
@@ -69,6 +75,7 @@ __all__ = [
     "NoFreeSlot",
     "NotFound",
     "PlanningError",
+    "PostcodeTableError",
     "ProblemError",
     "RecordError",
     "Refused",
@@ -78,6 +85,7 @@ __all__ = [
     "Severity",
     "SignInThrottled",
     "SlotTaken",
+    "SsoConfigError",
     "StoreError",
     "StoreUnavailable",
     "TooLargeError",
@@ -291,6 +299,14 @@ class FormError(Refused):
     """A form field could not be read; the message names the field, what was expected and what was found."""
 
 
+class ContactError(FormError):
+    """A name, phone number, e-mail address or address we cannot keep. ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
 class DraftError(Refused):
     """The draft cannot be edited with the node form (bad YAML, no such node); the message says why."""
 
@@ -337,6 +353,18 @@ class SlotTaken(BookingError):
         super().__init__(
             f"the slot {_span(start, end)} with {technician!r} is already booked; pick another free slot"
         )
+
+
+class PostcodeTableError(TriageError, ValueError):
+    """The postcode-to-region table (``TRIAGE_POSTCODES``) cannot be read; the message names the file and line."""
+
+
+class CallVolumeError(TriageError, ValueError):
+    """The call-volume shares per tree (``trees/call-volumes.csv``) cannot be read; the message names the file and line."""
+
+
+class SsoConfigError(TriageError, ValueError):
+    """Single sign-on is half-configured or a ``TRIAGE_OIDC_*`` variable is malformed; the message names it."""
 
 
 class DemoError(TriageError, RuntimeError):

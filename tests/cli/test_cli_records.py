@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 
 from triage.cli.main import main
+from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.trees.library import DEFAULT_TREES
 from triage.walk.scenarios import load_library
@@ -52,18 +54,21 @@ def test_publish_again_is_a_no_op_and_versions_list(db: str, tmp_path: Path) -> 
 
 
 def test_persisted_walk_resume_and_case_flow(db: str) -> None:
-    """A persisted self-service walk is resumed by id, escalates, and an agent takes it over from the queue."""
+    """A persisted self-service walk is resumed by its reference (typed loosely), escalates, and an agent takes
+    it over by the same reference; the case is shown by its own reference."""
     code, out = run(
         "run", "no-internet", "--persist", "--db", db, "--mode", "self_service", stdin="all\nyes\nq\n"
     )
     assert code == 1
     session_id = out.splitlines()[-1].split("Session ")[1].split()[0]
     code, out = run("sessions", "--db", db)
-    assert out.splitlines()[0].startswith(session_id)
+    reference, listed_id = out.splitlines()[0].split()[:2]
+    assert listed_id == session_id
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}", reference)
     assert "2 steps  at smell_check" in out
     code, out = run(
         "resume",
-        session_id,
+        reference.lower().replace("-", " "),
         "--db",
         db,
         stdin="no\ngreen\ndone\nready\nready\nnot_fixed\nwired_fails\ndns_only\n",
@@ -73,17 +78,26 @@ def test_persisted_walk_resume_and_case_flow(db: str) -> None:
     code, out = run("cases", "--db", db)
     assert out.splitlines()[-1] == "1 case(s)"
     assert "tier1-support" in out
-    code, out = run("case", "take-over", session_id, "--user", "ann", "--db", db, stdin="fixed\n")
+    case_ref = out.splitlines()[0].split()[0]
+    assert case_ref != reference
+    assert re.fullmatch(r"\w{3}-\w{3}", case_ref)
+    code, out = run("case", "take-over", reference, "--user", "ann", "--db", db, stdin="fixed\n")
     assert code == 0
     assert "== Decision: RESOLVED ==" in out
-    code, out = run("case", "show", "1", "--db", db)
+    code, out = run("case", "show", case_ref, "--db", db)
+    assert out.startswith(f"case {case_ref} (#1): closed,")
     assert "closure: handed-over" in out
 
 
 def test_case_close_requires_code_and_refuses_twice(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Closing a case needs a closure code; closing it again is a clear error (exit 2)."""
     run("run", "no-internet", "--persist", "--db", db, stdin="one\n")
-    assert run("case", "claim", "1", "--user", "tom", "--db", db)[1] == "case #1 claimed by tom\n"
+    with Store(db) as st:
+        (case,) = Queue(st).list_cases()
+    assert case.reference is not None
+    assert (
+        run("case", "claim", "1", "--user", "tom", "--db", db)[1] == f"case {case.reference} claimed by tom\n"
+    )
     assert run("case", "note", "1", "checked", "the", "line", "--user", "tom", "--db", db)[0] == 0
     assert run("case", "close", "1", "--user", "tom", "--code", "device-wifi-driver", "--db", db)[0] == 0
     code, _ = run("case", "close", "1", "--user", "tom", "--code", "x", "--db", db)
@@ -92,9 +106,16 @@ def test_case_close_requires_code_and_refuses_twice(db: str, capsys: pytest.Capt
 
 
 def test_unknown_session(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    """Resuming an unknown id is a clear error, not a traceback."""
+    """Resuming an unknown reference is a clear error, not a traceback."""
     assert run("resume", "nope", "--db", db)[0] == 2
-    assert capsys.readouterr().err == "triage resume: no session 'nope'\n"
+    assert capsys.readouterr().err == (
+        "triage resume: no session 'nope' (give its reference, like K7P-4QX, or at least the first 6 "
+        "characters of its id)\n"
+    )
+    assert run("resume", "ZZZ-ZZZ", "--db", db)[0] == 2
+    assert capsys.readouterr().err == (
+        "triage resume: no session has the reference or an id starting with 'ZZZ-ZZZ'\n"
+    )
 
 
 def test_user_add_list_and_sign_in(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -172,5 +193,8 @@ def test_a_case_number_that_is_not_a_number_is_a_usage_error(
     code, _ = run("case", "show", "abc", "--db", db)
     err = capsys.readouterr().err
     assert code == 2
-    assert err.endswith("Error: show needs the case number REF, like `triage case show 12` (got 'abc')\n")
+    assert err.endswith(
+        "Error: show needs a case's reference or number, like `triage case show K7P-4QX`: "
+        "no case 'abc' (give its reference, like K7P-4QX, or its number)\n"
+    )
     assert "Traceback" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,11 @@ def db(tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("action", ["cancel", "reschedule", "close", "ics"])
 @pytest.mark.parametrize("ref", [None, "abc", "1.5"])
-def test_a_missing_or_malformed_booking_number_is_a_usage_error(
+def test_a_missing_or_malformed_visit_reference_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], action: str, ref: str | None
 ) -> None:
-    """`triage visit cancel|reschedule|close|ics` without a booking number (or with one that is no number)
-    says what to give, exit 2, no traceback, and opens no database."""
+    """`triage visit cancel|reschedule|close|ics` without a visit reference or booking number (or with
+    something that is neither) says what to give, exit 2, no traceback, and opens no database."""
     url = f"sqlite:///{tmp_path / 'never.db'}"
     argv = ["visit", action, *([ref] if ref is not None else []), "--code", "line-fault", "--db", url]
     code, out = run(*argv)
@@ -44,8 +45,8 @@ def test_a_missing_or_malformed_booking_number_is_a_usage_error(
     assert (code, out) == (2, "")
     assert err.startswith("Usage: triage visit [OPTIONS] ACTION [REF]\n")
     assert err.endswith(
-        f"Error: {action} needs the booking number REF, like `triage visit {action} 12` ({got}); "
-        "`triage visit list` shows them\n"
+        f"Error: {action} needs the visit's reference REF, like `triage visit {action} K7P-4QX` (or its booking "
+        f"number) ({got}); `triage visit list` shows them\n"
     )
     assert "Traceback" not in err
     assert not (tmp_path / "never.db").exists()
@@ -61,11 +62,38 @@ def test_a_visit_is_booked_exported_and_cancelled_by_number(db: str) -> None:
     assert code == 0
     sid = out.splitlines()[0].rsplit(" ", 1)[1]
     code, out = run("visit", "book", sid, "--region", "north", "--db", db)
-    assert (code, out.split(",")[0]) == (0, "booking #1: booked")
+    assert code == 0
+    assert re.fullmatch(r"visit [0-9A-Z]{3}-[0-9A-Z]{3} \(booking #1\): booked, .*\n", out)
     code, out = run("visit", "ics", "1", "--db", db)
     assert (code, out.splitlines()[0]) == (0, "BEGIN:VCALENDAR")
     code, out = run("visit", "cancel", "1", "--reason", "fixed by phone", "--db", db)
-    assert (code, out.split(",")[0]) == (0, "booking #1: cancelled")
+    assert (code, out.split(",")[0].split(": ")[1]) == (0, "cancelled")
+
+
+def test_a_visit_is_moved_and_cancelled_by_its_reference(db: str) -> None:
+    """`visit list` prints the reference; reschedule, ics and cancel take it (any case, no dash): the reference
+    stays through the move, the calendar's SEQUENCE goes up and the cancellation is a METHOD:CANCEL."""
+    run("technician", "add", "--name", "Ana", "--skill", "broadband-line", "--region", "north", "--db", db)
+    sid = (
+        run("run", "no-internet", "--persist", "--db", db, stdin=LINE_FAULT)[1]
+        .splitlines()[0]
+        .rsplit(" ", 1)[1]
+    )
+    ref = run("visit", "book", sid, "--region", "north", "--db", db)[1].split()[1]
+    code, out = run("visit", "list", "--db", db)
+    assert (code, out.split()[:3]) == (0, [ref, "#1", "booked"])
+    typed = ref.lower().replace("-", "")
+    code, out = run("visit", "reschedule", typed, "--db", db)
+    assert (code, out.split(",")[0]) == (0, f"visit {ref} (booking #2): booked")
+    code, out = run("visit", "ics", typed, "--db", db)
+    unfolded = out.replace("\r\n ", "")
+    assert (code, f"UID:{ref}@triage\r\n" in unfolded, "SEQUENCE:1\r\n" in unfolded) == (0, True, True)
+    code, out = run("visit", "cancel", ref, "--reason", "fixed by phone", "--db", db)
+    assert (code, out.split(",")[0]) == (0, f"visit {ref} (booking #2): cancelled")
+    out = run("visit", "ics", ref, "--db", db)[1]
+    assert ("METHOD:CANCEL\r\n" in out, "SEQUENCE:2\r\n" in out) == (True, True)
+    code, _ = run("visit", "cancel", "ZZZ-ZZZ", "--db", db)
+    assert code != 0
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ def test_every_step_kind_at_the_prompt(trees: str) -> None:
         "  the old part comes back (a return label goes with the parcel)\n"
         "  instructions: Plug the new adapter in where the old one was.\n"
     ) in out
-    assert "- lights: power, wifi" in out  # the hand-off has the multi-select's choices
+    assert "- lights: Power, Wi-Fi" in out  # the hand-off has the multi-select's choices, by their labels
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from triage.desk import contact as console
-from triage.errors import BookingError, InvalidAnswer, NotFound
+from triage.errors import InvalidAnswer, NotFound
 from triage.records.cases import Queue
 from triage.records.flags import Flags
 from triage.records.store import Store
 from triage.trees.library import Library
-from triage.visits import Scheduler, Slot
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 # no-internet: red line light, router restart, cables, then the remote line test finds a fault:
@@ -36,7 +35,7 @@ def db(tmp_path: Path, shipped_lib: Library) -> Iterator[Store]:
 
 def test_find_trees_ranks_symptom_words_and_filters_by_category(shipped_lib: Library) -> None:
     """Symptom words find their tree first; a category filter keeps only that category."""
-    assert [r.id for r in console.find_trees(shipped_lib, "router lights red")][0] == "no-internet"
+    assert [r.id for r in console.find_trees(shipped_lib, "cannot browse")][0] == "no-internet"
     rows = console.find_trees(shipped_lib, "", category="hardware")
     assert {r.category for r in rows} == {"hardware"}
     assert "no-internet" not in [r.id for r in rows]
@@ -105,38 +104,44 @@ def test_resolve_session_id_takes_an_id_a_prefix_or_a_link(db: Store) -> None:
 def test_resolve_session_id_explains_what_did_not_match(db: Store) -> None:
     """A short reference, an unknown one and an empty one each get their own message."""
     with pytest.raises(
-        NotFound, match=r"^no session 'abc' \(give the full id, or at least its first 6 characters\)$"
+        NotFound,
+        match=r"^no session 'abc' \(give its reference, like K7P-4QX, or at least the first 6 characters of its id\)$",
     ):
         console.resolve_session_id(db, "abc")
-    with pytest.raises(NotFound, match=r"^no session starts with 'ffffffffff'$"):
+    with pytest.raises(NotFound, match=r"^no session has the reference or an id starting with 'ffffffffff'$"):
         console.resolve_session_id(db, "ffffffffff")
-    with pytest.raises(NotFound, match=r"^give a session id \(or the customer's link\)$"):
+    with pytest.raises(
+        NotFound, match=r"^give the session's reference, like K7P-4QX \(or the customer's link\)$"
+    ):
         console.resolve_session_id(db, "  ")
 
 
-def test_open_for_agent_takes_over_a_customer_escalation(db: Store) -> None:
-    """An escalated self-service session opens in agent mode at the customer's step; its case is handed over."""
+def test_open_for_agent_reads_a_customer_escalation_and_take_over_continues_it(db: Store) -> None:
+    """Opening an escalated self-service session changes nothing; taking it over continues it in agent mode at
+    the customer's step and closes the case as handed over."""
     stored = db.start_session("no-internet", mode="self_service")
     stored.answer("all")
     stored.escalate_now()
-    opened = console.open_for_agent(db, stored.id, "agent")
-    assert (opened.taken_over, opened.customer_active) == (True, False)
-    view = opened.stored.view()
+    opened = console.open_for_agent(db, stored.id)
+    assert (opened.escalated, opened.customer_active, opened.readonly) == (True, False, True)
+    assert [c.status for c in Queue(db).for_session(stored.id)] == ["open"]
+    taken = console.take_over(db, stored.id, "agent")
+    view = taken.view()
     assert (view.mode.value, view.node_id, view.finished) == ("agent", "power_light", False)
     assert [c.answer for c in view.breadcrumb] == ["Yes, every device"]
-    assert console.handed_over(opened.stored)
+    assert console.handed_over(taken)
     assert [(c.status, c.closure_code) for c in Queue(db).for_session(stored.id)] == [
         ("closed", "handed-over")
     ]
-    again = console.open_for_agent(db, stored.id, "agent")
-    assert (again.taken_over, again.stored.view().node_id) == (False, "power_light")
+    again = console.open_for_agent(db, stored.id)
+    assert (again.readonly, again.stored.view().node_id) == (False, "power_light")
 
 
 def test_open_for_agent_leaves_a_customer_walk_in_progress_alone(db: Store) -> None:
     """A self-service walk still in progress is opened as it is, flagged as the customer's."""
     stored = db.start_session("no-internet", mode="self_service")
-    opened = console.open_for_agent(db, stored.id, "agent")
-    assert (opened.taken_over, opened.customer_active) == (False, True)
+    opened = console.open_for_agent(db, stored.id)
+    assert (opened.escalated, opened.customer_active) == (False, True)
     assert opened.stored.session.mode.value == "self_service"
     assert not console.handed_over(opened.stored)
     taken = console.take_over(db, stored.id, "agent")
@@ -157,48 +162,6 @@ def test_active_case_is_the_queued_escalation(db: Store) -> None:
     assert console.active_case(db, ok.id) is None
 
 
-def test_visit_slots_follow_the_decision_and_book(db: Store) -> None:
-    """Slots honour the visit's urgency (normal: from the next day), read in Berlin time, and book."""
-    sched = Scheduler(db)
-    sched.add_technician("Ana Lima", ["broadband-line"], ["north"])
-    stored = db.start_session("no-internet", mode="self_service")
-    for answer in LINE_FAULT:
-        stored.answer(answer)
-    choices = console.visit_slots(db, stored, "north", now=NOW, limit=3)
-    assert [c.label for c in choices] == [
-        "Tue 2025-03-04, 08:00–10:00 (CET) · Ana Lima",
-        "Tue 2025-03-04, 10:00–12:00 (CET) · Ana Lima",
-        "Tue 2025-03-04, 12:00–14:00 (CET) · Ana Lima",
-    ]
-    assert console.visit_regions(db, "broadband-line") == ["north"]
-    booking = console.book_visit(db, stored.id, choices[1].slot, " north", now=NOW)
-    assert (booking.start, booking.parts, booking.urgency) == (
-        choices[1].slot.start,
-        ("dsl-filter", "line-cable"),
-        "normal",
-    )
-    assert console.session_booking(db, stored.id) == booking
-    assert console.technician_zone(db, booking.technician_id) == "Europe/Berlin"
-    name, ics = console.visit_calendar(db, booking, now=NOW)
-    assert name == f"home-visit-{booking.id}.ics"
-    assert "DTSTART:20250304T090000Z\r\n" in ics
-    assert console.visit_slots(db, stored, "north", now=NOW, limit=1)[0].slot.start == choices[0].slot.start
-
-
-def test_visit_slots_refuse_a_session_that_is_not_a_visit(db: Store) -> None:
-    """Only a visit decision has slots to book."""
-    stored = db.start_session("no-internet", mode="agent")
-    stored.answer("one")
-    with pytest.raises(BookingError, match=r"did not decide on a home visit \(escalate\); nothing to book$"):
-        console.visit_slots(db, stored, "north", now=NOW)
-
-
-def test_slot_label_is_in_the_technician_timezone_and_language() -> None:
-    """A slot reads as the technician's wall-clock time, with the weekday in the reader's language."""
-    slot = Slot(3, "Ben", datetime(2025, 7, 1, 6, 0, tzinfo=UTC), datetime(2025, 7, 1, 8, 0, tzinfo=UTC))
-    assert console.slot_label(slot, "Europe/Berlin", "de") == "Di 2025-07-01, 08:00–10:00 (CEST) · Ben"
-
-
 def test_handoff_files_carry_the_session(db: Store) -> None:
     """The hand-off comes as Markdown and JSON named after the session."""
     stored = db.start_session("no-internet", mode="agent")
@@ -208,7 +171,8 @@ def test_handoff_files_carry_the_session(db: Store) -> None:
     assert files.markdown.startswith("# Hand-off: No internet connection\n")
     assert "- customer on mobile" in files.markdown
     assert json.loads(files.json)["session_id"] == stored.id
-    assert (files.markdown_name, files.json_name) == (f"handoff-{stored.id}.md", f"handoff-{stored.id}.json")
+    ref = stored.reference
+    assert (files.markdown_name, files.json_name) == (f"handoff-{ref}.md", f"handoff-{ref}.json")
 
 
 def test_flag_step_names_the_step_version_and_session(db: Store) -> None:
@@ -261,8 +225,8 @@ def test_every_shipped_text_pattern_has_an_example(shipped_lib: Library) -> None
 
 
 def test_resume_link_replaces_the_query() -> None:
-    """The link keeps the page's address and carries only the session."""
+    """The link keeps the page's address and carries only the session and the page's language."""
     assert (
         console.resume_link("http://127.0.0.1:8501/help?lang=de&x=1", "s1")
-        == "http://127.0.0.1:8501/help?s=s1"
+        == "http://127.0.0.1:8501/help?s=s1&lang=de"
     )

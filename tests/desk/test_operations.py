@@ -12,6 +12,8 @@ from triage.desk.dispatch import (
     BookingFilter,
     booking_label,
     booking_row,
+    day_board,
+    days_for_reschedule,
     find_bookings,
     hours_text,
     local_span,
@@ -21,7 +23,6 @@ from triage.desk.dispatch import (
     pending_label,
     pending_row,
     slot_label,
-    slots_for_reschedule,
     slots_for_visit,
     technician_row,
 )
@@ -111,6 +112,7 @@ def test_case_row_and_label_word_a_case(store: Store) -> None:
     case = find_cases(store)[0]
     row = case_row(case, now=case.created_at + timedelta(hours=3, minutes=5))
     assert row == {
+        "reference": case.reference,
         "case": case.id,
         "priority": "normal",
         "queue": "home-networking",
@@ -123,7 +125,7 @@ def test_case_row_and_label_word_a_case(store: Store) -> None:
         "reason": case.reason,
         "outcome": "",
     }
-    assert case_label(case) == f"#{case.id} · normal · home-networking · Q-7 · No internet connection"
+    assert case_label(case) == f"{case.reference} · normal · home-networking · Q-7 · No internet connection"
     assert case.session_id == wifi.id
 
 
@@ -207,6 +209,8 @@ def test_pending_row_and_label(store: Store) -> None:
     assert pending_row(p, now=p.decided_at + timedelta(minutes=20)) == {
         "session": s.id,
         "customer": "V-9",
+        "contact": "-",
+        "address": "-",
         "problem": "no-internet",
         "skill": "broadband-line",
         "urgency": "normal",
@@ -234,16 +238,23 @@ def test_slots_for_visit_follow_urgency_and_region(store: Store) -> None:
     assert slots_for_visit(sched, normal, "north", days=1, now=NOW) == []
 
 
-def test_slots_for_reschedule_offer_other_free_slots(store: Store) -> None:
-    """A booked visit is offered the free slots of its skill and region; its own slot is taken, so not offered."""
+def test_days_for_reschedule_offer_other_free_slots(store: Store) -> None:
+    """A booked visit is offered the free times of its skill and region over the next working days, by day;
+    its own slot is taken, so not offered; moving keeps the reference."""
     sched = crew(store)
     s = walk(store, LINE_FAULT, "V-8", facts={"region": "north"})
     b = sched.book_for_session(s, now=NOW)
-    slots = slots_for_reschedule(store, sched, b, days=2, now=NOW)
+    days = days_for_reschedule(store, b, days=2, now=NOW)
     assert b.start == datetime(2025, 3, 4, 7, tzinfo=UTC)
-    assert [x.start.hour for x in slots] == [9, 11, 13]
-    moved = sched.reschedule(b.id, slots[0], now=NOW)
-    assert moved.start == datetime(2025, 3, 4, 9, tzinfo=UTC)
+    assert [d.label for d in days] == ["Tue 2025-03-04", "Wed 2025-03-05"]
+    assert [c.slot.start.hour for c in days[0].slots] == [9, 11, 13]
+    assert days[0].slots[0].time == "10:00–12:00 (CET) · Ana Lima"
+    moved = sched.reschedule(b.reference, days[0].slots[0].slot, now=NOW)
+    assert (moved.start, moved.reference, moved.sequence) == (
+        datetime(2025, 3, 4, 9, tzinfo=UTC),
+        b.reference,
+        1,
+    )
 
 
 def test_bookings_are_worded_in_the_technicians_timezone(store: Store) -> None:
@@ -253,11 +264,12 @@ def test_bookings_are_worded_in_the_technicians_timezone(store: Store) -> None:
     s = walk(store, LINE_FAULT, "V-10", facts={"region": "south"})
     b = sched.book_for_session(s, address="Ring 1", now=NOW)
     assert booking_row(b, zones) == {
-        "booking": b.id,
+        "reference": b.reference,
         "when": "2025-03-04 08:00–10:00 (Europe/London)",
         "technician": "Ben Okafor",
         "status": "booked",
         "customer": "V-10",
+        "contact": "-",
         "skill": "broadband-line",
         "urgency": "normal",
         "region": "south",
@@ -266,11 +278,18 @@ def test_bookings_are_worded_in_the_technicians_timezone(store: Store) -> None:
     }
     assert (
         booking_label(b, zones)
-        == f"#{b.id} · 2025-03-04 08:00–10:00 (Europe/London) · Ben Okafor · V-10 · booked"
+        == f"{b.reference} · 2025-03-04 08:00–10:00 (Europe/London) · Ben Okafor · V-10 · booked"
     )
+    assert day_board([b], zones) == [(date(2025, 3, 4), [b])]
     assert slot_label(b.slot, zones) == "2025-03-04 08:00–10:00 (Europe/London) · Ben Okafor"
     assert [x.id for x in find_bookings(sched, BookingFilter(day=date(2025, 3, 4)))] == [b.id]
     assert find_bookings(sched, BookingFilter(day=date(2025, 3, 5))) == []
+    assert [
+        x.id for x in find_bookings(sched, BookingFilter(day=date(2025, 3, 1), last_day=date(2025, 3, 4)))
+    ] == [b.id]
+    moved = sched.reschedule(b.reference, now=NOW)  # the board shows the visit once, where it is now
+    assert [x.id for x in find_bookings(sched, BookingFilter(status=None))] == [moved.id]
+    b = moved
     sched.cancel(b.id, "no longer needed", now=NOW)
     assert find_bookings(sched) == []
     assert [

@@ -69,14 +69,25 @@ def rerun(page: Page, action: Callable[[], object], timeout: float = 30_000) -> 
 
 
 def sign_in(page: Page, app_url: str, role: str) -> None:
-    """Sign in through the real form as the account for ``role``."""
+    """Sign in through the real form as the account for ``role``; the browser lands on the role's first page."""
     page.goto(f"{app_url}/signin")
     wait_for_app(page)
-    page.get_by_label("Username", exact=True).fill(role)
-    page.get_by_label("Password", exact=True).fill(password(role))
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
+    submit_sign_in(page, role, password(role))
     expect(page.get_by_text(f"Signed in as {role.title()}")).to_be_visible()
+
+
+def submit_sign_in(page: Page, username: str, secret: str) -> None:
+    """Fill in the sign-in form on the page and send it; wait for the page the server answers with.
+
+    The form posts to the server, which answers with the cookie and a redirect (or with the form again), so
+    this is a navigation: wait for it, then for the app, if that is where it led.
+    """
+    page.get_by_label("Username", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(secret)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    if not urlsplit(page.url).path.endswith("/staff/sign-in"):  # the app, not the form again with a message
+        wait_for_app(page)
 
 
 def session_id(page: Page) -> str:
@@ -172,7 +183,13 @@ def streamlit_server(env: dict[str, str], log_dir: Path) -> Iterator[str]:
     Its output goes to ``log_dir/e2e-streamlit-<port>.log``, for when a browser test fails.
     """
     port = _free_port()
-    full_env = {**os.environ, "TRIAGE_ADMIN_PASSWORD": password("admin"), "PYTHONPATH": str(ROOT), **env}
+    full_env = {
+        **os.environ,
+        "TRIAGE_ADMIN_PASSWORD": password("admin"),
+        "TRIAGE_SECRET_KEY": "e2e-only-key-that-signs-the-sign-in-cookie",  # so no var/secret-key is made
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
     cmd = [
         sys.executable,
         "-m",

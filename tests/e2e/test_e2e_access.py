@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from e2e_helpers import sign_in, wait_for_app
+from e2e_helpers import password, sign_in, submit_sign_in, wait_for_app
 from playwright.sync_api import Page, expect
 
 
 def test_customer_cannot_open_a_staff_page_by_url(page: Page, app_url: str) -> None:
-    """Typing a staff page's URL without signing in lands on self-service, with no staff menu."""
+    """Typing a staff page's URL without signing in shows the staff sign-in there (no "page not found"), with
+    no staff menu."""
     for path in ("agent", "queue", "dispatch", "outages", "fulfilment", "studio", "analytics", "users"):
         page.goto(f"{app_url}/{path}")
         wait_for_app(page)
@@ -15,6 +16,8 @@ def test_customer_cannot_open_a_staff_page_by_url(page: Page, app_url: str) -> N
         for staff in ("Agent console", "Outages", "Fulfilment"):
             expect(nav.get_by_text(staff)).to_have_count(0)
         expect(nav.get_by_text("Get help")).to_be_visible()
+        expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
         # no Streamlit "Deploy" button or developer menu (client.toolbarMode = "minimal")
         expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
         expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
@@ -31,12 +34,14 @@ def test_agent_sees_only_agent_pages(page: Page, app_url: str) -> None:
 
 
 def test_wrong_password_is_refused(page: Page, app_url: str) -> None:
-    """A wrong password gets one clear message and no staff menu."""
+    """A wrong password gets the form again with one clear message, the name kept, no cookie, no staff page;
+    the right password then signs in from there."""
     page.goto(f"{app_url}/signin")
     wait_for_app(page)
-    page.get_by_label("Username", exact=True).fill("agent")
-    page.get_by_label("Password", exact=True).fill("nope-nope")
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
-    expect(page.get_by_text("wrong username or password")).to_be_visible()
-    expect(page.get_by_test_id("stSidebarNav").get_by_text("Agent console")).to_have_count(0)
+    submit_sign_in(page, "agent", "nope-nope")
+    expect(page.get_by_text("Wrong username or password.")).to_be_visible()
+    expect(page.get_by_label("Username", exact=True)).to_have_value("agent")
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    assert [c["name"] for c in page.context.cookies() if c["name"] == "triage_staff"] == []
+    submit_sign_in(page, "agent", password("agent"))
+    expect(page.get_by_text("Signed in as Agent")).to_be_visible()

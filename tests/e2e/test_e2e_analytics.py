@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import password, sign_in, streamlit_server, wait_for_app
+from e2e_helpers import fold_menu, password, screenshot, sign_in, streamlit_server, wait_for_app
 from playwright.sync_api import Page, expect
 
 from triage.analytics import queries as analytics
@@ -57,5 +57,38 @@ def test_manager_reads_the_dashboard_and_a_trees_funnel(
     page.get_by_role("option", name="No internet connection").click()
     wait_for_app(page)
     expect(sessions.get_by_test_id("stMetricValue")).to_have_text(f"{tree.sessions:,}")
-    expect(page.get_by_role("heading", name="Where people stop: no-internet")).to_be_visible()
+    expect(page.get_by_role("heading", name="Where people stop: No internet connection")).to_be_visible()
     expect(page.get_by_test_id("stGraphVizChart").locator("svg")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
+def test_the_dashboard_names_trees_and_steps_in_words_that_fit(
+    page: Page, history_app: tuple[str, str], screenshots: Path, size: dict[str, int]
+) -> None:
+    """At desktop and phone sizes: no sideways scrolling; the most frequent problem's bar shows the tree's full
+    title in its tooltip (the tables' words are AppTest's: the grid draws on a canvas)."""
+    address, url = history_app
+    st = Store(url)
+    try:
+        top = analytics.summary(st).problems[0]
+    finally:
+        st.dispose()
+    page.set_viewport_size(size)
+    sign_in(page, address, "tier2")
+    page.goto(f"{address}/analytics")
+    wait_for_app(page)
+    fold_menu(page)
+    chart = page.get_by_test_id("stVegaLiteChart").nth(1)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # the chart draws after the page settles
+    box = chart.bounding_box()
+    assert box is not None
+    tooltip = page.locator("#vg-tooltip-element")
+    for step in range(4, 40, 4):  # the longest bar is the first: hover down its band until the tooltip shows
+        page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + step)
+        if tooltip.is_visible() and top.title in tooltip.inner_text():
+            break
+    expect(tooltip).to_contain_text(top.title)
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    name = "analytics-phone.png" if size["width"] < 768 else "analytics-desktop.png"
+    screenshot(page, screenshots / name, height=3200)

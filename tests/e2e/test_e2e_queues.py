@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
+import pytest
 from e2e_helpers import sign_in, wait_for_app
 from playwright.sync_api import Page, expect
 
@@ -34,10 +36,17 @@ def choose(page: Page, label: str, option: str | re.Pattern[str]) -> None:
     wait_for_app(page)
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """The page may use the clipboard, as a browser asked once would allow it."""
+    return {**browser_context_args, "permissions": ["clipboard-read", "clipboard-write"]}
+
+
 def test_tier2_claims_reads_and_closes_a_case(
     page: Page, app_url: str, app_db: str, screenshots: Path
 ) -> None:
-    """Tier 2 searches for the customer, opens the case, reads the hand-off, claims it and closes it with a code."""
+    """Tier 2 finds the case by the reference the customer reads out (typed as heard), reads the hand-off,
+    copies it with one button (the clipboard holds the Markdown), claims it and closes it with a code."""
     customer = unique("E2E-Q")
     store = Store(app_db)
     try:
@@ -51,22 +60,31 @@ def test_tier2_claims_reads_and_closes_a_case(
     page.set_viewport_size({"width": 1500, "height": 1700})
     sign_in(page, app_url, "tier2")
     go_to(page, "Escalation queue")
-    search = page.get_by_label("Customer or session id", exact=True)
-    search.fill(customer)
+    assert case.reference is not None
+    search = page.get_by_label("Reference, customer or session id", exact=True)
+    search.fill(case.reference.lower().replace("-", " "))
     search.press("Enter")
     wait_for_app(page)
-    expect(page.get_by_text("1 case(s)", exact=True)).to_be_visible()
+    expect(page.get_by_text("1 case", exact=True)).to_be_visible()
     choose(page, "Open a case", re.compile(re.escape(customer)))
+    assert page.url.endswith(f"case={case.reference}")
 
-    expect(page.get_by_role("heading", name=f"Case #{case.id} · home-networking")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Case {case.reference} · home-networking")).to_be_visible()
     handoff = page.get_by_test_id("stVerticalBlock").filter(
         has=page.get_by_role("heading", name="Hand-off: No internet connection")
     )
     expect(handoff.last).to_contain_text(f"customer_id: {customer}")
     expect(handoff.last).to_contain_text("Steps tried")
+    copy = page.get_by_role("button", name="Copy hand-off", exact=True)
+    expect(copy).to_have_count(1)
+    copy.click()
+    expect(page.get_by_text("Copied: paste it into the ticket.")).to_be_visible()
+    pasted = page.evaluate("navigator.clipboard.readText()")
+    assert pasted.startswith("# Hand-off: No internet connection\n")
+    assert f"- customer_id: {customer}" in pasted
     page.get_by_role("button", name="Claim", exact=True).click()
     wait_for_app(page)
-    expect(page.get_by_text(f"You claimed case #{case.id}.")).to_be_visible()
+    expect(page.get_by_text(f"You claimed case {case.reference}.")).to_be_visible()
     expect(page.get_by_text("Claimed by tier2.", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Claim", exact=True)).to_have_count(0)
     expect(page.get_by_role("heading", name="Hand-off: No internet connection")).to_be_visible()
@@ -78,7 +96,7 @@ def test_tier2_claims_reads_and_closes_a_case(
     page.get_by_role("button", name="Close case").click()
     wait_for_app(page)
     expect(
-        page.get_by_text(f"Case #{case.id} closed with code wifi-channel-congestion.", exact=True)
+        page.get_by_text(f"Case {case.reference} closed with code wifi-channel-congestion.", exact=True)
     ).to_be_visible()
     expect(
         page.get_by_text("Closed with code wifi-channel-congestion. What fixed it: moved to channel 1")
@@ -100,21 +118,21 @@ def test_dispatcher_reschedules_a_booking(page: Page, app_url: str, app_db: str)
     sign_in(page, app_url, "dispatcher")
     go_to(page, "Dispatch")
     choose(page, "Technician", name)
-    expect(page.get_by_text("1 booking(s)", exact=True)).to_be_visible()
+    expect(page.get_by_text("1 booking", exact=True)).to_be_visible()
     choose(page, "Open a booking", re.compile(re.escape(customer)))
-    expect(page.get_by_role("heading", name=f"Booking #{booked.id}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Visit {booked.reference}")).to_be_visible()
     expect(page.get_by_role("button", name="Download .ics")).to_be_visible()
     page.get_by_role("button", name="Move the visit").click()
     wait_for_app(page)
-    expect(
-        page.get_by_text(re.compile(rf"^Booking #{booked.id} moved: it is now booking #\d+"))
-    ).to_be_visible()
+    expect(page.get_by_text(re.compile(rf"^Visit {booked.reference} moved to "))).to_be_visible()
 
     store = Store(app_db)
     try:
         sched = Scheduler(store)
         live = sched.bookings(technician_id=tech.id, status="booked")
-        assert [(b.rescheduled_from, b.customer_id) for b in live] == [(booked.id, customer)]
+        assert [(b.rescheduled_from, b.customer_id, b.reference, b.sequence) for b in live] == [
+            (booked.id, customer, booked.reference, 1)
+        ]
         assert live[0].start != booked.start
         assert sched.booking(booked.id).status == "cancelled"
     finally:

@@ -137,14 +137,15 @@ def test_customer_books_a_visit_and_downloads_the_calendar_file(
     page: Page, app_url: str, app_db: str
 ) -> None:
     """A red line light, a restart and the cables do not help, the line test gives no result: a visit; the
-    customer books a slot in their region and downloads the .ics."""
-    region = f"e2e-{uuid.uuid4().hex[:8]}"
+    customer gives contact and address (the region comes from the postcode), books the first free time and
+    downloads the .ics, named after the visit's reference."""
+    name = f"Tech {uuid.uuid4().hex[:8]}"
     st = Store(app_db)
     try:
         tech = Scheduler(st).add_technician(
-            f"Tech {region}",
+            name,
             ["broadband-line"],
-            [region],
+            ["hamburg"],
             hours={day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
         )
     finally:
@@ -161,8 +162,21 @@ def test_customer_books_a_visit_and_downloads_the_calendar_file(
     # so self-service is told it could not be checked and goes on to the line visit
     click(page, "No", then=LINE_FAULT)
     expect(page.get_by_text("We could not check this from our side, so we go on without it.")).to_be_visible()
-    fill(page, "Region of the visit", region)
-    click(page, "Book this time", then=re.compile(rf"^Visit booked: .* · Tech {region}$"))
+    for label, value in (
+        ("Your name", "Ola Nordmann"),
+        ("E-mail address", "ola@example.org"),
+        ("Street and house number", "Elbchaussee 1"),
+        ("Postcode", "22763"),
+        ("Town", "Hamburg"),
+    ):
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_text(
+        re.compile(r"^You may contact me about this problem with these details and use my")
+    ).click()
+    click(page, "Send my details", then="Day of the visit")
+    page.get_by_test_id("stRadio").get_by_text(re.compile(rf"· {name}$")).first.click()
+    wait_for_app(page)
+    click(page, "Book this time", then=re.compile(rf"^Visit booked: .* · {name}$"))
     with page.expect_download() as download:
         click(page, "Add to my calendar (.ics)")
     ics = Path(download.value.path()).read_bytes().decode("utf-8")
@@ -171,7 +185,11 @@ def test_customer_books_a_visit_and_downloads_the_calendar_file(
         booking = Scheduler(st).bookings(session_id=sid)[0]
     finally:
         st.dispose()
-    assert download.value.suggested_filename == f"home-visit-{booking.id}.ics"
+    assert download.value.suggested_filename == f"visit-{booking.reference}.ics"
     assert (booking.technician_id, booking.skill, booking.status) == (tech.id, "broadband-line", "booked")
+    assert (booking.contact_name, booking.address) == ("Ola Nordmann", "Elbchaussee 1, 22763 Hamburg")
+    expect(page.get_by_text(re.compile(rf"^Visit reference: {booking.reference} "))).to_be_visible()
     assert ics.startswith("BEGIN:VCALENDAR\r\n")
-    assert f"Booking: {booking.id}" in ics.replace("\r\n ", "")
+    unfolded = ics.replace("\r\n ", "")
+    assert f"UID:{booking.reference}@triage\r\n" in unfolded
+    assert "LOCATION:Elbchaussee 1\\, 22763 Hamburg\r\n" in unfolded

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from triage.desk import contact, queue
+from triage.desk import booking, contact, queue
 from triage.errors import InvalidLocale, LimitExceeded, Refused
 from triage.limits import limits
 from triage.records.cases import Queue
@@ -163,9 +163,9 @@ def test_the_desk_holds_what_staff_type_to_the_limits(typed: Store) -> None:
     assert contact.flag_step(typed, stored, "unclear", "ann", "c" * 4_000).comment == "c" * 4_000
     slot = Slot(1, "Ana", datetime(2025, 3, 3, 8, tzinfo=UTC), datetime(2025, 3, 3, 10, tzinfo=UTC))
     with pytest.raises(LimitExceeded, match="^a region is at most 64 characters"):
-        contact.book_visit(typed, stored.id, slot, "r" * 65)
+        booking.book_visit(typed, stored.id, slot, "r" * 65)
     with pytest.raises(LimitExceeded, match="^a visit address is at most 200 characters"):
-        contact.book_visit(typed, stored.id, slot, "north", address="a" * 201)
+        booking.book_visit(typed, stored.id, slot, "north", address="a" * 201)
 
 
 def test_limits_are_set_from_the_environment(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

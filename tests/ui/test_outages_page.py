@@ -98,7 +98,7 @@ def test_an_agent_declares_lists_and_ends_an_outage(app_store: Store) -> None:
     assert end.disabled  # not before the confirmation
     at.checkbox(key="out-confirm-1").check().run()
     at.button(key="out-end-1").click().run()
-    assert messages(at) == ["Outage 1 ended; 1 customer(s) to notify."]
+    assert messages(at) == ["Outage 1 ended; 1 customer to notify."]
     assert outages.active(app_store) == []
     assert [i.value for i in at.info] == ["No outage is active."]
     assert [c.value for c in at.code] == [f"ana@example.com\tde\t{sid}"]  # st.code drops the last newline

@@ -3,18 +3,23 @@ its funnel on the graph and its versions, filters narrow the figures, and agents
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
 from triage.analytics import queries as analytics
+from triage.analytics.labels import step_label, tree_label
 from triage.demo import generate_demo_data
 from triage.records.accounts import Identity
 from triage.records.store import Store
+from triage.trees.library import DEFAULT_TREES, Library
 from triage.ui.common import boot
+from triage.walk.scenarios import load_library
 
 ROOT = Path(__file__).resolve().parents[2]
 TIER2 = Identity("tier2", "Tier2", ("tier2",))
@@ -42,9 +47,10 @@ def db(history: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     st.dispose()
 
 
-def dashboard(identity: Identity) -> AppTest:
+def dashboard(identity: Identity, locale: str = "en") -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["identity"] = with_account(identity)
+    at.session_state["locale"] = locale
     at.run()
     pages = {info.get("url_pathname"): h for h, info in at._registered_pages.items()}
     if "analytics" not in pages:
@@ -97,8 +103,8 @@ def test_a_chosen_tree_shows_its_funnel_and_versions(db: Store) -> None:
     o = analytics.summary(db, tree_id="no-internet").overall
     assert metrics(at)["Sessions"] == f"{o.sessions:,}"
     heads = [h.value for h in at.subheader]
-    assert "Per version of no-internet" in heads
-    assert "Where people stop: no-internet" in heads
+    assert "Per version of No internet connection" in heads
+    assert "Where people stop: No internet connection" in heads
     dot = at.get("graphviz_chart")[0].proto.spec
     assert dot.startswith("digraph")
     assert '"all_devices"' in dot
@@ -140,7 +146,9 @@ def test_every_decision_kind_and_the_step_kinds_are_shown(db: Store) -> None:
     ]
     assert list(table["sessions"]) == [o.sessions for o in s.outcomes]
     drops = tables[("tree", "step", "kind", "drop-offs", "answered", "drop-off rate")]
-    assert list(drops["step"]) == [d.node_id for d in s.drop_offs]
+    lib = library()
+    assert list(drops["step"]) == [step_label(lib, d.tree_id, d.node_id, "en").full for d in s.drop_offs]
+    assert not set(drops["step"]) & {d.node_id for d in s.drop_offs}  # words, never ids
     assert set(drops["kind"]) <= {
         "Action",
         "Instruction",
@@ -150,3 +158,35 @@ def test_every_decision_kind_and_the_step_kinds_are_shown(db: Store) -> None:
         "Input",
         "Step",
     }
+
+
+def library() -> Library:
+    """The published trees the dashboard names things from."""
+    return load_library([DEFAULT_TREES])
+
+
+def test_charts_and_tables_name_trees_and_steps_by_their_titles(db: Store) -> None:
+    """Problems are bars named by the tree's title (shortened on the axis, in full in the tooltip); the fixes
+    table names trees by title and steps by their words; the headings follow the reader's language."""
+    at = dashboard(TIER2)
+    s = analytics.summary(db)
+    lib = library()
+    (problems,) = [c for c in at.get("vega_lite_chart") if '"labelLimit"' in c.proto.spec]
+    spec = json.loads(problems.proto.spec)
+    assert spec["encoding"]["y"]["field"] == "problem"
+    assert spec["encoding"]["tooltip"][0]["field"] == "title"
+    bars = pa.ipc.open_stream(problems.proto.data.data).read_all().to_pylist()
+    assert [b["title"] for b in bars] == [tree_label(lib, p.tree_id, "en").full for p in s.problems]
+    assert all(len(b["problem"]) <= 36 and b["title"].startswith(b["problem"].rstrip("…")) for b in bars)
+    tables = {tuple(d.value.columns): d.value for d in at.dataframe}
+    fixes = tables[("tree", "step", "answered", "fixed", "fix rate")]
+    assert list(fixes["step"]) == [step_label(lib, a.tree_id, a.node_id, "en").full for a in s.actions]
+    assert list(fixes["tree"]) == [tree_label(lib, a.tree_id, "en").short for a in s.actions]
+
+    german = {tuple(d.value.columns): d for d in dashboard(TIER2, locale="de").dataframe}
+    drops = german[("tree", "step", "kind", "drop-offs", "answered", "drop-off rate")]
+    headings = json.loads(drops.proto.columns)
+    assert (headings["tree"]["label"], headings["step"]["label"]) == ("Baum", "Schritt")
+    assert (
+        drops.value["step"][0] == step_label(lib, s.drop_offs[0].tree_id, s.drop_offs[0].node_id, "de").full
+    )

@@ -4,6 +4,7 @@ books, moves and cancels a visit and adds a technician, and an agent cannot open
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -86,29 +87,33 @@ def test_tier2_lists_claims_notes_and_closes_a_case(app_store: Store) -> None:
     other = walk(app_store, WIFI_ONLY, "AT-101")
     queue = Queue(app_store)
     ids = {c.session_id: c.id for c in queue.list_cases()}
+    refs = {c.id: c.reference for c in queue.list_cases()}
     case_id = min(ids.values())
+    ref = refs[case_id]
+    assert ref is not None
     at = open_page(signed_in("tom", "tier2"), "queue")
     assert at.title[0].value == "Escalation queue"
     table = at.dataframe[0].value
     assert list(table["case"]) == sorted(ids.values())
+    assert list(table["reference"]) == [refs[i] for i in sorted(ids.values())]
     assert list(table["customer"]) == ["AT-100", "AT-101"]
 
     at.text_input(key="queue-f-search").input("AT-100").run()
     assert list(at.dataframe[0].value["case"]) == [case_id]
-    at.selectbox(key="queue-open").select(case_id).run()
-    assert at.query_params["case"] == str(case_id)
-    assert at.subheader[0].value == f"Case #{case_id} · home-networking"
+    at.selectbox(key="queue-open").select(ref).run()
+    assert at.query_params["case"] == ref
+    assert at.subheader[0].value == f"Case {ref} · home-networking"
     handoff = at.get_by_key(f"queue-handoff-{case_id}").markdown[0].value
     assert handoff.startswith("#### Hand-off: No internet connection\n")
     assert "##### Steps tried" in handoff
     assert "- customer_id: AT-100" in handoff
 
     at.button(key=f"queue-claim-{case_id}").click().run()
-    assert messages(at) == [f"You claimed case #{case_id}."]
+    assert messages(at) == [f"You claimed case {ref}."]
     assert (queue.get(case_id).status, queue.get(case_id).claimed_by) == ("claimed", "tom")
     at.text_area(key=f"queue-note-text-{case_id}").input("Channel 13 congested; moved to 1.")
     at.button(key=f"queue-note-add-{case_id}").click().run()
-    assert messages(at) == [f"Note added to case #{case_id}."]
+    assert messages(at) == [f"Note added to case {ref}."]
     assert [n[1:] for n in queue.get(case_id).notes] == [("tom", "Channel 13 congested; moved to 1.")]
 
     at.button(key=f"queue-close-submit-{case_id}").click().run()
@@ -116,7 +121,7 @@ def test_tier2_lists_claims_notes_and_closes_a_case(app_store: Store) -> None:
     at.text_input(key=f"queue-code-{case_id}").input("wifi-channel-congestion")
     at.text_area(key=f"queue-fix-{case_id}").input("moved to channel 1")
     at.button(key=f"queue-close-submit-{case_id}").click().run()
-    assert messages(at) == [f"Case #{case_id} closed with code wifi-channel-congestion."]
+    assert messages(at) == [f"Case {ref} closed with code wifi-channel-congestion."]
     closed = queue.get(case_id)
     assert (closed.status, closed.closure_code, closed.closure_fix) == (
         "closed",
@@ -131,14 +136,48 @@ def test_tier2_lists_claims_notes_and_closes_a_case(app_store: Store) -> None:
     at.toggle(key="queue-f-mine").set_value(True).run()
     assert list(at.dataframe[0].value["case"]) == [case_id]
     at.toggle(key="queue-f-mine").set_value(False).run()
-    at.selectbox(key="queue-open").select(ids[other]).run()
+    at.selectbox(key="queue-open").select(refs[ids[other]]).run()
     queue.claim(ids[other], "zoe")
     at.button(key=f"queue-claim-{ids[other]}").click().run()
     assert messages(at) == [f"case {ids[other]} is claimed by zoe; it cannot be claimed"]
 
 
+def test_a_reference_read_out_finds_and_links_the_case(app_store: Store) -> None:
+    """The case's or the session's reference, typed as heard (lower case, no dash, O for 0), finds the case; a
+    ``?case=`` link with the reference opens it, with one Copy button for its hand-off; an unknown one says so."""
+    sid = walk(app_store, WIFI_ONLY, "AT-110")
+    walk(app_store, WIFI_ONLY, "AT-111")
+    (case,) = Queue(app_store).for_session(sid)
+    assert case.reference is not None
+    session_ref = app_store.load_session(sid).reference
+    assert session_ref is not None
+    at = open_page(signed_in("tom", "tier2"), "queue")
+    heard = case.reference.lower().replace("-", " ").replace("0", "o")
+    at.text_input(key="queue-f-search").input(heard).run()
+    assert list(at.dataframe[0].value["case"]) == [case.id]
+    at.text_input(key="queue-f-search").input(session_ref.replace("-", "")).run()
+    assert list(at.dataframe[0].value["case"]) == [case.id]
+
+    linked = signed_in("tom", "tier2")
+    linked.query_params["case"] = case.reference.lower()
+    linked = open_page(linked, "queue")
+    assert linked.subheader[0].value == f"Case {case.reference} · home-networking"
+    (meta,) = [c.value for c in linked.caption if c.value.startswith("Priority")]
+    assert meta.endswith(f"session {session_ref}")  # the session by its reference, not its long id
+    assert sid not in " ".join(c.value for c in linked.caption)
+    (copy,) = [h for h in linked.get("html") if "Copy hand-off" in h.proto.body]
+    assert "navigator.clipboard.writeText" in copy.proto.body
+    assert "Hand-off: No internet connection" in copy.proto.body
+
+    missing = signed_in("tom", "tier2")
+    missing.query_params["case"] = "ZZZ-ZZZ"
+    missing = open_page(missing, "queue")
+    assert [w.value for w in missing.warning] == ["There is no case ZZZ-ZZZ."]
+
+
 def test_dispatcher_books_reschedules_and_cancels_a_visit(app_store: Store) -> None:
-    """A visit waiting for a booking is booked, moved to another slot and cancelled with a reason."""
+    """A visit waiting for a booking is booked, moved to another day (the reference stays) and cancelled with a
+    reason (the cancellation's .ics is offered)."""
     sched = Scheduler(app_store)
     sched.add_technician("Ana Lima", ["broadband-line"], ["north"], hours=EVERY_DAY, timezone="UTC")
     sid = walk(app_store, LINE_FAULT, "AT-200", region="north")
@@ -156,31 +195,38 @@ def test_dispatcher_books_reschedules_and_cancels_a_visit(app_store: Store) -> N
     b = booked[0]
     assert (b.technician_name, b.address, b.customer_id) == ("Ana Lima", "Ring 1, Hof", "AT-200")
     assert first.startswith(f"{b.start:%Y-%m-%d %H:%M}–")
-    assert messages(at) == [f"Booked visit #{b.id}: {first.split(' · ')[0]} with Ana Lima."]
-    assert at.query_params["booking"] == str(b.id)
+    assert messages(at) == [f"Booked visit {b.reference}: {first.split(' · ')[0]} with Ana Lima."]
+    assert at.query_params["booking"] == b.reference
     assert at.tabs[1].label == "Needs booking (0)"
-    assert at.download_button(key=f"dispatch-ics-{b.id}").label == "Download .ics"
+    assert at.download_button(key=f"dispatch-ics-{b.reference}-0").label == "Download .ics"
+    board = at.dataframe[0].value
+    assert (list(board["reference"]), list(board["address"])) == ([b.reference], ["Ring 1, Hof"])
 
-    slots = at.selectbox(key=f"dispatch-resched-slot-{b.id}")
-    target = slots.options[1]
-    slots.select_index(1)
-    at.button(key=f"dispatch-move-{b.id}").click().run()
+    days = at.selectbox(key=f"dispatch-resched-day-{b.reference}")
+    days.select_index(2).run()
+    target = at.selectbox(key=f"dispatch-resched-slot-{b.reference}").options[1]
+    at.selectbox(key=f"dispatch-resched-slot-{b.reference}").select_index(1).run()
+    at.button(key=f"dispatch-move-{b.reference}").click().run()
     moved = sched.bookings(session_id=sid, status="booked")[0]
+    assert (moved.reference, moved.sequence, moved.rescheduled_from) == (b.reference, 1, b.id)
     assert sched.booking(b.id).status == "cancelled"
+    assert moved.start.date() == b.start.date() + timedelta(days=2)
     assert messages(at) == [
-        f"Booking #{b.id} moved: it is now booking #{moved.id}, {target.split(' · ')[0]}."
+        f"Visit {b.reference} moved to {moved.start:%Y-%m-%d} {target.split(' ')[0]} (UTC). "
+        "Send the customer the updated calendar file (.ics)."
     ]
-    assert moved.rescheduled_from == b.id
+    assert at.query_params["booking"] == b.reference
 
-    at.button(key=f"dispatch-close-submit-{moved.id}").click().run()
+    at.button(key=f"dispatch-close-submit-{b.reference}").click().run()
     assert messages(at) == [f"closing booking {moved.id} needs a closure code: name the fault actually found"]
-    at.text_input(key=f"dispatch-reason-{moved.id}").input("customer is abroad")
-    at.button(key=f"dispatch-cancel-submit-{moved.id}").click().run()
-    assert messages(at) == [f"Booking #{moved.id} cancelled."]
-    assert (sched.booking(moved.id).status, sched.booking(moved.id).cancel_reason) == (
-        "cancelled",
-        "customer is abroad",
-    )
+    at.text_input(key=f"dispatch-reason-{b.reference}").input("customer is abroad")
+    at.button(key=f"dispatch-cancel-submit-{b.reference}").click().run()
+    assert messages(at) == [
+        f"Visit {b.reference} cancelled. Send the customer the cancellation (.ics) so it leaves their calendar."
+    ]
+    gone = sched.booking(b.reference)
+    assert (gone.status, gone.cancel_reason, gone.sequence) == ("cancelled", "customer is abroad", 2)
+    assert at.download_button(key=f"dispatch-ics-{b.reference}-2").label == "Download the cancellation (.ics)"
     assert at.tabs[1].label == "Needs booking (1)"
 
 
@@ -225,9 +271,9 @@ def test_a_click_from_a_person_deactivated_since_the_page_was_drawn_changes_noth
     deactivated while the case was on screen cannot claim it."""
     walk(app_store, WIFI_ONLY, "AT-200")
     queue = Queue(app_store)
-    case_id = queue.list_cases()[0].id
+    case_id, ref = queue.list_cases()[0].id, queue.list_cases()[0].reference
     at = open_page(signed_in("tom", "tier2"), "queue")
-    at.selectbox(key="queue-open").select(case_id).run()
+    at.selectbox(key="queue-open").select(ref).run()
     Accounts(app_store).deactivate("tom", actor="admin")
     at.button(key=f"queue-claim-{case_id}").click().run()
     assert (queue.get(case_id).status, queue.get(case_id).claimed_by) == ("open", None)
@@ -290,13 +336,13 @@ def test_a_withdrawn_case_shows_the_handover_that_replaced_it(app_store: Store) 
     s.answer("tier2")
     s.back()
     s.answer("tv")
-    case_id = Queue(app_store).list_cases(status="withdrawn")[0].id
+    withdrawn = Queue(app_store).list_cases(status="withdrawn")[0]
     at = open_page(signed_in("tom", "tier2"), "queue")
     at.selectbox(key="queue-f-status").select("all").run()
     table = at.dataframe[0].value
-    assert list(table["case"]) == [case_id]
+    assert list(table["case"]) == [withdrawn.id]
     assert list(table["outcome"]) == ["Handover to tv-no-signal — not a case"]
-    at.selectbox(key="queue-open").select(case_id).run()
+    at.selectbox(key="queue-open").select(withdrawn.label).run()
     assert "Withdrawn: the session now ends differently: Handover to tv-no-signal — not a case." in [
         i.value for i in at.info
     ]

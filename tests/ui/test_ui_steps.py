@@ -15,7 +15,7 @@ import pytest
 from staff_accounts import with_account
 from streamlit.testing.v1 import AppTest
 
-from triage.desk import outages
+from triage.desk import customers, outages
 from triage.records.accounts import Identity
 from triage.records.store import Store
 from triage.ui.common import boot
@@ -344,27 +344,42 @@ def test_customer_resolved_with_a_follow_up_hears_when_we_check_again(db: Store)
 
 def test_agent_resolved_with_a_follow_up_sees_what_to_ask(db: Store) -> None:
     at = agent_page(decided(db, "agent", "resolved"))
-    assert at.success[0].value == "**Decision: Resolved** — Decided by: authored"
+    assert at.success[0].value == "**Decision: Resolved** — Decided by: the guide's own outcome"
     assert "At the follow-up: Ask whether the picture stayed." in texts(at)
 
 
 @pytest.mark.parametrize("mode", ["self_service", "agent"])
 def test_a_part_shipment_lists_the_parts_and_asks_for_the_address(db: Store, mode: str) -> None:
     sid = decided(db, mode, "ship")
-    at = customer_page(sid) if mode == "self_service" else agent_page(sid)
+    if mode == "agent":
+        at = agent_page(sid)
+        assert "- 2 × `remote-rc5`" in texts(at)
+        assert at.text_area(
+            key=next(k.key for k in at.text_area if k.key.startswith(f"ship-address-{sid}-"))
+        ).label == ("Shipping address")
+        assert at.info[0].value == "**Decision: Part shipment** — Decided by: the guide's own outcome"
+        return
+    at = customer_page(sid)
+    assert "Your replacement part" in texts(at)
+    assert "- 2 × `remote-rc5`" not in texts(at)  # first who and where: the parcel needs an address
+    assert "**Your contact and address**" in texts(at)
+    customers.save_contact(
+        db, sid, name="Ada", phone="+49 30 1234567", consent=True, locale="en",
+        address="Ring 1", postcode="10115", city="Berlin", need_address=True,
+    )  # fmt: skip
+    at.run()
     assert "- 2 × `remote-rc5`" in texts(at)
-    assert at.text_area(
-        key=next(k.key for k in at.text_area if k.key.startswith(f"ship-address-{sid}-"))
-    ).label == ("Shipping address")
-    if mode == "self_service":
-        assert "Your replacement part" in texts(at)
-    else:
-        assert at.info[0].value == "**Decision: Part shipment** — Decided by: authored"
+    assert any("Ring 1" in t for t in texts(at))  # the address the customer gave is the parcel's
 
 
 @pytest.mark.parametrize("mode", ["self_service", "agent"])
 def test_a_send_in_repair_gives_the_rma_and_packing(db: Store, mode: str) -> None:
     sid = decided(db, mode, "repair")
+    if mode == "self_service":  # a send-in repair needs the customer's contact and address first
+        customers.save_contact(
+            db, sid, name="Ada", email="ada@example.com", consent=True, locale="en",
+            address="Ring 1", postcode="10115", city="Berlin", need_address=True,
+        )  # fmt: skip
     at = customer_page(sid) if mode == "self_service" else agent_page(sid)
     rma = f"RMA-{sid[:10].upper()}"
     assert f"Your repair reference: `{rma}`. Write it on the parcel." in texts(at)
@@ -383,7 +398,7 @@ def test_customer_diagnosis_says_what_to_do_next(db: Store) -> None:
 
 def test_agent_diagnosis_shows_the_finding_and_the_customers_next_step(db: Store) -> None:
     at = agent_page(decided(db, "agent", "diagnosis"))
-    assert at.info[0].value == "**Decision: Diagnosis** — Decided by: authored"
+    assert at.info[0].value == "**Decision: Diagnosis** — Decided by: the guide's own outcome"
     assert "**Finding:** TV input on HDMI 2 instead of HDMI 1." in texts(at)
     assert (
         "**Customer's next step:** Press the input button on the TV remote until the picture shows."
@@ -435,13 +450,19 @@ def test_customer_in_an_outage_area_is_told_and_offered_a_notice_not_a_visit(db:
 
 def test_agent_books_a_visit_in_an_outage_area_only_with_a_reason(db: Store) -> None:
     """The agent sees the outage, and the booking asks why; without a reason the booking is refused."""
-    outages.declare(db, "north", "tv", who="ops", message={"en": "A cable was cut in North."})
+    outages.declare(db, "berlin", "tv", who="ops", message={"en": "A cable was cut in Berlin."})
     Scheduler(db).add_technician(
-        "Ana Lima", ["tv-tech"], ["north"], hours={d: ["08:00", "16:00"] for d in DAYS}
+        "Ana Lima", ["tv-tech"], ["berlin"], hours={d: ["08:00", "16:00"] for d in DAYS}
     )
-    sid = decided(db, "agent", "visit", region="north", outage_in_area=True)
+    sid = decided(db, "agent", "visit", region="berlin", outage_in_area=True)
     at = agent_page(sid)
-    assert "A cable was cut in North." in texts(at)
+    assert "A cable was cut in Berlin." in texts(at)
+    # the booking asks for the customer's contact and address first; the region comes from the postcode
+    for field, value in (("name", "Jana Weiß"), ("phone", "+49 30 1234567"), ("address", "Ring 1")):
+        at.text_input(key=f"contact-agent-{sid}-{field}").input(value)
+    at.text_input(key=f"contact-agent-{sid}-postcode").input("10115")
+    at.text_input(key=f"contact-agent-{sid}-city").input("Berlin")
+    at = next(b for b in at.button if b.label == "Save contact" and "agent" in str(b.form_id)).click().run()
     assert (
         "A declared outage covers this area: a technician cannot fix it. Book only with a reason."
         in texts(at)

@@ -190,7 +190,7 @@ def test_save_warns_on_errors_and_refuses_a_file_changed_on_disk(store: Store, f
     at = _edit_yaml(at, "on_not_fixed: done", "on_not_fixed: nowhere")
     at.button(key=f"studio.save.{TREE}").click().run()
     assert at.warning[0].value == (
-        f"Saved {TREE} with 1 errors. The file is yours; publishing needs a valid tree."
+        f"Saved {TREE} with 1 error. The file is yours; publishing needs a valid tree."
     )
     saved = (folder / TREE).read_text(encoding="utf-8")
     assert "on_not_fixed: nowhere" in saved
@@ -251,7 +251,7 @@ def test_author_sees_and_resolves_flags_beside_the_node(store: Store) -> None:
     assert _table(at, "Open flags").set_index("File").loc[TREE, "Open flags"] == 1
     at.selectbox(key=f"studio.nodesel.{TREE}").select("plug_in").run()
     assert (
-        "⚑ 1 open flags on this node (resolve them in the Flags tab):\n\nunclear, from agent: Which plug?"
+        "⚑ 1 open flag on this node (resolve it in the Flags tab):\n\nunclear, from agent: Which plug?"
         in [w.value for w in at.warning]
     )
     assert "⚑ 1 · plug_in" in at.get("graphviz_chart")[0].proto.spec

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +98,10 @@ def test_agent_searches_starts_answers_goes_back_and_sees_the_decision(db: Store
     """Search -> start with known facts -> answer -> reopen step 1 from the breadcrumb -> decision with case."""
     at = open_page(app(AGENT), "agent")
     at.text_input(key="agent-q").input("internet").run()
-    assert [b.label for b in at.button if b.key.startswith("pick-")] == [
-        "No internet connection",
-        "Slow or dropping Wi-Fi",
-    ]
+    found = [b.label for b in at.button if b.key.startswith("pick-")]
+    assert found[0] == "No internet connection"  # the title that is most nearly the words typed comes first
+    assert "Slow or dropping Wi-Fi" in found
+    assert "Printer not printing" not in found
     at.button(key="pick-no-internet").click().run()
     at.text_input(key="agent-customer").input("C-77").run()
     at.radio(key="agent-covered").set_value("yes")
@@ -125,11 +127,13 @@ def test_agent_searches_starts_answers_goes_back_and_sees_the_decision(db: Store
     at.button(key=f"ans-{sid}-all_devices-one").click().run()
 
     case = Queue(db).for_session(sid)[0]
-    assert at.success[0].value == f"Case #{case.id} is queued in device-support (status open)."
-    assert at.warning[0].value == "**Decision: Escalate** — Decided by: authored"
+    assert at.success[0].value == f"Case `{case.reference}` is queued in device-support (status open)."
+    assert at.warning[0].value == "**Decision: Escalate** — Decided by: the guide's own outcome"
     assert "- Only one device is affected; the line is fine." in texts(at)
     assert [d.key for d in at.get("download_button")] == [f"handoff-md-{sid}", f"handoff-json-{sid}"]
-    assert at.get("code")[0].value.startswith("# Hand-off: No internet connection\n")
+    copies = [h.proto.body for h in at.get("html") if "Copy hand-off" in h.proto.body]
+    assert len(copies) == 1
+    assert "# Hand-off: No internet connection\n" in html.unescape(copies[0])
 
 
 def test_agent_collect_step_shows_the_invalid_answer_and_takes_a_choice(db: Store) -> None:
@@ -236,7 +240,8 @@ def test_self_service_never_renders_a_hint_or_an_internal_id(db: Store, shipped_
 
 
 def test_get_me_a_person_creates_a_case_and_gives_a_reference(db: Store) -> None:
-    """ "This did not help — get me a person" queues a tier-1 case and shows the session id as reference."""
+    """ "This did not help — get me a person" queues a tier-1 case and shows the reference to read out (never the
+    long session id)."""
     at = app()
     at.button(key="ss-start-no-internet").click().run()
     sid = sid_of(at)
@@ -245,7 +250,9 @@ def test_get_me_a_person_creates_a_case_and_gives_a_reference(db: Store) -> None
     cases = Queue(db).for_session(sid)
     assert [(c.queue, c.tier, c.status) for c in cases] == [("tier1-support", 1, "open")]
     assert at.info[0].value == "A member of our team will take over from here, with everything you told us."
-    assert sid in [c.value for c in at.get("code")]
+    ref = db.load_session(sid).reference
+    assert f"Your reference: **{ref}** — please have it ready if you call us." in texts(at)
+    assert not [t for t in texts(at) if sid in t and not t.startswith("?s=")]  # the long id only in the link
     assert "What happens next" in texts(at)
 
 
@@ -265,13 +272,16 @@ def test_a_customer_page_left_behind_cannot_answer_for_the_agent(db: Store) -> N
 
 
 def test_self_service_resumes_by_link(db: Store) -> None:
-    """Opening ``?s=<id>`` shows the customer's next step, with the resume link to copy."""
+    """Opening ``?s=<id>`` shows the customer's next step, with the resume link to copy; the link keeps the
+    page's language."""
     stored = db.start_session("no-internet", mode="self_service")
     stored.answer("all")
     at = app(s=stored.id)
     assert f"### {ROUTER_LIGHTS}" in texts(at)
     assert at.get("progress")[0].proto.text == "Step 2"
-    assert at.get("code")[0].value == f"?s={stored.id}"
+    assert at.get("code")[0].value == f"?s={stored.id}&lang=en"
+    german = app(s=stored.id, lang="de")
+    assert german.get("code")[0].value == f"?s={stored.id}&lang=de"
 
 
 def test_self_service_starts_in_the_chosen_language(db: Store) -> None:
@@ -289,20 +299,45 @@ def test_self_service_starts_in_the_chosen_language(db: Store) -> None:
     )
 
 
-def test_agent_takes_over_an_escalated_self_service_session(db: Store) -> None:
-    """An agent opening the customer's reference continues at the customer's step in agent mode."""
-    stored = db.start_session("no-internet", mode="self_service")
+def test_agent_reads_an_escalation_and_takes_it_over_only_when_confirmed(db: Store) -> None:
+    """An agent opens the customer's escalation by its reference: read-only (path, facts, the customer's words,
+    where they are), the case still open; "Take over" asks first, "Not now" changes nothing, and "Yes, take
+    over" continues at the customer's step in agent mode and closes the case as handed over."""
+    stored = db.start_session(
+        "no-internet", mode="self_service", facts={"customer_words": "Internet gone since the storm"}
+    )
     stored.answer("all")
     stored.escalate_now()
+    ref = stored.reference
+    assert ref is not None
     at = open_page(app(AGENT), "agent")
-    at.text_input(key="agent-open-id").input(stored.id[:8])
+    at.text_input(key="agent-open-id").input(ref.lower().replace("-", ""))
     at.button(key="agent-open").click().run()
     sid = sid_of(at)
     assert sid == stored.id
+    shown = texts(at)
+    assert f"Reference `{ref}` · self-service · en" in shown
+    assert f"Where the customer is: {ROUTER_LIGHTS}" in shown
+    assert "In the customer's words: Internet gone since the storm" in shown
+    assert f"1. {NO_INTERNET_FIRST} → **Yes, every device**" in shown  # the path, as text: nothing to click
+    assert not [b for b in at.button if b.key.startswith(("crumb-", "ans-", "note-add-", "restart-"))]
+    assert [c.status for c in Queue(db).for_session(sid)] == ["open"]
+    events = len(db.load_session(sid).session.events)
+
+    at.button(key=f"take-{sid}").click().run()
+    case = Queue(db).for_session(sid)[0]
+    assert at.info[0].value.startswith("Take over this customer's request?")
+    assert f"`{case.reference}`" in at.info[0].value
+    at.button(key=f"take-no-{sid}").click().run()
+    assert [c.status for c in Queue(db).for_session(sid)] == ["open"]
+    assert len(db.load_session(sid).session.events) == events
+
+    at.button(key=f"take-{sid}").click().run()
+    at.button(key=f"take-yes-{sid}").click().run()
     assert f"#### {ROUTER_LIGHTS}" in texts(at)
     assert at.button(key=f"crumb-{sid}-0").label == f"1. {NO_INTERNET_FIRST} → Yes, every device"
-    assert (
-        at.success[0].value == "You took over the customer's escalation; the case is closed as handed over."
+    assert at.success[0].value == (
+        "You took over from the customer; their case, if they had one, is closed as handed over."
     )
     assert [(c.status, c.closure_code) for c in Queue(db).for_session(sid)] == [("closed", "handed-over")]
     again = app(s=sid)  # the customer's link now says our team has it, and shows no step
@@ -310,39 +345,138 @@ def test_agent_takes_over_an_escalated_self_service_session(db: Store) -> None:
     assert f"### {ROUTER_LIGHTS}" not in texts(again)
 
 
-def test_customer_books_a_visit_and_gets_the_calendar_file(db: Store) -> None:
-    """A visit decision offers the free slots of the region; booking one shows it with an .ics download."""
+def test_a_customer_still_walking_needs_an_explicit_confirmation(db: Store) -> None:
+    """A customer mid-walk: the agent is told they are still active and when they last clicked; a click by the
+    customer after the agent looked refuses the take-over, which then shows where the customer is now."""
+    stored = db.start_session("no-internet", mode="self_service")
+    stored.answer("all")
+    at = open_page(app(AGENT, s=stored.id), "agent")
+    sid = stored.id
+    assert at.warning[0].value.startswith(
+        "The customer is still walking this guide themselves; you are only reading along. They last clicked "
+    )
+    at.button(key=f"take-{sid}").click().run()
+    (confirm,) = [e.value for e in at.error if e.value.startswith("The customer is still active")]
+    assert "they last clicked 0 min ago" in confirm
+    db.load_session(sid).answer("yes")  # the customer clicks on while the agent reads
+    at.button(key=f"take-yes-{sid}").click().run()
+    assert db.load_session(sid).session.mode.value == "self_service"
+    assert (
+        at.error[0].value
+        == "This session was changed elsewhere (an answer was given); here is where it stands now."
+    )
+    assert "Where the customer is: Is the router very hot, or is there a burning smell?" in texts(at)
+    at.button(key=f"take-{sid}").click().run()
+    at.button(key=f"take-yes-{sid}").click().run()
+    assert db.load_session(sid).session.mode.value == "agent"
+
+
+def test_the_agent_gets_the_safety_script_once_and_the_rule_in_words(db: Store) -> None:
+    """A burning smell: one urgent script to read out, the rule that decided in words, no booking form (the
+    decision is a part shipment, not a visit)."""
+    stored = db.start_session("no-internet", mode="agent")
+    for answer in ("all", "yes", "yes"):
+        stored.answer(answer)
+    at = open_page(app(AGENT, s=stored.id), "agent")
+    shown = texts(at)
+    (script,) = [
+        e.value for e in at.error if e.value.startswith("**Safety stop — read this to the customer now:**")
+    ]
+    assert "switch the device off at the wall" in script
+    assert sum(1 for t in shown if "switch the device off at the wall" in t and not t.startswith("#")) == 1
+    assert not [t for t in shown if t.startswith("**Tell the customer:**")]
+    assert any(t.endswith("— Decided by: the safety rule") for t in shown)
+    assert not [t for t in shown if "authored" in t or "Decided by: safety" in t]
+    assert not at.get("date_input")  # no booking form
+
+
+def line_visit_page(db: Store) -> tuple[AppTest, str]:
+    """A customer's page at a line visit (the demo line test finds a fault), a technician in Berlin every day."""
     Scheduler(db).add_technician(
         "Ana Lima",
         ["broadband-line"],
-        ["north"],
+        ["berlin"],
         hours={d: ["08:00", "16:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
     )
     set_remote_status(db, "*", "line_test", "fault")  # the demo provider's line test finds a fault
     stored = db.start_session("no-internet", mode="self_service")  # no outage declared
     for answer in ("all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed"):
         stored.answer(answer)
-    sid = stored.id
     assert stored.view().node_id == "line_test"
-    at = app(s=sid)  # the page runs the line test, which decides a line visit
+    return app(s=stored.id), stored.id  # the page runs the line test, which decides a line visit
+
+
+def give_contact(at: AppTest, sid: str) -> AppTest:
+    for field, value in (("name", "Jana Weiß"), ("phone", "+49 30 1234567"), ("address", "Ring 1, Hof")):
+        at.text_input(key=f"contact-customer-{sid}-{field}").input(value)
+    at.text_input(key=f"contact-customer-{sid}-postcode").input("10115")
+    at.text_input(key=f"contact-customer-{sid}-city").input("Berlin")
+    at.checkbox(key=f"contact-customer-{sid}-consent").check()
+    return next(b for b in at.button if b.label == "Send my details").click().run()
+
+
+def test_customer_books_a_visit_on_a_day_of_their_choice_and_moves_it(db: Store) -> None:
+    """Contact and address first; then a day among the next working days, a time, Book: the reference and the
+    .ics. Changing the time keeps the reference; cancelling offers the file that removes the entry."""
+    at, sid = line_visit_page(db)
     assert db.load_session(sid).session.facts["line_result"] == "fault"
-    assert [i.value for i in at.info] == [
-        "We checked this from our side: Line fault",
-        "We could not bring the line back remotely. A technician will visit to test the line and the wall socket.",
-    ]
-    at.text_input(key=f"region-{sid}").input("north").run()
-    slots = at.radio(key=f"slot-{sid}")
-    first: Any = slots.value
+    assert not [d for d in at.get("date_input") if d.key == f"book-day-{sid}"]  # no days before the address
+    at = give_contact(at, sid)
+    day = at.date_input(key=f"book-day-{sid}")
+    first = day.value
+    assert isinstance(first, date)
+    second = first + timedelta(days=1)
+    day.set_value(second).run()
+    times = at.radio(key=f"book-time-{sid}-{second.isoformat()}")
+    assert times.label == f"Free times on {second:%a} {second:%Y-%m-%d}"
+    times.set_value(times.options[1]).run()
+    picked: Any = at.radio(key=f"book-time-{sid}-{second.isoformat()}").value
+    assert picked.time == times.options[1]
     at.button(key=f"book-{sid}").click().run()
-    booking = Scheduler(db).bookings(session_id=sid)[0]
-    assert (booking.start, booking.technician_name, booking.skill) == (
-        first.slot.start,
-        "Ana Lima",
-        "broadband-line",
+    (booking,) = Scheduler(db).bookings(session_id=sid)
+    assert (booking.start, booking.technician_name, booking.sequence) == (picked.slot.start, "Ana Lima", 0)
+    assert (booking.contact_name, booking.address) == ("Jana Weiß", "Ring 1, Hof, 10115 Berlin")
+    assert f"Visit booked: {picked.label}" in [x.value for x in at.success]
+    assert (
+        f"Visit reference: **{booking.reference}** (please have it ready if you call us about the visit)"
+        in (texts(at))
     )
-    assert at.success[0].value == f"Visit booked: {first.label}"
+    assert "Times are in the technician's time zone: Europe/Berlin." in texts(at)
     ics = at.get("download_button")[0]
     assert ics.label == "Add to my calendar (.ics)"
+
+    move_day = at.date_input(key=f"move-day-{sid}")
+    move_day.set_value(second + timedelta(days=1)).run()
+    target: Any = at.radio(key=f"move-time-{sid}-{(second + timedelta(days=1)).isoformat()}").value
+    at.button(key=f"move-{sid}").click().run()
+    moved = Scheduler(db).booking(booking.reference)
+    assert (moved.reference, moved.sequence, moved.start) == (booking.reference, 1, target.slot.start)
+    assert any(x.value.startswith(f"Visit {booking.reference} moved to {target.label}.") for x in at.success)
+
+    at.button(key=f"cancel-{sid}").click().run()  # a customer need not give a reason
+    gone = Scheduler(db).booking(booking.reference)
+    assert (gone.status, gone.sequence, gone.cancel_reason) == ("cancelled", 2, "cancelled by the customer")
+    assert f"Visit {booking.reference} is cancelled." in [x.value for x in at.success]
+    assert [b.label for b in at.get("download_button")] == ["Remove from my calendar (.ics)"]
+    assert at.date_input(key=f"book-day-{sid}").value == first  # and a new time can be booked
+
+
+def test_a_day_without_free_times_says_so(db: Store) -> None:
+    """A day inside the range with nothing free is named, with the nearest days that have times."""
+    at, sid = line_visit_page(db)
+    at = give_contact(at, sid)
+    first = at.date_input(key=f"book-day-{sid}").value
+    assert isinstance(first, date)
+    day_two = first + timedelta(days=1)
+    sched = Scheduler(db)
+    for slot in sched.free_days("broadband-line", "berlin", days=3, urgency="normal"):
+        if slot.day == day_two:
+            for s in slot.slots:
+                sched.book("broadband-line", "berlin", slot=s)
+    at.date_input(key=f"book-day-{sid}").set_value(day_two).run()
+    (warning,) = at.warning
+    assert warning.value.startswith(f"There is no free time on {day_two:%a} {day_two:%Y-%m-%d}.")
+    assert not [b for b in at.button if b.key == f"book-{sid}"]
 
 
 def test_staff_without_the_agent_role_cannot_open_the_console(db: Store) -> None:

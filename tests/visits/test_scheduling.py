@@ -515,7 +515,8 @@ def test_book_for_session_reads_the_visit_decision(store: Store) -> None:
     with pytest.raises(BookingError) as info:
         sched.book_for_session(s, "south", now=NOW)
     assert str(info.value) == (
-        f"session {s.id!r} already has booking {b.id} (Tue 2025-03-04 07:00-09:00 UTC with 'Ana Lima'); "
+        f"session {s.id!r} already has visit {b.reference} (booking {b.id}, Tue 2025-03-04 07:00-09:00 UTC "
+        "with 'Ana Lima'); "
         "reschedule or cancel it instead of booking again"
     )
     assert [x.id for x in sched.bookings(session_id=s.id)] == [b.id]
@@ -639,47 +640,47 @@ def test_ics_is_a_valid_calendar_event(sched: Scheduler) -> None:
     assert all(len(line.encode()) <= 75 for line in physical)
     assert any(line.startswith(" ") for line in physical)  # the long lines really were folded
     text.encode("utf-8")  # folding never splits a character
+    ref = b.reference
     assert unfold(text)[:-1] == [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//triage//home visits//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:REQUEST",
         "BEGIN:VEVENT",
-        f"UID:triage-booking-{b.id}-20250303T060000Z@triage",
+        f"UID:{ref}@triage",
         "DTSTAMP:20250303T063000Z",
         "DTSTART:20250303T070000Z",
         "DTEND:20250303T090000Z",
         "SEQUENCE:0",
         "STATUS:CONFIRMED",
-        "SUMMARY:Home visit: broadband-line (urgent)",
-        "DESCRIPTION:Skill: broadband-line\\nUrgency: urgent\\nParts: dsl-filter\\, line-cable\\n"
-        f"Session: -\\nCustomer: C-9\\nTechnician: Ana Lima\\nBooking: {b.id}",
+        f"SUMMARY:Home visit {ref}: broadband-line (urgent)",
+        f"DESCRIPTION:Visit: {ref}\\nSkill: broadband-line (urgent)\\nParts: dsl-filter\\, line-cable\\n"
+        "Customer: C-9\\nAddress: Hauptstraße 5\\, Hinterhaus\\; 3. OG \\\\ links\\nKlingel: Lima – bitte "
+        "zweimal läuten\\, Hund im Hof\\nTechnician: Ana Lima",
         "LOCATION:Hauptstraße 5\\, Hinterhaus\\; 3. OG \\\\ links\\nKlingel: Lima – bitte zweimal läuten\\, "
         "Hund im Hof",
+        "ORGANIZER;CN=Home visits:mailto:visits@triage.invalid",
         "END:VEVENT",
         "END:VCALENDAR",
     ]
 
 
 def test_ics_of_a_rescheduled_visit_updates_the_same_event(sched: Scheduler) -> None:
-    """A rescheduled visit keeps the first booking's UID with a higher SEQUENCE; the old one exports cancelled."""
+    """A rescheduled visit keeps its reference as the UID with a higher SEQUENCE; the old booking number
+    exports where the visit is now, never a stale copy."""
     b = sched.book("tv", "north", urgency="urgent", now=NOW)
     moved = sched.reschedule(b.id, now=utc(3, 6, 10))
     old, new = unfold(sched.ics(b.id, now=NOW)), unfold(sched.ics(moved.id, now=NOW))
-    uid = f"UID:triage-booking-{b.id}-20250303T060000Z@triage"
-    assert [line for line in old if line.startswith(("UID", "SEQUENCE", "STATUS", "DTSTART"))] == [
-        uid,
-        "DTSTART:20250303T070000Z",
-        "SEQUENCE:0",
-        "STATUS:CANCELLED",
-    ]
-    assert [line for line in new if line.startswith(("UID", "SEQUENCE", "STATUS", "DTSTART"))] == [
-        uid,
+    assert old == new
+    assert [line for line in new if line.startswith(("METHOD", "UID", "SEQUENCE", "STATUS", "DTSTART"))] == [
+        "METHOD:REQUEST",
+        f"UID:{b.reference}@triage",
         "DTSTART:20250303T090000Z",
         "SEQUENCE:1",
         "STATUS:CONFIRMED",
     ]
+    assert moved.reference == b.reference
     assert not any(line.startswith("LOCATION") for line in new)
 
 

@@ -5,7 +5,9 @@
 - :mod:`~triage.analytics.steps`: figures per step: visits, time spent, drop-offs, action fix rates;
 - :mod:`~triage.analytics.kinds`: each node's kind from the published trees (only actions have fix rates);
 - :mod:`~triage.analytics.rows`: the frozen rows they return, and the :class:`Filters` they take;
-- :mod:`~triage.analytics.report`: a summary as plain-text tables, any rows as CSV.
+- :mod:`~triage.analytics.report`: a summary as plain-text tables, any rows as CSV;
+- :mod:`~triage.analytics.labels`: trees, steps and faults by their titles in the reader's language, short
+  enough for a chart and in full for its tooltip.
 
 Import the names from here: ``from triage import analytics; analytics.summary(store)``.
 
@@ -15,6 +17,7 @@ May import: :mod:`triage.records`, :mod:`triage.trees`, :mod:`triage.errors` and
 from __future__ import annotations
 
 from triage.analytics.kinds import node_kinds
+from triage.analytics.labels import Label, fault_label, shorten, step_label, tree_label
 from triage.analytics.queries import (
     KIND_COUNTS,
     breakdown,
@@ -51,6 +54,7 @@ __all__ = [
     "DropOff",
     "FaultCount",
     "Filters",
+    "Label",
     "NodeStats",
     "OutcomeCount",
     "ProblemCount",
@@ -61,13 +65,17 @@ __all__ = [
     "csv_text",
     "drop_offs",
     "fault_counts",
+    "fault_label",
     "node_kinds",
     "node_stats",
     "outcome_counts",
     "outcomes_per_day",
     "render_text",
+    "shorten",
+    "step_label",
     "summary",
     "to_csv",
     "top_problems",
+    "tree_label",
     "tree_stats",
 ]

@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TextIO
 
 import click
 
-from triage.cli import fulfilment, outages, planner, records, trees, visits
+from triage.cli import customers, fulfilment, outages, planner, records, trees, visits
 from triage.cli.options import Streams
 from triage.errors import TriageError
 
@@ -50,6 +50,7 @@ for _command in (
     *fulfilment.COMMANDS,
     *outages.COMMANDS,
     *planner.COMMANDS,
+    *customers.COMMANDS,
 ):
     cli.add_command(_command)
 

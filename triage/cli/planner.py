@@ -12,6 +12,12 @@
     triage simulate --tree TREE [--group ID] [--misspecify] [--trees DIR]
         the same for a real tree's fix group, its authored numbers being the truth (``--misspecify``: the
         policies plan with perturbed numbers, one perturbation per instance)
+    triage simulate --library [--customers N] [--seed S] [--trees DIR] [--mode agent|self_service|both] [--csv]
+        tier-1 resolution, measured: simulated customers (faults drawn from each tree's priors) walk every
+        customer-facing tree with the real engine; per tree and for the library, weighted by the call-volume
+        shares in trees/call-volumes.csv, the shares resolved in self-service and at tier 1, closed at the first
+        line, escalated, visits, parts shipped, handling minutes, line visits without the checks, and whether
+        the library meets its targets (exit status 1 if not)
 
 A progress bar runs on standard error; ``--no-progress`` turns it off.
 """
@@ -23,13 +29,18 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
+from triage.analytics.simulation import MODES, Mode, simulate_library
+from triage.analytics.simulation_report import library_csv, render_library
+from triage.analytics.volumes import CALL_VOLUMES, read_call_volumes
 from triage.cli.options import Streams, db_option, pass_streams, trees_option
 from triage.cli.progress import ProgressBar
+from triage.errors import CallVolumeError
 from triage.guidance import Oracle, Problem
 from triage.guidance.learning import LearnedRow, learned_vs_authored
 from triage.guidance.simulate import (
@@ -416,13 +427,16 @@ class _Simulation:
     instances: int
     policies: str | None
     seed: int
-    customers: int
+    customers: int | None
     workers: int
     tree: str | None
     group: str | None
     misspecify: bool
     trees: tuple[str, ...]
     no_progress: bool
+    library: bool = False
+    mode: str = "both"
+    csv: bool = False
 
 
 def _policy_names(sim: _Simulation) -> tuple[str, ...]:
@@ -430,7 +444,7 @@ def _policy_names(sim: _Simulation) -> tuple[str, ...]:
     unknown = [n for n in names if n not in POLICIES]
     if unknown:
         raise SystemExit(f"triage simulate: unknown policy {unknown[0]!r} (known: {', '.join(POLICIES)})")
-    if sim.instances < 1 or sim.customers < 0 or sim.workers < 1:
+    if sim.instances < 1 or (sim.customers or 0) < 0 or sim.workers < 1:
         raise SystemExit(
             "triage simulate: --instances and --workers must be at least 1, --customers at least 0"
         )
@@ -468,7 +482,41 @@ def _family_sections(sim: _Simulation) -> list[tuple[str, list[Scenario]]]:
     return sections
 
 
+def _library_volumes(sim: _Simulation, known: set[str]) -> dict[str, float]:
+    """The call-volume shares: ``call-volumes.csv`` in the first --trees folder, else the shipped table."""
+    folders = [Path(t) for t in sim.trees if Path(t).is_dir()]
+    path = folders[0] / CALL_VOLUMES.name if folders else CALL_VOLUMES
+    if not path.exists():
+        raise SystemExit(
+            f"triage simulate: {path} is missing; add it with a line 'tree,share' and one per tree"
+        )
+    try:
+        return read_call_volumes(path, known)
+    except CallVolumeError as exc:
+        raise SystemExit(f"triage simulate: {exc}") from None
+
+
+def _simulate_library(sim: _Simulation, out: TextIO) -> int:
+    """Every customer-facing tree, weighted by its call volume; exit 1 when the library misses a target."""
+    customers = 1000 if sim.customers is None else sim.customers
+    if customers < 1:
+        raise SystemExit("triage simulate: --customers must be at least 1 with --library")
+    library = load_library(list(sim.trees) or [DEFAULT_TREES])
+    volumes = _library_volumes(sim, {t.id for t in library.offered()})
+    progress: Progress | None = None if sim.no_progress else ProgressBar(sys.stderr)
+    mode: Mode = sim.mode  # type: ignore[assignment]  # click checked it against MODES
+    figures = simulate_library(
+        library, volumes, customers=customers, seed=sim.seed, mode=mode, progress=progress
+    )
+    out.write(library_csv(figures) if sim.csv else "\n".join(render_library(figures)) + "\n")
+    return 0 if all(t.met for t in figures.targets()) else 1
+
+
 def _simulate(sim: _Simulation, out: TextIO) -> int:
+    if sim.library:
+        return _simulate_library(sim, out)
+    if sim.customers is None:
+        sim = replace(sim, customers=200)
     names = _policy_names(sim)
     progress: Progress | None = None if sim.no_progress else ProgressBar(sys.stderr)
     sections = [_tree_section(sim, sim.tree)] if sim.tree else _family_sections(sim)
@@ -478,8 +526,8 @@ def _simulate(sim: _Simulation, out: TextIO) -> int:
 
     blocks = []
     for head, scenarios in sections:
-        results = _run(scenarios, names, sim.customers, sim.workers, progress, label)
-        blocks.append("\n".join([head, "", *render_simulation(results, names, sim.customers)]))
+        results = _run(scenarios, names, sim.customers or 0, sim.workers, progress, label)
+        blocks.append("\n".join([head, "", *render_simulation(results, names, sim.customers or 0)]))
     out.write("\n\n".join(blocks) + "\n")
     return 0
 
@@ -494,9 +542,10 @@ def _simulate(sim: _Simulation, out: TextIO) -> int:
 @click.option(
     "--customers",
     type=int,
-    default=200,
+    default=None,
     metavar="N",
-    help="simulated customers per instance, 0 for the exact figures only (default 200)",
+    help="simulated customers per instance, 0 for the exact figures only (default 200); "
+    "with --library, per tree (default 1000)",
 )
 @click.option("--workers", type=int, default=1, metavar="N", help="processes to run on (default 1)")
 @click.option("--tree", metavar="TREE", help="simulate this tree's fix group instead of a family")
@@ -504,12 +553,24 @@ def _simulate(sim: _Simulation, out: TextIO) -> int:
 @click.option("--misspecify", is_flag=True, help="with --tree: plan with perturbed numbers, one per instance")
 @trees_option
 @click.option("--no-progress", is_flag=True, help="no progress bar on standard error")
+@click.option(
+    "--library", is_flag=True, help="tier-1 resolution of every customer-facing tree, volume-weighted"
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="both",
+    show_default=True,
+    help="with --library: who walks (both: self-service first, a tier-1 agent takes over where it stops)",
+)
+@click.option("--csv", "csv", is_flag=True, help="with --library: CSV instead of the table")
 @pass_streams
 def simulate(streams: Streams, /, **given: Any) -> int:
     """Benchmark the planner against baselines and the optimum.
 
     On seeded scenarios of the benchmark families, or on a real tree's fix group (--tree): exact
     expectations per policy, the same over simulated customers, and a chart of the ratio to the optimum.
+    With --library: every customer-facing tree walked by simulated customers, per tree and volume-weighted.
     """
     return _simulate(_Simulation(**given), streams.out)
 

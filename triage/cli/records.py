@@ -5,9 +5,13 @@
     triage versions TREE                       published versions of a tree
     triage diff TREE OLD NEW                   readable diff between two versions
     triage sessions [--status S] [--tree T] [--customer C]
-    triage resume SESSION_ID                   continue a stored session in the terminal
+    triage resume REF                          continue a stored session in the terminal
     triage cases [--queue Q] [--status S]      the escalation queue
-    triage case show|claim|note|close|take-over ...
+    triage case show|claim|note|close|take-over REF ...
+
+A session or a case is named by its reference as people read it out (``K7P-4QX``; any case, dashes and spaces
+optional, O read as 0 and I or L as 1); a session also by its id, a unique start of it or the customer's
+link, and a case by its number.
     triage user add NAME --role ROLE [--password-stdin] | list | passwd NAME | roles NAME --role ROLE
     triage user deactivate NAME | reactivate NAME
     triage audit [--user NAME] [--since WHEN] [--limit N]
@@ -27,6 +31,8 @@ import click
 
 from triage.cli.options import Streams, db_option, fmt_time, pass_streams
 from triage.cli.terminal import walk
+from triage.desk.contact import resolve_session_id
+from triage.errors import NotFound
 from triage.records.accounts import Accounts
 from triage.records.cases import Queue
 from triage.records.store import Store
@@ -123,7 +129,7 @@ def sessions(
     for r in rows:
         decision = f"{r.decision_kind} ({r.decision_rule})" if r.decision_kind else f"at {r.last_node}"
         streams.out.write(
-            f"{r.id}  {fmt_time(r.started_at)}  {r.tree_id:<22} {r.mode:<12} {r.locale:<5} "
+            f"{r.reference or '-':<8} {r.id}  {fmt_time(r.started_at)}  {r.tree_id:<22} {r.mode:<12} {r.locale:<5} "
             f"{r.steps:>3} steps  {decision}\n"
         )
     streams.out.write(f"{len(rows)} session(s)\n")
@@ -131,13 +137,15 @@ def sessions(
 
 
 @click.command("resume")
-@click.argument("session_id", help="the stored session's id (`triage sessions` lists them)")
+@click.argument(
+    "ref", help="the session's reference (K7P-4QX), id, start of its id or link (`triage sessions`)"
+)
 @db_option
 @pass_streams
-def resume(streams: Streams, session_id: str, db: str | None) -> int:
+def resume(streams: Streams, ref: str, db: str | None) -> int:
     """Continue a stored session in the terminal."""
     with Store(db) as st:
-        return walk(st.load_session(session_id), streams.out, streams.inp)
+        return walk(st.load_session(resolve_session_id(st, ref)), streams.out, streams.inp)
 
 
 # -- the escalation queue ---------------------------------------------------------------------------------------
@@ -158,7 +166,7 @@ def cases(streams: Streams, queue: str | None, status: str, tier: int | None, db
     for c in found:
         who = f" [{c.claimed_by}]" if c.claimed_by else ""
         streams.out.write(
-            f"#{c.id:<5} {c.priority:<7} tier {c.tier}  {c.queue:<20} {c.status}{who}  "
+            f"{c.label:<8} #{c.id:<5} {c.priority:<7} tier {c.tier}  {c.queue:<20} {c.status}{who}  "
             f"{fmt_time(c.created_at)}  {c.reason}\n"
         )
     streams.out.write(f"{len(found)} case(s)\n")
@@ -172,7 +180,9 @@ def cases(streams: Streams, queue: str | None, status: str, tier: int | None, db
     metavar="ACTION",
     help="show, claim, note, close or take-over",
 )
-@click.argument("ref", help="case number (take-over: the session id)")
+@click.argument(
+    "ref", help="the case's reference (K7P-4QX) or number (take-over: the session's reference or id)"
+)
 @click.argument("text", nargs=-1, help="the note (for `note`)")
 @click.option("--user", default="tier2", show_default=True, help="who does it")
 @click.option("--code", help="closure code: the fault actually found (for `close`)")
@@ -195,34 +205,37 @@ def case(
     with Store(db) as st:
         q, out = Queue(st), streams.out
         if action == "take-over":
-            return walk(q.take_over(ref, user), out, streams.inp)
-        number = _case_number(action, ref)
+            return walk(q.take_over(resolve_session_id(st, ref), user), out, streams.inp)
+        number = _case_number(q, action, ref)
         if action == "show":
             _show_case(q, number, out)
         elif action == "claim":
-            out.write(f"case #{q.claim(number, user).id} claimed by {user}\n")
+            out.write(f"case {q.claim(number, user).label} claimed by {user}\n")
         elif action == "note":
             q.add_note(number, user, " ".join(text))
-            out.write(f"note added to case #{number}\n")
+            out.write(f"note added to case {q.get(number).label}\n")
         else:  # close
             c = q.close(number, user, code or "", fix or "")
-            out.write(f"case #{c.id} closed: {c.closure_code}\n")
+            out.write(f"case {c.label} closed: {c.closure_code}\n")
     return 0
 
 
-def _case_number(action: str, ref: str) -> int:
-    """The case number REF; a usage error (exit 2) if it is not a whole number."""
-    if not ref.isdigit():
+def _case_number(q: Queue, action: str, ref: str) -> int:
+    """The number of the case REF names (its reference or number); a usage error (exit 2) if none does."""
+    try:
+        return q.case_id(ref)
+    except NotFound as exc:
         raise click.UsageError(
-            f"{action} needs the case number REF, like `triage case {action} 12` (got {ref!r})",
+            f"{action} needs a case's reference or number, like `triage case {action} K7P-4QX`: {exc}",
             click.get_current_context(),
-        )
-    return int(ref)
+        ) from None
 
 
 def _show_case(q: Queue, case_id: int, out: TextIO) -> None:
     c = q.get(case_id)
-    out.write(f"case #{c.id}: {c.status}, tier {c.tier}, queue {c.queue}, priority {c.priority}\n")
+    out.write(
+        f"case {c.label} (#{c.id}): {c.status}, tier {c.tier}, queue {c.queue}, priority {c.priority}\n"
+    )
     if c.closure_code:
         out.write(f"closure: {c.closure_code} — {c.closure_fix or '-'}\n")
     for at, author, text in c.notes:

@@ -4,7 +4,8 @@
     triage visit slots|book|list|cancel|reschedule|close|ics ...
 
 Both take ``--db URL`` (default ``$TRIAGE_DATABASE_URL``, else ``var/triage.db``) and close the store they open.
-A missing or malformed booking number is a usage error (exit 2), like any other wrong argument.
+A visit is named by its reference (``K7P-4QX``, kept through every reschedule; any case, dashes optional) or by a
+booking number; a missing or malformed one is a usage error (exit 2), like any other wrong argument.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from triage.cli.options import Streams, db_option, fmt_time, pass_streams
+from triage.records.refs import looks_like_reference
 from triage.records.store import Store
 
 if TYPE_CHECKING:
@@ -103,25 +105,26 @@ def _slots(sched: Scheduler, v: _Visit, out: TextIO) -> None:
 def _list(sched: Scheduler, v: _Visit, out: TextIO) -> None:
     for b in sched.bookings(status=v.status or None):
         out.write(
-            f"#{b.id:<5} {b.status:<10} {fmt_time(b.start)}  {b.technician_name:<20} {b.skill:<16} "
-            f"{b.urgency:<7} session {b.session_id or '-'}\n"
+            f"{b.reference:<8} #{b.id:<5} {b.status:<10} {fmt_time(b.start)}  {b.technician_name:<20} "
+            f"{b.skill:<16} {b.urgency:<7} session {b.session_id or '-'}\n"
         )
 
 
 def _ics(sched: Scheduler, v: _Visit, out: TextIO) -> None:
-    out.write(sched.ics(_number(v)))
+    out.write(sched.ics(_visit_ref(v)))
 
 
-def _number(v: _Visit) -> int:
-    """The booking number REF; a usage error (exit 2) when it is missing or not a whole number."""
-    if v.ref is None or not v.ref.isdigit():
+def _visit_ref(v: _Visit) -> str:
+    """The visit REF: its reference or a booking number; a usage error (exit 2) when it is missing or neither."""
+    ref = (v.ref or "").strip().lstrip("#")
+    if not (ref.isdigit() or looks_like_reference(ref)):
         got = "none was given" if v.ref is None else f"got {v.ref!r}"
         raise click.UsageError(
-            f"{v.action} needs the booking number REF, like `triage visit {v.action} 12` ({got}); "
-            "`triage visit list` shows them",
+            f"{v.action} needs the visit's reference REF, like `triage visit {v.action} K7P-4QX` (or its booking "
+            f"number) ({got}); `triage visit list` shows them",
             click.get_current_context(),
         )
-    return int(v.ref)
+    return ref
 
 
 # actions that change one booking, which is then printed
@@ -132,17 +135,17 @@ def _book(sched: Scheduler, v: _Visit) -> BookingView:
 
 
 def _cancel(sched: Scheduler, v: _Visit) -> BookingView:
-    return sched.cancel(_number(v), v.reason or "cancelled by dispatch")
+    return sched.cancel(_visit_ref(v), v.reason or "cancelled by dispatch")
 
 
 def _reschedule(sched: Scheduler, v: _Visit) -> BookingView:
-    return sched.reschedule(_number(v))
+    return sched.reschedule(_visit_ref(v))
 
 
 def _close(sched: Scheduler, v: _Visit) -> BookingView:
     if not v.code:
         raise SystemExit("triage visit close: --code is required (the fault actually found)")
-    return sched.close_visit(_number(v), v.technician or "technician", v.code, v.fix or "")
+    return sched.close_visit(_visit_ref(v), v.technician or "technician", v.code, v.fix or "")
 
 
 _SHOWS: dict[str, Callable[[Scheduler, _Visit, TextIO], None]] = {"slots": _slots, "list": _list, "ics": _ics}
@@ -152,7 +155,7 @@ _CHANGES: dict[str, Callable[[Scheduler, _Visit], BookingView]] = {
     "reschedule": _reschedule,
     "close": _close,
 }
-_NUMBERED = ("cancel", "reschedule", "close", "ics")  # the actions whose REF is a booking number
+_NUMBERED = ("cancel", "reschedule", "close", "ics")  # the actions whose REF names a visit
 _ACTIONS = ["slots", "book", "list", "cancel", "reschedule", "close", "ics"]  # in the order help lists them
 
 
@@ -163,7 +166,7 @@ _ACTIONS = ["slots", "book", "list", "cancel", "reschedule", "close", "ics"]  # 
     metavar="ACTION",
     help="slots, book, list, cancel, reschedule, close or ics",
 )
-@click.argument("ref", required=False, help="session id (book) or booking number")
+@click.argument("ref", required=False, help="session id (book), or the visit's reference (K7P-4QX) or number")
 @click.option("--skill", help="the skill needed (for slots)")
 @click.option("--region", help="the customer's region (for slots and book)")
 @click.option(
@@ -184,14 +187,14 @@ def visit(streams: Streams, /, action: str, db: str | None, **given: Any) -> int
     """Visits: slots, book, list, cancel, reschedule, close, ics."""
     v = _Visit(action=action, **given)
     if action in _NUMBERED:
-        _number(v)  # a usage error before the database is opened
+        _visit_ref(v)  # a usage error before the database is opened
     with Store(db) as st:
         sched = _scheduler(st)
         if action in _SHOWS:
             _SHOWS[action](sched, v, streams.out)
             return 0
         b = _CHANGES[action](sched, v)
-    streams.out.write(f"booking #{b.id}: {b.status}, {b.slot}\n")
+    streams.out.write(f"visit {b.reference} (booking #{b.id}): {b.status}, {b.slot}\n")
     return 0
 
 

@@ -9,12 +9,12 @@ The pages only draw; everything they decide or look up is here, testable without
   self-service session. Both check the outage board first (:func:`triage.desk.outages.with_outage_facts`): a
   declared outage of the tree's service in the region sets ``outage_in_area`` and ``outage_eta``, unless the
   caller gave them; both keep the problem in the customer's own words (``customer_words``);
-* **continuing** — :func:`resolve_session_id` (a full id, a unique prefix, or a pasted resume link),
-  :func:`open_for_agent` (a customer's escalation is taken over and continues in agent mode),
-  :func:`take_over`, :func:`handed_over`, :func:`resume_link`;
-* **the decision** — :func:`active_case`; for a visit :func:`visit_regions`, :func:`visit_slots`,
-  :func:`book_visit`, :func:`session_booking`, :func:`visit_calendar`, :func:`slot_label` and
-  :func:`technician_zone`; :func:`handoff_files`;
+* **continuing** — :func:`resolve_session_id` (a reference people read out, ``K7P-4QX``; a full id, a unique
+  prefix, or a pasted resume link), :func:`session_reference`; :func:`open_for_agent` opens a session read-only
+  (a customer's escalation or walk in progress stays the customer's), :func:`take_over` hands it to the agent
+  once they confirm, closing the customer's case as handed over; :func:`handed_over`, :func:`resume_link`;
+* **the decision** — :func:`active_case`; :func:`handoff_files` (booking a visit is
+  :mod:`triage.desk.booking`'s);
 * **flags** — :func:`flag_step` (through :mod:`triage.desk.flags`) marks the current step as wrong or unclear
   for the authors, one of :data:`FLAG_KINDS`;
 * **inputs** — :func:`pattern_example` (a sample answer that fits a text step's pattern),
@@ -33,54 +33,49 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from triage.desk import flags
+from triage.desk.clock import waiting
 from triage.desk.flags import FLAG_KINDS, FlagView
 from triage.desk.outages import with_outage_facts
-from triage.errors import BookingError, InvalidAnswer, NotFound
+from triage.errors import InvalidAnswer, NotFound
 from triage.i18n import t
 from triage.limits import check_length, limits
 from triage.records.cases import CaseView, Queue
+from triage.records.refs import normalize
 from triage.records.schema import SessionRow, utcnow
-from triage.records.sessions import StoredSession
+from triage.records.sessions import StoredSession, unused_reference
 from triage.records.store import Store
 from triage.trees.library import Library
-from triage.trees.model import Audience, Category, FactType, OutcomeKind, Tree, Urgency, localize
-from triage.visits import BookingView, Scheduler, Slot
+from triage.trees.model import Audience, Category, FactType, OutcomeKind, Tree, localize
 from triage.walk.handoff import build_handoff
+from triage.walk.views import fact_label, node_text
 
 __all__ = [
     "FLAG_KINDS",
-    "BookingView",
     "HandoffFiles",
     "Opened",
-    "SlotChoice",
     "TreeRow",
     "active_case",
-    "book_visit",
     "fact_text",
+    "facts_in_words",
     "find_trees",
     "flag_step",
     "handed_over",
     "handoff_files",
     "known_facts",
+    "ACTIVE_FOR",
     "open_for_agent",
     "pattern_example",
     "problems_by_category",
     "resolve_session_id",
     "resume_link",
-    "session_booking",
-    "slot_label",
+    "session_reference",
     "start_for_agent",
     "start_for_customer",
     "take_over",
-    "technician_zone",
-    "visit_calendar",
-    "visit_regions",
-    "visit_slots",
 ]
 
 # the standard library's own regular expression parser (no public API), for pattern_example
@@ -248,60 +243,118 @@ def _with_words(facts: dict[str, Any], words: str | None) -> dict[str, Any]:
 
 
 def resolve_session_id(store: Store, ref: str) -> str:
-    """The id of the session ``ref`` names: a full id, a unique prefix of at least 6 characters, or a
-    resume link carrying ``?s=<id>``. :class:`~triage.errors.NotFound` says why nothing matched."""
+    """The id of the session ``ref`` names: its reference (``K7P-4QX``, any case, dashes and spaces optional,
+    O and I/L read as 0 and 1), a full id, a unique prefix of at least 6 characters, or a resume link carrying
+    ``?s=<id>``. :class:`~triage.errors.NotFound` says why nothing matched."""
     text = ref.strip()
     if "s=" in text:
         found = parse_qs(urlsplit(text).query).get("s")
         if found:
             text = found[0].strip()
     if not text:
-        raise NotFound("give a session id (or the customer's link)")
+        raise NotFound("give the session's reference, like K7P-4QX (or the customer's link)")
     check_length("session id", text, limit=limits().identifier)
+    written = normalize(text)
     with store.tx() as db:
+        if written is not None:  # a reference first: six hex digits read as one too, then as a prefix
+            by_ref = db.scalar(select(SessionRow.id).where(SessionRow.reference == written))
+            if by_ref is not None:
+                return str(by_ref)
         if db.get(SessionRow, text) is not None:
             return text
         if len(text) < MIN_PREFIX or not re.fullmatch(r"[0-9A-Za-z_-]+", text):
             raise NotFound(
-                f"no session {text!r} (give the full id, or at least its first {MIN_PREFIX} characters)"
+                f"no session {text!r} (give its reference, like K7P-4QX, or at least the first "
+                f"{MIN_PREFIX} characters of its id)"
             )
         ids = list(db.scalars(select(SessionRow.id).where(SessionRow.id.startswith(text)).limit(3)))
     if not ids:
-        raise NotFound(f"no session starts with {text!r}")
+        raise NotFound(f"no session has the reference or an id starting with {text!r}")
     if len(ids) > 1:
-        raise NotFound(f"several sessions start with {text!r}; give more of the id")
+        raise NotFound(f"several sessions start with {text!r}; give more of the id, or the reference")
     return ids[0]
+
+
+def session_reference(store: Store, session_id: str) -> str:
+    """The reference people read out for a session (``K7P-4QX``); a session stored before references had them
+    gets one now. :class:`~triage.errors.NotFound` if there is no such session."""
+    check_length("session id", session_id, limit=limits().identifier)
+    with store.tx() as db:
+        row = db.get(SessionRow, session_id)
+        if row is None:
+            raise NotFound(f"no session {session_id!r}")
+        if row.reference is None:
+            row.reference = unused_reference(db, SessionRow.reference)
+        return row.reference
+
+
+ACTIVE_FOR = timedelta(minutes=15)
+"""A customer whose last click is this recent is taken to be still at their screen."""
 
 
 @dataclass(frozen=True)
 class Opened:
-    """A session as an agent opens it.
+    """A session as an agent opens it: read-only until the agent takes it over (:func:`take_over`).
 
-    ``taken_over``: opening it handed a customer's escalated self-service session to this agent (it now
-    continues in agent mode, at the customer's step). ``customer_active``: a self-service session the customer
-    is still walking; it is left alone unless the agent takes it over explicitly.
+    ``escalated``: a customer's self-service session that asked for a person (its case stays open until the
+    agent takes over). ``customer_active``: a self-service walk the customer has not finished.
+    ``last_click``: when the customer last did something in it, ``idle`` how long ago in words (``3 min``);
+    ``recent``: that was within :data:`ACTIVE_FOR`, so the customer is probably still at their screen.
+    ``where``: the step the customer is at (or asked for a person at), in the agent's words.
     """
 
     stored: StoredSession
-    taken_over: bool = False
+    escalated: bool = False
     customer_active: bool = False
+    last_click: datetime | None = None
+    idle: str = ""
+    recent: bool = False
+    where: str = ""
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the session is still the customer's: the agent reads it and can only take it over."""
+        return self.escalated or self.customer_active
+
+    @property
+    def reference(self) -> str | None:
+        """The session's reference, as people read it out."""
+        return self.stored.reference
 
 
-def open_for_agent(store: Store, session_id: str, agent: str) -> Opened:
-    """Open a session in the agent console. A self-service session that escalated is taken over
-    (:meth:`~triage.records.cases.Queue.take_over`): agent mode, the customer's step, every answer intact."""
+def open_for_agent(
+    store: Store, session_id: str, *, locale: str = "en", now: datetime | None = None
+) -> Opened:
+    """Open a session in the agent console without changing it. A customer's self-service session (escalated
+    or still being walked) stays theirs: the agent sees the path, the facts, the customer's words and where
+    the customer is now (in ``locale``), and continues only after :func:`take_over`."""
     stored = store.load_session(session_id)
-    if stored.session.mode is Audience.SELF_SERVICE:
-        d = stored.decision
-        if d is not None and d.kind is OutcomeKind.ESCALATE:
-            return Opened(take_over(store, session_id, agent), taken_over=True)
-        return Opened(stored, customer_active=d is None)
-    return Opened(stored)
+    session = stored.session
+    if session.mode is not Audience.SELF_SERVICE:
+        return Opened(stored)
+    d = stored.decision
+    at = utcnow() if now is None else now
+    clicks = [e.at for e in session.events if e.type != "note"]
+    last = max(clicks) if clicks else None
+    where = node_text(session.node_at(session.pos), Audience.AGENT, locale) if session.pos else ""
+    return Opened(
+        stored,
+        escalated=d is not None and d.kind is OutcomeKind.ESCALATE,
+        customer_active=d is None,
+        last_click=last,
+        idle=waiting(last, at) if last is not None else "",
+        recent=last is not None and at - last <= ACTIVE_FOR,
+        where=where,
+    )
 
 
-def take_over(store: Store, session_id: str, agent: str) -> StoredSession:
-    """An agent takes over a customer's self-service session (escalated or still in progress): agent mode,
-    the customer's step, every answer intact; an open case from the customer is closed as handed over."""
+def take_over(store: Store, session_id: str, agent: str, *, seen: int | None = None) -> StoredSession:
+    """The agent confirmed: they take over the customer's self-service session (escalated or still in
+    progress): agent mode, the customer's step, every answer intact; an open case from the customer is closed
+    as handed over. With ``seen`` (the event count the agent's page showed), a customer who clicked since is a
+    :class:`~triage.errors.SessionConflict`: the agent confirms again, knowing where the customer is now."""
+    if seen is not None:
+        store.load_session(session_id).check_seen(seen)
     taken: StoredSession = Queue(store).take_over(session_id, agent)
     return taken
 
@@ -311,16 +364,24 @@ def handed_over(stored: StoredSession) -> bool:
     return any(e.type == "handover" for e in stored.session.events)
 
 
-def resume_link(base_url: str, session_id: str) -> str:
-    """The page address with ``?s=<session id>``: opening it resumes the session.
+def resume_link(base_url: str, session_id: str, lang: str | None = None) -> str:
+    """The page address with ``?s=<session id>`` (and the page's language): opening it resumes the session.
 
-    >>> resume_link("http://localhost:8501/?lang=de", "abc123")
-    'http://localhost:8501/?s=abc123'
+    The language is ``lang`` when given, else the one ``base_url`` carries (``?lang=``).
+
+    >>> resume_link("http://localhost:8501/?lang=de&x=1", "abc123")
+    'http://localhost:8501/?s=abc123&lang=de'
+    >>> resume_link("http://localhost:8501/help", "abc123", lang="de")
+    'http://localhost:8501/help?s=abc123&lang=de'
     >>> resume_link("", "abc123")
     '?s=abc123'
     """
     parts = urlsplit(base_url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({"s": session_id}), ""))
+    query = {"s": session_id}
+    language = lang or (parse_qs(parts.query).get("lang") or [""])[0]
+    if language:
+        query["lang"] = language
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 # -- the decision ---------------------------------------------------------------------------------
@@ -330,113 +391,6 @@ def active_case(store: Store, session_id: str) -> CaseView | None:
     """The session's queued case (open or claimed, the latest), if its escalation made one."""
     live = [c for c in Queue(store).for_session(session_id) if c.status in ("open", "claimed")]
     return live[-1] if live else None
-
-
-@dataclass(frozen=True)
-class SlotChoice:
-    """A free visit slot and how it reads (in the technician's timezone)."""
-
-    slot: Slot
-    label: str
-
-
-def _visit(stored: StoredSession) -> tuple[str, Urgency, int | None]:
-    d = stored.decision
-    if d is None or d.kind is not OutcomeKind.VISIT or not d.skill:
-        kind = d.kind.value if d is not None else "no decision yet"
-        raise BookingError(f"session {stored.id!r} did not decide on a home visit ({kind}); nothing to book")
-    return d.skill, d.urgency or Urgency.NORMAL, d.duration_minutes
-
-
-def visit_slots(
-    store: Store,
-    stored: StoredSession,
-    region: str,
-    *,
-    days: int = 14,
-    limit: int = 12,
-    locale: str = "en",
-    now: datetime | None = None,
-) -> list[SlotChoice]:
-    """The first ``limit`` free slots within ``days`` that the session's visit may book in ``region``: the
-    decision's skill, urgency and duration decide which technicians and how soon."""
-    skill, urgency, duration = _visit(stored)
-    check_length("region", region, limit=limits().identifier)
-    sched = Scheduler(store)
-    now = now or utcnow()
-    end = now + timedelta(days=days)
-    slots = sched.free_slots(skill, region, now, end, urgency=urgency, duration_minutes=duration, now=now)
-    zones = {tech.id: tech.timezone for tech in sched.technicians()}
-    return [SlotChoice(s, slot_label(s, zones.get(s.technician_id, "UTC"), locale)) for s in slots[:limit]]
-
-
-def visit_regions(store: Store, skill: str) -> list[str]:
-    """The regions where an active technician has ``skill``, sorted."""
-    techs = Scheduler(store).technicians()
-    return sorted({r for tech in techs if tech.active and skill in tech.skills for r in tech.regions})
-
-
-def technician_zone(store: Store, technician_id: int) -> str:
-    """A technician's timezone (UTC if unknown)."""
-    return next((tech.timezone for tech in Scheduler(store).technicians() if tech.id == technician_id), "UTC")
-
-
-def slot_label(slot: Slot, timezone: str, locale: str = "en") -> str:
-    """A slot in words, in ``timezone``.
-
-    >>> from datetime import UTC
-    >>> s = Slot(1, "Ana Lima", datetime(2025, 3, 3, 7, 0, tzinfo=UTC), datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
-    >>> slot_label(s, "Europe/Berlin")
-    'Mon 2025-03-03, 08:00–10:00 (CET) · Ana Lima'
-    """
-    zone = ZoneInfo(timezone)
-    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-    days = t("console.weekday", locale).split()
-    return t(
-        "console.slot",
-        locale,
-        day=days[start.weekday()],
-        date=f"{start:%Y-%m-%d}",
-        start=f"{start:%H:%M}",
-        end=f"{end:%H:%M}",
-        zone=start.tzname() or timezone,
-        name=slot.technician_name,
-    )
-
-
-def book_visit(
-    store: Store,
-    session_id: str,
-    slot: Slot,
-    region: str,
-    *,
-    address: str | None = None,
-    now: datetime | None = None,
-    outage_override: str | None = None,
-) -> BookingView:
-    """Book the session's visit in ``slot`` (skill, urgency, parts and duration from its decision). During a
-    declared outage of the tree's service in ``region`` an agent must give ``outage_override``, a reason."""
-    check_length("region", region.strip(), limit=limits().identifier)
-    check_length("visit address", address or "", limit=limits().contact)
-    return Scheduler(store).book_for_session(
-        session_id,
-        region=region.strip(),
-        slot=slot,
-        address=address,
-        now=now,
-        outage_override=outage_override,
-    )
-
-
-def session_booking(store: Store, session_id: str) -> BookingView | None:
-    """The session's booked visit, if it has one."""
-    booked = Scheduler(store).bookings(status="booked", session_id=session_id)
-    return booked[-1] if booked else None
-
-
-def visit_calendar(store: Store, booking: BookingView, *, now: datetime | None = None) -> tuple[str, str]:
-    """``(file name, .ics text)`` of a booking, for a calendar."""
-    return f"home-visit-{booking.id}.ics", Scheduler(store).ics(booking.id, now=now)
 
 
 @dataclass(frozen=True)
@@ -451,8 +405,8 @@ class HandoffFiles:
 
 def handoff_files(stored: StoredSession, locale: str = "en") -> HandoffFiles:
     """The hand-off of a session, in ``locale`` (staff read English by default)."""
-    h = build_handoff(stored.session, locale)
-    stem = f"handoff-{stored.id}"
+    h = build_handoff(stored.session, locale, reference=stored.reference)
+    stem = f"handoff-{stored.reference or stored.id}"
     return HandoffFiles(h.to_markdown(), h.to_json(), f"{stem}.md", f"{stem}.json")
 
 
@@ -464,6 +418,18 @@ def flag_step(store: Store, stored: StoredSession, kind: str, author: str, comme
     (at most ``limits().note`` characters)."""
     check_length("flag comment", comment, limit=limits().note)
     return flags.flag_step(store, stored, kind, author, comment)
+
+
+def facts_in_words(stored: StoredSession, locale: str = "en") -> list[tuple[str, str]]:
+    """The session's facts by name, each value in words (a choice as its label in ``locale``); the
+    customer's own words are left out (a page shows them on their own)."""
+    session = stored.session
+    hidden = ("mode", "locale", "customer_words")
+    return [
+        (name, fact_label(session.library, name, value, locale))
+        for name, value in sorted(session.facts.items())
+        if name not in hidden
+    ]
 
 
 def fact_text(value: Any, locale: str = "en") -> str:

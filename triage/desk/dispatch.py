@@ -6,9 +6,13 @@ the page's tables and pickers in each technician's own timezone.
   :func:`slots_for_reschedule` offer the free slots a booking may take. A visit decided while a declared
   outage covered the customer's area says so ("outage in area — override needed"): booking it needs an
   agent's override reason. Only visits are booked here: part shipments, send-in repairs, diagnoses and
-  handovers never appear in this list.
-* **Bookings.** :func:`find_bookings` filters them; :func:`booking_row`, :func:`booking_label`,
-  :func:`booking_when` and :func:`slot_label` word bookings and slots in the technician's timezone.
+  handovers never appear in this list. The customer's contact and address (``customer_contacts``) come along,
+  and the region of their postcode is the visit's region.
+* **Bookings.** :func:`find_bookings` filters them (a visit shows once, where it is now, however often it was
+  moved); :func:`day_board` groups them by day; :func:`booking_row`, :func:`booking_label`,
+  :func:`booking_when` and :func:`slot_label` word bookings and slots in the technician's timezone, with the
+  visit's reference and the customer's name, phone or e-mail and address. :func:`days_for_reschedule` offers
+  the free times of the next working days (:mod:`triage.desk.booking`); a reschedule keeps the reference.
 * **Technicians.** :func:`add_technician` reads the add-a-technician form: :func:`parse_names` and
   :func:`parse_hours` (``"mon-fri 08:00-17:00; sat 09:00-13:00"``); :func:`hours_text` writes hours back the
   same way.
@@ -36,17 +40,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 
+from triage.desk.booking import DayChoice, day_label, reschedule_days
 from triage.desk.clock import utcnow, waiting
 from triage.errors import FormError, did_you_mean
 from triage.i18n import t
-from triage.records.schema import Booking, EventRow, SessionRow
+from triage.records.schema import Booking, CustomerContact, EventRow, SessionRow
 from triage.records.store import Store
-from triage.visits import STATUSES, WEEKDAYS, BookingView, Scheduler, Slot, TechnicianView
+from triage.visits import STATUSES, WEEKDAYS, BookingView, Scheduler, Slot, TechnicianView, contact_address
 
 __all__ = [
     "STATUSES",
     "BookingFilter",
     "BookingView",
+    "DayChoice",
     "PendingVisit",
     "Scheduler",
     "Slot",
@@ -55,6 +61,10 @@ __all__ = [
     "booking_label",
     "booking_row",
     "booking_when",
+    "contact_text",
+    "day_board",
+    "day_label",
+    "days_for_reschedule",
     "find_bookings",
     "hours_text",
     "local_span",
@@ -65,7 +75,6 @@ __all__ = [
     "pending_label",
     "pending_row",
     "slot_label",
-    "slots_for_reschedule",
     "slots_for_visit",
     "technician_row",
     "timezones",
@@ -96,13 +105,18 @@ class PendingVisit:
     decided_at: datetime
     outage: bool = False
     outage_eta: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    address: str | None = None
+    """The contact's address in one line (street, postcode and city), if the customer gave one."""
 
 
 def needs_booking(store: Store, limit: int = 200) -> list[PendingVisit]:
     """Sessions that decided on a visit and have no live booking, most urgent first, then oldest first.
 
     A session whose only booking was cancelled needs booking again; a rescheduled one does not (its new
-    booking is live). ``region`` comes from the facts the session started with.
+    booking is live). ``region`` is that of the contact's postcode, else the one the session started with.
     """
     live = exists().where(Booking.session_id == SessionRow.id, Booking.status.in_(_LIVE))
     q = (
@@ -113,7 +127,13 @@ def needs_booking(store: Store, limit: int = 200) -> list[PendingVisit]:
     with store.tx() as db:
         rows = list(db.scalars(q).all())
         starts: dict[str, dict[str, Any]] = {}
+        contacts: dict[str, CustomerContact] = {}
         if rows:
+            ids = [r.id for r in rows]
+            contacts = {
+                c.session_id: c
+                for c in db.scalars(select(CustomerContact).where(CustomerContact.session_id.in_(ids)))
+            }
             for sid, value in db.execute(
                 select(EventRow.session_id, EventRow.value).where(
                     EventRow.session_id.in_([r.id for r in rows]), EventRow.type == "start"
@@ -124,7 +144,8 @@ def needs_booking(store: Store, limit: int = 200) -> list[PendingVisit]:
         for r in rows:
             d = r.decision or {}
             facts = starts.get(r.id, {})
-            region = facts.get("region")
+            contact = contacts.get(r.id)
+            region = (contact.region if contact is not None else None) or facts.get("region")
             out.append(
                 PendingVisit(
                     session_id=r.id,
@@ -140,6 +161,10 @@ def needs_booking(store: Store, limit: int = 200) -> list[PendingVisit]:
                     decided_at=r.decided_at or r.updated_at,
                     outage=bool(d.get("outage")),
                     outage_eta=str(d["outage_eta"]) if d.get("outage_eta") else None,
+                    contact_name=contact.name if contact is not None else None,
+                    contact_phone=contact.phone if contact is not None else None,
+                    contact_email=contact.email if contact is not None else None,
+                    address=contact_address(contact),
                 )
             )
     out.sort(key=lambda p: (_URGENCY_ORDER.get(p.urgency, 9), p.decided_at, p.session_id))
@@ -150,7 +175,9 @@ def pending_row(p: PendingVisit, now: datetime | None = None, locale: str = "en"
     """One line of the "needs booking" table (the outage note in ``locale``)."""
     return {
         "session": p.session_id,
-        "customer": p.customer_id or "-",
+        "customer": p.contact_name or p.customer_id or "-",
+        "contact": contact_text(p.contact_phone, p.contact_email),
+        "address": p.address or "-",
         "problem": p.tree_id,
         "skill": p.skill,
         "urgency": p.urgency,
@@ -168,7 +195,7 @@ def outage_note(p: PendingVisit, locale: str = "en") -> str:
 
 def pending_label(p: PendingVisit, locale: str = "en") -> str:
     """A waiting visit in a picker: urgency, customer, problem, skill and region (and an outage, if any)."""
-    label = f"{p.urgency} · {p.customer_id or '-'} · {p.tree_id} · {p.skill} · {p.region or '?'}"
+    label = f"{p.urgency} · {p.contact_name or p.customer_id or '-'} · {p.tree_id} · {p.skill} · {p.region or '?'}"
     return f"{label} · {outage_note(p, locale)}" if p.outage else label
 
 
@@ -193,30 +220,17 @@ def slots_for_visit(
     )
 
 
-def slots_for_reschedule(
+def days_for_reschedule(
     store: Store,
-    sched: Scheduler,
     booking: BookingView,
     *,
-    days: int = 14,
+    days: int | None = None,
+    locale: str = "en",
     now: datetime | None = None,
-) -> list[Slot]:
-    """Free slots a booked visit may move to: same skill, region, urgency and duration as it was booked."""
-    now = now or utcnow()
-    duration = None
-    if booking.session_id:
-        with store.tx() as db:
-            decision = db.scalar(select(SessionRow.decision).where(SessionRow.id == booking.session_id))
-        duration = (decision or {}).get("duration_minutes")
-    return sched.free_slots(
-        booking.skill,
-        booking.region,
-        now,
-        now + timedelta(days=days),
-        urgency=booking.urgency,
-        duration_minutes=duration,
-        now=now,
-    )
+) -> list[DayChoice]:
+    """Free times a booked visit may move to over the next working days (``TRIAGE_BOOKING_DAYS``), by day:
+    same skill, region, urgency and duration as it was booked. The visit keeps its reference."""
+    return reschedule_days(store, booking, days=days, locale=locale, now=now)
 
 
 # -- bookings -------------------------------------------------------------------------------------
@@ -229,12 +243,45 @@ class BookingFilter:
     day: date | None = None
     technician_id: int | None = None
     status: str | None = "booked"
+    last_day: date | None = None
+    """With ``day``, the last day of a range (both included): the board shows several days."""
 
 
 def find_bookings(sched: Scheduler, flt: BookingFilter | None = None) -> list[BookingView]:
-    """Bookings matching ``flt``, by start time."""
+    """Bookings matching ``flt``, by start time; a visit that was moved shows once, where it is now (the rows
+    it was moved from are kept for the record, not listed)."""
     flt = flt or BookingFilter()
-    return sched.bookings(status=flt.status, technician_id=flt.technician_id, day=flt.day)
+    days = (flt.day, flt.last_day or flt.day) if flt.day is not None else None
+    rows = sched.bookings(status=flt.status, technician_id=flt.technician_id, days=days)
+    if flt.status == "booked" or not rows:  # a row that was moved from is cancelled, never booked
+        return rows
+    with sched.store.tx() as db:
+        moved = set(
+            db.scalars(
+                select(Booking.rescheduled_from).where(Booking.rescheduled_from.in_([b.id for b in rows]))
+            )
+        )
+    return [b for b in rows if b.id not in moved]
+
+
+def day_board(
+    bookings: Iterable[BookingView], timezones: Mapping[int, str]
+) -> list[tuple[date, list[BookingView]]]:
+    """Bookings by the day they are on (in each technician's timezone), days in order."""
+    out: dict[date, list[BookingView]] = {}
+    for b in bookings:
+        day = b.start.astimezone(ZoneInfo(timezones.get(b.technician_id, "UTC"))).date()
+        out.setdefault(day, []).append(b)
+    return sorted(out.items())
+
+
+def contact_text(phone: str | None, email: str | None) -> str:
+    """A customer's phone and e-mail in one cell.
+
+    >>> contact_text("+49 30 1234567", "ana@example.org"), contact_text(None, None)
+    ('+49 30 1234567 · ana@example.org', '-')
+    """
+    return " · ".join(v for v in (phone, email) if v) or "-"
 
 
 def local_span(start: datetime, end: datetime, timezone: str) -> str:
@@ -254,11 +301,12 @@ def slot_label(slot: Slot, timezones: Mapping[int, str]) -> str:
 def booking_row(b: BookingView, timezones: Mapping[int, str]) -> dict[str, Any]:
     """One line of the bookings table."""
     return {
-        "booking": b.id,
+        "reference": b.reference,
         "when": booking_when(b, timezones),
         "technician": b.technician_name,
         "status": b.status,
-        "customer": b.customer_id or "-",
+        "customer": b.contact_name or b.customer_id or "-",
+        "contact": contact_text(b.contact_phone, b.contact_email),
         "skill": b.skill,
         "urgency": b.urgency,
         "region": b.region,
@@ -268,9 +316,10 @@ def booking_row(b: BookingView, timezones: Mapping[int, str]) -> dict[str, Any]:
 
 
 def booking_label(b: BookingView, timezones: Mapping[int, str]) -> str:
-    """A booking in a picker: number, time, technician, customer and status."""
+    """A booking in a picker: reference, time, technician, customer and status."""
     when = booking_when(b, timezones)
-    return f"#{b.id} · {when} · {b.technician_name} · {b.customer_id or '-'} · {b.status}"
+    who = b.contact_name or b.customer_id or "-"
+    return f"{b.reference} · {when} · {b.technician_name} · {who} · {b.status}"
 
 
 def timezones(technicians: Iterable[TechnicianView]) -> dict[int, str]:

@@ -1,7 +1,9 @@
 """The tier-2 queue: the escalation cases a page lists, opens and works on, and the wording of their rows.
 
-* **Finding.** :func:`find_cases` filters the queue (queue, status, tier, priority, "mine", a customer or
-  session id), most urgent and oldest first; :func:`queues` names the queues there are.
+* **Finding.** :func:`find_cases` filters the queue (queue, status, tier, priority, "mine", a case's or a
+  session's reference such as ``K7P-4QX``, a customer id or the start of a session id), most urgent and oldest
+  first; :func:`queues` names the queues there are; :func:`case_number` reads a ``?case=`` link (a number or a
+  reference).
 * **Reading.** :func:`get_case` opens one case with its notes; :func:`case_row` and :func:`case_label` word
   a case for a table and a picker; :func:`handoff_markdown` fits its hand-off under a page's headings.
 * **Decisions.** Only an escalation is a case. When a session's decision changes after its case was opened
@@ -34,10 +36,11 @@ from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
 
 from triage.desk.clock import waiting
-from triage.errors import FormError
+from triage.errors import FormError, NotFound
 from triage.i18n import t
 from triage.limits import check_length, limits
 from triage.records.cases import CaseView, Queue
+from triage.records.refs import normalize
 from triage.records.schema import Case, SessionRow
 from triage.records.store import Store
 
@@ -48,6 +51,7 @@ __all__ = [
     "CaseView",
     "add_note",
     "case_label",
+    "case_number",
     "case_row",
     "claim",
     "close_case",
@@ -86,7 +90,8 @@ class CaseFilter:
 def find_cases(store: Store, flt: CaseFilter | None = None, limit: int = 200) -> list[CaseView]:
     """Cases matching ``flt``, most urgent first, then oldest first (notes are not loaded).
 
-    ``search`` matches the customer id exactly or the start of the session id, ignoring case.
+    ``search`` matches a case's or its session's reference (read forgivingly: ``k7p 4qx``), the customer id
+    exactly or the start of the session id, ignoring case.
     """
     flt = flt or CaseFilter()
     if flt.status not in CASE_STATUSES:
@@ -112,17 +117,36 @@ def find_cases(store: Store, flt: CaseFilter | None = None, limit: int = 200) ->
         q = q.where(Case.priority == flt.priority)
     if flt.mine:
         q = q.where(Case.claimed_by == flt.mine)
-    # a customer id or the start of a session id: both are identifiers
-    text = check_length("search", flt.search.strip(), limit=limits().identifier).lower()
+    text = check_length("search", flt.search.strip(), limit=limits().identifier)
     if text:
-        q = q.where(
-            or_(
-                func.lower(SessionRow.customer_id) == text,
-                func.lower(SessionRow.id).startswith(text, autoescape=True),
-            )
-        )
+        q = q.where(_matches(text))
     with store.tx() as db:
         return [_case_view(c) for c in db.scalars(q).all()]
+
+
+def _matches(text: str) -> Any:
+    """What a search for ``text`` finds: a reference, a customer id, or the start of a session id."""
+    lowered = text.lower()
+    found = [
+        func.lower(SessionRow.customer_id) == lowered,
+        func.lower(SessionRow.id).startswith(lowered, autoescape=True),
+    ]
+    written = normalize(text)
+    if written is not None:
+        found += [Case.reference == written, SessionRow.reference == written]
+    return or_(*found)
+
+
+def case_number(store: Store, raw: str) -> int | None:
+    """The case a ``?case=`` link names, by number (``12``) or by reference (``K7P-4QX``); ``None`` when the
+    link names no case there is."""
+    text = raw.strip()
+    if not text or len(text) > limits().identifier:
+        return None
+    try:
+        return Queue(store).case_id(text)
+    except NotFound:
+        return None
 
 
 def _case_view(c: Case) -> CaseView:
@@ -141,6 +165,7 @@ def _case_view(c: Case) -> CaseView:
         closure_fix=c.closure_fix,
         handoff=dict(c.handoff),
         notes=[],
+        reference=c.reference,
     )
 
 
@@ -155,6 +180,7 @@ def _customer(case: CaseView) -> str:
 def case_row(case: CaseView, now: datetime | None = None, outcome: str = "") -> dict[str, Any]:
     """One line of the queue table; ``outcome`` is what a withdrawn case's session decided instead."""
     return {
+        "reference": case.label,
         "case": case.id,
         "priority": case.priority,
         "queue": case.queue,
@@ -197,7 +223,7 @@ def outcome_line(decision: Mapping[str, Any] | None, locale: str = "en") -> str:
     kind = str(decision.get("kind") or "")
     if kind == "resolved":
         days = decision.get("follow_up_days")
-        return t("desk.outcome.follow_up", locale, days=days) if days else t("desk.outcome.resolved", locale)
+        return t("desk.outcome.follow_up", locale, count=days) if days else t("desk.outcome.resolved", locale)
     if kind == "visit":
         line = t("desk.outcome.visit", locale, skill=decision.get("skill") or "-")
         return line + (" · " + t("desk.outcome.outage", locale) if decision.get("outage") else "")
@@ -242,9 +268,9 @@ def headings_from(markdown: str, top_level: int) -> str:
 
 
 def case_label(case: CaseView) -> str:
-    """A case in a picker: number, priority, queue, customer and problem."""
+    """A case in a picker: reference, priority, queue, customer and problem."""
     title = case.handoff.get("tree_title") or case.handoff.get("tree_id") or ""
-    return f"#{case.id} · {case.priority} · {case.queue} · {_customer(case)} · {title}"
+    return f"{case.label} · {case.priority} · {case.queue} · {_customer(case)} · {title}"
 
 
 # -- working --------------------------------------------------------------------------------------

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import AuthError, SignInThrottled
 from triage.records import audit, names, passwords, throttle
 from triage.records.passwords import hash_password, verify_password
-from triage.records.schema import User, utcnow
+from triage.records.schema import StaffSession, User, utcnow
 from triage.records.throttle import ThrottlePolicy
 
 if TYPE_CHECKING:
@@ -118,6 +118,20 @@ def _check_roles(roles: Sequence[str]) -> list[str]:
     if not roles:
         raise AuthError("give at least one role")
     return list(dict.fromkeys(roles))
+
+
+def _end_staff_sessions(db: DBSession, username: str, now: datetime) -> int:
+    """Revoke every open sign-in session of ``username`` (see :mod:`~triage.records.staff_sessions`)."""
+    result = db.execute(
+        update(StaffSession)
+        .where(StaffSession.username == username, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a CursorResult for DML
+
+
+def _ended(count: int) -> str:
+    return f"signed out of {count} browser session(s)" if count else ""
 
 
 class Accounts:
@@ -244,13 +258,15 @@ class Accounts:
     # -- changing accounts --------------------------------------------------------------------------------------
 
     def set_password(self, username: str, password: str, *, actor: str | None = None) -> None:
-        """Give a user a new password (at least 8 characters)."""
+        """Give a user a new password (at least 8 characters); every browser signed in with the old one is
+        signed out (a reset after a leak must not leave the leaker signed in)."""
         _check_password(password)
         now = utcnow()
         with self.store.tx() as db:
             user = self._user(db, username)
             user.password_hash = hash_password(password)
-            audit.record(db, "password_changed", user.username, now, actor=actor)
+            ended = _end_staff_sessions(db, user.username, now)
+            audit.record(db, "password_changed", user.username, now, actor=actor, detail=_ended(ended))
 
     def set_roles(self, username: str, roles: Sequence[str], *, actor: str | None = None) -> Identity:
         """Give a user these roles (the last active admin keeps ``admin``)."""
@@ -268,7 +284,8 @@ class Accounts:
             return Identity(user.username, user.display_name, tuple(roles))
 
     def deactivate(self, username: str, *, actor: str | None = None) -> None:
-        """Stop a user signing in; one signed in loses access on their next page (the last admin stays)."""
+        """Stop a user signing in and end their sign-in sessions: one signed in loses access on their next
+        click (the last admin stays)."""
         self._set_active(username, False, actor)
 
     def reactivate(self, username: str, *, actor: str | None = None) -> None:
@@ -284,7 +301,12 @@ class Accounts:
             if not active and "admin" in user.roles:
                 self._keep_an_admin(db, user)
             user.active = active
-            audit.record(db, "reactivated" if active else "deactivated", user.username, now, actor=actor)
+            if active:
+                audit.record(db, "reactivated", user.username, now, actor=actor)
+                return
+            # the browsers they are signed in on are out on their next click, not at their time-out
+            ended = _end_staff_sessions(db, user.username, now)
+            audit.record(db, "deactivated", user.username, now, actor=actor, detail=_ended(ended))
 
     @staticmethod
     def _user(db: DBSession, username: str) -> User:
@@ -322,3 +344,96 @@ class Accounts:
                 return None
             raise
         return pw if generated else None
+
+    # -- single sign-on -----------------------------------------------------------------------------------------
+
+    SSO_NO_PASSWORD = "!sso"
+    """The password hash of a single sign-on account: no hash at all, so no password ever matches it."""
+
+    def sso_sign_in(
+        self,
+        subject: str,
+        username: str,
+        display_name: str,
+        roles: Sequence[str],
+        now: datetime | None = None,
+        *,
+        client: str | None = None,
+    ) -> Identity:
+        """The identity of the person the identity provider vouched for as ``subject`` (``"issuer|sub"``).
+
+        The first sign-in adds the account (``auth='sso'``, no password); each one gives it the roles the
+        provider grants now (unknown ones ignored). Refused with :class:`~triage.errors.AuthError`, and written
+        to the audit log, when no role is granted, when an admin deactivated the account (whatever the provider
+        says), or when ``username`` belongs to another account (a local account is never taken over).
+        """
+        now = now or utcnow()
+        name = self._sso_user_name(username)
+        shown = names.display_name(display_name) or name
+        wanted = [r for r in dict.fromkeys(roles) if r in ROLES]
+        with self.store.tx() as db:
+            user = db.scalar(select(User).where(User.sso_subject == subject))
+            reason = self._sso_refusal(db, user, name, wanted)
+            if reason is not None:
+                who = user.username if user is not None else name
+                detail = f"single sign-on: {reason}"
+                audit.record(db, "sign_in_failed", who, now, client=client, detail=detail)
+            else:
+                ident = self._sso_signed_in(db, user, subject, name, shown, wanted, now, client)
+        if reason is not None:
+            raise AuthError(self._SSO_REFUSALS[reason].format(name=name))
+        return ident
+
+    _SSO_REFUSALS = {
+        "no role": "your single sign-on account has no role here; ask your administrator for one",
+        "deactivated": "this account has been deactivated; ask an administrator",
+        "name taken": "the user name {name!r} belongs to another account; ask an administrator",
+    }
+
+    @staticmethod
+    def _sso_user_name(value: str) -> str:
+        # an e-mail address is a fine name here: the provider vouches for it; the other checks still apply
+        names.user_name(value.replace("@", "."))
+        return names.fold(value)
+
+    @staticmethod
+    def _sso_refusal(db: DBSession, user: User | None, name: str, roles: list[str]) -> str | None:
+        if user is not None:
+            return None if user.active and roles else ("no role" if user.active else "deactivated")
+        if db.scalar(select(User).where(User.username == name)) is not None:
+            return "name taken"
+        return None if roles else "no role"
+
+    def _sso_signed_in(
+        self,
+        db: DBSession,
+        user: User | None,
+        subject: str,
+        name: str,
+        shown: str,
+        roles: list[str],
+        now: datetime,
+        client: str | None,
+    ) -> Identity:
+        actor = "single sign-on"
+        if user is None:
+            user = User(
+                username=name,
+                display_name=shown,
+                password_hash=self.SSO_NO_PASSWORD,
+                roles=roles,
+                active=True,
+                created_at=now,
+                auth="sso",
+                sso_subject=subject,
+            )
+            db.add(user)
+            audit.record(db, "user_added", name, now, actor=actor, detail="roles: " + ", ".join(roles))
+        elif list(user.roles) != roles:
+            detail = f"{', '.join(user.roles)} -> {', '.join(roles)}"
+            audit.record(db, "roles_changed", user.username, now, actor=actor, detail=detail)
+            user.roles = roles
+        user.display_name = shown
+        user.last_login_at = now
+        audit.record(db, "signed_in", user.username, now, client=client, detail=actor)
+        return Identity(user.username, user.display_name, tuple(roles))

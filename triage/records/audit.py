@@ -24,6 +24,7 @@ __all__ = ["EVENTS", "AuditRecord", "entries", "record"]
 
 EVENTS = (
     "signed_in",
+    "signed_out",
     "sign_in_failed",
     "throttled",
     "user_added",
@@ -31,6 +32,8 @@ EVENTS = (
     "deactivated",
     "reactivated",
     "password_changed",
+    "contact_forgotten",
+    "contacts_purged",
 )
 """What the log records."""
 

@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import CaseRefused, NotFound
 from triage.limits import check_length, limits
-from triage.records.schema import Case, CaseNote, utcnow
+from triage.records.refs import normalize
+from triage.records.schema import Case, CaseNote, SessionRow, utcnow
+from triage.records.sessions import unused_reference
 from triage.trees.model import OutcomeKind
 from triage.walk.handoff import Handoff, build_handoff
 from triage.walk.session import Session
@@ -57,9 +59,11 @@ def sync_case(db: DBSession, session: Session) -> None:
     wants_case = d is not None and d.kind.value == "escalate"
     if wants_case and active is None:
         assert d is not None
-        handoff = build_handoff(session)
+        reference = db.scalar(select(SessionRow.reference).where(SessionRow.id == session.id))
+        handoff = build_handoff(session, reference=reference)
         db.add(
             Case(
+                reference=unused_reference(db, Case.reference),
                 session_id=session.id,
                 tier=d.tier or 2,
                 queue=d.queue or "tier2-support",
@@ -93,6 +97,13 @@ class CaseView:
     closure_fix: str | None
     handoff: dict[str, Any]
     notes: list[tuple[datetime, str, str]]
+    reference: str | None = None
+    """What people read out for the case (``K7P-4QX``); :attr:`id` is its number in the database."""
+
+    @property
+    def label(self) -> str:
+        """The case as people name it: its reference, or ``#12`` for a case made before references."""
+        return self.reference or f"#{self.id}"
 
     @property
     def handoff_markdown(self) -> str:
@@ -116,6 +127,7 @@ def _view(c: Case, notes: list[CaseNote]) -> CaseView:
         c.closure_fix,
         dict(c.handoff),
         [(n.at, n.author, n.text) for n in notes],
+        c.reference,
     )
 
 
@@ -169,6 +181,20 @@ class Queue:
                 select(Case).where(Case.session_id == session_id).order_by(Case.created_at)
             ).all()
             return [_view(c, []) for c in rows]
+
+    def case_id(self, ref: str) -> int:
+        """The number of the case ``ref`` names: its reference (``K7P-4QX``, read forgivingly) or its number
+        (``12`` or ``#12``). :class:`~triage.errors.NotFound` says what was looked for."""
+        text = ref.strip()
+        number = text.removeprefix("#")
+        with self.store.tx() as db:
+            if number.isdigit() and db.get(Case, int(number)) is not None:
+                return int(number)
+            written = normalize(text)
+            found = db.scalar(select(Case.id).where(Case.reference == written)) if written else None
+        if found is None:
+            raise NotFound(f"no case {text!r} (give its reference, like K7P-4QX, or its number)")
+        return int(found)
 
     def _case(self, db: DBSession, case_id: int) -> Case:
         c = db.get(Case, case_id, with_for_update=True)

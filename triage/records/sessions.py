@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import NotFound, Refused, SessionConflict, SessionError, StoreError
 from triage.limits import check_length, limits
+from triage.records.refs import new_reference
 from triage.records.schema import EventRow, SessionRow, utcnow
 from triage.records.versions import TreeVersions
 from triage.trees.model import Audience, OutcomeKind
@@ -43,7 +44,10 @@ from triage.walk.session import Event, Session, StepView
 from triage.walk.systems import SystemResult, Systems, run_step
 from triage.walk.values import check_locale
 
-__all__ = ["DecisionListener", "DecisionWritten", "SessionRecords", "StoredSession"]
+__all__ = ["DecisionListener", "DecisionWritten", "SessionRecords", "StoredSession", "unused_reference"]
+
+_REFERENCE_TRIES = 5
+"""Fresh references drawn before giving up: a clash is one in a billion, two in a row never happen."""
 
 
 @dataclass(frozen=True)
@@ -99,61 +103,82 @@ class SessionRecords(TreeVersions):
         session_id: str | None = None,
         now: datetime | None = None,
     ) -> StoredSession:
-        """Start a persistent session on the latest published version of ``tree_id``.
+        """Start a persistent session on the latest published version of ``tree_id``, with a fresh reference.
 
         :class:`~triage.errors.LimitExceeded` for a customer id, session id or start fact over its limit,
         :class:`~triage.errors.InvalidLocale` for a locale that is not a language tag Babel knows.
         """
         facts = _checked_start(locale, facts or {}, customer_id, session_id)
+        for attempt in range(_REFERENCE_TRIES):
+            try:
+                return self._start_once(tree_id, mode, locale, facts, customer_id, session_id, now)
+            except IntegrityError as exc:
+                if session_id is not None and self._session_exists(session_id):
+                    raise _id_taken(session_id) from exc  # taken before, or by a start at the same moment
+                if attempt == _REFERENCE_TRIES - 1:
+                    raise
+                # another start took the same reference between our look and our write: draw again
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _session_exists(self, session_id: str) -> bool:
+        with self.tx() as db:
+            return db.get(SessionRow, session_id) is not None
+
+    def _start_once(
+        self,
+        tree_id: str,
+        mode: Audience | str,
+        locale: str,
+        facts: dict[str, Any],
+        customer_id: str | None,
+        session_id: str | None,
+        now: datetime | None,
+    ) -> StoredSession:
+        """One attempt at :meth:`start_session`, in one transaction."""
         pins = self._pins_for(tree_id)
         trees = self._pinned_library(pins)
         started = now or utcnow()
         stored = StoredSession(self, pins)
-        try:
-            with self.tx() as db:
-                if session_id is not None and db.get(SessionRow, session_id) is not None:
-                    raise _id_taken(session_id)
-                repeat_of = (
-                    self._mark_repeats(db, tree_id, customer_id, started, facts) if customer_id else None
-                )
-                stored.db = db
-                session = Session.start(
-                    trees,
-                    tree_id,
-                    mode=mode,
+        with self.tx() as db:
+            if session_id is not None and db.get(SessionRow, session_id) is not None:
+                raise _id_taken(session_id)
+            repeat_of = self._mark_repeats(db, tree_id, customer_id, started, facts) if customer_id else None
+            stored.db = db
+            session = Session.start(
+                trees,
+                tree_id,
+                mode=mode,
+                locale=locale,
+                facts=facts,
+                policy=self.policy,
+                session_id=session_id,
+                clock=(lambda: started) if now is not None else utcnow,
+                tree_digest=None,
+                listeners=[stored._write_event],
+            )
+            session.clock = utcnow
+            stored.session = session
+            stored.reference = unused_reference(db, SessionRow.reference)
+            db.add(
+                SessionRow(
+                    id=session.id,
+                    reference=stored.reference,
+                    tree_id=tree_id,
+                    root_version=self._version_number(db, pins[tree_id]),
+                    pins=pins,
+                    mode=session.mode.value,
                     locale=locale,
-                    facts=facts,
-                    policy=self.policy,
-                    session_id=session_id,
-                    clock=(lambda: started) if now is not None else utcnow,
-                    tree_digest=None,
-                    listeners=[stored._write_event],
+                    customer_id=customer_id,
+                    status="open",
+                    started_at=session.events[0].at,
+                    updated_at=session.events[0].at,
+                    repeat_of=repeat_of,
                 )
-                session.clock = utcnow
-                stored.session = session
-                db.add(
-                    SessionRow(
-                        id=session.id,
-                        tree_id=tree_id,
-                        root_version=self._version_number(db, pins[tree_id]),
-                        pins=pins,
-                        mode=session.mode.value,
-                        locale=locale,
-                        customer_id=customer_id,
-                        status="open",
-                        started_at=session.events[0].at,
-                        updated_at=session.events[0].at,
-                        repeat_of=repeat_of,
-                    )
-                )
-                db.flush()
-                stored._flush_pending(db)
-                stored._summarize(db)
-                stored.db = None
-        except IntegrityError as exc:  # the id was taken before, or by a start at the same moment
-            if session_id is None:
-                raise
-            raise _id_taken(session_id) from exc
+            )
+            db.flush()
+            stored._flush_pending(db)
+            stored._summarize(db)
+            stored.db = None
         return stored
 
     def _mark_repeats(
@@ -186,7 +211,7 @@ class SessionRecords(TreeVersions):
             row = db.get(SessionRow, session_id)
             if row is None:
                 raise NotFound(f"no session {session_id!r}")
-            pins = dict(row.pins)
+            pins, reference = dict(row.pins), row.reference
             events = [
                 Event(seq=e.seq, at=e.at, type=e.type, node=_key(e.tree_id, e.node_id), value=e.value)  # type: ignore[arg-type]
                 for e in db.scalars(
@@ -195,6 +220,7 @@ class SessionRecords(TreeVersions):
             ]
         trees = self._pinned_library({k: int(v) for k, v in pins.items()})
         stored = StoredSession(self, pins)
+        stored.reference = reference
         stored.session = Session.replay(
             trees, events, session_id=session_id, policy=self.policy, listeners=[stored._write_event]
         )
@@ -251,6 +277,19 @@ class SessionRecords(TreeVersions):
             .where(SessionRow.id == session_id)
             .values(closure_code=code, closure_fix=fix, closure_source=source, true_fault=fault or code)
         )
+
+
+def unused_reference(db: DBSession, column: Any) -> str:
+    """A fresh reference (:func:`~triage.records.refs.new_reference`) that no row has in ``column`` yet.
+
+    A start at the same moment may still take it before this transaction commits: the unique index refuses
+    the second, and the caller draws again.
+    """
+    for _ in range(_REFERENCE_TRIES):
+        ref = new_reference()
+        if db.scalar(select(column).where(column == ref).limit(1)) is None:
+            return ref
+    raise StoreError(f"no free reference after {_REFERENCE_TRIES} tries; the reference space is exhausted")
 
 
 def _table(model: type[Any]) -> Table:
@@ -328,6 +367,8 @@ class StoredSession:
         self.store = store
         self.pins = dict(pins)
         self.session: Session = None  # type: ignore[assignment]
+        self.reference: str | None = None
+        """What people read out for this session (``K7P-4QX``); the long :attr:`id` stays internal."""
         self.db: DBSession | None = None
         self._pending: list[Event] = []
         self._stale = False

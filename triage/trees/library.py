@@ -8,6 +8,7 @@ trees, and runs every tree's scenario tests with the runner it is given (the eng
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,8 @@ class Library(Mapping[str, Tree]):
     def search(self, query: str, audience: str | None = None, locale: str = "en") -> list[Tree]:
         """Trees whose title, symptoms, tags or category match the words of ``query``, best first."""
         words = [w for w in query.lower().split() if w]
-        scored: list[tuple[int, str, Tree]] = []
+        patterns = [re.compile(r"\b" + re.escape(w)) for w in words]
+        scored: list[tuple[int, int, str, Tree]] = []
         for t in self.offered(audience):
             title = localize(t.title, locale).lower()
             fields = [
@@ -128,10 +130,14 @@ class Library(Mapping[str, Tree]):
                 (t.category.value, 1),
                 (localize(t.description, locale).lower(), 1),
             ]
-            score = sum(w2 for w in words for text, w2 in fields if w in text)
+            # a word matches at the start of a word ("light" finds "lights", "red" does not find "ordered")
+            score = sum(w2 for w in patterns for text, w2 in fields if w.search(text))
+            if len(words) > 1 and any(" ".join(words) in text for text, _ in fields[:2]):
+                score += 8  # the customer's words as a customer said them: "router lights red"
             if score or not words:
-                scored.append((-score, title, t))
-        return [t for _, _, t in sorted(scored, key=lambda x: (x[0], x[1]))]
+                # on a tie the shorter title is the more specific one: "internet" -> "No internet connection"
+                scored.append((-score, len(title), title, t))
+        return [t for *_, t in sorted(scored, key=lambda x: (x[0], x[1], x[2]))]
 
 
 def _scenario_diagnostics(

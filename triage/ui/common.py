@@ -2,6 +2,11 @@
 
 Pages stay thin: they read state, call ``triage`` and draw. Nothing here decides anything about
 troubleshooting.
+
+Who is signed in is found on every run (:func:`refresh_identity`): the signed sign-in cookie the server set
+(:mod:`triage.ui.server`), else single sign-on (the app hands :func:`triage.ui.sso.current_identity` to
+:func:`use_single_sign_on`, as that module builds on this one), else an identity a test put in the session
+state. Each is re-checked in the store, so a revoked, timed-out, deactivated or demoted sign-in ends there.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from triage.bootstrap import Bootstrap, bootstrap
 from triage.desk import staff
@@ -26,8 +32,10 @@ from triage.trees.markdown import escape
 __all__ = [
     "boot",
     "client_address",
+    "cookie_token",
     "flash",
     "identity",
+    "identity_via",
     "library",
     "page_guard",
     "refresh_identity",
@@ -37,6 +45,7 @@ __all__ = [
     "store",
     "tr",
     "ui_locale",
+    "use_single_sign_on",
 ]
 
 log = logging.getLogger("triage.ui")
@@ -45,13 +54,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @st.cache_resource(show_spinner=False)
 def boot() -> Bootstrap:
-    """One start-up per server process: store, published trees, first admin.
+    """One start-up per server process: store, published trees, first admin, demo history (in the background).
 
-    A start-up that fails (the database unreachable, say) draws a page saying what happened and what to do,
-    never a traceback, and stops the run; nothing is cached, so the next visit tries again.
+    The server calls it as it starts (:mod:`triage.ui.server`), so the first visitor finds it done. A start-up
+    that fails (the database unreachable, say) draws a page saying what happened and what to do, never a
+    traceback, and stops the run; nothing is cached, so the next visit tries again.
     """
     try:
-        return bootstrap()
+        return bootstrap(background=True)
     except Exception as exc:  # noqa: BLE001 - start-up runs before any page guard: this is its guard
         _startup_failed(exc)
 
@@ -60,9 +70,12 @@ def _startup_failed(exc: Exception) -> NoReturn:
     """The page a failed start-up shows; the cause and the traceback go to the server log only.
 
     Anyone may be looking, customers included, so the page names no database, host or account: the visitor
-    is told to come back or call, whoever runs the service where to look.
+    is told to come back or call, whoever runs the service where to look. Outside a page run (the server
+    starting, a sign-in request) the exception goes on to the caller.
     """
     log.error("start-up failed: %s", traceback.format_exc())
+    if get_script_run_ctx(suppress_warning=True) is None:
+        raise exc
     st.title(tr("ui.startup.title"))
     st.error(tr("ui.startup.visitor"))
     st.info(tr("ui.startup.database_fix" if isinstance(exc, StoreError) else "ui.startup.other_fix"))
@@ -84,16 +97,55 @@ def library() -> Library:
     return _library(tuple(sorted(ids.items())))
 
 
+_VIA = "identity_via"  # "cookie" or "sso": where the identity in the session state came from
+_ENDED = "sign_in_ended"  # this browser's cookie names a sign-in that has ended (for the sign-in page to say)
+_SINGLE_SIGN_ON: list[Callable[[], Identity | None]] = []
+
+
+def use_single_sign_on(current: Callable[[], Identity | None]) -> None:
+    """Ask ``current`` who is signed in through single sign-on when no sign-in cookie says (once is enough)."""
+    if current not in _SINGLE_SIGN_ON:
+        _SINGLE_SIGN_ON.append(current)
+
+
+def cookie_token() -> str | None:
+    """The token in this browser's sign-in cookie, if the cookie is there and its signature is right."""
+    value = st.context.cookies.get(staff.COOKIE)
+    return staff.token_from_cookie(value) if isinstance(value, str) else None
+
+
+def _single_sign_on() -> Identity | None:
+    return next((ident for source in _SINGLE_SIGN_ON if (ident := source()) is not None), None)
+
+
 def refresh_identity() -> Identity | None:
-    """Re-read who is signed in from the store: a deleted, deactivated or demoted person loses their rights now,
-    not at their next sign-in. The app does this once at the start of every page run, and
-    :func:`staff_action` before every staff click (Streamlit runs a click's callback before the page)."""
-    ident = st.session_state.get("identity")
-    fresh = staff.current(store(), ident) if isinstance(ident, Identity) else None
+    """Find who is signed in, re-read from the store: a revoked, timed-out, deleted, deactivated or demoted
+    sign-in loses its rights now, not at the next sign-in.
+
+    In order: the sign-in cookie (:func:`triage.desk.staff.identity_for_token`), single sign-on, an identity
+    a test put in ``st.session_state["identity"]`` (never one that a cookie or SSO put there: when those end,
+    so does it). The app does this once at the start of every page run, and :func:`staff_action` before
+    every staff click (Streamlit runs a click's callback before the page).
+    """
+    token = cookie_token()
+    fresh, via = (staff.identity_for_token(store(), token), "cookie") if token else (None, None)
+    st.session_state[_ENDED] = bool(token) and fresh is None
+    if fresh is None:
+        fresh, via = _single_sign_on(), "sso"
+    if fresh is None:
+        held = st.session_state.get("identity")
+        put_by_test = isinstance(held, Identity) and st.session_state.get(_VIA) is None
+        fresh, via = (staff.current(store(), held) if put_by_test else None), None
     if fresh is None:
         st.session_state.pop("identity", None)
-    elif fresh != ident:
+        st.session_state.pop(_VIA, None)
+        return None
+    if fresh != st.session_state.get("identity"):
         st.session_state["identity"] = fresh
+    if via is None:
+        st.session_state.pop(_VIA, None)
+    else:
+        st.session_state[_VIA] = via
     return fresh
 
 
@@ -101,6 +153,12 @@ def identity() -> Identity | None:
     """Who is signed in, as re-read at the start of this page run (or just now, in a staff click)."""
     ident = st.session_state.get("identity")
     return ident if isinstance(ident, Identity) else None
+
+
+def identity_via() -> str | None:
+    """How the person signed in: ``"cookie"`` (a password, through the server), ``"sso"``, or ``None``."""
+    via = st.session_state.get(_VIA)
+    return via if isinstance(via, str) else None
 
 
 def client_address() -> str | None:

@@ -4,9 +4,18 @@
   (see :meth:`Scheduler.book`). Races are decided by the database (:mod:`triage.visits.claims`): of many
   attempts at once exactly one wins and the others get :class:`~triage.errors.SlotTaken`; an automatic
   booking then moves on to the next slot.
+* **References.** A visit has one reference people read out (``K7P-4QX``) from its booking to its end:
+  a reschedule writes a new row (the old one is kept, cancelled, for the record) that carries the same
+  reference with the calendar ``sequence`` one higher; a cancellation raises the sequence too. Every method
+  that takes a booking accepts its number or the visit's reference (:meth:`Scheduler.resolve`), and a
+  reference always means the visit's current row.
 * **Cancel** and **reschedule** (one transaction: the old visit is cancelled and the new one booked, or
   neither), **close** with a closure code that is stored against the session, like tier 2 closes a case,
-  and **.ics** export of a booking (:mod:`triage.visits.ics`).
+  and **.ics** export of a visit (:mod:`triage.visits.ics`): the UID comes from the reference, so a calendar
+  moves or cancels the event it already has.
+* **Contact.** A booking's view carries the customer's name, phone, e-mail and address as the session's
+  contact gives them (``customer_contacts``), read afresh each time, so an edit shows at once and an erased
+  contact is gone from dispatch and the calendar file too.
 * **Outages.** No technician during a declared outage of the visit's service in its region
   (:mod:`triage.records.outages`): the network is at fault, and a visit cannot fix it. A booking is then refused
   unless an agent gives ``outage_override``, a reason, which the booking keeps. The service is the one passed in,
@@ -31,13 +40,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DBSession
 
-from triage.errors import BookingError, NoFreeSlot, SlotTaken, StoreUnavailable
+from triage.errors import BookingError, NoFreeSlot, NotFound, SlotTaken, StoreUnavailable
 from triage.limits import check_length, limits
 from triage.records.outages import Outages, until_text
-from triage.records.schema import Booking, SessionRow, Technician, utcnow
+from triage.records.refs import normalize
+from triage.records.schema import Booking, CustomerContact, SessionRow, Technician, utcnow
 from triage.trees.model import OutcomeKind, Urgency
 from triage.visits._checks import aware, fits, instant_text, name_list, visit_minutes, whole, word
 from triage.visits.claims import (
@@ -65,7 +75,11 @@ _BATCH = 16  # candidate slots read at once by an automatic booking
 
 @dataclass(frozen=True)
 class BookingView:
-    """A booking and the technician it is with."""
+    """A booking, the technician it is with and how to reach the customer.
+
+    ``address`` is the address of the session's contact (street, postcode and city), else the one typed at
+    booking; ``contact_*`` are ``None`` when the session has no contact (or it was erased).
+    """
 
     id: int
     technician_id: int
@@ -90,6 +104,13 @@ class BookingView:
     closure_fix: str | None
     outage_override: str | None = None
     """Why an agent booked this visit during a declared outage in its region, if one did."""
+    reference: str = ""
+    """What people read out (``K7P-4QX``); the same from booking through every reschedule."""
+    sequence: int = 0
+    """The calendar entry's SEQUENCE: 0 when booked, one more on each reschedule or cancellation."""
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
 
     @property
     def slot(self) -> Slot:
@@ -162,7 +183,7 @@ class Scheduler(Technicians, FreeSlots):
                 tech = check_slot(db, req, slot, now)
                 row = claim(db, req, tech, slot.start, now)
                 row.outage_override = override
-                return _view(row, tech)
+                return _view(row, tech, _contact(db, row.session_id))
         whole("horizon_days", horizon_days, 1, 366, "days")
         until = now + timedelta(days=horizon_days)
 
@@ -235,7 +256,8 @@ class Scheduler(Technicians, FreeSlots):
                         tech = check_slot(db, req, slot, now)
                         if not try_hold(db, tech.id, slot.start):
                             raise SlotTaken(tech.name, slot.start, slot.end)
-                        return _view(attempt(db, tech, slot.start), tech)
+                        row = attempt(db, tech, slot.start)
+                        return _view(row, tech, _contact(db, row.session_id))
                 except SlotTaken:
                     lost += 1
                     if lost >= _MAX_LOST:
@@ -294,21 +316,26 @@ class Scheduler(Technicians, FreeSlots):
             outage_override=outage_override,
         )
 
-    def cancel(self, booking_id: int, reason: str, *, now: datetime | None = None) -> BookingView:
-        """Cancel a booked visit; its slot is free again at once. The reason is kept."""
+    def cancel(self, booking: int | str, reason: str, *, now: datetime | None = None) -> BookingView:
+        """Cancel a booked visit (by number or reference); its slot is free again at once. The reason is kept,
+        and the calendar sequence goes up, so the cancellation's .ics replaces the entry."""
         now = aware("now", now or utcnow())
+        booking_id = self.resolve(booking)
         reason = reason.strip() if isinstance(reason, str) else ""
         if not reason:
             raise BookingError(f"cancelling booking {booking_id} needs a reason (got an empty one)")
+        check_length("reason for cancelling", reason, limit=limits().note)
         with self.store.tx() as db:
             row = booking_row(db, booking_id, lock=True)
             must_be_booked(row, "cancelled")
             release(db, row, now, reason)
-            return _view(row, get_technician(db, row.technician_id))
+            row.sequence = (row.sequence or 0) + 1
+            db.flush()
+            return _view(row, get_technician(db, row.technician_id), _contact(db, row.session_id))
 
     def reschedule(
         self,
-        booking_id: int,
+        booking: int | str,
         new_slot: Slot | None = None,
         *,
         horizon_days: int = 28,
@@ -316,9 +343,11 @@ class Scheduler(Technicians, FreeSlots):
     ) -> BookingView:
         """Move a booked visit to ``new_slot``, or to the earliest other free slot for the same skill,
         region and urgency (the rules of :meth:`book`), in ONE transaction: the old booking is cancelled and
-        the new one booked, or neither. The new booking points back with ``rescheduled_from``.
+        the new one booked, or neither. The new booking points back with ``rescheduled_from`` and keeps the
+        visit's reference, with the calendar sequence one higher.
         """
         now = aware("now", now or utcnow())
+        booking_id = self.resolve(booking)
         with self.store.tx() as db:
             old = booking_row(db, booking_id)
             must_be_booked(old, "rescheduled")
@@ -338,6 +367,7 @@ class Scheduler(Technicians, FreeSlots):
             )
             here = (old.technician_id, old.start)
             override = old.outage_override
+            reference = old.reference
 
         def attempt(db: DBSession, tech: Technician, start: datetime) -> Booking:
             row = booking_row(db, booking_id, lock=True)
@@ -345,7 +375,10 @@ class Scheduler(Technicians, FreeSlots):
             if (tech.id, start) == here:
                 raise BookingError(f"booking {booking_id} is already in that slot; pick another one")
             release(db, row, now, "rescheduled")
-            new = claim(db, req, tech, start, now, rescheduled_from=row.id)
+            sequence = (row.sequence or 0) + 1
+            new = claim(
+                db, req, tech, start, now, rescheduled_from=row.id, reference=reference, sequence=sequence
+            )
             new.outage_override = override
             row.cancel_reason = f"rescheduled as booking {new.id}"
             return new
@@ -353,15 +386,38 @@ class Scheduler(Technicians, FreeSlots):
         if new_slot is not None:
             with self.store.tx() as db:
                 tech = check_slot(db, req, new_slot, now)
-                return _view(attempt(db, tech, new_slot.start), tech)
+                row = attempt(db, tech, new_slot.start)
+                return _view(row, tech, _contact(db, row.session_id))
         whole("horizon_days", horizon_days, 1, 366, "days")
         return self._auto(req, now, now + timedelta(days=horizon_days), attempt, {here})
 
-    def booking(self, booking_id: int) -> BookingView:
-        """One booking by id."""
+    def booking(self, booking: int | str) -> BookingView:
+        """One booking by number, or a visit's current booking by its reference."""
+        booking_id = self.resolve(booking)
         with self.store.tx() as db:
             row = booking_row(db, booking_id)
-            return _view(row, get_technician(db, row.technician_id))
+            return _view(row, get_technician(db, row.technician_id), _contact(db, row.session_id))
+
+    def resolve(self, booking: int | str) -> int:
+        """The booking number ``booking`` names: a number (``12``, ``"12"``, ``"#12"``), or a visit's reference
+        (``"K7P-4QX"``, read the forgiving way of :func:`triage.records.refs.normalize`), which names the
+        visit's current booking. :class:`~triage.errors.NotFound` for a reference no visit has."""
+        if isinstance(booking, int) and not isinstance(booking, bool):
+            return booking
+        text = booking.strip().lstrip("#") if isinstance(booking, str) else ""
+        ref = normalize(text) if text else None
+        if ref is not None:
+            with self.store.tx() as db:
+                found = db.scalar(select(func.max(Booking.id)).where(Booking.reference == ref))
+            if found is not None:
+                return int(found)
+        if text.isdigit():
+            return int(text)
+        if ref is not None:
+            raise NotFound(f"no visit with reference {ref}")
+        raise BookingError(
+            f"{booking!r} is neither a visit reference (like K7P-4QX) nor a booking number (like 12)"
+        )
 
     def bookings(
         self,
@@ -369,14 +425,19 @@ class Scheduler(Technicians, FreeSlots):
         technician_id: int | None = None,
         day: date | None = None,
         session_id: str | None = None,
+        reference: str | None = None,
+        *,
+        days: tuple[date, date] | None = None,
     ) -> list[BookingView]:
-        """Bookings by start time, then id. ``day`` is a calendar day in each technician's own timezone."""
+        """Bookings by start time, then id. ``day`` is a calendar day in each technician's own timezone, ``days``
+        a first and last day (both included) the same way; ``reference`` every row of one visit."""
         if status is not None and status not in STATUSES:
             raise BookingError(f"status must be one of {', '.join(STATUSES)} (got {status!r})")
         with self.store.tx() as db:
             q = (
-                select(Booking, Technician)
+                select(Booking, Technician, CustomerContact)
                 .join(Technician, Technician.id == Booking.technician_id)
+                .outerjoin(CustomerContact, CustomerContact.session_id == Booking.session_id)
                 .order_by(Booking.start, Booking.id)
             )
             if status is not None:
@@ -385,22 +446,25 @@ class Scheduler(Technicians, FreeSlots):
                 q = q.where(Booking.technician_id == technician_id)
             if session_id is not None:
                 q = q.where(Booking.session_id == session_id)
-            if day is not None:
-                midnight = datetime.combine(day, time(), tzinfo=UTC)
+            if reference is not None:
+                q = q.where(Booking.reference == (normalize(reference) or reference))
+            first, last = days if days is not None else (day, day)
+            if first is not None and last is not None:
                 q = q.where(
-                    Booking.start >= midnight - timedelta(days=1),
-                    Booking.start < midnight + timedelta(days=2),
+                    Booking.start >= datetime.combine(first, time(), tzinfo=UTC) - timedelta(days=1),
+                    Booking.start < datetime.combine(last, time(), tzinfo=UTC) + timedelta(days=2),
                 )
             out = []
-            for row, tech in db.execute(q):
-                if day is not None and row.start.astimezone(ZoneInfo(tech.timezone)).date() != day:
+            for row, tech, contact in db.execute(q):
+                local = row.start.astimezone(ZoneInfo(tech.timezone)).date()
+                if first is not None and last is not None and not first <= local <= last:
                     continue
-                out.append(_view(row, tech))
+                out.append(_view(row, tech, contact))
             return out
 
     def close_visit(
         self,
-        booking_id: int,
+        booking: int | str,
         technician_name: str,
         code: str,
         fix: str = "",
@@ -415,6 +479,7 @@ class Scheduler(Technicians, FreeSlots):
         SQLite and PostgreSQL, before anything is written.
         """
         now = aware("now", now or utcnow())
+        booking_id = self.resolve(booking)
         code = code.strip() if isinstance(code, str) else ""
         if not code:
             raise BookingError(
@@ -455,32 +520,42 @@ class Scheduler(Technicians, FreeSlots):
             db.refresh(row)
             if row.session_id:
                 self.store.record_closure(db, row.session_id, code, row.closure_fix, "technician", fault)
-            return _view(row, tech)
+            return _view(row, tech, _contact(db, row.session_id))
 
-    def ics(self, booking_id: int, *, now: datetime | None = None) -> str:
-        """The booking as an RFC 5545 calendar (one VEVENT), with CRLF line ends and folded lines.
+    def ics(self, booking: int | str, *, now: datetime | None = None, reach: bool = True) -> str:
+        """The visit as an RFC 5545 calendar (one VEVENT), with CRLF line ends and folded lines.
 
-        A rescheduled visit keeps the UID of the first booking and raises SEQUENCE, so a calendar moves the
-        event instead of adding a second one; a cancelled booking exports with STATUS:CANCELLED.
+        A booking number or a reference both name the visit's current state: the UID comes from the reference
+        and SEQUENCE from its count of changes, so a calendar moves the event on a reschedule (METHOD:REQUEST)
+        and removes it on a cancellation (METHOD:CANCEL, STATUS:CANCELLED) instead of adding a second one.
+        ``reach=False`` leaves out the customer's phone and e-mail (see :func:`~triage.visits.ics.booking_calendar`).
         """
         stamp = aware("now", now or utcnow())
+        booking_id = self.resolve(booking)
         with self.store.tx() as db:
             row = booking_row(db, booking_id)
-            tech = get_technician(db, row.technician_id)
-            first, sequence = row, 0
-            while first.rescheduled_from is not None and sequence < 1000:
-                earlier = db.get(Booking, first.rescheduled_from)
-                if earlier is None:
-                    break
-                first, sequence = earlier, sequence + 1
-            first_id, first_created = first.id, first.created_at
-            view = _view(row, tech)
-        return booking_calendar(
-            view, first_id=first_id, first_created=first_created, sequence=sequence, stamp=stamp
-        )
+            if row.reference is not None:  # an older row of a rescheduled visit: export where it is now
+                latest = db.scalar(select(func.max(Booking.id)).where(Booking.reference == row.reference))
+                if latest is not None and latest != row.id:
+                    row = booking_row(db, int(latest))
+            view = _view(row, get_technician(db, row.technician_id), _contact(db, row.session_id))
+        return booking_calendar(view, stamp=stamp, reach=reach)
 
 
-def _view(b: Booking, t: Technician) -> BookingView:
+def _contact(db: DBSession, session_id: str | None) -> CustomerContact | None:
+    return db.get(CustomerContact, session_id) if session_id else None
+
+
+def contact_address(contact: CustomerContact | None) -> str | None:
+    """The contact's address in one line (``Hauptstr. 5, 10115 Berlin``), or ``None`` if they gave none."""
+    if contact is None:
+        return None
+    town = " ".join(p.strip() for p in (contact.postcode, contact.city) if p and p.strip())
+    parts = [p for p in ((contact.address or "").strip(), town) if p]
+    return ", ".join(parts) or None
+
+
+def _view(b: Booking, t: Technician, contact: CustomerContact | None = None) -> BookingView:
     return BookingView(
         id=b.id,
         technician_id=b.technician_id,
@@ -493,7 +568,7 @@ def _view(b: Booking, t: Technician) -> BookingView:
         parts=tuple(b.parts or ()),
         session_id=b.session_id,
         customer_id=b.customer_id,
-        address=b.address,
+        address=contact_address(contact) or b.address,
         status=b.status,
         created_at=b.created_at,
         cancelled_at=b.cancelled_at,
@@ -504,4 +579,9 @@ def _view(b: Booking, t: Technician) -> BookingView:
         closure_code=b.closure_code,
         closure_fix=b.closure_fix,
         outage_override=b.outage_override,
+        reference=b.reference or f"#{b.id}",
+        sequence=b.sequence or 0,
+        contact_name=contact.name if contact is not None else None,
+        contact_phone=contact.phone if contact is not None else None,
+        contact_email=contact.email if contact is not None else None,
     )

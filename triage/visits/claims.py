@@ -1,7 +1,8 @@
 """Claiming a slot: the booking row, written so that of many attempts at once exactly one wins.
 
 The database decides races: a partial unique index admits one live booking per technician slot, so a lost
-race becomes :class:`~triage.errors.SlotTaken`. On PostgreSQL an automatic booking first tries a
+race becomes :class:`~triage.errors.SlotTaken`. A new visit gets a fresh reference (:func:`fresh_reference`); a
+reschedule's row carries its visit's reference on with the next calendar ``sequence``. On PostgreSQL an automatic booking first tries a
 transaction-scoped advisory lock on the slot (:func:`try_hold`), so it skips a slot another transaction is
 booking instead of waiting for it. A session has at most one booked visit at a time.
 """
@@ -16,14 +17,17 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
-from triage.errors import BookingError, NotFound, SlotTaken
+from triage.errors import BookingError, NotFound, SlotTaken, StoreUnavailable
+from triage.records.refs import new_reference
 from triage.records.schema import Booking, SessionRow, Technician
 from triage.trees.model import Urgency
 from triage.visits._checks import aware, instant_text, span_text
 from triage.visits.slots import LIVE, URGENCY_WORDS, Slot, earliest, working_slots
 from triage.visits.technicians import get_technician, region_as_kept
 
-__all__ = ["count_double_bookings"]
+__all__ = ["count_double_bookings", "fresh_reference"]
+
+_REFERENCE_TRIES = 20  # a clash among a billion references is rare; twenty in a row means something is wrong
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,11 @@ def claim(
     now: datetime,
     *,
     rescheduled_from: int | None = None,
+    reference: str | None = None,
+    sequence: int = 0,
 ) -> Booking:
-    """Insert the booking; the partial unique index turns a lost race into :class:`SlotTaken`."""
+    """Insert the booking; the partial unique index turns a lost race into :class:`SlotTaken`. A new visit
+    (no ``reference``) gets a fresh one; a reschedule passes its visit's reference and next ``sequence``."""
     end = start + timedelta(minutes=tech.slot_minutes)
     if req.session_id is not None:
         # serializes bookings of one session on PostgreSQL (SQLite serializes all writers)
@@ -152,6 +159,8 @@ def claim(
         status="booked",
         created_at=now,
         rescheduled_from=rescheduled_from,
+        reference=reference or fresh_reference(db),
+        sequence=sequence,
     )
     name = tech.name  # a failed flush expires every loaded object: read what the error needs first
     db.add(row)
@@ -166,6 +175,17 @@ def claim(
     return row
 
 
+def fresh_reference(db: DBSession) -> str:
+    """A reference no booking has had (the calendar UID is made from it, so it is never reused)."""
+    for _ in range(_REFERENCE_TRIES):
+        ref = new_reference()
+        if db.scalar(select(Booking.id).where(Booking.reference == ref).limit(1)) is None:
+            return ref
+    raise StoreUnavailable(
+        f"no free visit reference after {_REFERENCE_TRIES} tries; nothing was booked, try again"
+    )
+
+
 def _one_per_session(db: DBSession, session_id: str, *, exclude: int | None) -> None:
     q = select(Booking).where(Booking.session_id == session_id, Booking.status == "booked")
     if exclude is not None:
@@ -174,8 +194,8 @@ def _one_per_session(db: DBSession, session_id: str, *, exclude: int | None) -> 
     if other is not None:
         name = db.scalar(select(Technician.name).where(Technician.id == other.technician_id))
         raise BookingError(
-            f"session {session_id!r} already has booking {other.id} ({span_text(other.start, other.end)} with "
-            f"{name!r}); reschedule or cancel it instead of booking again"
+            f"session {session_id!r} already has visit {other.reference} (booking {other.id}, "
+            f"{span_text(other.start, other.end)} with {name!r}); reschedule or cancel it instead of booking again"
         )
 
 

@@ -6,12 +6,17 @@ timezone, and a time the clocks skip (start of summer time) is no slot. A slot i
 (booked or closed) visit overlaps it. Urgency sets the earliest slot an automatic booking may take, so near
 slots stay free for urgent visits. :class:`FreeSlots` is the part of :class:`~triage.visits.booking.Scheduler`
 that lists them.
+
+The customer chooses among the next working days (:meth:`FreeSlots.free_days`): ``TRIAGE_BOOKING_DAYS`` of them
+(default 10), counted from the first day the visit's urgency allows; a working day is one on which a matching
+technician has hours, and a day with nothing free is simply left out.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,13 +29,13 @@ from sqlalchemy.orm import Session as DBSession
 from triage.errors import BookingError
 from triage.records.schema import Booking, Technician, utcnow
 from triage.trees.model import Urgency
-from triage.visits._checks import aware, instant_text, span_text, visit_minutes
+from triage.visits._checks import aware, instant_text, span_text, visit_minutes, whole
 from triage.visits.technicians import WEEKDAYS, matching, minute_of_day
 
 if TYPE_CHECKING:
     from triage.records.store import Store
 
-__all__ = ["LIVE", "FreeSlots", "Slot"]
+__all__ = ["BOOKING_DAYS_ENV", "DEFAULT_BOOKING_DAYS", "LIVE", "FreeDay", "FreeSlots", "Slot", "booking_days"]
 
 LIVE = ("booked", "closed")  # statuses that occupy a technician's time
 URGENCY_DAYS = {Urgency.URGENT: 0, Urgency.NORMAL: 1, Urgency.LOW: 3}  # in this order in messages
@@ -38,6 +43,9 @@ URGENCY_WORDS = {Urgency.URGENT: "now", Urgency.NORMAL: "the next day", Urgency.
 _MAX_WINDOW = timedelta(days=366)
 _CHUNK = timedelta(days=7)  # free slots are generated a week at a time
 _LONGEST_SLOT = timedelta(minutes=720)
+BOOKING_DAYS_ENV = "TRIAGE_BOOKING_DAYS"
+DEFAULT_BOOKING_DAYS = 10
+_MAX_BOOKING_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,31 @@ class Slot:
     def __str__(self) -> str:
         """The slot as a person reads it: ``Mon 2025-03-03 07:00-09:00 UTC with Ana Lima``."""
         return f"{span_text(self.start, self.end)} with {self.technician_name}"
+
+
+@dataclass(frozen=True)
+class FreeDay:
+    """A working day with free slots: ``day`` is a date in the technicians' own timezone, slots by start."""
+
+    day: date
+    slots: tuple[Slot, ...]
+
+
+def booking_days(raw: str | None = None) -> int:
+    """How many working days a customer may choose from: ``TRIAGE_BOOKING_DAYS`` (default 10, at most 366).
+
+    >>> booking_days(""), booking_days("5")
+    (10, 5)
+    """
+    text = (os.environ.get(BOOKING_DAYS_ENV, "") if raw is None else raw).strip()
+    if not text:
+        return DEFAULT_BOOKING_DAYS
+    if not text.isdigit() or not 1 <= int(text) <= _MAX_BOOKING_DAYS:
+        raise BookingError(
+            f"{BOOKING_DAYS_ENV} must be a whole number of working days from 1 to {_MAX_BOOKING_DAYS} "
+            f"(got {text!r})"
+        )
+    return int(text)
 
 
 class FreeSlots:
@@ -88,6 +121,59 @@ class FreeSlots:
         with self.store.tx() as db:
             techs = matching(db, skill, region, visit_minutes(duration_minutes))
             return list(iter_free(db, techs, max(start, now), end, now, level))
+
+    def free_days(
+        self,
+        skill: str,
+        region: str,
+        *,
+        days: int | None = None,
+        urgency: Urgency | str | None = None,
+        duration_minutes: int | None = None,
+        now: datetime | None = None,
+    ) -> list[FreeDay]:
+        """The free slots of the next ``days`` working days (default :func:`booking_days`), grouped by day.
+
+        The days are counted from the first day ``urgency`` allows (today for urgent or none, tomorrow for
+        normal, 3 days on for low); a working day is a date on which an active technician with ``skill`` in
+        ``region`` has working hours. A working day with nothing free is left out, so the list may be shorter
+        than ``days`` (or empty). A slot belongs to the date it starts on in its technician's timezone.
+        """
+        now = aware("now", now or utcnow())
+        count = booking_days() if days is None else days
+        whole("days", count, 1, _MAX_BOOKING_DAYS, "working days")
+        level = parse_urgency(urgency) if urgency is not None else None
+        with self.store.tx() as db:
+            techs = matching(db, skill, region, visit_minutes(duration_minutes))
+            dates = working_dates(techs, level, now, count)
+            wanted = set(dates)
+            end = max(_midnight(dates[-1] + timedelta(days=1), ZoneInfo(t.timezone)) for t in techs)
+            zones = {t.id: ZoneInfo(t.timezone) for t in techs}
+            by_day: dict[date, list[Slot]] = {}
+            for slot in iter_free(db, techs, now, end, now, level):
+                day = slot.start.astimezone(zones[slot.technician_id]).date()
+                if day in wanted:
+                    by_day.setdefault(day, []).append(slot)
+        return [FreeDay(day, tuple(by_day[day])) for day in dates if day in by_day]
+
+
+def working_dates(
+    techs: Sequence[Technician], urgency: Urgency | None, now: datetime, count: int
+) -> list[date]:
+    """The first ``count`` dates, from the first day ``urgency`` allows, on which one of ``techs`` works."""
+    first = min(earliest(t, urgency, now).astimezone(ZoneInfo(t.timezone)).date() for t in techs)
+    worked = {day for t in techs for day in t.hours}
+    out: list[date] = []
+    day = first
+    while len(out) < count:
+        if WEEKDAYS[day.weekday()] in worked:
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
 
 
 def parse_urgency(value: Urgency | str) -> Urgency:

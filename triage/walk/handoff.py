@@ -32,6 +32,7 @@ from triage.trees.model import (
 )
 from triage.walk.policy import Decision
 from triage.walk.session import Session
+from triage.walk.views import fact_label
 
 __all__ = ["Handoff", "HandoffStep", "build_handoff"]
 
@@ -51,6 +52,9 @@ class Handoff(BaseModel):
     """What tier 2, a dispatcher or a technician reads before picking up a case."""
 
     session_id: str
+    reference: str | None = Field(
+        default=None, description="The session's reference people read out (K7P-4QX); the id stays internal."
+    )
     tree_id: str
     tree_title: str
     symptom: str
@@ -60,6 +64,10 @@ class Handoff(BaseModel):
     decided_at: datetime | None
     customer_words: str = Field(default="", description="The problem in the customer's own words.")
     facts: dict[str, Any]
+    fact_words: dict[str, str] = Field(
+        default_factory=dict,
+        description="Facts whose value reads differently in words: a choice's label instead of its value.",
+    )
     steps: list[HandoffStep]
     findings: list[str] = Field(
         default_factory=list,
@@ -76,7 +84,14 @@ class Handoff(BaseModel):
     def to_markdown(self) -> str:
         d = self.decision
         lines = [f"# Hand-off: {safe_markdown(self.tree_title)}", ""]
-        lines.append(f"- **Session:** {code(self.session_id)} ({_mode(self.mode)}, {escape(self.locale)})")
+        if self.reference:
+            lines.append(
+                f"- **Reference:** {code(self.reference)} ({_mode(self.mode)}, {escape(self.locale)})"
+            )
+        else:
+            lines.append(
+                f"- **Session:** {code(self.session_id)} ({_mode(self.mode)}, {escape(self.locale)})"
+            )
         lines.append(f"- **Symptom:** {safe_markdown(self.symptom)}")
         if self.customer_words:
             lines.append(f"- **In the customer's words:** {escape(self.customer_words)}")
@@ -98,7 +113,10 @@ class Handoff(BaseModel):
         )
         lines += ["", "## Facts", ""]
         if self.facts:
-            lines += [f"- {escape(k)}: {escape(_fact(v))}" for k, v in sorted(self.facts.items())]
+            words = self.fact_words
+            lines += [
+                f"- {escape(k)}: {escape(words.get(k) or _fact(v))}" for k, v in sorted(self.facts.items())
+            ]
         else:
             lines.append("- none collected")
         lines += ["", "## Steps tried", ""]
@@ -169,8 +187,9 @@ def _finding(node: AnyNode, answer: str, value: Any, text: str) -> str | None:
     return None
 
 
-def build_handoff(session: Session, locale: str = "en") -> Handoff:
-    """The hand-off for a session, with step texts in ``locale`` (staff read English by default)."""
+def build_handoff(session: Session, locale: str = "en", reference: str | None = None) -> Handoff:
+    """The hand-off for a session, with step texts and choices in ``locale`` (staff read English by default);
+    ``reference`` is what people read out for the session (it replaces the long id in the Markdown)."""
     tree = session.tree()
     steps: list[HandoffStep] = []
     findings: list[str] = []
@@ -197,11 +216,16 @@ def build_handoff(session: Session, locale: str = "en") -> Handoff:
     d = session.decision
     last = session.events[-1].at if session.events else None
     facts = {k: v for k, v in session.facts.items() if k not in ("mode", "locale", "customer_words")}
+    # a choice reads as its label; yes/no and numbers already read as words
+    words = {
+        k: fact_label(session.library, k, v, locale) for k, v in facts.items() if isinstance(v, str | list)
+    }
     reason = d.reason if d else "The session has not reached a decision yet."
     if findings:
         reason += " This walk found: " + "; ".join(findings) + "."
     return Handoff(
         session_id=session.id,
+        reference=reference,
         tree_id=tree.id,
         tree_title=localize(tree.title, locale),
         symptom=symptom,
@@ -211,6 +235,7 @@ def build_handoff(session: Session, locale: str = "en") -> Handoff:
         decided_at=last if d is not None else None,
         customer_words=str(session.facts.get("customer_words") or ""),
         facts=facts,
+        fact_words={k: w for k, w in words.items() if w != _fact(facts[k])},
         steps=steps,
         findings=findings,
         notes=list(session.notes),

@@ -27,6 +27,7 @@ from triage.trees.model import (
     InstructionResult,
     Media,
     QuestionNode,
+    Tree,
     WaitNode,
     WaitResult,
     localize,
@@ -41,9 +42,13 @@ __all__ = [
     "OptionView",
     "StepView",
     "answer_label",
+    "choice_label",
     "crumb",
+    "fact_label",
     "media_views",
     "node_text",
+    "plain_words",
+    "rule_label",
     "step_view",
 ]
 
@@ -169,13 +174,71 @@ def answer_label(node: AnyNode, value: Any, tried: bool, locale: str) -> str:
 
 def _collected_label(node: CollectNode, value: Any, locale: str) -> str:
     if node.type is FactType.MULTI and isinstance(value, list):
-        labels = [localize(node.choice_labels.get(v, v), locale) for v in value]
-        return ", ".join(labels) or t("result.skipped", locale)
+        return ", ".join(choice_label(node, v, locale) for v in value) or t("result.skipped", locale)
     if node.type is FactType.YESNO:
         return t("yesno.yes" if value else "yesno.no", locale)
-    if isinstance(value, str) and value in node.choice_labels:
-        return localize(node.choice_labels[value], locale)
+    if node.type is FactType.CHOICE and isinstance(value, str):
+        return choice_label(node, value, locale)
     return str(value)
+
+
+def plain_words(value: str) -> str:
+    """A machine value read as words, for a choice its author gave no label: ``windows-11`` -> ``Windows 11``.
+
+    >>> plain_words("macos-14-or-newer"), plain_words("off"), plain_words("")
+    ('Macos 14 or newer', 'Off', '')
+    """
+    words = " ".join(value.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def choice_label(node: CollectNode, value: str, locale: str) -> str:
+    """One choice of a collect step in words: the author's label in ``locale``, else the value as words."""
+    label = node.choice_labels.get(value)
+    return localize(label, locale) if label is not None else plain_words(value)
+
+
+def rule_label(rule: str, locale: str = "en") -> str:
+    """What decided, in words a person reads (the decision's ``rule``: ``authored``, ``safety``, ...).
+
+    >>> rule_label("authored"), rule_label("repeat-contact", "de")
+    ("the guide's own outcome", 'wiederholte Kontakte')
+    >>> rule_label("house-rule")
+    'house rule'
+    """
+    key = f"rule.{rule}"
+    text = t(key, locale)
+    return plain_words(rule).lower() if text == key else text
+
+
+def fact_label(library: Mapping[str, Tree], name: str, value: Any, locale: str = "en") -> str:
+    """A fact's value in words: a choice or a multi-select as the labels of the step that collects it (in any
+    tree of ``library``), yes/no in ``locale``, a whole number without ``.0``, anything else as it is.
+
+    >>> fact_label({}, "plan", True, "de"), fact_label({}, "n", 12.0), fact_label({}, "x", None)
+    ('Ja', '12', '-')
+    """
+    if isinstance(value, bool):
+        return t("yesno.yes" if value else "yesno.no", locale)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value is None:
+        return "-"
+    step = _collector(library, name)
+    if step is not None and step.type in (FactType.CHOICE, FactType.MULTI):
+        return _collected_label(step, value, locale)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _collector(library: Mapping[str, Tree], fact: str) -> CollectNode | None:
+    """The first collect step in ``library`` that sets ``fact``, if any."""
+    for tree in library.values():
+        for node in tree.nodes:
+            if isinstance(node, CollectNode) and node.fact == fact:
+                return node
+    return None
 
 
 def step_view(

@@ -1,7 +1,10 @@
 """The agent console: find the right tree fast, walk it on a live call, and leave with a decision and a hand-off.
 
-The open session's id lives in ``?s=<id>``, so a refresh or a second tab never loses the call. Opening a
-customer's escalated self-service session by its id takes it over: agent mode, at the customer's step.
+The open session's id lives in ``?s=<id>``, so a refresh or a second tab never loses the call. The agent
+opens a session by its reference (``K7P-4QX``), its id or the customer's link. A customer's self-service
+session (escalated, or still being walked) opens read-only: the path, the facts, the customer's words and where
+the customer is now. Only "Take over", confirmed, switches it to agent mode at the customer's step and closes
+the customer's case as handed over.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from triage.trees.model import Audience, FactType, OutcomeKind, localize
 from triage.ui import remote_step, walk
 from triage.ui.booking_panel import booking_panel
 from triage.ui.common import library, page_guard, require, staff_action, store, tr, ui_locale
+from triage.ui.contact_panel import contact_panel
+from triage.ui.copy_button import copy_button
 from triage.ui.views.outage_notice import notice_panel
 from triage.ui.views.shipment_panel import shipment_panel
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
+from triage.walk.views import rule_label
 
 __all__ = ["render"]
 
@@ -106,9 +112,21 @@ def _on_new() -> None:
     st.session_state[_PICK] = None
 
 
+def _confirm_key(sid: str) -> str:
+    return f"agent-confirm-{sid}"
+
+
 @staff_action("agent")
-def _on_take_over(sid: str, agent: str) -> None:
-    walk.run_op(sid, lambda s: console.take_over(store(), s.id, agent))
+def _on_ask_take_over(sid: str, asking: bool) -> None:
+    st.session_state[_confirm_key(sid)] = asking
+
+
+@staff_action("agent")
+def _on_take_over(sid: str, agent: str, seen: int) -> None:
+    st.session_state.pop(_confirm_key(sid), None)
+    # the agent confirmed what they saw: a customer who clicked since makes them look (and confirm) again
+    if walk.run_op(sid, lambda s: console.take_over(store(), s.id, agent, seen=seen)):
+        walk.flash(sid, tr("ui.agent.taken_over"))
 
 
 @staff_action("agent")
@@ -178,7 +196,7 @@ def _finder() -> None:
     if not rows:
         st.info(tr("ui.agent.no_results"))
         return
-    st.caption(tr("ui.agent.results", n=len(rows)))
+    st.caption(tr("ui.agent.results", count=len(rows)))
     for row in rows:
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
             st.button(
@@ -259,46 +277,85 @@ def _earlier(customer_id: str) -> None:
 def _session(sid: str, ident: Identity) -> None:
     st.button(tr("ui.agent.new"), key="agent-new", on_click=_on_new)
     try:
-        opened = console.open_for_agent(store(), sid, ident.username)
+        opened = console.open_for_agent(store(), sid, locale=ui_locale())
     except TriageError as exc:
         st.error(escape(str(exc)))  # it quotes the id from the address bar
         return
     stored = opened.stored
     # the provider's systems take this step: run it once on arrival (a customer's own page runs theirs)
-    remote = None if opened.customer_active else remote_step.run_remote_step(stored)
+    remote = None if opened.readonly else remote_step.run_remote_step(stored)
     view = stored.view()
     st.subheader(view.tree_title)
     mode = tr(f"ui.agent.mode.{view.mode.value}")
-    # the id comes from the address bar and the customer id from whoever typed it: shown as typed
-    st.caption(tr("ui.agent.session", id=escape(sid), mode=mode, lang=escape(view.locale)))
+    st.caption(tr("ui.agent.session", ref=code(opened.reference or "-"), mode=mode, lang=escape(view.locale)))
     customer = stored.session.facts.get("customer_id")
-    if customer:
+    if customer:  # the customer id comes from whoever typed it: shown as typed
         st.caption(tr("ui.agent.customer", id=escape(str(customer))))
-    if opened.taken_over:
-        walk.flash(sid, tr("ui.agent.taken_over"))
     if console.handed_over(stored):
         st.info(tr("ui.agent.handed_over"))
     walk.show_messages(sid)
-    if opened.customer_active:
-        st.warning(tr("ui.agent.customer_active"))
-        st.button(
-            tr("ui.agent.take_over"),
-            key=f"take-{sid}",
-            on_click=_on_take_over,
-            args=(sid, ident.username),
-            type="primary",
-        )
+    if opened.readonly:
+        _customer_side(opened, ident)
     main, side = st.columns([3, 2], gap="large")
     with main:
         remote_step.remote_result(remote, customer=False)
         if view.finished and view.decision is not None:
-            _decision(stored, view.decision)
+            _decision(stored, view.decision, readonly=opened.readonly)
         else:
-            _step(view, ident, readonly=opened.customer_active, seen=stored.event_count)
+            _step(view, ident, readonly=opened.readonly, seen=stored.event_count)
     with side:
-        _facts(view)
-        _path(view, stored.event_count)
-        _notes(view)
+        contact_panel(stored, editor=ident.username)  # how to reach the customer, and where a visit goes
+        _facts(stored)
+        _path(view, stored.event_count, readonly=opened.readonly)
+        _notes(view, readonly=opened.readonly)
+
+
+def _customer_side(opened: console.Opened, ident: Identity) -> None:
+    """A customer's session, read-only: where they are, and "Take over" with a confirmation."""
+    sid = opened.stored.id
+    at = f"{opened.last_click:%H:%M}" if opened.last_click else "-"
+    with st.container(border=True, key=f"agent-customer-side-{sid}"):
+        if opened.escalated:
+            st.warning(tr("ui.agent.escalated_readonly"), icon=":material/support_agent:")
+        else:
+            st.warning(tr("ui.agent.customer_active", ago=opened.idle, at=at), icon=":material/visibility:")
+        if opened.where:
+            st.markdown(tr("ui.agent.customer_at", step=safe_markdown(opened.where)))
+        words = opened.stored.session.facts.get("customer_words")
+        if words:
+            st.markdown(tr("ui.agent.customer_words", words=escape(str(words))))
+        if not st.session_state.get(_confirm_key(sid)):
+            st.button(
+                tr("ui.agent.take_over"),
+                key=f"take-{sid}",
+                on_click=_on_ask_take_over,
+                args=(sid, True),
+                type="primary",
+            )
+            return
+        _confirm(opened, ident, at)
+
+
+def _confirm(opened: console.Opened, ident: Identity, at: str) -> None:
+    sid = opened.stored.id
+    if opened.escalated:
+        case = console.active_case(store(), sid)
+        st.info(tr("ui.agent.confirm_escalated", ref=code(case.label if case else "-")))
+    elif opened.recent:
+        st.error(tr("ui.agent.confirm_active", ago=opened.idle, at=at), icon=":material/warning:")
+    else:
+        st.info(tr("ui.agent.confirm_idle", ago=opened.idle, at=at))
+    with st.container(horizontal=True):
+        st.button(
+            tr("ui.agent.confirm_yes"),
+            key=f"take-yes-{sid}",
+            on_click=_on_take_over,
+            args=(sid, ident.username, opened.stored.event_count),
+            type="primary",
+        )
+        st.button(
+            tr("ui.agent.confirm_no"), key=f"take-no-{sid}", on_click=_on_ask_take_over, args=(sid, False)
+        )
 
 
 def _step(view: StepView, ident: Identity, *, readonly: bool, seen: int) -> None:
@@ -359,23 +416,27 @@ def _flag(view: StepView, ident: Identity, seen: int) -> None:
         )
 
 
-def _facts(view: StepView) -> None:
+def _facts(stored: StoredSession) -> None:
     st.markdown(f"**{tr('ui.agent.facts')}**")
-    if not view.facts:
+    facts = console.facts_in_words(stored, ui_locale())
+    if not facts:
         st.caption(tr("ui.agent.no_facts"))
         return
-    st.markdown(
-        "\n".join(
-            f"- {code(k)}: {escape(console.fact_text(v, ui_locale()))}" for k, v in sorted(view.facts.items())
-        )
-    )
+    st.markdown("\n".join(f"- {code(name)}: {escape(words)}" for name, words in facts))
 
 
-def _path(view: StepView, seen: int) -> None:
+def _path(view: StepView, seen: int, *, readonly: bool) -> None:
     sid = view.session_id
     st.markdown(f"**{tr('ui.agent.path')}**")
     if not view.breadcrumb:
         st.caption(tr("ui.agent.no_path"))
+        return
+    if readonly:  # reopening a step would change the customer's session
+        st.markdown(
+            "\n".join(
+                f"{c.index + 1}. {safe_markdown(c.text)} → **{escape(c.answer)}**" for c in view.breadcrumb
+            )
+        )
         return
     for crumb in view.breadcrumb:
         st.button(
@@ -388,11 +449,13 @@ def _path(view: StepView, seen: int) -> None:
         )
 
 
-def _notes(view: StepView) -> None:
+def _notes(view: StepView, *, readonly: bool) -> None:
     sid = view.session_id
     st.markdown(f"**{tr('ui.agent.notes')}**")
     if view.notes:
         st.markdown("\n".join(f"- {escape(n)}" for n in view.notes))
+    if readonly:
+        return
     key = f"note-{sid}"
     st.text_input(tr("ui.agent.note"), key=key, max_chars=limits().note)
     st.button(tr("ui.agent.note_add"), key=f"note-add-{sid}", on_click=_on_note, args=(sid, key))
@@ -409,17 +472,24 @@ _BOX = {
 }
 
 
-def _decision(stored: StoredSession, d: Decision) -> None:
+def _decision(stored: StoredSession, d: Decision, *, readonly: bool = False) -> None:
     sid = stored.id
     heading = tr("ui.agent.decision", label=d.label(ui_locale()))
-    _BOX.get(d.kind, st.info)(f"**{heading}** — {tr('ui.agent.rule', rule=d.rule)}")
-    st.markdown(f"**{tr('ui.agent.tell')}:** {safe_markdown(d.message)}")
+    _BOX.get(d.kind, st.info)(f"**{heading}** — {tr('ui.agent.rule', rule=rule_label(d.rule, ui_locale()))}")
+    if d.rule == "safety":  # the urgent script, once, before anything else is said
+        st.error(f"**{tr('ui.agent.safety_say')}** {safe_markdown(d.message)}", icon=":material/warning:")
+    else:
+        st.markdown(f"**{tr('ui.agent.tell')}:** {safe_markdown(d.message)}")
     st.markdown(f"**{tr('ui.agent.reasons')}**")
     st.markdown("\n".join(f"- {safe_markdown(r)}" for r in d.reasons))
     if d.next_action:
         st.markdown(f"**{tr('ui.agent.next_action')}:** {safe_markdown(d.next_action)}")
     if d.fault:
         st.caption(tr("ui.agent.fault", fault=d.fault))
+    if readonly:  # the customer's escalation, to read: what happens next is the agent's take-over
+        _escalated(stored, d)
+        _handoff(stored)
+        return
     if d.outage:
         notice_panel(sid, d, ui_locale(), customer=False)
     _DETAILS[d.kind](stored, d)
@@ -444,7 +514,7 @@ def _escalated(stored: StoredSession, d: Decision) -> None:
     st.caption(tr("ui.agent.escalate_to", tier=d.tier, queue=d.queue, priority=priority))
     case = console.active_case(store(), stored.id)
     if case is not None:
-        st.success(tr("ui.agent.case", id=case.id, queue=case.queue, status=case.status))
+        st.success(tr("ui.agent.case", ref=code(case.label), queue=case.queue, status=case.status))
     else:
         st.caption(tr("ui.agent.no_case"))
 
@@ -486,8 +556,13 @@ def _handoff(stored: StoredSession) -> None:
     files = console.handoff_files(stored)
     with st.container(border=True):  # read as a page, under this page's own headings
         st.markdown(headings_from(files.markdown, 4))
-    with st.expander(tr("ui.agent.handoff_copy")):  # the same, as text to paste into a ticket
-        st.code(files.markdown, language="markdown", wrap_lines=True)
+    copy_button(
+        files.markdown,
+        key=f"handoff-{stored.id}",
+        label=tr("ui.agent.handoff_copy"),
+        done=tr("ui.copy.done"),
+        fallback=tr("ui.copy.fallback"),
+    )
     with st.container(horizontal=True):
         st.download_button(
             tr("ui.agent.download_md"),

@@ -1,7 +1,12 @@
-"""Analytics dashboard: the figures from triage.analytics.queries as charts a support manager reads at a glance."""
+"""Analytics dashboard: the figures from triage.analytics.queries as charts a support manager reads at a glance.
+
+Trees, steps and faults are named by their titles in the reader's language (:mod:`triage.analytics.labels`),
+shortened to fit a phone's width; a chart's tooltip and a table cell's tooltip give the full text.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -9,8 +14,9 @@ import streamlit as st
 from triage import analytics
 from triage.desk.clock import days_ago
 from triage.trees.export import funnel_dot
-from triage.trees.model import localize
-from triage.ui.common import library, page_guard, require, store, tr
+from triage.trees.library import Library
+from triage.trees.model import Tree, localize
+from triage.ui.common import library, page_guard, require, store, tr, ui_locale
 
 # the outcome mix shows every decision kind: catalog key, the day row's field, colour
 _SERIES = (
@@ -23,6 +29,31 @@ _SERIES = (
     ("an.handovers", "handovers", "#5d4037"),
 )
 _KINDS = ("action", "instruction", "wait", "check", "question", "collect")
+# a table's column (the data's key, stable for exports and tests) -> its heading's catalog key
+_HEADINGS = {
+    "tree": "an.col.tree",
+    "step": "an.col.step",
+    "kind": "an.col.kind",
+    "answered": "an.col.answered",
+    "fixed": "an.col.fixed",
+    "fix rate": "an.col.fix_rate",
+    "drop-offs": "an.col.drop_offs",
+    "drop-off rate": "an.col.drop_off_rate",
+    "version": "an.col.version",
+    "sessions": "an.col.sessions",
+    "resolved": "an.col.resolved",
+    "escalated": "an.col.escalated",
+    "visits": "an.col.visits",
+    "FCR": "an.col.fcr",
+    "median steps": "an.col.median_steps",
+    "median min": "an.col.median_min",
+    "decision": "an.col.decision",
+    "share": "an.col.share",
+    "not resolved": "an.col.not_resolved",
+    "fault": "an.col.fault",
+    "mode": "an.col.mode",
+    "locale": "an.col.locale",
+}
 
 
 def _pct(x: float | None) -> str:
@@ -33,56 +64,116 @@ def _kind(kind: str) -> str:
     return tr(f"an.kind.{kind}" if kind in _KINDS else "an.kind.other")
 
 
+def _table(rows: list[dict[str, Any]], key: str | None = None) -> None:
+    """A table with headings in the reader's language; the words of a step get the widest column."""
+    config: dict[str, Any] = {}
+    for name, heading in _HEADINGS.items():
+        if name == "step":
+            config[name] = st.column_config.TextColumn(
+                tr(heading), width="large", help=tr("an.col.step_help")
+            )
+        elif name in ("tree", "fault"):
+            config[name] = st.column_config.TextColumn(tr(heading), width="medium")
+        else:
+            config[name] = st.column_config.Column(tr(heading))
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=config, key=key)
+
+
 @page_guard
 def render() -> None:
     require("analytics")
     st.title(tr("an.title"))
-    lib = library()
-    trees = lib.offered()
+    lib, locale = library(), ui_locale()
+    tree_id, filters = _filters(lib, locale)
+    s = analytics.summary(store(), **filters)
+    if s.overall.sessions == 0:
+        st.info(tr("an.empty"))
+        return
+    _headline(s.overall)
+    _over_time(s)
+    st.subheader(tr("an.problems"))
+    _problems(s.problems, lib, locale)
+    st.subheader(tr("an.fixes"))  # full width: a step's words need the room
+    _table(
+        [
+            {
+                "tree": analytics.tree_label(lib, a.tree_id, locale).short,
+                "step": analytics.step_label(lib, a.tree_id, a.node_id, locale).full,
+                "answered": a.answered,
+                "fixed": a.fixed,
+                "fix rate": _pct(a.fix_rate),
+            }
+            for a in s.actions
+        ]
+    )
+    st.subheader(tr("an.per_tree"))
+    _table(_tree_rows(s.trees, lib, locale))
+    st.download_button(
+        tr("an.download", table="trees"),
+        analytics.to_csv(s.trees),
+        "triage-trees.csv",
+        "text/csv",
+        key="an_dl_trees",
+    )
+    if tree_id:
+        _one_tree(lib[tree_id], filters, locale)
+    else:
+        st.caption(tr("an.funnel_hint"))
+    _breakdowns(s)
+    _endings(s, lib, locale)
+
+
+def _filters(lib: Library, locale: str) -> tuple[str, dict[str, Any]]:
     cols = st.columns(4)
-    tree_ids = [""] + [t.id for t in trees]
+    tree_ids = [""] + [t.id for t in lib.offered()]
     tree_id = cols[0].selectbox(
         tr("an.tree"),
         tree_ids,
-        format_func=lambda i: tr("an.all_trees") if not i else localize(lib[i].title, "en"),
+        format_func=lambda i: tr("an.all_trees") if not i else localize(lib[i].title, locale),
         key="an_tree",
     )
-    periods = {7: tr("an.days", n=7), 30: tr("an.days", n=30), 90: tr("an.days", n=90), 0: tr("an.all_time")}
-    options: list[int] = [7, 30, 90, 0]
+    periods = {d: tr("an.days", count=d) for d in (7, 30, 90)} | {0: tr("an.all_time")}
     days: int = (
         cols[1].selectbox(
-            tr("an.period"), options, index=3, format_func=lambda d: periods[int(d)], key="an_period"
+            tr("an.period"), list(periods), index=3, format_func=lambda d: periods[int(d)], key="an_period"
         )
         or 0
     )
     mode = cols[2].selectbox(
-        tr("an.mode"), ["", "agent", "self_service"], format_func=lambda m: m or tr("an.any"), key="an_mode"
+        tr("an.mode"),
+        ["", "agent", "self_service"],
+        format_func=lambda m: tr(f"ui.agent.mode.{m}") if m else tr("an.any"),
+        key="an_mode",
     )
-    locale = cols[3].selectbox(
+    lang = cols[3].selectbox(
         tr("an.locale"), ["", "en", "de"], format_func=lambda m: m or tr("an.any"), key="an_locale"
     )
-    since = days_ago(days)
-    filters: dict[str, Any] = {
+    filters = {
         "tree_id": tree_id or None,
-        "since": since,
+        "since": days_ago(days),
         "mode": mode or None,
-        "locale": locale or None,
+        "locale": lang or None,
     }
-    s = analytics.summary(store(), **filters)
-    o = s.overall
-    if o.sessions == 0:
-        st.info(tr("an.empty"))
-        return
+    return tree_id or "", filters
 
-    k = st.columns(7)
-    k[0].metric(tr("an.sessions"), f"{o.sessions:,}")
-    k[1].metric(tr("an.resolved"), _pct(o.resolution_rate))
-    k[2].metric(tr("an.escalated"), _pct(o.escalation_rate))
-    k[3].metric(tr("an.visits"), _pct(o.visit_rate))
-    k[4].metric(tr("an.fcr"), _pct(o.fcr_rate))
-    k[5].metric(tr("an.median_steps"), "–" if o.median_steps is None else f"{o.median_steps:g}")
-    k[6].metric(tr("an.median_minutes"), "–" if o.median_minutes is None else f"{o.median_minutes:.1f}")
 
+def _headline(o: analytics.TreeStats) -> None:
+    figures = [
+        (tr("an.sessions"), f"{o.sessions:,}"),
+        (tr("an.resolved"), _pct(o.resolution_rate)),
+        (tr("an.escalated"), _pct(o.escalation_rate)),
+        (tr("an.visits"), _pct(o.visit_rate)),
+        (tr("an.fcr"), _pct(o.fcr_rate)),
+        (tr("an.median_steps"), "–" if o.median_steps is None else f"{o.median_steps:g}"),
+        (tr("an.median_minutes"), "–" if o.median_minutes is None else f"{o.median_minutes:.1f}"),
+    ]
+    # each figure as wide as its label: they flow onto a second line rather than cut the label short
+    with st.container(horizontal=True, gap="large"):
+        for label, value in figures:
+            st.metric(label, value, width="content")
+
+
+def _over_time(s: analytics.Summary) -> None:
     st.subheader(tr("an.outcomes_over_time"))
     series = [(tr(key), field, color) for key, field, color in _SERIES]
     st.bar_chart(
@@ -95,67 +186,65 @@ def render() -> None:
         color=[color for _, _, color in series],
     )
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader(tr("an.problems"))
-        st.bar_chart(
-            [{"problem": p.title, "sessions": p.sessions} for p in s.problems],
-            x="problem",
-            y="sessions",
-            horizontal=True,
-        )
-    with right:
-        st.subheader(tr("an.fixes"))
-        st.dataframe(
-            [
-                {
-                    "tree": a.tree_id,
-                    "step": a.node_id,
-                    "answered": a.answered,
-                    "fixed": a.fixed,
-                    "fix rate": _pct(a.fix_rate),
-                }
-                for a in s.actions
+
+def _problems(problems: Iterable[analytics.ProblemCount], lib: Mapping[str, Tree], locale: str) -> None:
+    """Sessions per problem as bars named by the tree's title: short on the axis, in full in the tooltip."""
+    sessions = tr("an.col.sessions")
+    rows = []
+    for p in problems:
+        label = analytics.tree_label(lib, p.tree_id, locale) if p.tree_id in lib else None
+        full = label.full if label else p.title or p.tree_id
+        rows.append({"problem": analytics.shorten(full, 36), "title": full, "sessions": p.sessions})
+    spec = {
+        "mark": {"type": "bar", "color": "#1565c0"},
+        "encoding": {
+            "x": {"field": "sessions", "type": "quantitative", "title": sessions},
+            "y": {
+                "field": "problem",
+                "type": "nominal",
+                "sort": "-x",
+                "title": None,
+                "axis": {"labelLimit": 260},
+            },
+            "tooltip": [
+                {"field": "title", "type": "nominal", "title": tr("an.col.tree")},
+                {"field": "sessions", "type": "quantitative", "title": sessions},
             ],
-            hide_index=True,
-            width="stretch",
-        )
+        },
+    }
+    st.vega_lite_chart(rows, spec, width="stretch")
 
-    st.subheader(tr("an.per_tree"))
-    st.dataframe(_tree_rows(s.trees), hide_index=True, width="stretch")
-    st.download_button(
-        tr("an.download", table="trees"),
-        analytics.to_csv(s.trees),
-        "triage-trees.csv",
-        "text/csv",
-        key="an_dl_trees",
-    )
 
-    if tree_id:
-        st.subheader(tr("an.per_version", tree=tree_id))
-        versions = analytics.tree_stats(store(), by_version=True, **filters)
-        st.dataframe(_tree_rows(versions), hide_index=True, width="stretch")
-        st.subheader(tr("an.funnel", tree=tree_id))
-        nodes = analytics.node_stats(store(), **filters)
-        visits: dict[str, int] = {}
-        lost: dict[str, int] = {}
-        for n in nodes:  # one row per version: add them up
-            if n.node_tree == tree_id:
-                visits[n.node_id] = visits.get(n.node_id, 0) + n.visits
-                lost[n.node_id] = lost.get(n.node_id, 0) + n.drop_offs
-        st.graphviz_chart(funnel_dot(lib[tree_id], visits, lost))
-    else:
-        st.caption(tr("an.funnel_hint"))
+def _one_tree(tree: Tree, filters: dict[str, Any], locale: str) -> None:
+    title = localize(tree.title, locale)
+    st.subheader(tr("an.per_version", tree=title))
+    versions = analytics.tree_stats(store(), by_version=True, **filters)
+    _table(_tree_rows(versions, library(), locale))
+    st.subheader(tr("an.funnel", tree=title))
+    nodes = analytics.node_stats(store(), **filters)
+    visits: dict[str, int] = {}
+    lost: dict[str, int] = {}
+    for n in nodes:  # one row per version: add them up
+        if n.node_tree == tree.id:
+            visits[n.node_id] = visits.get(n.node_id, 0) + n.visits
+            lost[n.node_id] = lost.get(n.node_id, 0) + n.drop_offs
+    st.graphviz_chart(funnel_dot(tree, visits, lost, locale))
 
+
+def _breakdowns(s: analytics.Summary) -> None:
     a, b = st.columns(2)
     with a:
         st.subheader(tr("an.by_mode"))
-        st.dataframe([_breakdown(r) for r in s.modes], hide_index=True, width="stretch")
+        _table([_breakdown(r) for r in s.modes])
     with b:
         st.subheader(tr("an.by_locale"))
-        st.dataframe([_breakdown(r) for r in s.locales], hide_index=True, width="stretch")
+        _table([_breakdown(r) for r in s.locales])
+
+
+def _endings(s: analytics.Summary, lib: Mapping[str, Tree], locale: str) -> None:
+    """How sessions ended, where people stop, the faults found, and every table as CSV."""
     st.subheader(tr("an.outcomes"))
-    st.dataframe(
+    _table(
         [
             {
                 "decision": tr(f"decision.{o.kind}"),
@@ -165,17 +254,15 @@ def render() -> None:
             }
             for o in s.outcomes
         ],
-        hide_index=True,
-        width="stretch",
         key="an_outcomes",
     )
     st.subheader(tr("an.drop_offs"))
     st.caption(tr("an.drop_offs_hint"))
-    st.dataframe(
+    _table(
         [
             {
-                "tree": d.tree_id,
-                "step": d.node_id,
+                "tree": analytics.tree_label(lib, d.tree_id, locale).short,
+                "step": analytics.step_label(lib, d.tree_id, d.node_id, locale).full,
                 "kind": _kind(d.kind),
                 "drop-offs": d.drop_offs,
                 "answered": d.visits,
@@ -183,15 +270,18 @@ def render() -> None:
             }
             for d in s.drop_offs
         ],
-        hide_index=True,
-        width="stretch",
         key="an_drop_offs",
     )
     st.subheader(tr("an.faults"))
-    st.dataframe(
-        [{"tree": f.tree_id, "fault": f.true_fault, "sessions": f.sessions} for f in s.faults],
-        hide_index=True,
-        width="stretch",
+    _table(
+        [
+            {
+                "tree": analytics.tree_label(lib, f.tree_id, locale).short,
+                "fault": analytics.fault_label(lib, f.tree_id, f.true_fault, locale).full,
+                "sessions": f.sessions,
+            }
+            for f in s.faults
+        ]
     )
     for name, rows in s.tables().items():
         if name != "trees" and rows:
@@ -204,11 +294,13 @@ def render() -> None:
             )
 
 
-def _tree_rows(rows: object) -> list[dict[str, object]]:
+def _tree_rows(
+    rows: Iterable[analytics.TreeStats], lib: Mapping[str, Tree], locale: str
+) -> list[dict[str, object]]:
     return [
         {
-            "tree": r.tree_id,
-            "version": r.version or "all",
+            "tree": analytics.tree_label(lib, r.tree_id, locale).short,
+            "version": r.version or tr("an.all_versions"),
             "sessions": r.sessions,
             "resolved": _pct(r.resolution_rate),
             "escalated": _pct(r.escalation_rate),
@@ -217,13 +309,14 @@ def _tree_rows(rows: object) -> list[dict[str, object]]:
             "median steps": r.median_steps,
             "median min": r.median_minutes,
         }
-        for r in rows  # type: ignore[attr-defined]
+        for r in rows
     ]
 
 
 def _breakdown(r: analytics.BreakdownRow) -> dict[str, object]:
+    value = tr(f"ui.agent.mode.{r.value}") if r.dimension == "mode" else r.value
     return {
-        r.dimension: r.value,
+        r.dimension: value,
         "sessions": r.sessions,
         "resolved": _pct(r.resolution_rate),
         "FCR": _pct(r.fcr_rate),

@@ -1,13 +1,16 @@
-"""Dispatcher: home visits. The bookings (by day, technician and status) with reschedule, cancel, close
-and .ics download; the visits that still need booking; and the technicians, with a form to add one.
+"""Dispatcher: home visits. The bookings on a board of days (filtered by days, technician and status), each
+with its reference, the customer's name, phone or e-mail and address; reschedule (the reference stays, the
+.ics moves the customer's entry), cancel (the .ics that removes it), close and .ics download; the visits that
+still need booking; and the technicians, with a form to add one.
 
-The open booking lives in the URL (``?booking=7``), the visit being booked too (``?visit=<session id>``), so
-a refresh or a second tab shows the same one.
+The open visit lives in the URL by its reference (``?booking=K7P-4QX``; an old ``?booking=7`` still opens), the
+visit being booked too (``?visit=<session id>``), so a refresh or a second tab shows the same one.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
@@ -16,6 +19,7 @@ from triage.desk.dispatch import (
     STATUSES,
     BookingFilter,
     BookingView,
+    DayChoice,
     PendingVisit,
     Scheduler,
     Slot,
@@ -24,18 +28,21 @@ from triage.desk.dispatch import (
     booking_label,
     booking_row,
     booking_when,
+    contact_text,
+    day_board,
+    day_label,
+    days_for_reschedule,
     find_bookings,
     needs_booking,
     outage_note,
     pending_label,
     pending_row,
     slot_label,
-    slots_for_reschedule,
     slots_for_visit,
     technician_row,
     timezones,
 )
-from triage.errors import NotFound, TriageError
+from triage.errors import TriageError
 from triage.limits import limits
 from triage.trees.markdown import escape, safe_markdown
 from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr, ui_locale
@@ -45,19 +52,22 @@ __all__ = ["render"]
 _FLASH = "dispatch.flash"
 _BOOKING, _VISIT = "booking", "visit"
 _BOOKING_COLUMNS = (
-    "booking",
+    "reference",
     "when",
     "technician",
     "status",
     "customer",
+    "contact",
+    "address",
     "skill",
     "urgency",
     "region",
-    "address",
     "parts",
 )
 _PENDING_COLUMNS = (
     "customer",
+    "contact",
+    "address",
     "problem",
     "skill",
     "urgency",
@@ -87,37 +97,39 @@ def _open(param: str, key: str) -> None:
 
 
 @staff_action("dispatch")
-def _reschedule(booking_id: int, slot_key: str) -> None:
-    slot = st.session_state.get(slot_key)
+def _reschedule(reference: str, slot_key: str) -> None:
+    choice = st.session_state.get(slot_key)
+    slot = getattr(choice, "slot", None)
     if not isinstance(slot, Slot):
-        flash(_FLASH, "error", tr("ui.dispatch.no_slots"))
+        flash(_FLASH, "error", tr("ui.walk.pick_slot"))
         return
     try:
         sched = _sched()
-        new = sched.reschedule(booking_id, slot)
+        new = sched.reschedule(reference, slot)
         when = booking_when(new, timezones(sched.technicians()))
-        st.query_params[_BOOKING] = str(new.id)
-        flash(_FLASH, "success", tr("ui.dispatch.did_reschedule", old=booking_id, id=new.id, when=when))
+        st.query_params[_BOOKING] = new.reference
+        flash(_FLASH, "success", tr("ui.dispatch.did_reschedule", reference=new.reference, when=when))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
 
 @staff_action("dispatch")
-def _cancel(booking_id: int, reason_key: str) -> None:
+def _cancel(reference: str, reason_key: str) -> None:
     try:
-        _sched().cancel(booking_id, str(st.session_state.get(reason_key) or ""))
-        flash(_FLASH, "success", tr("ui.dispatch.did_cancel", id=booking_id))
+        _sched().cancel(reference, str(st.session_state.get(reason_key) or ""))
+        st.query_params[_BOOKING] = reference
+        flash(_FLASH, "success", tr("ui.dispatch.did_cancel", reference=reference))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
 
 @staff_action("dispatch")
-def _close(booking_id: int, technician: str, code_key: str, fix_key: str) -> None:
+def _close(reference: str, technician: str, code_key: str, fix_key: str) -> None:
     code = str(st.session_state.get(code_key) or "")
     fix = str(st.session_state.get(fix_key) or "")
     try:
-        shown = escape(_sched().close_visit(booking_id, technician, code, fix).closure_code or "")
-        flash(_FLASH, "success", tr("ui.dispatch.did_close", id=booking_id, code=shown))
+        shown = escape(_sched().close_visit(reference, technician, code, fix).closure_code or "")
+        flash(_FLASH, "success", tr("ui.dispatch.did_close", reference=reference, code=shown))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
@@ -134,8 +146,8 @@ def _book(session_id: str, region_key: str, address_key: str, slot_key: str | No
         )
         when, who = booking_when(b, timezones(sched.technicians())), escape(b.technician_name)
         st.query_params.pop(_VISIT, None)
-        st.query_params[_BOOKING] = str(b.id)
-        flash(_FLASH, "success", tr("ui.dispatch.did_book", id=b.id, when=when, technician=who))
+        st.query_params[_BOOKING] = b.reference
+        flash(_FLASH, "success", tr("ui.dispatch.did_book", reference=b.reference, when=when, technician=who))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
@@ -157,11 +169,10 @@ def _columns(prefix: str, names: tuple[str, ...]) -> dict[str, ColumnConfig]:
     return {c: st.column_config.Column(tr(f"{prefix}.{c}")) for c in names}
 
 
-def _bookings_tab(sched: Scheduler, techs: list[TechnicianView]) -> None:
-    zones = timezones(techs)
-    names = {t.id: t.name for t in techs}
+def _filters(names: dict[int, str]) -> BookingFilter:
     cols = st.columns(3)
-    day: date | None = cols[0].date_input(tr("ui.dispatch.filter.day"), value=None, key="dispatch-f-day")
+    picked: Any = cols[0].date_input(tr("ui.dispatch.filter.days"), value=[], key="dispatch-f-days")
+    days = tuple(d for d in (picked if isinstance(picked, tuple) else (picked,)) if isinstance(d, date))
     tech_id = cols[1].selectbox(
         tr("ui.dispatch.filter.technician"),
         [None, *names],
@@ -174,10 +185,15 @@ def _bookings_tab(sched: Scheduler, techs: list[TechnicianView]) -> None:
         format_func=lambda s: tr("ui.dispatch.any") if s is None else tr(f"ui.dispatch.status.{s}"),
         key="dispatch-f-status",
     )
-    bookings = find_bookings(sched, BookingFilter(day=day, technician_id=tech_id, status=status))
-    st.caption(tr("ui.dispatch.count", count=len(bookings)))
-    if bookings:
-        rows = [booking_row(b, zones) for b in bookings]
+    first = days[0] if days else None
+    return BookingFilter(day=first, last_day=days[-1] if days else None, technician_id=tech_id, status=status)
+
+
+def _board(bookings: list[BookingView], zones: dict[int, str]) -> None:
+    """The bookings, a table per day (in the technicians' timezones)."""
+    for day, here in day_board(bookings, zones):
+        st.markdown(f"**{tr('ui.dispatch.day', day=day_label(day, ui_locale()), count=len(here))}**")
+        rows = [booking_row(b, zones) for b in here]
         for row in rows:
             row["status"] = tr(f"ui.dispatch.status.{row['status']}")
         st.dataframe(
@@ -185,19 +201,27 @@ def _bookings_tab(sched: Scheduler, techs: list[TechnicianView]) -> None:
             hide_index=True,
             column_order=_BOOKING_COLUMNS,
             column_config=_columns("ui.dispatch.col", _BOOKING_COLUMNS),
-            key="dispatch-bookings",
+            key=f"dispatch-bookings-{day.isoformat()}",
         )
+
+
+def _bookings_tab(sched: Scheduler, techs: list[TechnicianView]) -> None:
+    zones = timezones(techs)
+    names = {t.id: t.name for t in techs}
+    bookings = find_bookings(sched, _filters(names))
+    st.caption(tr("ui.dispatch.count", count=len(bookings)))
+    if bookings:
+        _board(bookings, zones)
     else:
         st.info(tr("ui.dispatch.no_bookings"))
-    raw = st.query_params.get(_BOOKING)
-    current = int(raw) if raw and raw.isdigit() else None
-    ids = [b.id for b in bookings]
-    labels = {b.id: booking_label(b, zones) for b in bookings}
+    current = st.query_params.get(_BOOKING) or None
+    refs = [b.reference for b in bookings]
+    labels = {b.reference: booking_label(b, zones) for b in bookings}
     st.selectbox(
         tr("ui.dispatch.open"),
-        ids,
-        index=ids.index(current) if current in ids else None,
-        format_func=lambda i: labels.get(i, f"#{i}"),
+        refs,
+        index=refs.index(current) if current in refs else None,
+        format_func=lambda r: labels.get(r, r),
         placeholder=tr("ui.dispatch.pick"),
         key="dispatch-open",
         on_change=_open,
@@ -207,14 +231,14 @@ def _bookings_tab(sched: Scheduler, techs: list[TechnicianView]) -> None:
         return
     try:
         booking = sched.booking(current)
-    except NotFound:
-        st.warning(tr("ui.dispatch.no_booking", id=current))
+    except TriageError:
+        st.warning(tr("ui.dispatch.no_booking", ref=escape(current)))
         return
     _booking(sched, booking, zones)
 
 
 def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
-    st.subheader(tr("ui.dispatch.booking_title", id=b.id))
+    st.subheader(tr("ui.dispatch.booking_title", reference=b.reference))
     st.markdown(
         tr(
             "ui.dispatch.details",
@@ -222,13 +246,15 @@ def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
             when=booking_when(b, zones),
             technician=escape(b.technician_name),
             status=tr(f"ui.dispatch.status.{b.status}"),
-            customer=escape(b.customer_id or "-"),
+            customer=escape(b.contact_name or b.customer_id or "-"),
+            contact=escape(contact_text(b.contact_phone, b.contact_email)),
             address=escape(b.address or "-"),
             skill=escape(b.skill),
             urgency=escape(b.urgency),
             region=escape(b.region),
             parts=escape(", ".join(b.parts) or "-"),
             session=escape(b.session_id or "-"),
+            booking=b.id,
         )
     )
     if b.status == "cancelled":
@@ -237,55 +263,33 @@ def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
         who, code, fix = escape(b.closed_by or ""), escape(b.closure_code or ""), escape(b.closure_fix or "-")
         st.info(tr("ui.dispatch.closed_as", who=who, code=code, fix=fix))
     st.download_button(
-        tr("ui.dispatch.ics"),
-        data=sched.ics(b.id),
-        file_name=f"visit-{b.id}.ics",
+        tr("ui.dispatch.ics_cancel" if b.status == "cancelled" else "ui.dispatch.ics"),
+        data=sched.ics(b.reference),
+        file_name=f"visit-{b.reference}.ics",
         mime="text/calendar",
-        key=f"dispatch-ics-{b.id}",
+        key=f"dispatch-ics-{b.reference}-{b.sequence}",
         on_click="ignore",
     )
     if b.status != "booked":
         return
     move, cancel, close = st.columns(3)
     with move:
-        st.markdown(f"#### {tr('ui.dispatch.reschedule')}")
-        try:
-            slots = slots_for_reschedule(store(), sched, b)
-        except TriageError as exc:
-            st.error(escape(str(exc)))
-            slots = []
-        slot_key = f"dispatch-resched-slot-{b.id}"
-        if slots:
-            st.selectbox(
-                tr("ui.dispatch.new_slot"),
-                slots,
-                format_func=lambda s: slot_label(s, zones),
-                key=slot_key,
-            )
-            st.button(
-                tr("ui.dispatch.move"),
-                key=f"dispatch-move-{b.id}",
-                type="primary",
-                on_click=_reschedule,
-                args=(b.id, slot_key),
-            )
-        else:
-            st.caption(tr("ui.dispatch.no_slots"))
+        _move(b)
     with cancel:
         st.markdown(f"#### {tr('ui.dispatch.cancel')}")
-        reason_key = f"dispatch-reason-{b.id}"
-        with st.form(f"dispatch-cancel-{b.id}"):
-            st.text_input(tr("ui.dispatch.reason"), key=reason_key)
+        reason_key = f"dispatch-reason-{b.reference}"
+        with st.form(f"dispatch-cancel-{b.reference}"):
+            st.text_input(tr("ui.dispatch.reason"), key=reason_key, max_chars=limits().note)
             st.form_submit_button(
                 tr("ui.dispatch.cancel_visit"),
-                key=f"dispatch-cancel-submit-{b.id}",
+                key=f"dispatch-cancel-submit-{b.reference}",
                 on_click=_cancel,
-                args=(b.id, reason_key),
+                args=(b.reference, reason_key),
             )
     with close:
         st.markdown(f"#### {tr('ui.dispatch.close')}")
-        code_key, fix_key = f"dispatch-code-{b.id}", f"dispatch-fix-{b.id}"
-        with st.form(f"dispatch-close-{b.id}"):
+        code_key, fix_key = f"dispatch-code-{b.reference}", f"dispatch-fix-{b.reference}"
+        with st.form(f"dispatch-close-{b.reference}"):
             st.text_input(
                 tr("ui.dispatch.code"),
                 key=code_key,
@@ -295,10 +299,44 @@ def _booking(sched: Scheduler, b: BookingView, zones: dict[int, str]) -> None:
             st.text_input(tr("ui.dispatch.fix"), key=fix_key, max_chars=limits().note)
             st.form_submit_button(
                 tr("ui.dispatch.close_visit"),
-                key=f"dispatch-close-submit-{b.id}",
+                key=f"dispatch-close-submit-{b.reference}",
                 on_click=_close,
-                args=(b.id, b.technician_name, code_key, fix_key),
+                args=(b.reference, b.technician_name, code_key, fix_key),
             )
+
+
+def _move(b: BookingView) -> None:
+    """Reschedule: a day among the next working days with free times, then a time; the reference stays."""
+    st.markdown(f"#### {tr('ui.dispatch.reschedule')}")
+    try:
+        days: list[DayChoice] = days_for_reschedule(store(), b, locale=ui_locale())
+    except TriageError as exc:
+        st.error(escape(str(exc)))
+        days = []
+    if not days:
+        st.caption(tr("ui.dispatch.no_slots"))
+        return
+    by_day = {d.day: d for d in days}
+    day = st.selectbox(
+        tr("ui.dispatch.new_day"),
+        list(by_day),
+        format_func=lambda d: f"{by_day[d].label} · {tr('ui.dispatch.free', count=len(by_day[d].slots))}",
+        key=f"dispatch-resched-day-{b.reference}",
+    )
+    slot_key = f"dispatch-resched-slot-{b.reference}"
+    st.selectbox(
+        tr("ui.dispatch.new_slot"),
+        by_day[day].slots if day in by_day else (),
+        format_func=lambda c: c.time,
+        key=slot_key,
+    )
+    st.button(
+        tr("ui.dispatch.move"),
+        key=f"dispatch-move-{b.reference}",
+        type="primary",
+        on_click=_reschedule,
+        args=(b.reference, slot_key),
+    )
 
 
 def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int, str]) -> None:
@@ -329,8 +367,11 @@ def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int,
     if visit is None:
         return
     sid = visit.session_id
-    customer, problem = escape(visit.customer_id or "-"), escape(visit.tree_id)
+    customer, problem = escape(visit.contact_name or visit.customer_id or "-"), escape(visit.tree_id)
     st.subheader(tr("ui.dispatch.pending_title", customer=customer, problem=problem))
+    if visit.contact_name:
+        contact = escape(contact_text(visit.contact_phone, visit.contact_email))
+        st.caption(tr("ui.dispatch.pending_contact", contact=contact, address=escape(visit.address or "-")))
     st.markdown(
         tr(
             "ui.dispatch.pending_reason",
@@ -351,7 +392,8 @@ def _pending_tab(sched: Scheduler, pending: list[PendingVisit], zones: dict[int,
     region = cols[0].text_input(
         tr("ui.dispatch.region"), value=visit.region or "", key=region_key, max_chars=limits().identifier
     )
-    cols[1].text_input(tr("ui.dispatch.address"), key=address_key, max_chars=limits().contact)
+    if not visit.address:  # the contact's address is the visit's; without one, the dispatcher types it
+        cols[1].text_input(tr("ui.dispatch.address"), key=address_key, max_chars=limits().contact)
     if not region or not region.strip():
         st.caption(tr("ui.dispatch.need_region"))
         return

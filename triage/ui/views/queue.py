@@ -1,19 +1,23 @@
 """Tier 2: the escalation queue. List and filter cases, open one to read the full hand-off, claim or
 release it, add notes, and close it with a closure code and what fixed it.
 
-The open case lives in the URL (``?case=12``), so a refresh or a second tab shows the same case.
+The open case lives in the URL (``?case=K7P-4QX``, its reference; a case number works too), so a refresh, a
+second tab or a link sent to a colleague shows the same case. The search takes a case's or a session's
+reference as the customer reads it out, a customer id, or the start of a session id.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from triage.desk import contact as console
 from triage.desk import queue as cases
 from triage.desk.queue import CASE_STATUSES, PRIORITIES, CaseFilter, CaseView
 from triage.errors import NotFound, TriageError
 from triage.limits import limits
 from triage.trees.markdown import escape
 from triage.ui.common import flash, page_guard, require, show_flash, staff_action, store, tr, ui_locale
+from triage.ui.copy_button import copy_button
 
 __all__ = ["render"]
 
@@ -21,7 +25,7 @@ _PARAM = "case"
 _FLASH = "queue.flash"
 _TIERS = (1, 2, 3)
 _COLUMNS = (
-    "case",
+    "reference",
     "priority",
     "queue",
     "tier",
@@ -50,8 +54,8 @@ def _open_case(key: str) -> None:
 @staff_action("queue")
 def _claim(case_id: int, user: str) -> None:
     try:
-        cases.claim(store(), case_id, user)
-        flash(_FLASH, "success", tr("ui.queue.did_claim", id=case_id))
+        claimed = cases.claim(store(), case_id, user)
+        flash(_FLASH, "success", tr("ui.queue.did_claim", ref=claimed.label))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
@@ -59,8 +63,8 @@ def _claim(case_id: int, user: str) -> None:
 @staff_action("queue")
 def _release(case_id: int, user: str) -> None:
     try:
-        cases.release(store(), case_id, user)
-        flash(_FLASH, "success", tr("ui.queue.did_release", id=case_id))
+        released = cases.release(store(), case_id, user)
+        flash(_FLASH, "success", tr("ui.queue.did_release", ref=released.label))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
@@ -69,7 +73,7 @@ def _release(case_id: int, user: str) -> None:
 def _add_note(case_id: int, user: str, key: str) -> None:
     try:
         cases.add_note(store(), case_id, user, str(st.session_state.get(key) or ""))
-        flash(_FLASH, "success", tr("ui.queue.did_note", id=case_id))
+        flash(_FLASH, "success", tr("ui.queue.did_note", ref=cases.get_case(store(), case_id).label))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
@@ -80,17 +84,13 @@ def _close(case_id: int, user: str, code_key: str, fix_key: str) -> None:
     fix = str(st.session_state.get(fix_key) or "")
     try:
         closed = cases.close_case(store(), case_id, user, code, fix)
-        flash(_FLASH, "success", tr("ui.queue.did_close", id=case_id, code=escape(closed.closure_code or "")))
+        code = escape(closed.closure_code or "")
+        flash(_FLASH, "success", tr("ui.queue.did_close", ref=closed.label, code=code))
     except TriageError as exc:
         flash(_FLASH, "error", escape(str(exc)))
 
 
 # -- drawing --------------------------------------------------------------------------------------
-
-
-def _current_case() -> int | None:
-    raw = st.query_params.get(_PARAM)
-    return int(raw) if raw and raw.isdigit() else None
 
 
 def _filters(queues: list[str], user: str) -> CaseFilter:
@@ -153,13 +153,14 @@ def _table(found: list[CaseView]) -> None:
 
 
 def _picker(found: list[CaseView], current: int | None) -> None:
-    ids = [c.id for c in found]
-    labels = {c.id: cases.case_label(c) for c in found}
+    refs = [c.label for c in found]  # the link carries what people read out: ?case=K7P-4QX
+    labels = {c.label: cases.case_label(c) for c in found}
+    now = next((c.label for c in found if c.id == current), None)
     st.selectbox(
         tr("ui.queue.open"),
-        ids,
-        index=ids.index(current) if current in ids else None,
-        format_func=lambda i: labels.get(i, f"#{i}"),
+        refs,
+        index=refs.index(now) if now in refs else None,
+        format_func=lambda r: labels.get(r, r),
         placeholder=tr("ui.queue.pick"),
         key="queue-open",
         on_change=_open_case,
@@ -168,14 +169,14 @@ def _picker(found: list[CaseView], current: int | None) -> None:
 
 
 def _case(case: CaseView, user: str) -> None:
-    st.subheader(tr("ui.queue.case_title", id=case.id, queue=case.queue))
+    st.subheader(tr("ui.queue.case_title", ref=case.label, queue=case.queue))
     st.caption(
         tr(
             "ui.queue.case_meta",
             priority=tr(f"ui.queue.priority.{case.priority}"),
             tier=case.tier,
             status=tr(f"ui.queue.status.{case.status}"),
-            session=escape(case.session_id or ""),
+            session=_session_reference(case),
         )
     )
     show_flash(_FLASH)
@@ -212,10 +213,26 @@ def _case(case: CaseView, user: str) -> None:
     left, right = st.columns([3, 2])
     with left.container(border=True, key=f"queue-handoff-{case.id}"):
         st.markdown(cases.handoff_markdown(case, top_level=4))
+    with left:
+        copy_button(
+            case.handoff_markdown,
+            key=f"queue-handoff-{case.id}",
+            label=tr("ui.agent.handoff_copy"),
+            done=tr("ui.copy.done"),
+            fallback=tr("ui.copy.fallback"),
+        )
     with right:
         _notes(case, user)
         if active:
             _close_form(case, user)
+
+
+def _session_reference(case: CaseView) -> str:
+    """The case's session as people name it (its reference); the long id only if the session is gone."""
+    try:
+        return console.session_reference(store(), case.session_id)
+    except TriageError:
+        return escape(case.session_id)
 
 
 def _notes(case: CaseView, user: str) -> None:
@@ -261,14 +278,17 @@ def render() -> None:
     flt = _filters(cases.queues(store()), ident.username)
     found = cases.find_cases(store(), flt)
     _table(found)
-    current = _current_case()
+    raw = st.query_params.get(_PARAM) or ""
+    current = cases.case_number(store(), raw)
     _picker(found, current)
     if current is None:
+        if raw.strip():  # a link to a case there is not (mistyped, or from another system): say so
+            st.warning(tr("ui.queue.no_case", ref=escape(raw[: limits().identifier])))
         show_flash(_FLASH)
         return
     try:
         case = cases.get_case(store(), current)
     except NotFound:
-        st.warning(tr("ui.queue.no_case", id=current))
+        st.warning(tr("ui.queue.no_case", ref=escape(raw)))
         return
     _case(case, ident.username)

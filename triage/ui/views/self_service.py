@@ -12,7 +12,7 @@ import traceback
 import streamlit as st
 
 from triage.desk import contact as console
-from triage.desk import outages
+from triage.desk import customers, outages
 from triage.desk.sessions import StoredSession
 from triage.errors import TriageError
 from triage.limits import limits
@@ -21,6 +21,7 @@ from triage.trees.model import Audience, OutcomeKind
 from triage.ui import remote_step, walk
 from triage.ui.booking_panel import booking_panel
 from triage.ui.common import library, page_guard, store, tr, ui_locale
+from triage.ui.contact_form import contact_confirmation, contact_form
 from triage.ui.views.outage_notice import notice_panel
 from triage.ui.views.shipment_panel import shipment_panel
 from triage.walk.policy import Decision
@@ -146,7 +147,7 @@ def _session(sid: str) -> None:
         _step(view, stored.event_count)
     st.divider()
     st.caption(tr("ui.self.link"))
-    st.code(console.resume_link(st.context.url or "", sid), language=None, wrap_lines=True)
+    st.code(console.resume_link(st.context.url or "", sid, lang=ui_locale()), language=None, wrap_lines=True)
     st.button(tr("ui.self.start_over"), key="ss-leave", on_click=_on_leave, type="tertiary")
 
 
@@ -187,34 +188,57 @@ def _decision(stored: StoredSession, decision: Decision) -> None:
         shipment_panel(sid, decision, ui_locale(), customer=True)  # a follow-up: when we check again
         st.caption(tr("ui.self.resolved_more"))
         return
-    if decision.rule == "safety":
-        st.error(safe_markdown(decision.message))
+    safety = decision.rule == "safety"
+    if safety:
+        _stop(stored, decision)
     else:
         st.info(safe_markdown(decision.message))
     if decision.outage:
         notice_panel(sid, decision, ui_locale())
+    title = _TITLES.get(decision.kind)
+    if title is not None:
+        st.subheader(tr(title))
+    if (safety or decision.kind in _ASK_CONTACT) and not _contact(stored, decision, safety=safety):
+        _reference(sid)  # the next step (slots, the parcel) waits for the contact: the form first
+        return
     _NEXT.get(decision.kind, _person)(stored, decision)
     _reference(sid)
 
 
+def _stop(stored: StoredSession, decision: Decision) -> None:
+    """A safety stop: stop, and what to do with the device, said once (the call is confirmed below)."""
+    words = customers.safety_instruction(decision.message, stored.session.locale, ui_locale())
+    st.error(f"**{tr('ui.self.safety_title')}** {safe_markdown(words)}", icon=":material/warning:")
+
+
+def _contact(stored: StoredSession, decision: Decision, *, safety: bool) -> bool:
+    """The contact form until the customer gave one (a phone number at a safety stop), then what happens next."""
+    need_address = decision.kind in _ADDRESS
+    contact = contact_form(stored, need_address=need_address, customer=True, need_phone=safety)
+    if contact is None:
+        return False
+    # a parcel's panel shows where it goes; say it once
+    contact_confirmation(
+        stored, contact, safety=safety, show_address=decision.kind is not OutcomeKind.SHIP_PART
+    )
+    return True
+
+
 def _person(stored: StoredSession, decision: Decision) -> None:
-    st.subheader(tr("ui.self.next_title"))
-    st.write(tr("ui.self.next_person"))
+    if decision.rule != "safety":  # at a safety stop the call is already promised, with the number
+        st.write(tr("ui.self.next_person"))
 
 
 def _visit(stored: StoredSession, decision: Decision) -> None:
-    st.subheader(tr("ui.self.visit_title"))
     if booking_panel(stored, decision, customer=True) is not None:
         st.caption(tr("ui.self.visit_booked"))
 
 
 def _ship_part(stored: StoredSession, decision: Decision) -> None:
-    st.subheader(tr("ui.self.ship_title"))
     shipment_panel(stored.id, decision, ui_locale(), customer=True)
 
 
 def _repair(stored: StoredSession, decision: Decision) -> None:
-    st.subheader(tr("ui.self.repair_title"))
     shipment_panel(stored.id, decision, ui_locale(), customer=True)
 
 
@@ -229,6 +253,16 @@ def _handover(stored: StoredSession, decision: Decision) -> None:
     st.caption(tr("ui.self.handover_note"))
 
 
+_ADDRESS = frozenset({OutcomeKind.VISIT, OutcomeKind.SHIP_PART, OutcomeKind.REPAIR})
+"""Decisions that send someone or something to the customer's door (a repair comes back by parcel)."""
+_ASK_CONTACT = _ADDRESS | {OutcomeKind.ESCALATE}
+"""Decisions after which someone has to reach the customer."""
+_TITLES = {
+    OutcomeKind.ESCALATE: "ui.self.next_title",
+    OutcomeKind.VISIT: "ui.self.visit_title",
+    OutcomeKind.SHIP_PART: "ui.self.ship_title",
+    OutcomeKind.REPAIR: "ui.self.repair_title",
+}
 _NEXT = {
     OutcomeKind.VISIT: _visit,
     OutcomeKind.SHIP_PART: _ship_part,
@@ -239,5 +273,5 @@ _NEXT = {
 
 
 def _reference(sid: str) -> None:
-    st.caption(tr("ui.self.reference"))
-    st.code(sid, language=None)
+    # what the customer reads out on a call (K7P-4QX); the long id stays in the link only
+    st.markdown(tr("ui.self.reference", ref=console.session_reference(store(), sid)))

@@ -122,7 +122,7 @@ def _repair(sid: str, decision: Decision, locale: str, customer: bool) -> None:
 def _follow_up(sid: str, decision: Decision, locale: str, customer: bool) -> None:
     follow_up = ful.session_fulfilment(store(), sid).follow_up
     if follow_up is None:
-        st.info(t("ui.shipment.check_in_days", locale, days=decision.follow_up_days))
+        st.info(t("ui.shipment.check_in_days", locale, count=decision.follow_up_days))
         return
     st.info(t("ui.shipment.check_on", locale, date=ful.due_date(follow_up, locale)))
     if not customer and follow_up.what:

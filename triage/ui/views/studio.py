@@ -20,7 +20,7 @@ from triage.desk.flags import FlagView
 from triage.errors import Diagnostic, DraftConflict, StoreError, TreeError
 from triage.trees.markdown import escape
 from triage.ui.common import identity, page_guard, require, staff_action, store, tr, ui_locale
-from triage.ui.views import studio_preview, studio_review
+from triage.ui.views import studio_figures, studio_preview, studio_review
 from triage.ui.views.studio_state import (
     CONFLICT,
     DRAFTS,
@@ -417,7 +417,13 @@ def _messages(check: studio.DraftCheck, limit: int = 25) -> None:
     if not errors and not warnings:
         st.success(tr("ui.studio.clean"))
         return
-    st.caption(tr("ui.studio.summary", errors=len(errors), warnings=len(warnings)))
+    st.caption(
+        tr(
+            "ui.studio.summary",
+            errors=tr("ui.studio.errors", count=len(errors)),
+            warnings=tr("ui.studio.warnings", count=len(warnings)),
+        )
+    )
     shown = 0
     for d in errors:
         if shown < limit:
@@ -465,7 +471,7 @@ def _graph(check: studio.DraftCheck, selected: str | None, node_flags: dict[str,
         return
     st.graphviz_chart(studio.tree_dot(tree, selected, node_flags, ui_locale()), width="stretch")
     if len(tree.nodes) > studio.GRAPH_LIMIT:
-        st.caption(tr("ui.studio.neighbourhood", total=len(tree.nodes), node=selected or tree.start))
+        st.caption(tr("ui.studio.neighbourhood", count=len(tree.nodes), node=selected or tree.start))
     st.caption(tr("ui.studio.legend"))
 
 
@@ -526,6 +532,7 @@ def render() -> None:
         studio_preview.preview(rel, check)
     with tabs[3]:
         studio_preview.scenarios(rel, check)
+        studio_figures.tree_figures(tree_id)
     with tabs[4]:
         studio_review.flags(open_flags)
     with tabs[5]:

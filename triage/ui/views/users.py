@@ -1,4 +1,5 @@
-"""Admin: staff accounts, their roles, and deactivating or reactivating them (each change is audited)."""
+"""Admin: staff accounts, their roles, deactivating or reactivating them, and signing them out everywhere (each
+change is audited)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,17 @@ def _change(actor: str, accounts: list[staff.Account]) -> None:
             _do(lambda: staff.deactivate(store(), name, actor), tr("ui.users.deactivated", name=name))
     elif st.button(tr("ui.users.reactivate"), key=f"reactivate_{name}"):
         _do(lambda: staff.reactivate(store(), name, actor), tr("ui.users.reactivated", name=name))
+    _sessions(actor, name)
+
+
+def _sessions(actor: str, name: str) -> None:
+    """Where the account is signed in now, and ending every one of those sign-ins (a lost phone, a leak)."""
+    count = staff.open_sessions(store(), name)
+    st.caption(tr("ui.users.open_sessions", count=count))
+    if count and st.button(tr("ui.users.sign_out_everywhere"), key=f"sign_out_everywhere_{name}"):
+        ended = staff.sign_out_everywhere(store(), name, actor=actor)
+        flash(_MSG, "success", tr("ui.users.signed_out", name=name, count=ended))
+        st.rerun()
 
 
 @page_guard
