@@ -99,6 +99,10 @@ def test_resolve_session_id_takes_an_id_a_prefix_or_a_link(db: Store) -> None:
     assert console.resolve_session_id(db, sid) == sid
     assert console.resolve_session_id(db, f"  {sid[:8]} ") == sid
     assert console.resolve_session_id(db, f"https://help.example/?s={sid}") == sid
+    # a link from a real host is longer than any id; the id inside it is what counts
+    link = f"https://self-service.support.example-broadband.de:8501/?s={sid}&lang=de"
+    assert len(link) > 64
+    assert console.resolve_session_id(db, link) == sid
 
 
 def test_resolve_session_id_explains_what_did_not_match(db: Store) -> None:

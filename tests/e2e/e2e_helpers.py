@@ -119,6 +119,39 @@ def fill(page: Page, label: str, text: str) -> None:
 READY = t("wait.ready", "en")
 
 
+def give_contact(
+    page: Page,
+    locale: str = "en",
+    *,
+    name: str = "Anna Muster",
+    phone: str = "",
+    email: str = "",
+    address: tuple[str, str, str] | None = None,
+) -> None:
+    """Fill in the customer's contact form as they would (name, a phone number and/or an e-mail address, the
+    street, postcode and town when the form asks for them), tick the consent box and send it.
+
+    ``address`` is ``(street, postcode, town)``; the postcode must be in the postcode-to-region table.
+    """
+    save = t("ui.contact.save", locale)
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=save, exact=True))
+    expect(form).to_be_visible()
+    typed = {"ui.contact.name": name, "ui.contact.phone": phone, "ui.contact.email": email}
+    if address is not None:
+        typed |= dict(
+            zip(("ui.contact.address", "ui.contact.postcode", "ui.contact.city"), address, strict=True)
+        )
+    for key, text in typed.items():
+        if text:
+            form.get_by_label(t(key, locale), exact=True).fill(text)
+    consent = form.get_by_role("checkbox")
+    if not consent.is_checked():
+        form.get_by_test_id("stCheckbox").click()
+        expect(consent).to_be_checked()
+    rerun(page, form.get_by_role("button", name=save, exact=True).click)
+    expect(page.get_by_role("button", name=save, exact=True)).to_have_count(0)  # taken: the form is gone
+
+
 def skip_wait(page: Page, check: str, locale: str = "en") -> None:
     """At a customer's wait: the countdown is running; skip it, and the re-check question ``check`` shows."""
     skip = t("ui.walk.skip_wait", locale)

@@ -1,8 +1,9 @@
 """In a real browser, the steps of real vendor procedures (#10), on a phone (390x844) and on a desktop:
 
 * a customer on ``laptop-wont-power-on``: a caution, pictures (loaded, with their alt text), a link, a wait's
-  countdown skipped, several memory slots ticked, one module tested per round, and a part shipment whose
-  address they confirm, with its readable reference;
+  countdown skipped, several memory slots ticked, one module tested per round, then their contact and
+  address (the form a customer fills before a parcel), and the part shipment to that address, with its
+  readable reference;
 * an agent on ``no-internet`` whose line test runs on the page through the demo provider (the demo customer
   with a line fault) and ends in a visit, booked;
 * an outage declared on the Outages page: a customer in that region is told about it instead of being offered
@@ -25,6 +26,8 @@ from e2e_helpers import (
     READY,
     click,
     fill,
+    give_contact,
+    go_to,
     open_console,
     rerun,
     session_id,
@@ -37,7 +40,7 @@ from outage_trees import LINE_DOWN
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from triage.demo.remote import DEMO_STATUS, LINE_FAULT
-from triage.desk import fulfilment, outages
+from triage.desk import customers, fulfilment, outages
 from triage.desk.remote import set_remote_status
 from triage.i18n import t
 from triage.records.store import Store
@@ -129,7 +132,8 @@ def test_customer_ships_a_memory_module_after_the_laptop_procedure(
 ) -> None:
     """Safety question, the charger's light (a picture), a hard reset (a link), 30 s holding the button (a
     skipped countdown), what lights up (two ticks), memory slots (a caution, a picture, two ticks), one module
-    per round: the second starts it, so a module is shipped and the customer confirms their address."""
+    per round: the second starts it, so a module is shipped; the customer gives name, number and address first,
+    and the parcel goes to that address."""
     w, tag = Words("laptop-wont-power-on", locale), f"{size['width']}-{locale}"
     page.set_viewport_size(size)
     page.goto(f"{app_url}/?lang={locale}")
@@ -182,31 +186,40 @@ def test_customer_ships_a_memory_module_after_the_laptop_procedure(
     click(page, w.option("test_module", "starts"), then=w.text("ship_memory"))
 
     expect(page.get_by_role("heading", name=w.ui("ui.self.ship_title"))).to_be_visible()
+    # a parcel needs someone to send it to: the contact and address first, then the swap and the shipment
+    expect(page.get_by_text(w.text("ship_memory", "instructions"))).to_have_count(0)
+    snap(page, screenshots, f"procedure-contact-{tag}")
+    give_contact(
+        page, locale, name="Anna Muster", phone="+49 30 1234567", address=("Hauptstr. 1", "10115", "Berlin")
+    )
+    expect(
+        page.get_by_text(w.ui("ui.contact.saved_phone", phone="+49 30 1234567", reference="")[:-2])
+    ).to_be_visible()
     expect(page.get_by_text(w.text("ship_memory", "instructions"))).to_be_visible()
     requested = t("ui.fulfilment.shipment_status.requested", locale)
     shown = page.get_by_text(re.compile(rf"{SHIPMENT_REF}: {requested}$"))
     expect(shown).to_be_visible()
     reference = re.search(SHIPMENT_REF, shown.inner_text())
     assert reference is not None
-    snap(page, screenshots, f"procedure-shipment-{tag}")
-
-    address = "Anna Muster\nHauptstr. 1\n10115 Berlin"
-    page.get_by_label(w.ui("ui.shipment.address"), exact=True).fill(address)
-    click(page, w.ui("ui.shipment.confirm"), then=w.ui("ui.shipment.address_confirmed"))
-    # the confirmed address, its lines joined by commas (the page leaves a space before each comma today)
-    goes_to = w.ui("ui.shipment.goes_to", address="Anna Muster, Hauptstr. 1, 10115 Berlin")
+    # the address given in the form is where the parcel goes, confirmed: nobody types it twice (its lines joined
+    # by commas; the page may leave a space before each comma)
+    goes_to = w.ui("ui.shipment.goes_to", address="Hauptstr. 1, 10115 Berlin")
     expect(page.get_by_text(re.compile("^" + re.escape(goes_to).replace(",", r"\s*,") + "$"))).to_be_visible()
-    snap(page, screenshots, f"procedure-address-{tag}")
+    snap(page, screenshots, f"procedure-shipment-{tag}")
     no_sideways_scroll(page)
 
     store = Store(app_db)
     try:
         facts = store.load_session(sid).session.facts
         shipment = fulfilment.session_fulfilment(store, sid).shipment
+        contact = customers.contact_for(store, sid)
     finally:
         store.dispose()
     assert (facts["signs"], facts["memory_slots"]) == (["power_light", "fan"], ["slot_a", "slot_b"])
+    assert contact is not None
+    assert (contact.name, contact.phone, contact.region) == ("Anna Muster", "+49 30 1234567", "berlin")
     assert shipment is not None
+    address = "Hauptstr. 1\n10115 Berlin"
     assert (shipment.reference, shipment.address, shipment.address_confirmed) == (reference[0], address, True)
     assert [(p["part"], p["quantity"]) for p in shipment.parts] == [("laptop-memory-module", 1)]
 
@@ -318,12 +331,17 @@ def line_down(app_db: str) -> dict[str, str]:
     return {"en": "The line is down", "de": "Die Leitung ist tot"}
 
 
-def open_board(page: Page, app_url: str) -> None:
-    """Sign in as a supervisor (tier 2) on a desktop and open the Outages page."""
+def open_board(page: Page, app_url: str, *, signed_in: bool = False) -> None:
+    """Sign in as a supervisor (tier 2) on a desktop and open the Outages page; ``signed_in``: the browser
+    already is (the sign-in lasts), so the app is just opened again."""
     page.set_viewport_size(DESKTOP)
-    sign_in(page, app_url, "tier2")
-    page.get_by_test_id("stSidebarNav").get_by_text("Outages", exact=True).click()
-    wait_for_app(page)
+    if signed_in:
+        page.goto(app_url)
+        wait_for_app(page)
+        expect(page.get_by_text("Signed in as Tier2")).to_be_visible()
+    else:
+        sign_in(page, app_url, "tier2")
+    go_to(page, "Outages")
     expect(page.get_by_role("heading", name="Declare an outage")).to_be_visible()
 
 
@@ -411,7 +429,7 @@ def test_customer_in_a_declared_outage_is_told_and_leaves_a_number(
     snap(customer, screenshots, f"procedure-outage-notice-{tag}")
     no_sideways_scroll(customer)
 
-    open_board(page, app_url)  # drawn afresh: the board counts the customer who asked to hear
+    open_board(page, app_url, signed_in=True)  # drawn afresh: the board counts the customer who asked
     entry = page.get_by_test_id("stExpander").filter(has_text=f"Outage {outage_id}: internet in {region}")
     expect(entry.get_by_text("Customers waiting to hear when it is fixed: 1", exact=True)).to_be_visible()
     snap(page, screenshots, f"procedure-outage-board-{tag}")

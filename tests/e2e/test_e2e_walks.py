@@ -1,6 +1,6 @@
 """In a real browser: an agent's walk to an escalation, a customer's walk on a phone, a customer's escalation
-picked up by an agent, and a home visit booked with its calendar file. Screenshots go to the ``screenshots``
-folder."""
+taken over by an agent (once they confirm), and a home visit booked with its calendar file. Screenshots go to
+the ``screenshots`` folder."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from triage.records.store import Store
 from triage.visits import Scheduler
 
 PHONE = {"width": 375, "height": 667}
+REF = r"[0-9A-Z]{3}-[0-9A-Z]{3}"  # a reference people read out, like K7P-4QX
+OPEN_LABEL = "Open a session by its reference (like K7P-4QX), or paste the customer's link"
 FIRST = "Is the internet down on every device (phones on Wi-Fi, laptops, TV)?"
 LIGHTS = "Look at the router. Is any light on?"
 DSL = "What colour is the DSL / fibre (broadband) light?"
@@ -63,10 +65,11 @@ def start_customer_walk(page: Page, app_url: str) -> str:
     return session_id(page)
 
 
-def test_agent_walks_to_an_escalation_and_sees_the_case_number(
+def test_agent_walks_to_an_escalation_and_sees_the_case_reference(
     page: Page, app_url: str, app_db: str, screenshots: Path
 ) -> None:
-    """Search, start with known facts, answer, reopen step 1 from the breadcrumb, escalate: the case number."""
+    """Search, start with known facts, answer, reopen step 1 from the breadcrumb, escalate: the case's reference
+    (like K7P-4QX), never its internal number."""
     sign_in(page, app_url, "agent")
     open_console(page)
     fill(page, "Search by symptom, title, tag or category", "router lights")
@@ -81,13 +84,18 @@ def test_agent_walks_to_an_escalation_and_sees_the_case_number(
     screenshot(page, screenshots / "agent-console.png", height=1000)
 
     click(page, f"1. {FIRST} → Yes, every device", then=FIRST)
-    click(page, "No, only one device", then=re.compile(r"^Case #\d+ is queued in device-support"))
+    click(page, "No, only one device", then=re.compile(rf"^Case {REF} is queued in device-support"))
     st = Store(app_db)
     try:
         case = Queue(st).for_session(session_id(page))[0]
     finally:
         st.dispose()
-    expect(page.get_by_text(f"Case #{case.id} is queued in device-support (status open).")).to_be_visible()
+    assert case.reference is not None
+    assert re.fullmatch(REF, case.reference)
+    queued = page.get_by_text(f"Case {case.reference} is queued in device-support (status open).", exact=True)
+    expect(queued).to_be_visible()
+    expect(queued.locator("code")).to_have_text(case.reference)  # set apart, to read out
+    expect(page.get_by_text("Case #")).to_have_count(0)
     expect(page.get_by_role("button", name="Download Markdown")).to_be_visible()
 
 
@@ -113,21 +121,35 @@ def test_customer_walks_to_a_fix_on_a_phone(page: Page, app_url: str, screenshot
 def test_agent_picks_up_a_customer_escalation_at_the_same_step(
     page: Page, browser: Browser, app_url: str
 ) -> None:
-    """The customer asks for a person; an agent opens the reference and continues at the customer's step."""
+    """The customer asks for a person and leaves a name and number; an agent opens the reference they read out,
+    reads the session (nothing to answer), confirms "Take over" and continues at the customer's step."""
     sid = start_customer_walk(page, app_url)
     click(page, "Yes, every device", then=LIGHTS)
     click(page, "This did not help — get me a person", then="What happens next")
-    expect(page.get_by_text(sid, exact=True)).to_be_visible()
+    page.get_by_label("Your name", exact=True).fill("Kari Nordmann")
+    page.get_by_label("Phone number", exact=True).fill("+49 40 1234567")
+    page.get_by_text(re.compile(r"^You may contact me about this problem with these details\.")).click()
+    saved = re.compile(rf"^We will call you at \+49 40 1234567\. Your reference: ({REF})\.$")
+    click(page, "Send my details", then=saved)
+    found = saved.match(page.get_by_text(saved).first.inner_text())
+    assert found is not None
+    expect(page.get_by_text(sid)).to_have_count(1)  # the long id only in the resume link, never to read out
 
     context = browser.new_context()
     try:
         agent = context.new_page()
         sign_in(agent, app_url, "agent")
         open_console(agent)
-        fill(agent, "Open a session by id (or paste the customer's link)", sid)
-        click(agent, "Open session", then=LIGHTS)
+        fill(agent, OPEN_LABEL, found.group(1))  # the reference the customer reads out on the call
+        click(agent, "Open session", then=f"Where the customer is: {LIGHTS}")
+        expect(agent.get_by_text("The customer asked for a person.", exact=False)).to_be_visible()
+        expect(agent.get_by_text("Kari Nordmann", exact=True)).to_be_visible()  # the contact they left
+        expect(agent.get_by_text(re.compile(r"\+49 40 1234567$")).first).to_be_visible()
+        expect(agent.get_by_role("button", name="Yes", exact=True)).to_have_count(0)  # read-only until taken
+
+        click(agent, "Take over", then="Take over this customer's request?")
+        click(agent, "Yes, take over", then="You took over from the customer")
         expect(agent.get_by_role("button", name=f"1. {FIRST} → Yes, every device")).to_be_visible()
-        expect(agent.get_by_text("You took over the customer's escalation", exact=False)).to_be_visible()
         click(agent, "Yes", then=SMELL)
     finally:
         context.close()

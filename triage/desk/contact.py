@@ -246,7 +246,9 @@ def resolve_session_id(store: Store, ref: str) -> str:
     """The id of the session ``ref`` names: its reference (``K7P-4QX``, any case, dashes and spaces optional,
     O and I/L read as 0 and 1), a full id, a unique prefix of at least 6 characters, or a resume link carrying
     ``?s=<id>``. :class:`~triage.errors.NotFound` says why nothing matched."""
-    text = ref.strip()
+    # a pasted link is longer than an id (host, port, ?lang=): hold it to a typed answer's size, the id inside it
+    # to an identifier's
+    text = check_length("session link", ref.strip(), limit=limits().answer)
     if "s=" in text:
         found = parse_qs(urlsplit(text).query).get("s")
         if found:

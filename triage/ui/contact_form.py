@@ -30,6 +30,7 @@ __all__ = [
     "field_key",
     "form_body",
     "on_change_details",
+    "shown_contact",
 ]
 
 FIELDS = ("name", "phone", "email", "address", "postcode", "city")
@@ -256,6 +257,14 @@ def _stop_editing(sid: str) -> None:
     st.session_state.pop(_edit_key(sid), None)
 
 
+def shown_contact(sid: str, contact: ContactView) -> str:
+    """The phone number (else the e-mail address) as this tab may show it: in full where it was typed, else
+    masked (anyone holding the customer's link sees this page)."""
+    if st.session_state.get(_own_key(sid)):
+        return contact.phone or contact.email or ""
+    return customers.masked(contact)
+
+
 def contact_confirmation(
     stored: StoredSession, contact: ContactView, *, safety: bool = False, show_address: bool = True
 ) -> None:
@@ -265,12 +274,10 @@ def contact_confirmation(
     own = bool(st.session_state.get(_own_key(sid)))
     reference = stored.reference or sid
     if contact.phone:
-        phone = contact.phone if own else customers.masked(contact)
         key = "ui.self.safety_call" if safety else "ui.contact.saved_phone"
-        text = tr(key, phone=escape(phone), reference=reference)
+        text = tr(key, phone=escape(shown_contact(sid, contact)), reference=reference)
     else:
-        email = (contact.email or "") if own else customers.masked(contact)
-        text = tr("ui.contact.saved_email", email=escape(email), reference=reference)
+        text = tr("ui.contact.saved_email", email=escape(shown_contact(sid, contact)), reference=reference)
     st.success(text, icon=":material/call:" if contact.phone else ":material/mail:")
     if show_address and own and contact.has_address():
         place = ", ".join(

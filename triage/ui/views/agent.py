@@ -175,7 +175,7 @@ def render() -> None:
 
 def _finder() -> None:
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.text_input(tr("ui.agent.open_id"), key="agent-open-id", max_chars=limits().identifier)
+        st.text_input(tr("ui.agent.open_id"), key="agent-open-id", max_chars=limits().answer)  # a pasted link
         st.button(tr("ui.agent.open"), key="agent-open", on_click=_on_open, args=("agent-open-id",))
     picked = st.session_state.get(_PICK)
     if picked:

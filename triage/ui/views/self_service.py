@@ -13,6 +13,7 @@ import streamlit as st
 
 from triage.desk import contact as console
 from triage.desk import customers, outages
+from triage.desk.customers import ContactView
 from triage.desk.sessions import StoredSession
 from triage.errors import TriageError
 from triage.limits import limits
@@ -22,7 +23,7 @@ from triage.ui import remote_step, walk
 from triage.ui.booking_panel import booking_panel
 from triage.ui.common import library, page_guard, store, tr, ui_locale
 from triage.ui.contact_form import contact_confirmation, contact_form
-from triage.ui.views.outage_notice import notice_panel
+from triage.ui.views.outage_notice import notice_offer, notice_panel
 from triage.ui.views.shipment_panel import shipment_panel
 from triage.walk.policy import Decision
 from triage.walk.session import StepView
@@ -193,14 +194,19 @@ def _decision(stored: StoredSession, decision: Decision) -> None:
         _stop(stored, decision)
     else:
         st.info(safe_markdown(decision.message))
+    asks = safety or decision.kind in _ASK_CONTACT
     if decision.outage:
-        notice_panel(sid, decision, ui_locale())
+        # where the contact form is drawn, its number also serves "tell me when it's fixed" (below it)
+        notice_panel(sid, decision, ui_locale(), offer=not asks)
     title = _TITLES.get(decision.kind)
     if title is not None:
         st.subheader(tr(title))
-    if (safety or decision.kind in _ASK_CONTACT) and not _contact(stored, decision, safety=safety):
-        _reference(sid)  # the next step (slots, the parcel) waits for the contact: the form first
-        return
+    if asks:
+        contact = _contact(stored, decision, safety=safety)
+        if contact is None:
+            _reference(sid)  # the next step (slots, the parcel) waits for the contact: the form first
+            return
+        notice_offer(sid, decision, ui_locale(), contact)
     _NEXT.get(decision.kind, _person)(stored, decision)
     _reference(sid)
 
@@ -211,17 +217,18 @@ def _stop(stored: StoredSession, decision: Decision) -> None:
     st.error(f"**{tr('ui.self.safety_title')}** {safe_markdown(words)}", icon=":material/warning:")
 
 
-def _contact(stored: StoredSession, decision: Decision, *, safety: bool) -> bool:
-    """The contact form until the customer gave one (a phone number at a safety stop), then what happens next."""
+def _contact(stored: StoredSession, decision: Decision, *, safety: bool) -> ContactView | None:
+    """The contact form until the customer gave one (a phone number at a safety stop), then what happens next;
+    the contact once given."""
     need_address = decision.kind in _ADDRESS
     contact = contact_form(stored, need_address=need_address, customer=True, need_phone=safety)
     if contact is None:
-        return False
+        return None
     # a parcel's panel shows where it goes; say it once
     contact_confirmation(
         stored, contact, safety=safety, show_address=decision.kind is not OutcomeKind.SHIP_PART
     )
-    return True
+    return contact
 
 
 def _person(stored: StoredSession, decision: Decision) -> None:

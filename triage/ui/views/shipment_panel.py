@@ -103,7 +103,11 @@ def _ship_part(sid: str, decision: Decision, locale: str, customer: bool) -> Non
     if shipment.address_confirmed:
         lines = [x.strip() for x in (shipment.address or "").splitlines() if x.strip()]
         st.success(t("ui.shipment.goes_to", locale, address=escape(", ".join(lines))))
-    if shipment.status == "requested":
+    if shipment.status == "requested" and shipment.address_confirmed:
+        # confirmed already (typed once, in the contact form): changing it is there, but folded away
+        with st.expander(t("ui.shipment.change_address", locale)):
+            _address_form(sid, shipment, locale, customer)
+    elif shipment.status == "requested":
         _address_form(sid, shipment, locale, customer)
 
 
