@@ -12,6 +12,7 @@ user out everywhere.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import html
 import re
 from collections.abc import Iterator
@@ -65,7 +66,10 @@ def request(method: str, path: str, **kwargs: object) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url=SITE) as client:
             return await client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
-    return asyncio.run(go())
+    # a thread of its own: when the browser tests ran first in this process, Playwright's sync API has left an
+    # event loop running in the main thread, where asyncio.run refuses to start another
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(go())).result()
 
 
 def post_sign_in(username: str, password: str, next_path: str = "", **kwargs: object) -> httpx.Response:
