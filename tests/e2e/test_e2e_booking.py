@@ -58,7 +58,7 @@ def walk_to_a_line_visit(page: Page, app_url: str) -> str:
     click(page, "Yes, every device", then=LIGHTS)
     click(page, "Yes", then=SMELL)
     click(page, "No", then=DSL)
-    rerun(page, page.get_by_text("red", exact=True).click)
+    rerun(page, page.get_by_text("Red", exact=True).click)
     click(page, "Next", then=UNPLUG)
     click(page, "Done", then=DRAIN)
     skip_wait(page, LIGHTS_OFF)

@@ -272,7 +272,7 @@ def test_agent_runs_the_line_test_on_the_page_and_books_a_visit(
     click(page, w.option("all_devices", "all"), then=w.text("power_light"))
     click(page, "Yes", then=w.text("smell_check"))
     click(page, "No", then=w.text("dsl_light"))
-    rerun(page, page.get_by_text("red", exact=True).click)
+    rerun(page, page.get_by_text("Red", exact=True).click)
     click(page, "Next", then=re.compile(r"^Unplug the router's power cable"))
     click(page, "Done", then="Leave the router unplugged for 30 seconds.")
     # an agent waits with the customer on the line: the time passed, and the answers at once

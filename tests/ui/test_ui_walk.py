@@ -143,7 +143,8 @@ def test_agent_collect_step_shows_the_invalid_answer_and_takes_a_choice(db: Stor
         stored.answer(answer)
     sid = stored.id
     at = open_page(app(AGENT, s=sid), "agent")
-    assert at.radio(key=f"field-{sid}-dsl_light").options == ["green", "blinking", "red", "off"]
+    # the choices read as words, never as the raw lower-case values stored
+    assert at.radio(key=f"field-{sid}-dsl_light").options == ["Green", "Blinking", "Red", "Off"]
     at.button(key=f"submit-{sid}-dsl_light").click().run()
     assert at.error[0].value == "an answer is required"
     at.radio(key=f"field-{sid}-dsl_light").set_value("red")

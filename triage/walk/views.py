@@ -374,6 +374,4 @@ def _fill_collect(view: StepView, node: CollectNode, locale: str) -> None:
             OptionView(value="no", label=t("yesno.no", locale)),
         ]
     elif node.type in (FactType.CHOICE, FactType.MULTI):
-        view.options = [
-            OptionView(value=c, label=localize(node.choice_labels.get(c, c), locale)) for c in node.choices
-        ]
+        view.options = [OptionView(value=c, label=choice_label(node, c, locale)) for c in node.choices]
