@@ -44,6 +44,9 @@ DEMO_STATUS: tuple[tuple[str, str, str, str, float], ...] = (
     (SLOW_LINE, "line_test", "ok", "the test head is busy", 30.0),
     (EVERYONE, "account_status", "active", "no open invoices", 0.0),
     (EVERYONE, "app_platform_status", "ok", "every partner app answering", 0.0),
+    (EVERYONE, "wifi_status", "ok", "channel 36 and 6 clear; strongest device at -52 dBm", 0.0),
+    (EVERYONE, "voice_status", "registered", "phone line registered 2 minutes ago", 0.0),
+    (EVERYONE, "mobile_status", "ok", "attached to the network; 4.2 GB of 20 GB used", 0.0),
     (SUSPENDED, "account_status", "suspended", "invoice 2026-11 unpaid; reminder sent 3 weeks ago", 0.0),
 )
 """(customer, system, value, detail, delay_seconds) of every seeded row."""

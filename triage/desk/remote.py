@@ -62,10 +62,21 @@ DEMO_CHECKS: dict[str, tuple[str, ...]] = {
     "box_status": ("online", "offline", "updating"),
     "account_status": ("active", "suspended", "reconnecting"),
     "app_platform_status": ("ok", "down"),
+    "wifi_status": ("ok", "congested", "weak_signal", "off"),
+    "voice_status": ("registered", "unregistered"),
+    "mobile_status": ("ok", "data_cap_reached", "not_registered", "barred"),
 }
 """The demo provider's checks and the results each can give."""
 
-DEMO_ACTIONS = ("refresh_box", "reboot_router")
+DEMO_ACTIONS = (
+    "refresh_box",
+    "reboot_router",
+    "reset_line_profile",
+    "optimise_wifi",
+    "reprovision_service",
+    "reset_voice_port",
+    "refresh_mobile_network",
+)
 """The demo provider's remote actions (each answers ``sent``)."""
 
 ENV_SYSTEMS = "TRIAGE_SYSTEMS"

@@ -27,8 +27,16 @@ KNOWN_SYSTEMS: frozenset[str] = frozenset(
         "box_status",
         "account_status",
         "app_platform_status",
+        "wifi_status",
+        "voice_status",
+        "mobile_status",
         "refresh_box",
         "reboot_router",
+        "reset_line_profile",
+        "optimise_wifi",
+        "reprovision_service",
+        "reset_voice_port",
+        "refresh_mobile_network",
     }
 )
 """The remote checks and actions the shipped trees and the demo provider use (see :mod:`triage.walk.systems`)."""
