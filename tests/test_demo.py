@@ -15,7 +15,9 @@ from sqlalchemy import select
 from triage.analytics.queries import summary
 from triage.demo import DemoReport, ensure_demo, generate_demo_data
 from triage.demo.history import History
+from triage.desk.contact import session_reference
 from triage.errors import DemoError
+from triage.records.refs import normalize
 from triage.records.schema import Booking, Case, EventRow, SessionRow, Technician
 from triage.records.store import Store
 from triage.trees.model import OutcomeKind
@@ -140,6 +142,18 @@ def test_demo_fills_every_part_of_the_app(store: Store) -> None:
     assert s.overall.sessions == report.sessions
     offered = len(shipped().offered())  # every tree a person can start, procedures aside
     assert (len(s.trees), bool(s.actions), bool(s.drop_offs), bool(s.faults)) == (offered, True, True, True)
+
+
+def test_demo_sessions_carry_their_reference_from_the_start(store: Store) -> None:
+    """Every demo session is written with its own readable reference; opening one later writes nothing."""
+    small(store)
+    with store.tx() as db:
+        refs = {r.id: r.reference for r in db.execute(select(SessionRow.id, SessionRow.reference))}
+    assert refs
+    assert all(r is not None and normalize(r) == r for r in refs.values())
+    assert len(set(refs.values())) == len(refs)
+    some_id, its_ref = next(iter(refs.items()))
+    assert session_reference(store, some_id) == its_ref
 
 
 def test_demo_runs_once_per_store(store: Store) -> None:

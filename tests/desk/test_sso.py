@@ -243,6 +243,15 @@ def test_first_sign_in_adds_an_sso_account_without_a_password(store: Store) -> N
         assert (row.auth, row.sso_subject) == ("sso", f"{ISSUER}|a1b2")
 
 
+def test_an_sso_account_gets_no_local_password(store: Store) -> None:
+    """Setting a password on an SSO account is refused: it would be a second way in past the provider."""
+    sso.identity_for(store, config(), claims())
+    with pytest.raises(AuthError, match="signs in with single sign-on"):
+        Accounts(store).set_password("ana.lima", "a-long-local-password")
+    with pytest.raises(AuthError, match="wrong username or password"):
+        Accounts(store).authenticate("ana.lima", "a-long-local-password")
+
+
 def test_the_next_sign_in_finds_the_account_by_subject_and_applies_the_providers_roles(store: Store) -> None:
     """A changed name or address at the provider keeps the account; roles taken away there are gone here."""
     sso.identity_for(store, config(), claims(roles=["helpdesk-admins", "helpdesk-tier2"]))

@@ -23,6 +23,7 @@ from triage.demo.walks import answer_samples, simulate_walk
 from triage.errors import BookingError, StoreError
 from triage.records.cases import Queue, sync_case
 from triage.records.fulfilment import sync_fulfilment
+from triage.records.refs import ALPHABET, LENGTH
 from triage.records.schema import Case, EventRow, SessionRow
 from triage.records.store import Store
 from triage.trees.library import Library
@@ -92,6 +93,16 @@ def _faults(tree: Tree) -> tuple[list[str], list[float], dict[str, str]]:
         return [f.id for f in tree.faults], [max(f.prior, 0.01) for f in tree.faults], titles
     codes = list(_GENERIC_FAULTS[tree.category.value])
     return codes, [1.0] * len(codes), {c: c.replace("_", " ") for c in codes}
+
+
+def _fresh_reference(rng: random.Random, taken: set[str]) -> str:
+    """A reference (``K7P-4QX``) drawn from the demo's seeded generator, not yet in ``taken`` (which it joins)."""
+    while True:
+        code = "".join(rng.choice(ALPHABET) for _ in range(LENGTH))
+        ref = f"{code[:3]}-{code[3:]}"
+        if ref not in taken:
+            taken.add(ref)
+            return ref
 
 
 def _fulfils(walk: Session) -> bool:
@@ -249,6 +260,10 @@ class History:
     def write(self) -> int:
         """Insert every session and event in one transaction; the store's own rule opens the cases."""
         with self.store.tx() as db:
+            # every session gets its reference as it is written (never on a later read), unique in the table
+            taken = {r for r in db.scalars(select(SessionRow.reference)) if r is not None}
+            for row in self.sessions:
+                row["reference"] = _fresh_reference(self.rng, taken)
             for i in range(0, len(self.sessions), 2000):
                 db.execute(insert(SessionRow), self.sessions[i : i + 2000])
             for i in range(0, len(self.events), 20000):

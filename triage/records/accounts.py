@@ -264,6 +264,11 @@ class Accounts:
         now = utcnow()
         with self.store.tx() as db:
             user = self._user(db, username)
+            if user.auth == "sso":
+                # its password lives at the identity provider; a local one would be a second way in
+                raise AuthError(
+                    f"{user.username} signs in with single sign-on; change the password at the identity provider"
+                )
             user.password_hash = hash_password(password)
             ended = _end_staff_sessions(db, user.username, now)
             audit.record(db, "password_changed", user.username, now, actor=actor, detail=_ended(ended))
