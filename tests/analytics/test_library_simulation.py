@@ -252,6 +252,61 @@ def test_answers_follow_the_hidden_fault() -> None:
     assert _inside(0.4, visits.low, visits.high)
 
 
+HEALTHY_LINE = """
+id: healthy-line
+title: Healthy line
+category: connectivity
+start: test
+faults:
+  - {id: hung, prior: 0.4}
+  - {id: elsewhere, prior: 0.3}
+  - {id: unknown, prior: 0.3}
+nodes:
+  - id: test
+    kind: check
+    system: line_test
+    text: Line test.
+    results:
+      - {label: OK, value: ok, next: restart}
+      - {label: Fault, value: fault, next: tier2}
+    on_unavailable: tier2
+  - id: restart
+    kind: action
+    text: Restart the router.
+    minutes: 5
+    fixes: {hung: 1.0}
+    on_fixed: fixed
+    on_not_fixed: other
+  - id: fixed
+    kind: outcome
+    outcome: resolved
+    fault: hung
+    text: Fixed.
+  - id: other
+    kind: outcome
+    outcome: handover
+    tree: one-fix
+    fault: elsewhere
+    text: Another problem.
+  - id: tier2
+    kind: outcome
+    outcome: escalate
+    queue: tier2-support
+    text: Tier 2 takes it.
+"""
+
+
+def test_a_remote_check_reads_healthy_where_the_fault_leaves_it_alone() -> None:
+    """A fault nothing in the tree names reads the line test as healthy (a random reading would send half of
+    them to tier 2); a fault the hand-over names is led there. Hung: fixed; the rest go over to one-fix, where
+    the action fixes 80%: 0.4 + 0.6 * 0.8 = 88% resolved, every escalation one-fix's (random: 76%)."""
+    lib = _library(HEALTHY_LINE, ONE_FIX)
+    f = simulate_tree(lib, "healthy-line", customers=2000, seed=4, mode="agent")
+    resolved = f.share("resolved")
+    assert _inside(0.88, resolved.low, resolved.high)
+    assert f.counts["resolved"] + f.counts["escalate"] == 2000
+
+
 def test_handover_is_followed_with_the_facts_carried() -> None:
     """The front tree hands over; the back tree routes on the carried `device`: phones (half) are fixed there."""
     lib = _library(FRONT, BACK)

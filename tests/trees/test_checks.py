@@ -115,6 +115,44 @@ def test_lint_warnings() -> None:
     ]
 
 
+def test_an_outcome_naming_an_unknown_fault_warns() -> None:
+    """A resolved or hand-over outcome's `fault` must be one the tree lists (a typo would skew the figures)."""
+    body = """
+    start: q
+    faults:
+      - {id: hung, prior: 0.6}
+      - {id: elsewhere, prior: 0.4}
+    nodes:
+      - id: q
+        kind: question
+        text: Which?
+        options:
+          - {label: "A", next: done}
+          - {label: "B", next: other}
+      - id: done
+        kind: outcome
+        outcome: resolved
+        fault: hunng
+        text: Done.
+        reason: ok
+      - id: other
+        kind: outcome
+        outcome: handover
+        tree: t2
+        fault: elsewhere
+        text: Over to the other guide.
+        reason: another problem
+    """
+    other = _tree(
+        "t2", "start: d\nnodes:\n  - {id: d, kind: outcome, outcome: resolved, text: D., reason: ok}\n"
+    )
+    lib = library_from_texts({"w.yaml": _tree("w", body), "t2.yaml": other})
+    assert _messages(lib, "w.yaml") == [
+        "w.yaml:19: warning: node 'done': `fault` names 'hunng', which is not under the tree's `faults` "
+        "(did you mean 'hung'?)",
+    ]
+
+
 def test_duplicate_tree_ids() -> None:
     """Two files with the same tree id: the second is rejected, naming the first."""
     text = _tree(

@@ -17,7 +17,9 @@ is under each fault) and a fault's ``resolved_by`` (self, tier 2, or a technicia
   way there is at most :data:`SLACK` steps longer than the shortest (the branch the author meant for ``f``,
   not a long detour that happens to arrive); at score 0, among all answers. An option
   carrying a safety sign is never picked while another is offered (a simulated burning smell would only stop
-  walks the tree otherwise finishes). A remote check never answers "unavailable".
+  walks the tree otherwise finishes). A remote check never answers "unavailable", and where no result leads
+  anywhere the fault is fixed, confirmed or helped, it reports the healthy reading
+  (:data:`~triage.trees.treeview.HEALTHY_RESULTS`: a hung router does not fail a line test).
 * **collect**: the possible answers are its choices (each one, and each pair for a multi-select), yes and no,
   for a number its bounds and the values just either side of what the next logic rules compare it with (as
   such or relative to a number already known), for text a sample that fits its pattern, and nothing where
@@ -54,6 +56,7 @@ from triage.trees.model import (
     VisitOutcome,
     WaitNode,
 )
+from triage.trees.treeview import HEALTHY_RESULTS
 from triage.walk.flow import route
 from triage.walk.path import Frame, Pos
 from triage.walk.values import collect_value
@@ -132,7 +135,8 @@ class CustomerModel:
             drawn = self._from_likelihoods(node, pos, who)
             if drawn is not None:
                 return drawn
-        return self._choose(self._candidates(node, pos, facts, visits), pos.calls, who)
+        healthy = HEALTHY_RESULTS.get(node.system) if isinstance(node, CheckNode) else None
+        return self._choose(self._candidates(node, pos, facts, visits), pos.calls, who, healthy)
 
     def _from_likelihoods(self, node: QuestionNode, pos: Pos, who: Hidden) -> str | None:
         group = self.library[pos.tree_id].node(pos.group or "")
@@ -174,10 +178,18 @@ class CustomerModel:
             raise InvalidAnswer(f"step {node.id!r}: no simulated answer fits this {node.type.value} step")
         return out
 
-    def _choose(self, candidates: Sequence[_Candidate], calls: tuple[Frame, ...], who: Hidden) -> Any:
+    def _choose(
+        self,
+        candidates: Sequence[_Candidate],
+        calls: tuple[Frame, ...],
+        who: Hidden,
+        healthy: str | None = None,
+    ) -> Any:
         pool = [c for c in candidates if not c.safety] or list(candidates)
         scores = {c.target: self._score(c.target, calls, who) for c in pool}
         level = max(sc[0] for sc in scores.values())
+        if level == 0 and healthy is not None and any(c.answer == healthy for c in pool):
+            return healthy  # the fault leaves what the check measures alone
         near = min(sc[1] for sc in scores.values() if sc[0] == level)
         best = {t for t, sc in scores.items() if sc[0] == level and (level == 0 or sc[1] <= near + SLACK)}
         # a target first, then one of the answers that lead there: ten numbers that all route the same way

@@ -53,17 +53,28 @@ def no_minutes(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
 
 
 def unknown_fault(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:
-    """Warns when an action's ``fixes`` names a fault the tree's ``faults`` do not list (if it lists any)."""
-    if not isinstance(node, ActionNode) or not t.fault_ids:
+    """Warns when an action's ``fixes`` or an outcome's ``fault`` names a fault the tree's ``faults`` do not
+    list (if it lists any)."""
+    if not t.fault_ids:
         return
-    for fault in node.fixes:
-        if fault not in t.fault_ids:
-            yield warn(
-                "unknown-fault",
-                f"`fixes` names fault {fault!r}, which is not under the tree's `faults`",
-                t.loc(node.id, "fixes", fault),
-                did_you_mean(fault, t.fault_ids),
-            )
+    if isinstance(node, ActionNode):
+        for fault in node.fixes:
+            if fault not in t.fault_ids:
+                yield warn(
+                    "unknown-fault",
+                    f"`fixes` names fault {fault!r}, which is not under the tree's `faults`",
+                    t.loc(node.id, "fixes", fault),
+                    did_you_mean(fault, t.fault_ids),
+                )
+        return
+    named = getattr(node, "fault", None) if isinstance(node, OutcomeTypes) else None
+    if isinstance(named, str) and named not in t.fault_ids:
+        yield warn(
+            "unknown-fault",
+            f"`fault` names {named!r}, which is not under the tree's `faults`",
+            t.loc(node.id, "fault"),
+            did_you_mean(named, t.fault_ids),
+        )
 
 
 def no_reason(t: TreeView, node: AnyNode) -> Iterator[Diagnostic]:

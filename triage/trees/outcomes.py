@@ -96,3 +96,7 @@ class HandoverOutcome(_OutcomeBase):
     carry: list[str] | None = Field(
         default=None, description="The facts to carry over; default every fact gathered."
     )
+    fault: str | None = Field(
+        default=None,
+        description="The fault of this tree the hand-over confirms (the problem is the other tree's to solve).",
+    )

@@ -18,7 +18,7 @@ from triage.trees.markdown import image_hosts
 from triage.trees.media import image_problem
 from triage.trees.model import AnyNode, Tree
 
-__all__ = ["KNOWN_SYSTEMS", "NodeRule", "Rule", "TreeView", "diag", "err", "warn"]
+__all__ = ["HEALTHY_RESULTS", "KNOWN_SYSTEMS", "NodeRule", "Rule", "TreeView", "diag", "err", "warn"]
 
 KNOWN_SYSTEMS: frozenset[str] = frozenset(
     {
@@ -40,6 +40,19 @@ KNOWN_SYSTEMS: frozenset[str] = frozenset(
     }
 )
 """The remote checks and actions the shipped trees and the demo provider use (see :mod:`triage.walk.systems`)."""
+
+HEALTHY_RESULTS: dict[str, str] = {
+    "line_test": "ok",
+    "router_status": "online",
+    "box_status": "online",
+    "account_status": "active",
+    "app_platform_status": "ok",
+    "wifi_status": "ok",
+    "voice_status": "registered",
+    "mobile_status": "ok",
+}
+"""What each known remote check reports when nothing is wrong with what it measures (a hung router does not
+fail a line test): the simulated customer's result where the fault leaves the check's reading alone."""
 
 
 def diag(
