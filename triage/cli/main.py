@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TextIO
 
 import click
 
-from triage.cli import customers, fulfilment, outages, planner, records, trees, visits
+from triage.cli import customers, fulfilment, i18n, outages, planner, records, search, trees, visits
 from triage.cli.options import Streams
 from triage.errors import TriageError
 
@@ -51,6 +51,8 @@ for _command in (
     *outages.COMMANDS,
     *planner.COMMANDS,
     *customers.COMMANDS,
+    *search.COMMANDS,
+    *i18n.COMMANDS,
 ):
     cli.add_command(_command)
 

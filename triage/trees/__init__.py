@@ -7,6 +7,8 @@
 - ``graph``: the tree as a networkx graph (reachability, distances, outline);
 - ``checks``: one function per validation rule, run together by ``check_tree`` (``lint``: the rules that only
   warn; ``treeview``: what the rules share about a tree); ``media``: pictures under a trees root's ``media/``;
+- ``search``: the tree a customer means, from their words in any language (``_analysis``: words, stems, stop
+  words, accents, the query's language);
 - ``library``: every tree file under some folders, checked together; ``fix_groups``: a fix group as a
   guidance problem;
 - ``export``: Mermaid, DOT and JSON; ``dot``: the one DOT writer (quoting per the DOT language);

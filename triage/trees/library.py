@@ -8,7 +8,6 @@ trees, and runs every tree's scenario tests with the runner it is given (the eng
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from triage.trees.checks import KNOWN_SYSTEMS, check_tree
 from triage.trees.loader import LoadedTree, find_tree_files, gc_paused, load_tree, parse_tree
 from triage.trees.media import find_media_folder
 from triage.trees.model import CallNode, Category, Tree, localize
+from triage.trees.search import search_trees
 
 __all__ = [
     "DEFAULT_TREES",
@@ -116,28 +116,15 @@ class Library(Mapping[str, Tree]):
             out[t.category].append(t)
         return out
 
-    def search(self, query: str, audience: str | None = None, locale: str = "en") -> list[Tree]:
-        """Trees whose title, symptoms, tags or category match the words of ``query``, best first."""
-        words = [w for w in query.lower().split() if w]
-        patterns = [re.compile(r"\b" + re.escape(w)) for w in words]
-        scored: list[tuple[int, int, str, Tree]] = []
-        for t in self.offered(audience):
-            title = localize(t.title, locale).lower()
-            fields = [
-                (title, 5),
-                (" ".join(localize(s, locale).lower() for s in t.symptoms), 3),
-                (" ".join(t.tags).lower(), 2),
-                (t.category.value, 1),
-                (localize(t.description, locale).lower(), 1),
-            ]
-            # a word matches at the start of a word ("light" finds "lights", "red" does not find "ordered")
-            score = sum(w2 for w in patterns for text, w2 in fields if w.search(text))
-            if len(words) > 1 and any(" ".join(words) in text for text, _ in fields[:2]):
-                score += 8  # the customer's words as a customer said them: "router lights red"
-            if score or not words:
-                # on a tie the shorter title is the more specific one: "internet" -> "No internet connection"
-                scored.append((-score, len(title), title, t))
-        return [t for *_, t in sorted(scored, key=lambda x: (x[0], x[1], x[2]))]
+    def search(self, query: str, audience: str | None = None, locale: str | None = "en") -> list[Tree]:
+        """Trees matching a customer's words, best first (see :func:`triage.trees.search.search_trees`).
+
+        ``locale`` is the language of the words; ``None`` detects it from them. Procedures are never listed; a
+        blank query lists every tree open to ``audience`` (:meth:`offered`).
+        """
+        if not query.strip():
+            return self.offered(audience)
+        return [hit.tree for hit in search_trees(self, query, locale=locale, audience=audience)]
 
 
 def _scenario_diagnostics(
