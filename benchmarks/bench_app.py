@@ -45,8 +45,9 @@ if TYPE_CHECKING:  # imported at run time only after main() has set the environm
     from triage.records.store import Store
 
 TARGET_MS = 100.0
-# the shipped no-internet tree's first three steps are buttons (every device, lights on, no burning smell)
-NO_INTERNET = [("all_devices", "all"), ("power_light", "yes"), ("smell_check", "no")]
+# the shipped no-internet tree's first three buttons (every device, no burning smell, lights on); the page runs
+# the remote account check between the first two by itself
+NO_INTERNET = [("all_devices", "all"), ("smell_check", "no"), ("power_light", "yes")]
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -1,11 +1,12 @@
-"""Booking throughput under contention: SQLite and PostgreSQL, 1 and 8 threads booking at once.
+"""Booking throughput under contention: SQLite and PostgreSQL, 1 and 8 writer processes booking at once.
 
 Every booking is a real automatic `Scheduler.book` for the same skill and region with urgency ``urgent``, so
-all threads want the same earliest slot of a few technicians: each booking races the others, and a thread
-that loses moves on to the next slot. After each run the database is checked: every booking must hold its
-own slot ("double bookings: 0" counts overlapping live bookings of one technician, by SQL).
+all writers want the same earliest slot of a few technicians: each booking races the others, and a writer
+that loses moves on to the next slot. Writers are separate processes (multiprocessing, spawn), each with its
+own `Store`, started together at a barrier. After each run the database is checked: every booking must hold
+its own slot ("double bookings: 0" counts overlapping live bookings of one technician, by SQL).
 
-    python benchmarks/bench_booking.py [--bookings 50] [--threads 8] [--technicians 4] [--no-pg]
+    python benchmarks/bench_booking.py [--bookings 50] [--writers 8] [--technicians 4] [--no-pg]
 
 For PostgreSQL the script starts its own throw-away server (tests/pgserver.py), or uses
 ``TRIAGE_TEST_PG_URL``.
@@ -14,12 +15,13 @@ For PostgreSQL the script starts its own throw-away server (tests/pgserver.py), 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,32 +36,39 @@ from triage.visits import Scheduler, count_double_bookings  # noqa: E402
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # a Monday morning: every slot ahead is free
 
 
-def run(url: str, threads: int, per_thread: int, technicians: int) -> dict[str, float]:
-    """Book ``threads * per_thread`` visits from ``threads`` threads at once; check and return the figures."""
+def _writer(url: str, per_writer: int, barrier: Any, out: Any) -> None:
+    """One writer process: its own store, then ``per_writer`` automatic bookings."""
+    try:
+        store = Store(url, migrate=False)
+        sched = Scheduler(store)
+        barrier.wait()
+        t0 = time.time()
+        for _ in range(per_writer):
+            sched.book("broadband-line", "north", urgency="urgent", horizon_days=90, now=NOW)
+        out.put((t0, time.time(), None))
+        store.dispose()
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent
+        out.put((0.0, 0.0, repr(exc)))
+
+
+def run(url: str, writers: int, per_writer: int, technicians: int) -> dict[str, float]:
+    """Book ``writers * per_writer`` visits from ``writers`` processes at once; check and return the figures."""
     store = Store(url)
     sched = Scheduler(store)
     for i in range(technicians):
         sched.add_technician(f"Tech {i + 1:02d}", ["broadband-line"], ["north"], slot_minutes=60)
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(threads)
-
-    def work() -> None:
-        try:
-            barrier.wait()
-            for _ in range(per_thread):
-                sched.book("broadband-line", "north", urgency="urgent", horizon_days=90, now=NOW)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    t0 = time.perf_counter()
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(writers), ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(url, per_writer, barrier, out)) for _ in range(writers)]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    errors = [r[2] for r in results if r[2]]
     if errors:
-        raise errors[0]
+        raise SystemExit(f"FAILED: a writer stopped: {errors[0]}")
+    elapsed = max(r[1] for r in results) - min(r[0] for r in results)
     with store.tx() as db:
         booked = db.scalar(select(func.count()).select_from(Booking).where(Booking.status == "booked")) or 0
         distinct = (
@@ -76,7 +85,7 @@ def run(url: str, threads: int, per_thread: int, technicians: int) -> dict[str, 
         doubles = count_double_bookings(db)
         last = db.scalar(select(func.max(Booking.start)))
     store.dispose()
-    expected = threads * per_thread
+    expected = writers * per_writer
     if booked != expected or distinct != expected or doubles:
         raise SystemExit(
             f"FAILED: expected {expected} bookings in {expected} slots; found {booked} bookings in "
@@ -89,20 +98,20 @@ def run(url: str, threads: int, per_thread: int, technicians: int) -> dict[str, 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--bookings", type=int, default=50, help="automatic bookings per thread")
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--writers", type=int, default=8, help="writer processes booking at once")
     ap.add_argument("--technicians", type=int, default=4)
     ap.add_argument("--no-pg", action="store_true")
     args = ap.parse_args()
 
-    plans = sorted({1, args.threads})
+    plans = sorted({1, args.writers})
     rows: list[tuple[str, int, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for threads in plans:
+        for writers in plans:
             rows.append(
                 (
                     "sqlite",
-                    threads,
-                    run(f"sqlite:///{tmp}/b{threads}.db", threads, args.bookings, args.technicians),
+                    writers,
+                    run(f"sqlite:///{tmp}/b{writers}.db", writers, args.bookings, args.technicians),
                 )
             )
     if not args.no_pg:
@@ -110,22 +119,22 @@ def main() -> None:
         from pgserver import postgres_server
 
         with postgres_server() as server:
-            for threads in plans:
+            for writers in plans:
                 rows.append(
                     (
                         "postgresql",
-                        threads,
-                        run(fresh_database(server), threads, args.bookings, args.technicians),
+                        writers,
+                        run(fresh_database(server), writers, args.bookings, args.technicians),
                     )
                 )
     print(
-        f"{args.technicians} technicians, 60-minute slots, every booking 'urgent' (all threads want the same "
-        f"earliest slot); {args.bookings} bookings per thread"
+        f"{args.technicians} technicians, 60-minute slots, every booking 'urgent' (all writers want the same "
+        f"earliest slot); {args.bookings} bookings per writer process"
     )
-    print(f"{'backend':<12}{'threads':>8}{'bookings':>10}{'seconds':>9}{'bookings/s':>12}{'days filled':>13}")
-    for backend, threads, r in rows:
+    print(f"{'backend':<12}{'writers':>8}{'bookings':>10}{'seconds':>9}{'bookings/s':>12}{'days filled':>13}")
+    for backend, writers, r in rows:
         print(
-            f"{backend:<12}{threads:>8}{int(r['booked']):>10}{r['seconds']:>9.2f}{r['rate']:>12,.0f}"
+            f"{backend:<12}{writers:>8}{int(r['booked']):>10}{r['seconds']:>9.2f}{r['rate']:>12,.0f}"
             f"{r['days']:>13.1f}"
         )
     print(f"double bookings: {sum(int(r['doubles']) for _, _, r in rows)}")

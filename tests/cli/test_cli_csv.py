@@ -20,7 +20,8 @@ def test_stats_csv_writes_a_formula_closure_code_as_text(tmp_path: Path) -> None
     """The faults table keeps the code's characters, behind a leading quote, in one quoted cell."""
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     assert run("publish", "--db", db)[0] == 0
-    run("run", "no-internet", "--persist", "--db", db, stdin="one\n")
+    wifi_only = "all\nactive\nno\nyes\nok\nonline\nnot_fixed\ndone\nready\nready\nnot_fixed\nwired_ok\nok\nnot_fixed\nnot_fixed\n"
+    run("run", "no-internet", "--persist", "--db", db, stdin=wifi_only)  # escalates: case #1
     assert run("case", "close", "1", "--user", "tom", "--code", FORMULA, "--db", db)[0] == 0
     target = tmp_path / "faults.csv"
     code, out = run("stats", "--db", db, "--csv", str(target), "--table", "faults")

@@ -14,7 +14,7 @@ from triage.records.store import Store
 
 # Red line light, restart and cable check fail, the line test (picked by hand: no simulated status) says
 # "fault": a broadband-line visit.
-LINE_FAULT = "all\nyes\nno\nred\ndone\nready\nready\nnot_fixed\nnot_fixed\nfault\n"
+LINE_FAULT = "all\nactive\nno\nyes\nfault\ndone\nready\nready\nnot_fixed\ndsl\nnot_fixed\nnot_fixed\nfault\n"
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str]:
@@ -143,7 +143,8 @@ COMMANDS = [
 
 def test_every_command_closes_the_store_it_opens(db: str, stores: tuple[list[int], set[int]]) -> None:
     """Each command that opens a Store disposes it before it returns, whether it succeeds or is refused."""
-    code, out = run("run", "no-internet", "--persist", "--db", db, stdin="one\n")  # escalates: case #1
+    wifi_only = "all\nactive\nno\nyes\nok\nonline\nnot_fixed\ndone\nready\nready\nnot_fixed\nwired_ok\nok\nnot_fixed\nnot_fixed\n"
+    code, out = run("run", "no-internet", "--persist", "--db", db, stdin=wifi_only)  # escalates: case #1
     sid = out.splitlines()[0].rsplit(" ", 1)[1]
     opened, disposed = stores
     codes = []

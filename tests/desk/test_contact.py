@@ -19,7 +19,25 @@ from triage.trees.library import Library
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 # no-internet: red line light, router restart, cables, then the remote line test finds a fault:
 # a normal broadband-line visit
-LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]
+LINE_FAULT = [
+    "all",
+    "active",
+    "no",
+    "yes",
+    "fault",
+    "done",
+    "ready",
+    "ready",
+    "not_fixed",
+    "dsl",
+    "not_fixed",
+    "not_fixed",
+    "fault",
+]
+WIFI_ONLY = [
+    *["all", "active", "no", "yes", "ok", "online", "not_fixed", "done", "ready", "ready", "not_fixed"],
+    *["wired_ok", "ok", "not_fixed", "not_fixed"],
+]  # tier 2, home-networking
 
 
 @pytest.fixture
@@ -131,14 +149,14 @@ def test_open_for_agent_reads_a_customer_escalation_and_take_over_continues_it(d
     assert [c.status for c in Queue(db).for_session(stored.id)] == ["open"]
     taken = console.take_over(db, stored.id, "agent")
     view = taken.view()
-    assert (view.mode.value, view.node_id, view.finished) == ("agent", "power_light", False)
+    assert (view.mode.value, view.node_id, view.finished) == ("agent", "account_check", False)
     assert [c.answer for c in view.breadcrumb] == ["Yes, every device"]
     assert console.handed_over(taken)
     assert [(c.status, c.closure_code) for c in Queue(db).for_session(stored.id)] == [
         ("closed", "handed-over")
     ]
     again = console.open_for_agent(db, stored.id)
-    assert (again.readonly, again.stored.view().node_id) == (False, "power_light")
+    assert (again.readonly, again.stored.view().node_id) == (False, "account_check")
 
 
 def test_open_for_agent_leaves_a_customer_walk_in_progress_alone(db: Store) -> None:
@@ -158,10 +176,11 @@ def test_open_for_agent_leaves_a_customer_walk_in_progress_alone(db: Store) -> N
 def test_active_case_is_the_queued_escalation(db: Store) -> None:
     """An escalation's open case is found; a resolved session has none."""
     esc = db.start_session("no-internet", mode="agent")
-    esc.answer("one")
+    for a in WIFI_ONLY:
+        esc.answer(a)
     case = console.active_case(db, esc.id)
     assert case is not None
-    assert (case.queue, case.status) == ("device-support", "open")
+    assert (case.queue, case.status) == ("home-networking", "open")
     ok = db.start_session("no-internet", mode="agent", facts={"outage_in_area": True})
     assert console.active_case(db, ok.id) is None
 
@@ -186,7 +205,7 @@ def test_flag_step_names_the_step_version_and_session(db: Store) -> None:
     flag = console.flag_step(db, stored, "wrong", "agent", "lights differ on fibre")
     assert (flag.tree_id, flag.node_id, flag.tree_version, flag.session_id) == (
         "no-internet",
-        "power_light",
+        "account_check",
         1,
         stored.id,
     )

@@ -20,7 +20,21 @@ from triage.visits import Scheduler, Slot
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 # no-internet: red line light, router restart, cables, then the remote line test finds a fault:
 # a normal broadband-line visit
-LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]
+LINE_FAULT = [
+    "all",
+    "active",
+    "no",
+    "yes",
+    "fault",
+    "done",
+    "ready",
+    "ready",
+    "not_fixed",
+    "dsl",
+    "not_fixed",
+    "not_fixed",
+    "fault",
+]
 
 
 @pytest.fixture
@@ -149,7 +163,7 @@ def test_visit_days_refuse_a_session_that_is_not_a_visit(db: Store) -> None:
     """Only a visit decision has times to book."""
     stored = db.start_session("no-internet", mode="agent")
     stored.answer("one")
-    with pytest.raises(BookingError, match=r"did not decide on a home visit \(escalate\); nothing to book$"):
+    with pytest.raises(BookingError, match=r"did not decide on a home visit \(handover\); nothing to book$"):
         visits.visit_days(db, stored, "north", now=NOW)
 
 

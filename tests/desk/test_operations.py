@@ -33,11 +33,43 @@ from triage.records.store import Store, StoredSession
 from triage.visits import Scheduler
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
-RESTART = ["all", "yes", "no", "green", "done", "ready", "ready"]  # the router restart, problem still there
-WIFI_ONLY = [*RESTART, "not_fixed", "wired_ok"]  # tier 2, home-networking, normal
+RESTART = [
+    "all",
+    "active",
+    "no",
+    "yes",
+    "ok",
+    "online",
+    "not_fixed",
+    "done",
+    "ready",
+    "ready",
+]  # the router restart, problem still there
+WIFI_ONLY = [
+    *RESTART,
+    "not_fixed",
+    "wired_ok",
+    "ok",
+    "not_fixed",
+    "not_fixed",
+]  # tier 2, home-networking, normal
 DNS_ONLY = [*RESTART, "not_fixed", "wired_fails", "dns_only"]  # self-service: tier 1
 # visit, broadband-line, normal: red line light, restart, cables, then the remote line test finds a fault
-LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]
+LINE_FAULT = [
+    "all",
+    "active",
+    "no",
+    "yes",
+    "fault",
+    "done",
+    "ready",
+    "ready",
+    "not_fixed",
+    "dsl",
+    "not_fixed",
+    "not_fixed",
+    "fault",
+]
 WET = ["online", "many", "yes", "wet"]  # tv-picture-freezing: visit, cable-tv, urgent (safety)
 
 
@@ -190,7 +222,8 @@ def test_needs_booking_lists_visits_without_a_live_booking(store: Store) -> None
     assert (pending[1].parts, pending[1].duration_minutes, pending[1].reason) == (
         ("dsl-filter", "line-cable"),
         90,
-        "The remote line test shows a fault or no sync after restart and cable checks.",
+        "The second remote line test still shows a fault or no sync after a router restart, the cable checks"
+        " and a remote line reset.",
     )
 
     b = sched.book_for_session(normal, now=NOW)

@@ -23,9 +23,10 @@ REFERENCE = re.compile(r"[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}")
 
 
 def escalated(store: Store, **facts: object) -> str:
-    """A customer's self-service walk that asked for a person at the second step."""
+    """A customer's self-service walk that asked for a person at the router-lights step."""
     stored = store.start_session("no-internet", mode="self_service", facts=facts)
-    stored.answer("all")
+    for answer in ("all", "active", "no"):
+        stored.answer(answer)
     stored.escalate_now()
     return stored.id
 
@@ -164,12 +165,14 @@ def test_a_customer_mid_walk_is_active_and_a_click_since_the_agent_looked_refuse
     later = console.open_for_agent(store, stored.id, now=last + timedelta(hours=2))
     assert (later.recent, later.idle) == (False, "2 h 0 min")
 
-    store.load_session(stored.id).answer("yes")
+    store.load_session(stored.id).answer("active")
     with pytest.raises(SessionConflict, match=r"^This session was changed elsewhere \(an answer was given\)"):
         console.take_over(store, stored.id, "ann", seen=opened.stored.event_count)
     assert store.load_session(stored.id).session.mode.value == "self_service"
     again = console.open_for_agent(store, stored.id)
-    assert again.where == "Is the router very hot, or is there a burning smell?"
+    assert again.where == (
+        "Before you touch anything: is the router or its power adapter very hot, or is there a burning smell?"
+    )
     assert (
         console.take_over(store, stored.id, "ann", seen=again.stored.event_count).session.mode.value
         == "agent"
@@ -216,8 +219,8 @@ def written_rules() -> set[str]:
 def test_every_rule_that_decides_has_words_in_english_and_german(written_rules: set[str]) -> None:
     """ "Decided by: authored" never shows: each rule the policy writes has a label in both catalogs."""
     assert {"authored", "safety", "performer", "budget", "planner", "customer-request"} <= written_rules
-    en = (CATALOGS / "en.json").read_text(encoding="utf-8")
-    de = (CATALOGS / "de.json").read_text(encoding="utf-8")
+    en = (CATALOGS / "en.po").read_text(encoding="utf-8")
+    de = (CATALOGS / "de.po").read_text(encoding="utf-8")
     for rule in written_rules:
         assert f'"rule.{rule}"' in en
         assert f'"rule.{rule}"' in de

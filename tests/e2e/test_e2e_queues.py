@@ -15,7 +15,10 @@ from triage.records.cases import Queue
 from triage.records.store import Store
 from triage.visits import Scheduler
 
-WIFI_ONLY = ["all", "yes", "no", "green", "done", "ready", "ready", "not_fixed", "wired_ok"]  # tier 2
+WIFI_ONLY = [
+    *["all", "active", "no", "yes", "ok", "online", "not_fixed", "done", "ready", "ready", "not_fixed"],
+    *["wired_ok", "ok", "not_fixed", "not_fixed"],
+]  # tier 2
 EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 

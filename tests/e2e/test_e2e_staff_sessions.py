@@ -17,7 +17,10 @@ from triage.records.accounts import Accounts
 from triage.records.cases import Queue
 from triage.records.store import Store
 
-WIFI_ONLY = ["all", "yes", "no", "green", "done", "ready", "ready", "not_fixed", "wired_ok"]  # to tier 2
+WIFI_ONLY = [
+    *["all", "active", "no", "yes", "ok", "online", "not_fixed", "done", "ready", "ready", "not_fixed"],
+    *["wired_ok", "ok", "not_fixed", "not_fixed"],
+]  # to tier 2
 ENDED = "Your sign-in has ended"
 PHONE = {"width": 390, "height": 844}
 

@@ -68,18 +68,18 @@ def test_author_edits_and_publishes_a_tree(page: Page, studio_app: tuple[str, Pa
     """A bad link is named in the checks; once fixed, publishing adds version 2 and writes the file."""
     address, trees = studio_app
     _open_studio(page, address)
-    _replace_in_editor(page, 'value: "no", next: dsl_light}', 'value: "no", next: dsl_lihgt}')
+    _replace_in_editor(page, 'value: "no", next: power_light}', 'value: "no", next: power_lihgt}')
     expect(page.get_by_text("Unsaved changes: the draft differs from the file.")).to_be_visible()
     expect(
         page.get_by_test_id("stAlertContentError").filter(
-            has_text=f"{TREE}:45: node 'smell_check': option 'No' goes to 'dsl_lihgt', which does not exist"
+            has_text=f"{TREE}:87: node 'smell_check': option 'No' goes to 'power_lihgt', which does not exist"
         )
     ).to_be_visible()
 
-    _replace_in_editor(page, "next: dsl_lihgt}", "next: dsl_light}")
+    _replace_in_editor(page, "next: power_lihgt}", "next: power_light}")
     _replace_in_editor(
         page,
-        "Is the router very hot, or is there a burning smell?",
+        "Before you touch anything: is the router or its power adapter very hot, or is there a burning smell?",
         "Is the router hot, or does it smell burnt?",
     )
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

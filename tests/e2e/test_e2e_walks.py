@@ -35,9 +35,9 @@ DSL = "What colour is the DSL / fibre (broadband) light?"
 SMELL = "Is the router very hot, or is there a burning smell?"
 # the shared procedure power-cycle-router: an instruction, two waits with a re-check each, then the fix attempt
 UNPLUG = "Unplug the router's power cable (at the back of the router, not at the wall)."
-DRAIN = "Leave the router unplugged for 30 seconds."
+DRAIN = "Leave the router (and the modem or fibre box, if you have one) unplugged for 30 seconds."
 LIGHTS_OFF = "Are all the lights on the router off now?"
-PLUG_IN = re.compile(r"^Plug the power cable back in\. The router takes about 3 minutes to start")
+PLUG_IN = re.compile(r"^If you have a separate modem or fibre box, plug it in first")
 SETTLED = re.compile(r"^Are the router's lights steady now")
 TRY_AGAIN = "Now try the internet again on the device that had the problem."
 CABLES = re.compile(r"^Check the grey/white line cable from the wall socket")

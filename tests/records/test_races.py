@@ -179,18 +179,19 @@ def test_resume_says_what_changed_elsewhere_and_goes_on(store: Store) -> None:
 
 def test_a_click_from_a_page_that_is_behind_is_refused_not_applied_to_the_next_step(store: Store) -> None:
     """Desk level, as a page does it: each click loads the session afresh and sends the event count its page
-    drew. Two pages show "Is any light on?" (yes/no); the first answers yes, and the second's yes, meant for
-    that step, is refused with what changed instead of answering the next yes/no step (a burning smell)."""
+    drew. Two pages show the burning-smell question (no/yes); the first answers no, and the second's no, meant
+    for that step, is refused with what changed instead of answering the next yes/no step (any light on)."""
     sid = store.start_session("no-internet", mode="self_service").id
     load_session(store, sid).answer("all")
+    load_session(store, sid).answer("active")
     drawn = load_session(store, sid)
     seen_a = seen_b = drawn.event_count
-    assert (drawn.view().node_id, seen_a) == ("power_light", 2)
+    assert (drawn.view().node_id, seen_a) == ("smell_check", 3)
     page_a = load_session(store, sid)
     page_a.check_seen(seen_a)
-    page_a.answer("yes")
+    page_a.answer("no")
     page_b = load_session(store, sid)
-    assert page_b.view().node_id == "smell_check"  # same option values as the step page B shows
+    assert page_b.view().node_id == "power_light"  # same option values as the step page B shows
     with pytest.raises(SessionConflict) as exc:
         page_b.check_seen(seen_b)
     assert (
@@ -199,13 +200,13 @@ def test_a_click_from_a_page_that_is_behind_is_refused_not_applied_to_the_next_s
     )
     assert exc.value.changes == ("answer",)
     session = load_session(store, sid).session
-    assert [e.type for e in session.events] == ["start", "answer", "answer"]
+    assert [e.type for e in session.events] == ["start", "answer", "answer", "answer"]
     assert session.decision is None
-    assert load_session(store, sid).view().node_id == "smell_check"
+    assert load_session(store, sid).view().node_id == "power_light"
     # page B, redrawn, sends the new count and goes on
     again = load_session(store, sid)
     again.check_seen(page_b.event_count)
-    assert again.answer("no").node_id == "dsl_light"
+    assert again.answer("yes").node_id == "line_test"
 
 
 def test_a_page_that_saw_more_than_is_stored_is_refused_without_naming_changes(store: Store) -> None:
@@ -239,9 +240,9 @@ def test_notes_added_meanwhile_do_not_refuse_a_click_on_the_same_step(store: Sto
     load_session(store, sid).add_note("customer on the phone")
     page = load_session(store, sid)
     page.check_seen(seen)
-    assert page.answer("all").node_id == "power_light"
+    assert page.answer("all").node_id == "account_check"
     load_session(store, sid).add_note("router in the cellar")
-    load_session(store, sid).answer("yes")
+    load_session(store, sid).answer("active")
     with pytest.raises(SessionConflict) as exc:
         load_session(store, sid).check_seen(seen + 2)
     assert exc.value.changes == ("note", "answer")

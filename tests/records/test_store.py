@@ -22,8 +22,8 @@ from triage.trees.library import DEFAULT_TREES
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_INTERNET = (DEFAULT_TREES / "connectivity" / "no-internet.yaml").read_text(encoding="utf-8")
-RESTART = ["all", "yes", "no", "green", "done", "ready", "ready"]
-WIFI_ONLY = [*RESTART, "not_fixed", "wired_ok"]
+RESTART = ["all", "active", "no", "yes", "ok", "online", "not_fixed", "done", "ready", "ready"]
+WIFI_ONLY = [*RESTART, "not_fixed", "wired_ok", "ok", "not_fixed", "not_fixed"]
 ESCALATE_DNS = [*RESTART, "not_fixed", "wired_fails", "dns_only"]
 RESTART_FIXES = [*RESTART, "fixed"]
 
@@ -88,7 +88,7 @@ def test_session_survives_and_resumes_by_id(store: Store) -> None:
     s = store.start_session("no-internet", mode="self_service", locale="de", customer_id="C1")
     s.answer("all")
     s.add_note("ruft vom Handy an")
-    s.answer("yes")
+    s.answer("active")
     with Store(store.url) as other:
         again = other.load_session(s.id)
         assert again.view().model_dump() == s.view().model_dump()
@@ -106,11 +106,15 @@ def test_session_survives_and_resumes_by_id(store: Store) -> None:
 def test_in_flight_session_keeps_its_tree_version(store: Store) -> None:
     """A session started on version 1 keeps walking version 1 after version 2 is published."""
     s = store.start_session("no-internet")
-    s.answer("all")
+    for a in ["all", "active", "no"]:
+        s.answer(a)
     store.publish(NO_INTERNET.replace("Is any light on?", "Any light?"), author="ann", base_version=1)
     resumed = store.load_session(s.id)
     assert resumed.view().text == "Look at the router. Is any light on?"
-    assert store.start_session("no-internet").answer("all").text == "Look at the router. Any light?"
+    fresh = store.start_session("no-internet")
+    fresh.answer("all")
+    fresh.answer("active")
+    assert fresh.answer("no").text == "Look at the router. Any light?"
     assert store.session_row(s.id).root_version == 1
 
 
@@ -129,8 +133,8 @@ def test_escalation_creates_a_case_with_the_handoff(store: Store) -> None:
     assert len(cases) == 1
     c = cases[0]
     assert (c.session_id, c.tier, c.priority, c.status) == (s.id, 2, "normal", "open")
-    assert c.handoff["facts"]["line_light"] == "green"
-    assert [st["node_id"] for st in c.handoff["steps"]][:2] == ["all_devices", "power_light"]
+    assert c.handoff["facts"]["line_result"] == "ok"
+    assert [st["node_id"] for st in c.handoff["steps"]][:2] == ["all_devices", "account_check"]
     assert "## Steps tried" in c.handoff_markdown
 
 
@@ -166,7 +170,7 @@ def test_going_back_withdraws_an_unclaimed_case(store: Store) -> None:
     s.back()
     q = Queue(store)
     assert [c.status for c in q.for_session(s.id)] == ["withdrawn"]
-    s.answer("wired_ok")
+    s.answer("not_fixed")
     assert [c.status for c in q.for_session(s.id)] == ["withdrawn", "open"]
 
 
@@ -197,7 +201,7 @@ def test_self_service_escalation_is_picked_up_by_an_agent(store: Store) -> None:
     taken = q.take_over(case.session_id, "agent-ann")
     v = taken.view()
     assert (v.mode.value, v.node_id, v.finished, v.hint is not None) == ("agent", "reset_dns", False, True)
-    assert [c.answer for c in v.breadcrumb][:2] == ["Yes, every device", "Yes"]
+    assert [c.answer for c in v.breadcrumb][:2] == ["Yes, every device", "Active"]
     assert q.get(case.id).closure_code == "handed-over"
     assert taken.answer("fixed").decision.node_id == "fixed_dns"  # type: ignore[union-attr]
 
@@ -253,7 +257,8 @@ def test_locked_database_loses_nothing(tmp_path: Path) -> None:
     st = Store(url)
     st.sync(shipped())
     s = st.start_session("no-internet")
-    s.answer("all")
+    for a in ["all", "active", "no"]:
+        s.answer(a)
     st.engine.dispose()
     blocker = sqlite3.connect(tmp_path / "l.db", timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
@@ -271,8 +276,8 @@ def test_locked_database_loses_nothing(tmp_path: Path) -> None:
     finally:
         blocker.rollback()
         blocker.close()
-    assert s.answer("yes").node_id == "smell_check"
-    assert Store(url).load_session(s.id).view().node_id == "smell_check"
+    assert s.answer("yes").node_id == "line_test"
+    assert Store(url).load_session(s.id).view().node_id == "line_test"
 
 
 KILL_SCRIPT = textwrap.dedent(
@@ -281,7 +286,7 @@ KILL_SCRIPT = textwrap.dedent(
     from triage.records.store import Store
     st = Store(sys.argv[1])
     s = st.start_session("no-internet", customer_id="K1")
-    for a in ["all", "yes", "no", "green", "done"]:
+    for a in ["all", "active", "no", "yes", "ok", "offline", "done"]:
         s.answer(a)
     print(s.id, flush=True)
     time.sleep(60)
@@ -306,5 +311,13 @@ def test_kill_9_mid_walk_loses_no_answered_step(store: Store) -> None:
     assert proc.returncode == -signal.SIGKILL
     resumed = store.load_session(session_id)
     crumbs = [c.node_id for c in resumed.view().breadcrumb]
-    assert crumbs == ["all_devices", "power_light", "smell_check", "dsl_light", "unplug"]
+    assert crumbs == [
+        "all_devices",
+        "account_check",
+        "smell_check",
+        "power_light",
+        "line_test",
+        "router_check",
+        "unplug",
+    ]
     assert resumed.view().node_id == "drain"

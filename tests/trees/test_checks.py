@@ -112,6 +112,8 @@ def test_lint_warnings() -> None:
         "w.yaml:13: warning: node 'act': action has no `minutes` (say how long it usually takes)",
         "w.yaml:15: warning: node 'act': `text` has no 'de' translation (the tree declares locales ['en', 'de'])",
         "w.yaml:18: warning: node 'done': outcome has no `reason` (say why the session ends here)",
+        "w.yaml:5: warning: 'de' is declared but 2 of 5 texts have no de translation (the en text is shown instead)"
+        " (translate them (`triage i18n export --locale de --tree w`), or drop 'de' from `locales`)",
     ]
 
 

@@ -150,7 +150,7 @@ def test_wifi_without_label_or_connected_device_gets_a_person_not_a_reset() -> N
     password instead."""
     session = _walk(
         "device-cant-connect-wifi",
-        ["others_fine", "phone", "not_fixed", "unknown", "cant_find", "could_not", "online"],
+        ["others_fine", "phone", "not_fixed", "unknown", "cant_find", "could_not", "offline"],
         mode="self_service",
     )
     assert "factory_reset" not in _visited(session, "device-cant-connect-wifi")
@@ -174,7 +174,7 @@ def test_wifi_reset_comes_after_the_connected_device_and_carries_a_caution() -> 
             "not_fixed",
             "still_wrong",
             "could_not",
-            "online",
+            "offline",
         ],
         mode="self_service",
     )
@@ -215,7 +215,9 @@ def test_line_visit_needs_two_line_tests_and_the_wiring_checks() -> None:
     assert visits == ["line_visit"]
     assert _unreachable_without(tree, ["line_retest"], visits) == []
     assert _unreachable_without(tree, ["connection_type"], visits) == []
-    session = _walk("line-drops-slow-speed", ["drops", "fault", "dsl", "main", "router_only", "fault"])
+    session = _walk(
+        "line-drops-slow-speed", ["drops", "fault", "not_fixed", "dsl", "main", "router_only", "fault"]
+    )
     assert [n for n in _visited(session, "line-drops-slow-speed") if n in ("line_check", "line_retest")] == [
         "line_check",
         "line_retest",
@@ -226,26 +228,32 @@ def test_line_visit_needs_two_line_tests_and_the_wiring_checks() -> None:
 
 def test_line_clean_on_the_second_test_goes_to_the_line_team_not_a_visit() -> None:
     """A line that tests clean after the home checks but still drops is the broadband-line team's."""
-    decision = _decision("line-drops-slow-speed", ["drops", "fault", "cable_or_fibre", "not_fixed", "ok"])
+    decision = _decision(
+        "line-drops-slow-speed",
+        ["drops", "fault", "not_fixed", "cable_or_fibre", "not_fixed", "ok"]
+        + ["done", "ready", "ready", "not_fixed", "replaced"],
+    )
     assert (decision.kind.value, decision.queue, decision.tier) == ("escalate", "broadband-line", 2)
 
 
 def test_line_fast_over_the_cable_is_the_wifi() -> None:
     """A cable test at the plan's minimum or above, slow only on Wi-Fi, goes to the slow-wifi tree."""
-    decision = _decision("line-drops-slow-speed", ["slow", "ok", 95, 50, "wifi"], mode="self_service")
+    decision = _decision(
+        "line-drops-slow-speed", ["slow", "ok", 50, 95, "wifi", "not_fixed"], mode="self_service"
+    )
     assert (decision.kind.value, decision.handover_tree) == ("handover", "slow-wifi")
 
 
 def test_line_agent_sync_below_the_plan_skips_to_the_wiring() -> None:
     """An agent who reads a sync speed below the plan's minimum goes to the wiring, not to Wi-Fi checks."""
-    session = _walk("line-drops-slow-speed", ["slow", "ok", 30, "none", 90, 50])
+    session = _walk("line-drops-slow-speed", ["slow", "ok", 50, 30, "none", 90])
     assert session.node.id == "connection_type"
 
 
 def test_line_missing_filter_is_posted_not_visited() -> None:
     """Better with the socket devices unplugged = microfilters in the post."""
     decision = _decision(
-        "line-drops-slow-speed", ["drops", "ok", "", "many", "dsl", "main", "unfiltered", "fixed"]
+        "line-drops-slow-speed", ["drops", "ok", 50, "", "many", "dsl", "main", "unfiltered", "fixed"]
     )
     assert decision.kind.value == "ship_part"
     assert [p.part for p in decision.shipment] == ["dsl-microfilter"]
@@ -257,7 +265,9 @@ def test_line_missing_filter_is_posted_not_visited() -> None:
 def test_moving_house_goes_to_the_orders_team_never_a_visit() -> None:
     """A move with no order yet is an order for the orders team. A move reaches the installation visit
     only through the activation date of a confirmed move order, like any new line."""
-    decision = _decision("new-install-activation", ["moving", "not_ordered"], mode="self_service")
+    decision = _decision(
+        "new-install-activation", ["moving", "not_ordered", "could_not"], mode="self_service"
+    )
     assert (decision.kind.value, decision.queue) == ("escalate", "orders")
     g = build_graph(LIB["new-install-activation"])
     assert nx.has_path(g, "move_ordered", "install_visit")
@@ -283,23 +293,35 @@ def test_installation_visit_only_behind_the_line_test() -> None:
     tree = LIB["new-install-activation"]
     assert _unreachable_without(tree, ["line_check"], ["install_visit"]) == []
     decision = _decision(
-        "new-install-activation", ["new", "passed", "fibre", "power,alarm_red", "not_fixed", "no_sync"]
+        "new-install-activation",
+        [
+            "new",
+            "passed",
+            "active",
+            "fibre",
+            "power,alarm_red",
+            "not_fixed",
+            "no_sync",
+            "not_fixed",
+            "no_sync",
+        ],
     )
     assert decision.kind.value == "visit"
 
 
 def test_cannot_tell_the_lights_goes_on_to_the_cabling() -> None:
     """Ticking no light ("I can't tell") on the fibre box and the router leads on, never stalls."""
-    session = _walk("new-install-activation", ["lights", "fibre", ""])
+    session = _walk("new-install-activation", ["lights", "unavailable", "fibre", ""])
     assert session.node.id == "cabling"
-    session = _walk("new-install-activation", ["new", "passed", "dsl_or_cable", ""])
+    session = _walk("new-install-activation", ["new", "passed", "active", "dsl_or_cable", ""])
     assert session.node.id == "cabling"
 
 
 def test_router_online_after_install_is_the_wifi_tree() -> None:
     """A router our network sees, with the device still offline, continues in device-cant-connect-wifi."""
     decision = _decision(
-        "new-install-activation", ["new", "passed", "dsl_or_cable", "power,internet_steady", "online"]
+        "new-install-activation",
+        ["new", "passed", "active", "dsl_or_cable", "power,internet_steady", "online"],
     )
     assert (decision.kind.value, decision.handover_tree) == ("handover", "device-cant-connect-wifi")
 
@@ -326,27 +348,33 @@ def test_phone_without_internet_is_the_no_internet_tree_and_has_no_visit() -> No
 
 def test_phone_in_the_wall_socket_is_moved_to_the_router_first() -> None:
     """A phone in the wall socket is moved to the router's phone port before anything else is tried."""
-    session = _walk("landline-no-dial-tone", ["works", "corded", "wall"], mode="self_service")
+    session = _walk("landline-no-dial-tone", ["works", "registered", "corded", "wall"], mode="self_service")
     assert session.node.id == "move_to_router"
 
 
 def test_phone_is_posted_when_another_phone_has_a_dial_tone() -> None:
     """Another phone with a dial tone proves the line: a new phone is posted, not the voice team."""
-    decision = _decision("landline-no-dial-tone", ["works", "corded", "router", "other_works", "KX-TGC220"])
+    decision = _decision(
+        "landline-no-dial-tone",
+        ["works", "registered", "corded", "router", "not_fixed", "other_works", "KX-TGC220"],
+    )
     assert decision.kind.value == "ship_part"
     assert [p.part for p in decision.shipment] == ["cordless-phone-set"]
 
 
 def test_phone_dead_base_gets_a_power_adapter() -> None:
     """A base station dark on a working socket gets a new power adapter, not a new phone."""
-    decision = _decision("landline-no-dial-tone", ["works", "cordless", "router", "off", "not_fixed", ""])
+    decision = _decision(
+        "landline-no-dial-tone",
+        ["works", "registered", "cordless", "router", "not_fixed", "off", "not_fixed", ""],
+    )
     assert [p.part for p in decision.shipment] == ["phone-base-power-adapter"]
 
 
 def test_phone_barred_number_goes_to_billing() -> None:
-    """A number the voice platform shows barred goes to billing, not to the voice team."""
-    decision = _decision("landline-no-dial-tone", ["works", "corded", "router", "none", "barred"])
-    assert (decision.kind.value, decision.queue) == ("escalate", "billing")
+    """A line that is not registered on a suspended account goes to the billing tree, not to the voice team."""
+    decision = _decision("landline-no-dial-tone", ["works", "unregistered", "suspended"])
+    assert (decision.kind.value, decision.handover_tree) == ("handover", "service-suspended-billing")
 
 
 def test_phone_voice_team_only_after_a_router_restart() -> None:
@@ -375,11 +403,11 @@ def test_mobile_sim_is_posted_only_when_damaged_lost_or_dead_in_two_phones() -> 
     tree = LIB["mobile-data-sim"]
     g = build_graph(tree)
     g.remove_edges_from(
-        [("symptom", "phone_model"), ("sim_condition", "phone_model"), ("other_phone_sim", "phone_model")]
+        [("symptom", "phone_model"), ("sim_condition", "phone_model"), ("other_phone_sim", "sim_check")]
     )
     assert not nx.has_path(g, tree.start, "ship_sim")
     damaged = _decision(
-        "mobile-data-sim", ["no_sim", "not_fixed", "not_fixed", "physical", "not_fixed", "damaged", ""]
+        "mobile-data-sim", ["no_sim", "not_fixed", "not_fixed", "physical", "not_fixed", "damaged", "", "no"]
     )
     assert damaged.node_id == "ship_sim"
 
@@ -397,12 +425,33 @@ def test_mobile_network_team_only_on_a_network_fault_the_agent_sees() -> None:
     """The mobile network team gets the contact only when the agent's lookup shows a cell fault; a
     self-service walk to the end goes to mobile support instead."""
     agent = _decision(
-        "mobile-data-sim", ["no_data", "no", "not_fixed", "normal", "not_fixed", "not_fixed", "cell_fault"]
+        "mobile-data-sim",
+        [
+            "no_data",
+            "no",
+            "not_fixed",
+            "unavailable",
+            "normal",
+            "not_fixed",
+            "not_fixed",
+            "not_fixed",
+            "cell_fault",
+        ],
     )
     assert (agent.kind.value, agent.queue) == ("escalate", "mobile-network")
     customer = _decision(
         "mobile-data-sim",
-        ["no_data", "no", "not_fixed", "left", "not_fixed", "not_fixed", "not_fixed"],
+        [
+            "no_data",
+            "no",
+            "not_fixed",
+            "unavailable",
+            "left",
+            "not_fixed",
+            "not_fixed",
+            "not_fixed",
+            "not_fixed",
+        ],
         mode="self_service",
     )
     assert customer.queue == "mobile-support"
@@ -410,18 +459,20 @@ def test_mobile_network_team_only_on_a_network_fault_the_agent_sees() -> None:
 
 
 def test_mobile_blocked_line_goes_to_billing() -> None:
-    """A block for an unpaid bill or a spending cap, seen by the agent or in the app, goes to billing."""
+    """A block for an unpaid bill or a spending cap, seen by the remote check, the agent or in the app, goes
+    to the billing tree."""
     for mode, answers in (
         ("agent", ["no_data", "no", "not_fixed", "barred"]),
-        ("self_service", ["no_data", "no", "not_fixed", "barred"]),
+        ("agent", ["no_data", "no", "not_fixed", "unavailable", "barred"]),
+        ("self_service", ["no_data", "no", "not_fixed", "unavailable", "barred"]),
     ):
         decision = _decision("mobile-data-sim", answers, mode=mode)
-        assert (decision.kind.value, decision.queue) == ("escalate", "billing")
+        assert (decision.kind.value, decision.handover_tree) == ("handover", "service-suspended-billing")
 
 
 def test_mobile_allowance_used_up_is_answered_at_tier_one() -> None:
     """Used-up data is an add-on or a wait until the new month, never an escalation."""
-    topped = _decision("mobile-data-sim", ["slow", "used_up", "fixed"])
+    topped = _decision("mobile-data-sim", ["slow", "data_cap_reached", "fixed"])
     assert (topped.kind.value, topped.node_id) == ("resolved", "fixed_addon")
-    waits = _decision("mobile-data-sim", ["slow", "used_up", "could_not"], mode="self_service")
+    waits = _decision("mobile-data-sim", ["slow", "unavailable", "used_up", "could_not"], mode="self_service")
     assert (waits.kind.value, waits.node_id) == ("diagnosis", "allowance_wait")

@@ -194,7 +194,7 @@ def test_a_remote_is_shipped_only_after_batteries_and_the_box_own_buttons() -> N
 def test_an_offline_box_is_restarted_and_never_gets_a_remote() -> None:
     """The box reported offline: its restart, then the TV-box checks; the remote is not blamed."""
     decision = _walk(
-        REMOTE, ["box_remote", "done", "not_fixed", "offline", "done", "ready", "ready", "not_fixed"]
+        REMOTE, ["box_remote", "done", "not_fixed", "offline", "lit", "done", "ready", "ready", "not_fixed"]
     )
     assert decision.handover_tree == "tv-no-signal"
 
@@ -215,7 +215,7 @@ def test_a_box_that_ignores_its_own_buttons_is_the_box_not_the_remote() -> None:
     decision = _walk(
         REMOTE,
         ["box_remote", "done", "not_fixed", "online", "no_light", "not_seen", "infrared", "no"]
-        + ["done", "ready", "ready", "not_fixed"],
+        + ["lit", "done", "ready", "ready", "not_fixed"],
     )
     assert decision.kind.value == "handover"
     assert decision.handover_tree == "tv-no-signal"
@@ -272,14 +272,15 @@ def test_another_persons_account_is_the_owners_to_sort_out() -> None:
 
 
 def test_a_given_password_goes_urgently_to_security_after_changing_it() -> None:
-    """Password typed on a phishing page (our mailbox): change it, check forwarding, then the security team,
-    urgent. Even when the customer cannot change it, security gets it."""
+    """Password typed on a phishing page (our mailbox): change it, check forwarding, end all sessions, and
+    with misuse in the sign-in log the security team, urgent. Even when the customer cannot change it,
+    security gets it."""
     tree = LIB[MAIL]
     change = tree.node("change_password")
     assert isinstance(change, InstructionNode)
     assert change.caution is not None
     for answers in (
-        ["clicked", "ours", "mail_password", "done", "yes", "done"],
+        ["clicked", "ours", "mail_password", "done", "yes", "done", "done", "misuse"],
         ["clicked", "ours", "mail_password", "could_not"],
         ["clicked", "other", "account_password", "done"],
     ):
@@ -316,7 +317,9 @@ def test_the_bounce_text_is_read_and_can_be_skipped() -> None:
 
 def test_a_sending_limit_the_customer_did_not_cause_is_treated_as_misuse() -> None:
     """Webmail cannot send, space is free, the customer sent little, strangers in 'Sent': security."""
-    decision = _walk(MAIL, ["cant_send", "ours", "outbox", "no", 20, "no", "yes", "done", "no"])
+    decision = _walk(
+        MAIL, ["cant_send", "ours", "outbox", "no", 20, "no", "yes", "done", "no", "done", "misuse"]
+    )
     assert decision.queue == "account-security"
 
 

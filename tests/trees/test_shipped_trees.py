@@ -312,8 +312,8 @@ def test_the_graph_rule_would_catch_a_visit_without_a_check() -> None:
     """The path rule above is not vacuous: bypassing no-internet's line test makes the visit reachable."""
     tree = LIB["no-internet"]
     g = build_graph(tree)
-    g.add_edge("check_cables", "line_fault")  # the old link, straight to the visit
-    g.remove_nodes_from([n.id for n in tree.nodes if isinstance(n, CheckNode)])
+    g.add_edge("lights_back", "line_fault")  # a link straight from the power check to the visit
+    g.remove_nodes_from([n.id for n in tree.nodes if isinstance(n, CheckNode) and n.system == "line_test"])
     assert "line_fault" in nx.descendants(g, tree.start)
 
 

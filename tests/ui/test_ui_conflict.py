@@ -69,7 +69,8 @@ def test_a_lost_race_says_what_changed_and_the_next_click_works(
     at.button(key=f"ans-{sid}-all_devices-all").click().run()
     assert not at.error
     session = db.load_session(sid).session
-    assert [e.type for e in session.events] == ["start", "note", "answer"]
+    # the answer, then the account check the page runs by itself (its note and its result)
+    assert [e.type for e in session.events] == ["start", "note", "answer", "note", "answer"]
 
 
 ANSWERED = "This session was changed elsewhere (an answer was given); here is where it stands now."
@@ -91,51 +92,56 @@ def page(identity: Identity | None = None, **query: str) -> AppTest:
 
 
 def test_a_tab_left_behind_cannot_answer_the_next_step(db: Store) -> None:
-    """Two tabs on one self-service session, both at "Is any light on?" (yes/no). The first answers yes;
-    the second's yes, meant for that step, would answer the next yes/no step ("burning smell?") and end in a
-    safety escalation. Instead it is refused with what changed, and the second tab shows the current step."""
+    """Two tabs on one self-service session, both at "burning smell?" (no/yes). The first answers no;
+    the second's no, meant for that step, would answer the next yes/no step ("Is any light on?") and send
+    the customer to the power checks. Instead it is refused with what changed, and the second tab shows the
+    current step."""
     stored = db.start_session("no-internet", mode="self_service")
     stored.answer("all")
+    stored.answer("active")
     sid = stored.id
     first, second = page(s=sid), page(s=sid)
-    first.button(key=f"ans-{sid}-power_light-yes").click().run()
+    first.button(key=f"ans-{sid}-smell_check-no").click().run()
     assert not first.exception
-    assert first.button(key=f"ans-{sid}-smell_check-yes")
-    second.button(key=f"ans-{sid}-power_light-yes").click().run()
+    assert first.button(key=f"ans-{sid}-power_light-no")
+    second.button(key=f"ans-{sid}-smell_check-no").click().run()
     assert not second.exception
     assert [e.value for e in second.error] == [ANSWERED]
     session = db.load_session(sid).session
-    assert [e.value for e in session.events if e.type == "answer"] == ["all", "yes"]
+    assert [e.value for e in session.events if e.type == "answer"] == ["all", "active", "no"]
     assert session.decision is None
     assert [b.key for b in second.button if b.key.startswith("ans-")] == [
-        f"ans-{sid}-smell_check-no",
-        f"ans-{sid}-smell_check-yes",
+        f"ans-{sid}-power_light-yes",
+        f"ans-{sid}-power_light-no",
     ]
-    second.button(key=f"ans-{sid}-smell_check-no").click().run()  # redrawn: its clicks count again
+    second.button(key=f"ans-{sid}-power_light-no").click().run()  # redrawn: its clicks count again
     assert not second.error
-    assert db.load_session(sid).view().node_id == "dsl_light"
+    assert db.load_session(sid).view().node_id == "power_socket"
 
 
 def test_an_agent_tab_left_behind_cannot_go_back_or_flag_the_wrong_step(db: Store) -> None:
     """Two agent tabs on one session: after the first answers, the second's "Back" to a step and its flag,
     both meant for the step it shows, are refused with what changed; nothing is reopened or flagged."""
     agent = Identity("agent", "Agent", ("agent",))
-    sid = db.start_session("no-internet").id
+    stored = db.start_session("no-internet")
+    stored.answer("all")
+    stored.answer("active")
+    sid = stored.id
     first, second = page(agent, s=sid), page(agent, s=sid)
-    first.button(key=f"ans-{sid}-all_devices-all").click().run()
+    first.button(key=f"ans-{sid}-smell_check-no").click().run()
     assert not first.exception
-    second.button(key=f"ans-{sid}-all_devices-one").click().run()
+    second.button(key=f"ans-{sid}-smell_check-yes").click().run()
     assert [e.value for e in second.error] == [ANSWERED]
     assert db.load_session(sid).view().node_id == "power_light"
-    first.button(key=f"ans-{sid}-power_light-yes").click().run()
+    first.button(key=f"ans-{sid}-power_light-no").click().run()
     second.button(key=f"crumb-{sid}-0").click().run()  # drawn when power_light was the current step
     assert [e.value for e in second.error] == [ANSWERED]
-    first.button(key=f"ans-{sid}-smell_check-no").click().run()
-    second.text_input(key=f"flag-text-{sid}-smell_check").input("unclear wording")
-    second.button(key=f"flag-send-{sid}-smell_check").click().run()  # meant for the step left meanwhile
+    first.button(key=f"ans-{sid}-power_socket-done").click().run()
+    second.text_input(key=f"flag-text-{sid}-power_socket").input("unclear wording")
+    second.button(key=f"flag-send-{sid}-power_socket").click().run()  # meant for the step left meanwhile
     assert [e.value for e in second.error] == [ANSWERED]
     assert Flags(db).for_tree("no-internet") == []
     session = db.load_session(sid).session
-    assert [e.value for e in session.events if e.type == "answer"] == ["all", "yes", "no"]
-    assert db.load_session(sid).view().node_id == "dsl_light"
-    assert second.text_input(key=f"flag-text-{sid}-dsl_light")  # the second tab shows where it stands
+    assert [e.value for e in session.events if e.type == "answer"] == ["all", "active", "no", "no", "done"]
+    assert db.load_session(sid).view().node_id == "lights_back"
+    assert second.text_input(key=f"flag-text-{sid}-lights_back")  # the second tab shows where it stands

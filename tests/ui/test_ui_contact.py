@@ -116,7 +116,7 @@ def test_the_customer_changes_their_details_in_the_same_tab(db: Store) -> None:
 def _safety_session(db: Store) -> str:
     """A self-service walk of no-internet to its safety stop (burning smell at the router: a new router is sent)."""
     stored = db.start_session("no-internet", mode="self_service")
-    for answer in ("all", "yes", "yes"):
+    for answer in ("all", "active", "yes"):
         stored.answer(answer)
     decision = stored.decision
     assert decision is not None
@@ -164,8 +164,8 @@ def test_the_safety_stop_says_stop_once_asks_for_a_phone_and_offers_no_booking(d
 
 def test_a_visit_asks_the_address_first_and_refuses_a_postcode_we_do_not_serve(db: Store) -> None:
     """Before the slots: name, phone and an address whose postcode the table knows."""
-    stored = db.start_session("pc-no-power", mode="self_service")
-    stored.answer("burning")
+    stored = db.start_session("laptop-not-charging", mode="self_service")
+    stored.answer("swollen")  # a swollen battery must not go in the post: a technician comes, urgently
     decision = stored.decision
     assert decision is not None
     assert (decision.kind.value, decision.rule) == ("visit", "safety")
@@ -235,8 +235,8 @@ def test_a_signed_out_agent_saves_nothing(db: Store) -> None:
 
 def test_the_agent_console_holds_the_panel_and_the_booking_form_together(db: Store) -> None:
     """At an agent's visit decision the booking's contact form and the side panel both draw, without a key clash."""
-    stored = db.start_session("pc-no-power", mode="agent")
-    stored.answer("burning")
+    stored = db.start_session("laptop-not-charging", mode="agent")
+    stored.answer("swollen")
     sid = stored.id
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.session_state["identity"] = with_account(AGENT)

@@ -19,20 +19,19 @@ from triage.ui.common import boot
 from triage.visits import Scheduler
 
 ROOT = Path(__file__).resolve().parents[2]
-# the restart procedure: unplugged (done), the lights went off and came back (ready, ready), then the fix question
+# account active, no smell, lights on, line OK, router online, the remote restart does not fix it; the restart
+# procedure: unplugged (done), the lights went off and came back (ready, ready), then the fix question; wired
+# works, Wi-Fi on, remote optimisation and a rejoin with the label's password fail
 WIFI_ONLY = [
-    "all",
-    "yes",
-    "no",
-    "green",
-    "done",
-    "ready",
-    "ready",
-    "not_fixed",
-    "wired_ok",
+    *["all", "active", "no", "yes", "ok", "online", "not_fixed", "done", "ready", "ready", "not_fixed"],
+    *["wired_ok", "ok", "not_fixed", "not_fixed"],
 ]  # tier 2, home-networking
-# ... the cable check does not fix it and the remote line test finds a fault: visit, broadband-line, normal
-LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]
+# ... the line test finds a fault; restart, cable check and line reset do not fix it; the retest finds a fault:
+# visit, broadband-line, normal
+LINE_FAULT = [
+    *["all", "active", "no", "yes", "fault", "done", "ready", "ready", "not_fixed", "dsl", "not_fixed"],
+    *["not_fixed", "fault"],
+]
 EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 

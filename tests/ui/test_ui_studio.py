@@ -24,9 +24,12 @@ MAIN = "connectivity/no-internet.yaml"
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped connectivity trees as the studio's folder (TRIAGE_TREES); trees/ is never touched."""
+    """A copy of the shipped connectivity trees (and the billing tree no-internet hands over to) as the studio's
+    folder (TRIAGE_TREES); trees/ is never touched."""
     root = tmp_path / "trees"
     shutil.copytree(ROOT / "trees" / "connectivity", root / "connectivity")
+    (root / "software").mkdir()
+    shutil.copy(ROOT / "trees" / "software" / "service-suspended-billing.yaml", root / "software")
     monkeypatch.setenv("TRIAGE_TREES", str(root))
     return root
 
@@ -99,17 +102,23 @@ def test_author_edits_checks_previews_and_publishes(store: Store, folder: Path) 
     at = _studio(MAIN)
     assert at.header[0].value == f"Editing {MAIN}"
     assert at.success[0].value == "No errors or warnings."
-    at = _edit_yaml(at, 'value: "no", next: dsl_light}', 'value: "no", next: dsl_lihgt}')
+    at = _edit_yaml(at, 'value: "no", next: power_light}', 'value: "no", next: power_lihgt}')
     assert at.warning[0].value == "Unsaved changes: the draft differs from the file."
-    assert _errors(at) == [
-        f"{MAIN}:45: node 'smell_check': option 'No' goes to 'dsl_lihgt', which does not exist "
-        "(did you mean 'dsl_light'?)"
-    ]
+    errors = _errors(at)
+    assert errors[0] == (
+        f"{MAIN}:87: node 'smell_check': option 'No' goes to 'power_lihgt', which does not exist "
+        "(did you mean 'power_light'?)"
+    )
+    # the broken link also cuts off the steps behind it, and the message names the link to fix first
+    assert len(errors) == 2
+    assert errors[1].startswith(
+        f"{MAIN}:93: node 'power_light': 45 nodes are unreachable because option 'No'"
+    )
 
     at.selectbox(key=f"studio.nodesel.{MAIN}").select("smell_check").run()
     link = next(s for s in at.selectbox if s.label == "option 1 → next")
-    assert link.value == "dsl_lihgt"
-    link.select("dsl_light")
+    assert link.value == "power_lihgt"
+    link.select("power_light")
     next(t for t in at.text_area if t.label == "text (en)").input(
         "Is the router hot, or does it smell burnt?"
     )
@@ -119,10 +128,11 @@ def test_author_edits_checks_previews_and_publishes(store: Store, folder: Path) 
     original = (folder / MAIN).read_text(encoding="utf-8")
     assert [(a, b) for a, b in zip(original.splitlines(), draft.splitlines(), strict=True) if a != b] == [
         (
-            '    text: {en: "Is the router very hot, or is there a burning smell?", de: "Ist der Router sehr '
-            'heiß oder riecht es verbrannt?"}',
-            '    text: {en: "Is the router hot, or does it smell burnt?", de: "Ist der Router sehr heiß oder '
-            'riecht es verbrannt?"}',
+            '    text: {en: "Before you touch anything: is the router or its power adapter very hot, or is '
+            'there a burning smell?", de: "Bevor Sie etwas anfassen: Ist der Router oder sein Netzteil sehr '
+            'heiß, oder riecht es verbrannt?"}',
+            '    text: {en: "Is the router hot, or does it smell burnt?", de: "Bevor Sie etwas anfassen: Ist '
+            'der Router oder sein Netzteil sehr heiß, oder riecht es verbrannt?"}',
         )
     ]
     dot = at.get("graphviz_chart")[0].proto.spec
@@ -131,7 +141,7 @@ def test_author_edits_checks_previews_and_publishes(store: Store, folder: Path) 
     at.radio(key=f"studio.pmode.{MAIN}").set_value("self_service").run()
     _button(at, "Start preview").click().run()
     at.button(key=f"studio.pv.{MAIN}.1.all_devices.opt.all").click().run()
-    at.button(key=f"studio.pv.{MAIN}.2.power_light.opt.yes").click().run()
+    at.button(key=f"studio.pv.{MAIN}.2.account_check.opt.active").click().run()
     assert "**Is the router hot, or does it smell burnt?**" in [m.value for m in at.markdown]
     at.button(key=f"studio.pv.{MAIN}.3.smell_check.opt.yes").click().run()
     assert at.success[-1].value == "Decision: Part shipment at burnt_router"  # a burnt router: ship one
@@ -294,10 +304,10 @@ def test_author_adds_a_wait_node_and_a_picture_and_fills_them_in_the_form(store:
     seconds = next(t for t in at.text_input if t.label == "seconds")
     assert seconds.value == "30"
     seconds.input("45")
-    next(s for s in at.selectbox if s.label == "next").select("dsl_light")
+    next(s for s in at.selectbox if s.label == "next").select("power_light")
     _button(at, "Apply to draft").click().run()
     assert "    seconds: 45\n" in _yaml(at).value
-    assert "    next: dsl_light\n" in _yaml(at).value
+    assert "    next: power_light\n" in _yaml(at).value
 
     at.radio(key=f"studio.mediakind.{MAIN}").set_value("image")
     at.text_input(key=f"studio.mediasrc.{MAIN}").input("router/lights.png")
@@ -316,7 +326,7 @@ def test_adding_a_node_with_a_taken_id_says_so_and_keeps_the_draft(store: Store)
     at = _studio(MAIN)
     before = _yaml(at).value
     at.selectbox(key=f"studio.newkind.{MAIN}").select("instruction")
-    at.text_input(key=f"studio.newid.{MAIN}").input("dsl_light")
+    at.text_input(key=f"studio.newid.{MAIN}").input("power_light")
     at.button(key=f"studio.addnode.{MAIN}").click().run()
-    assert "the draft has a node 'dsl_light' already; give the new one another id" in _errors(at)
+    assert "the draft has a node 'power_light' already; give the new one another id" in _errors(at)
     assert _yaml(at).value == before

@@ -22,7 +22,10 @@ from triage.records.store import Store
 from triage.ui.common import boot
 
 ROOT = Path(__file__).resolve().parents[2]
-WIFI_ONLY = ["all", "yes", "no", "green", "done", "ready", "ready", "not_fixed", "wired_ok"]  # tier 2
+WIFI_ONLY = [
+    *["all", "active", "no", "yes", "ok", "online", "not_fixed", "done", "ready", "ready", "not_fixed"],
+    *["wired_ok", "ok", "not_fixed", "not_fixed"],
+]  # tier 2
 ATTACK = "![t](https://attacker.example/t.png) [Verify login](https://evil.example)"
 CUSTOMER = "![c](https://attacker.example/c.png)"  # short enough for a customer id
 CODE = "=HYPERLINK([x](https://evil.example))"

@@ -21,7 +21,21 @@ from triage.visits import Scheduler, Slot, count_double_bookings, fold_line, ics
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 MON = date(2025, 3, 3)
-LINE_FAULT = ["all", "yes", "no", "red", "done", "ready", "ready", "not_fixed", "not_fixed", "fault"]  # visit
+LINE_FAULT = [
+    "all",
+    "active",
+    "no",
+    "yes",
+    "fault",
+    "done",
+    "ready",
+    "ready",
+    "not_fixed",
+    "dsl",
+    "not_fixed",
+    "not_fixed",
+    "fault",
+]  # visit
 
 
 def utc(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:

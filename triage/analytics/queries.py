@@ -60,7 +60,7 @@ from typing import Any
 from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session as DBSession
 
-from triage.analytics._sql import abandoned, count_if, on, seconds_between, utc_day
+from triage.analytics._sql import on
 from triage.analytics.rows import (
     BreakdownRow,
     DayOutcomes,
@@ -74,8 +74,9 @@ from triage.analytics.rows import (
     num,
     rate,
 )
+from triage.analytics.sources import COUNTS, KIND_COUNTS, SESSION_KEYS, Source, source_for
 from triage.analytics.steps import per_node
-from triage.records.schema import SessionRow, TreeVersion, utcnow
+from triage.records.schema import TreeVersion, utcnow
 from triage.records.store import Store
 from triage.trees.model import Audience, OutcomeKind
 
@@ -93,26 +94,7 @@ __all__ = [
 
 # -- outcome figures -------------------------------------------------------------------------------
 
-_DECIDED = SessionRow.status == "decided"
-_RESOLVED = SessionRow.decision_kind == "resolved"
-_FCR = and_(_RESOLVED, func.coalesce(SessionRow.truth, "") != "not_resolved")
-_KEYS: dict[str, Any] = {
-    "tree_id": SessionRow.tree_id,
-    "root_version": SessionRow.root_version,
-    "mode": SessionRow.mode,
-    "locale": SessionRow.locale,
-}
-KIND_COUNTS: dict[str, str] = {
-    OutcomeKind.RESOLVED.value: "resolved",
-    OutcomeKind.ESCALATE.value: "escalated",
-    OutcomeKind.VISIT.value: "home_visits",
-    OutcomeKind.SHIP_PART.value: "parts_shipped",
-    OutcomeKind.REPAIR.value: "repairs",
-    OutcomeKind.DIAGNOSIS.value: "diagnoses",
-    OutcomeKind.HANDOVER.value: "handovers",
-}
-"""Decision kind -> the count that holds it in the rows (every kind has one: a handover is not an escalation)."""
-_COUNTS = ("sessions", "decided", "abandoned", *KIND_COUNTS.values(), "fcr")
+_COUNTS = COUNTS
 
 
 def _hist_median(src: Any, keys: Sequence[str], value: Any, weight: Any, *, grouped: bool = False) -> Any:
@@ -163,6 +145,8 @@ def _levels(
     now: datetime,
     levels: Mapping[str, tuple[str, ...]],
     minutes: Sequence[str] = (),
+    *,
+    raw: bool = False,
 ) -> dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]]:
     """Outcome counts and medians for several groupings of the sessions, in one statement.
 
@@ -170,33 +154,12 @@ def _levels(
     names the levels that need the median time to decision (the costly one). One scan of the sessions
     builds per-cell counts and a histogram of steps; every level sums those up.
     """
-    where = f.where()
-    cols = list(_KEYS.values())
-    cells = (
-        select(
-            *cols,
-            SessionRow.steps,
-            func.count().label("sessions"),
-            count_if(_DECIDED).label("decided"),
-            count_if(abandoned(now)).label("abandoned"),
-            *(count_if(SessionRow.decision_kind == k).label(name) for k, name in KIND_COUNTS.items()),
-            count_if(_FCR).label("fcr"),
-        )
-        .where(*where)
-        .group_by(*cols, SessionRow.steps)
-        .cte("cells")
-    )
-    durations = None
+    src = source_for(db, f, now, raw=raw)
+    cells = src.cells(f, now)
+    durations, one_row = None, False
     if minutes:
-        # whole seconds: exact to the second, and equal durations share a histogram row
-        dkeys = sorted({k for name in minutes for k in levels[name]}, key=list(_KEYS).index)
-        secs = cast(func.round(seconds_between(SessionRow.started_at, SessionRow.decided_at)), Integer)
-        durations = (
-            select(*[_KEYS[k] for k in dkeys], secs.label("secs"), func.count().label("w"))
-            .where(*where, _DECIDED)
-            .group_by(*[_KEYS[k] for k in dkeys], secs)
-            .cte("durations")
-        )
+        dkeys = sorted({k for name in minutes for k in levels[name]}, key=list(SESSION_KEYS).index)
+        durations, one_row = src.durations(f, dkeys)
     parts = []
     for name, keys in levels.items():
         kc = [cells.c[k] for k in keys]
@@ -205,12 +168,14 @@ def _levels(
         joined = counts.outerjoin(steps, on([counts.c[k] for k in keys], [steps.c[k] for k in keys]))
         median_minutes: Any = cast(null(), Float)
         if durations is not None and name in minutes:
-            mins = _hist_median(durations, keys, durations.c.secs, durations.c.w, grouped=list(keys) == dkeys)
+            mins = _hist_median(
+                durations, keys, durations.c.secs, durations.c.w, grouped=one_row and list(keys) == dkeys
+            )
             joined = joined.outerjoin(mins, on([counts.c[k] for k in keys], [mins.c[k] for k in keys]))
             median_minutes = mins.c.median / 60.0
         key_cols = [
             counts.c[k] if k in keys else cast(null(), Integer if k == "root_version" else String).label(k)
-            for k in _KEYS
+            for k in SESSION_KEYS
         ]
         parts.append(
             select(
@@ -312,12 +277,13 @@ def tree_stats(
     mode: Audience | str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
+    raw: bool = False,
 ) -> list[TreeStats]:
     """Outcome figures per tree (or per tree version), most used first."""
     f = filters(tree_id, since, until, mode, locale)
     keys = ("tree_id", "root_version") if by_version else ("tree_id",)
     with store.tx() as db:
-        rows = _levels(db, f, now or utcnow(), {"trees": keys}, minutes=("trees",))["trees"]
+        rows = _levels(db, f, now or utcnow(), {"trees": keys}, minutes=("trees",), raw=raw)["trees"]
         return _tree_rows(db, rows, by_version)
 
 
@@ -331,6 +297,7 @@ def breakdown(
     mode: Audience | str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
+    raw: bool = False,
 ) -> list[BreakdownRow]:
     """Outcome figures by ``dimension``: ``'mode'`` (agent, self-service) or ``'locale'``."""
     if dimension not in ("mode", "locale"):
@@ -338,19 +305,18 @@ def breakdown(
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
         return _breakdown_rows(
-            dimension, _levels(db, f, now or utcnow(), {dimension: (dimension,)})[dimension]
+            dimension, _levels(db, f, now or utcnow(), {dimension: (dimension,)}, raw=raw)[dimension]
         )
 
 
 # -- problems, days, faults ------------------------------------------------------------------------
 
 
-def _problems(db: DBSession, f: Filters) -> list[ProblemCount]:
+def _problems(db: DBSession, f: Filters, raw: bool) -> list[ProblemCount]:
+    cells = source_for(db, f, utcnow(), raw=raw).cells(f, utcnow())
+    n = func.sum(cells.c.sessions)
     rows = db.execute(
-        select(SessionRow.tree_id, func.count().label("n"))
-        .where(*f.where())
-        .group_by(SessionRow.tree_id)
-        .order_by(func.count().desc(), SessionRow.tree_id)
+        select(cells.c.tree_id, n.label("n")).group_by(cells.c.tree_id).order_by(n.desc(), cells.c.tree_id)
     ).all()
     return _problem_rows([(tid, int(n)) for tid, n in rows], _titles(db))
 
@@ -371,28 +337,23 @@ def top_problems(
     until: datetime | None = None,
     mode: Audience | str | None = None,
     locale: str | None = None,
+    raw: bool = False,
 ) -> list[ProblemCount]:
     """The most frequent problems: sessions per tree, with the latest title, most frequent first."""
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
-        rows = _problems(db, f)
+        rows = _problems(db, f, raw)
     return rows[:limit] if limit is not None else rows
 
 
-def _days(db: DBSession, f: Filters) -> list[DayOutcomes]:
-    day = utc_day(SessionRow.started_at)
+def _days(db: DBSession, f: Filters, src: Source) -> list[DayOutcomes]:
+    d = src.days(f)
     rows = db.execute(
-        select(
-            day.label("day"),
-            func.count(),
-            *(count_if(SessionRow.decision_kind == k) for k in KIND_COUNTS),
-            count_if(SessionRow.decision_kind.is_(None)),
+        select(d.c.day, d.c.sessions, *(d.c[n] for n in KIND_COUNTS.values()), d.c.undecided).order_by(
+            d.c.day
         )
-        .where(*f.where())
-        .group_by(day)
-        .order_by(day)
     ).all()
-    return [DayOutcomes(date.fromisoformat(d), *(int(x) for x in counts)) for d, *counts in rows]
+    return [DayOutcomes(date.fromisoformat(day), *(int(x) for x in counts)) for day, *counts in rows]
 
 
 def outcomes_per_day(
@@ -403,24 +364,17 @@ def outcomes_per_day(
     until: datetime | None = None,
     mode: Audience | str | None = None,
     locale: str | None = None,
+    raw: bool = False,
 ) -> list[DayOutcomes]:
     """The outcome mix of the sessions started on each UTC day, oldest first (days without any are left out)."""
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
-        return _days(db, f)
+        return _days(db, f, source_for(db, f, utcnow(), raw=raw))
 
 
-def _outcomes(db: DBSession, f: Filters) -> list[OutcomeCount]:
-    rows = db.execute(
-        select(
-            SessionRow.decision_kind,
-            func.count(),
-            count_if(func.coalesce(SessionRow.truth, "") == "not_resolved"),
-        )
-        .where(*f.where(), _DECIDED)
-        .group_by(SessionRow.decision_kind)
-    ).all()
-    found = {str(k): (int(n), int(bad)) for k, n, bad in rows}
+def _outcomes(db: DBSession, f: Filters, src: Source) -> list[OutcomeCount]:
+    o = src.outcomes(f)
+    found = {str(k): (int(n), int(bad)) for k, n, bad in db.execute(select(o.c.kind, o.c.n, o.c.bad)).all()}
     decided = sum(n for n, _ in found.values())
     out = []
     for kind in OutcomeKind:
@@ -437,19 +391,18 @@ def outcome_counts(
     until: datetime | None = None,
     mode: Audience | str | None = None,
     locale: str | None = None,
+    raw: bool = False,
 ) -> list[OutcomeCount]:
     """Decided sessions by decision kind (every kind, in the model's order), with the overturned "resolved"."""
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
-        return _outcomes(db, f)
+        return _outcomes(db, f, source_for(db, f, utcnow(), raw=raw))
 
 
-def _faults(db: DBSession, f: Filters) -> list[FaultCount]:
+def _faults(db: DBSession, f: Filters, src: Source) -> list[FaultCount]:
+    q = src.faults(f)
     rows = db.execute(
-        select(SessionRow.tree_id, SessionRow.true_fault, func.count())
-        .where(*f.where(), SessionRow.true_fault.is_not(None))
-        .group_by(SessionRow.tree_id, SessionRow.true_fault)
-        .order_by(SessionRow.tree_id, func.count().desc(), SessionRow.true_fault)
+        select(q.c.tree_id, q.c.true_fault, q.c.n).order_by(q.c.tree_id, q.c.n.desc(), q.c.true_fault)
     ).all()
     return [FaultCount(tid, str(fault), int(n)) for tid, fault, n in rows]
 
@@ -462,11 +415,12 @@ def fault_counts(
     until: datetime | None = None,
     mode: Audience | str | None = None,
     locale: str | None = None,
+    raw: bool = False,
 ) -> list[FaultCount]:
     """The true faults found at closure (tier 2 or a technician) per tree, most frequent first."""
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
-        return _faults(db, f)
+        return _faults(db, f, source_for(db, f, utcnow(), raw=raw))
 
 
 def summary(
@@ -479,20 +433,24 @@ def summary(
     locale: str | None = None,
     now: datetime | None = None,
     top: int = 10,
+    raw: bool = False,
 ) -> Summary:
     """The main figures in one go (one database transaction).
 
     ``top`` limits the lists meant for reading — problems, actions, drop-off nodes — to the first ``top``
     (most frequent problems, most answered actions, nodes with most drop-offs); per-tree rows, breakdowns,
-    faults and days are complete.
+    faults and days are complete. The counts come from the rollups when they can answer exactly
+    (:func:`triage.analytics.sources.source_for`; run :func:`triage.analytics.compaction.compact` first to
+    bring them up to date), else from the sessions and events; ``raw=True`` always reads the raw tables.
     """
     f = filters(tree_id, since, until, mode, locale)
     at = now or utcnow()
     levels = {"all": (), "trees": ("tree_id",), "modes": ("mode",), "locales": ("locale",)}
     with store.tx() as db:
-        figures = _levels(db, f, at, levels, minutes=("all", "trees"))
+        src = source_for(db, f, at, raw=raw)
+        figures = _levels(db, f, at, levels, minutes=("all", "trees"), raw=raw)
         trees = _tree_rows(db, figures["trees"], by_version=False)
-        actions, drops = per_node(db, f, at)
+        actions, drops = per_node(db, f, at, src)
         return Summary(
             generated_at=at,
             filters=f,
@@ -501,9 +459,9 @@ def summary(
             problems=tuple(_problem_rows([(t.tree_id, t.sessions) for t in trees], _titles(db))[:top]),
             modes=tuple(_breakdown_rows("mode", figures["modes"])),
             locales=tuple(_breakdown_rows("locale", figures["locales"])),
-            outcomes=tuple(_outcomes(db, f)),
+            outcomes=tuple(_outcomes(db, f, src)),
             actions=tuple(actions[:top]),
             drop_offs=tuple(drops[:top]),
-            faults=tuple(_faults(db, f)),
-            days=tuple(_days(db, f)),
+            faults=tuple(_faults(db, f, src)),
+            days=tuple(_days(db, f, src)),
         )

@@ -8,24 +8,14 @@ The step events (answers and "already tried") are counted by the database; see
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import Session as DBSession
-from sqlalchemy.sql import ColumnElement
 
-from triage.analytics._sql import (
-    IS_STEP,
-    RESULTS,
-    STEP_EVENTS,
-    abandoned,
-    json_text,
-    median,
-    on,
-    seconds_between,
-)
+from triage.analytics._sql import IS_STEP, STEP_EVENTS, abandoned, median, on, seconds_between
 from triage.analytics.kinds import node_kinds
 from triage.analytics.rows import ActionStats, DropOff, Filters, NodeStats, filters, num, rate
+from triage.analytics.sources import RawSource, Source, source_for
 from triage.records.schema import EventRow, SessionRow, utcnow
 from triage.records.store import Store
 from triage.trees.model import Audience
@@ -115,53 +105,13 @@ def node_stats(
         return _nodes(db, f, now or utcnow(), version)
 
 
-def _step_source(f: Filters) -> tuple[Any, list[ColumnElement[bool]]]:
-    """Where step events come from: all of them, or (with filters) those of the selected sessions."""
-    where = f.where()
-    if not where:
-        return EventRow.__table__, [IS_STEP]
-    joined = EventRow.__table__.join(SessionRow.__table__, EventRow.session_id == SessionRow.id)
-    return joined, [*where, IS_STEP]
-
-
-def per_node(db: DBSession, f: Filters, now: datetime) -> tuple[list[ActionStats], list[DropOff]]:
+def per_node(
+    db: DBSession, f: Filters, now: datetime, src: Source | None = None
+) -> tuple[list[ActionStats], list[DropOff]]:
     """One pass over the answers, by node: action results, and the drop-offs of abandoned sessions."""
-    source, where = _step_source(f)
-    value = json_text(EventRow.value)
-    ev = [EventRow.tree_id, EventRow.node_id, EventRow.type]
-    # answers counted by (node, type, value) first: SQLite streams that straight out of ix_events_steps
-    by_value = (
-        select(*ev, value.label("value"), func.count().label("n"))
-        .select_from(source)
-        .where(*where)
-        .group_by(*ev, value)
-        .subquery()
-    )
-    v, cnt = by_value.c.value, by_value.c.n
-
-    def total(cond: ColumnElement[bool]) -> Any:
-        return func.coalesce(func.sum(case((cond, cnt), else_=0)), 0)
-
-    per_node = (
-        select(
-            by_value.c.tree_id,
-            by_value.c.node_id,
-            func.sum(cnt).label("answered"),
-            total(v == RESULTS["fixed"]).label("fixed"),
-            total(and_(v == RESULTS["not_fixed"], by_value.c.type == "answer")).label("not_fixed"),
-            total(v == RESULTS["could_not"]).label("could_not"),
-            total(by_value.c.type == "tried").label("tried"),
-        )
-        .group_by(by_value.c.tree_id, by_value.c.node_id)
-        .cte("per_node")
-    )
-    last = [SessionRow.last_tree, SessionRow.last_node]
-    drops = (
-        select(last[0].label("tree_id"), last[1].label("node_id"), func.count().label("drop_offs"))
-        .where(*f.where(), abandoned(now), SessionRow.last_node.is_not(None))
-        .group_by(*last)
-        .cte("drops")
-    )
+    src = src or RawSource()
+    per_node = src.nodes(f)
+    drops = src.drops(f, now)
     same = and_(drops.c.tree_id == per_node.c.tree_id, drops.c.node_id == per_node.c.node_id)
     zero = literal(0)
     q = union_all(
@@ -196,6 +146,7 @@ def action_stats(
     until: datetime | None = None,
     mode: Audience | str | None = None,
     locale: str | None = None,
+    raw: bool = False,
 ) -> list[ActionStats]:
     """Fix rate of every action node answered in the selected sessions, most answered first.
 
@@ -204,7 +155,7 @@ def action_stats(
     """
     f = filters(tree_id, since, until, mode, locale)
     with store.tx() as db:
-        return per_node(db, f, utcnow())[0]
+        return per_node(db, f, utcnow(), source_for(db, f, utcnow(), raw=raw))[0]
 
 
 def drop_offs(
@@ -217,9 +168,11 @@ def drop_offs(
     mode: Audience | str | None = None,
     locale: str | None = None,
     now: datetime | None = None,
+    raw: bool = False,
 ) -> list[DropOff]:
     """Steps where abandoned sessions stopped, most drop-offs first (per node, over all trees that reach it)."""
     f = filters(tree_id, since, until, mode, locale)
+    at = now or utcnow()
     with store.tx() as db:
-        rows = per_node(db, f, now or utcnow())[1]
+        rows = per_node(db, f, at, source_for(db, f, at, raw=raw))[1]
     return rows[:limit] if limit is not None else rows

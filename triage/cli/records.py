@@ -391,11 +391,15 @@ def _safe(text: str) -> str:
 
 @click.command("stats")
 @click.option("--tree", help="only this tree id")
-@click.option("--days", type=int, help="only sessions started in the last N days")
+@click.option(
+    "--days", type=int, help="only sessions started in the last N days (today is one; from UTC midnight)"
+)
 @click.option("--mode", type=click.Choice(["agent", "self_service"]), help="only sessions in this mode")
 @click.option("--locale", help="only sessions in this language")
 @click.option("--csv", metavar="FILE", help="also write a table as CSV")
 @click.option("--table", default="trees", show_default=True, help="which table --csv writes")
+@click.option("--compact", "compact_first", is_flag=True, help="bring the rollups up to date first")
+@click.option("--raw", is_flag=True, help="count from the sessions and events, not the rollups")
 @db_option
 @pass_streams
 def stats(
@@ -406,18 +410,23 @@ def stats(
     locale: str | None,
     csv: str | None,
     table: str,
+    compact_first: bool,
+    raw: bool,
     db: str | None,
 ) -> int:
     """Outcomes, first-contact resolution, drop-off and fix rates."""
-    from datetime import timedelta
     from pathlib import Path
 
     from triage import analytics
-    from triage.records.schema import utcnow
+    from triage.desk.analytics import period_start
 
-    since = utcnow() - timedelta(days=days) if days else None
+    since = period_start(days or 0)  # whole UTC days, as the Analytics page: the rollups answer them
     with Store(db) as st:
-        s = analytics.summary(st, tree_id=tree, since=since, mode=mode, locale=locale)
+        if compact_first:
+            from triage.analytics.compaction import compact
+
+            compact(st)
+        s = analytics.summary(st, tree_id=tree, since=since, mode=mode, locale=locale, raw=raw)
     streams.out.write(analytics.render_text(s))
     if csv:
         tables = s.tables()
@@ -425,6 +434,24 @@ def stats(
             raise SystemExit(f"triage stats: --table is one of {', '.join(tables)}")
         Path(csv).write_text(analytics.to_csv(tables[table]), encoding="utf-8")
         streams.out.write(f"wrote the {table} table to {csv}\n")
+    return 0
+
+
+@click.command("rollup")
+@db_option
+@pass_streams
+def rollup(streams: Streams, db: str | None) -> int:
+    """Bring the analytics rollups up to date (only what changed)."""
+    from triage.analytics.compaction import compact
+
+    with Store(db) as st:
+        done = compact(st)
+    if done.skipped:
+        streams.out.write("rollups: another instance is compacting; it brings them up to date\n")
+    else:
+        streams.out.write(
+            f"rollups: {done.days} day(s) recomputed, {done.events:,} step events, in {done.seconds:.2f} s\n"
+        )
     return 0
 
 
@@ -460,5 +487,6 @@ COMMANDS: tuple[click.Command, ...] = (
     user,
     audit_command,
     stats,
+    rollup,
     demo_data,
 )

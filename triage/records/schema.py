@@ -517,3 +517,116 @@ class CustomerContact(Base):
     updated_by: Mapped[str | None] = mapped_column(
         String(100), comment="the agent who last edited it, if any"
     )
+
+
+# -- analytics rollups (migration 0015): per started day x tree version x mode x locale; see triage.records.rollups
+
+
+class _RollupKeys:
+    """The columns every rollup row is keyed by: the session's UTC start day and what the filters select on."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[str] = mapped_column(String(10), index=True)
+    tree_id: Mapped[str] = mapped_column(String(100))
+    root_version: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(20))
+
+
+class RollupCell(_RollupKeys, Base):
+    """Session counts per day, tree version, mode, locale and number of steps (the steps median's histogram)."""
+
+    __tablename__ = "rollup_cells"
+
+    steps: Mapped[int] = mapped_column(Integer)
+    sessions: Mapped[int] = mapped_column(Integer)
+    decided: Mapped[int] = mapped_column(Integer)
+    abandoned: Mapped[int] = mapped_column(Integer)
+    resolved: Mapped[int] = mapped_column(Integer)
+    escalated: Mapped[int] = mapped_column(Integer)
+    home_visits: Mapped[int] = mapped_column(Integer)
+    parts_shipped: Mapped[int] = mapped_column(Integer)
+    repairs: Mapped[int] = mapped_column(Integer)
+    diagnoses: Mapped[int] = mapped_column(Integer)
+    handovers: Mapped[int] = mapped_column(Integer)
+    fcr: Mapped[int] = mapped_column(Integer)
+    undecided: Mapped[int] = mapped_column(Integer)
+
+
+class RollupDuration(_RollupKeys, Base):
+    """Decided sessions per whole second from start to decision: the histogram of the minutes median."""
+
+    __tablename__ = "rollup_durations"
+
+    secs: Mapped[int] = mapped_column(Integer)
+    w: Mapped[int] = mapped_column(Integer)
+
+
+class RollupOutcome(_RollupKeys, Base):
+    """Decided sessions per decision kind, and how many of them outcome truth overturned."""
+
+    __tablename__ = "rollup_outcomes"
+
+    decision_kind: Mapped[str | None] = mapped_column(String(20))
+    sessions: Mapped[int] = mapped_column(Integer)
+    overturned: Mapped[int] = mapped_column(Integer)
+
+
+class RollupFault(_RollupKeys, Base):
+    """Sessions per true fault found at closure."""
+
+    __tablename__ = "rollup_faults"
+
+    true_fault: Mapped[str] = mapped_column(String(100))
+    sessions: Mapped[int] = mapped_column(Integer)
+
+
+class RollupAnswer(_RollupKeys, Base):
+    """Step events per node of the selected sessions, by what they answered (the action fix rates)."""
+
+    __tablename__ = "rollup_answers"
+
+    node_tree: Mapped[str | None] = mapped_column(String(100))
+    node_id: Mapped[str | None] = mapped_column(String(100))
+    answered: Mapped[int] = mapped_column(Integer)
+    fixed: Mapped[int] = mapped_column(Integer)
+    not_fixed: Mapped[int] = mapped_column(Integer)
+    could_not: Mapped[int] = mapped_column(Integer)
+    tried: Mapped[int] = mapped_column(Integer)
+
+
+class RollupDrop(_RollupKeys, Base):
+    """Sessions abandoned (as of rollup_state.as_of) per last step."""
+
+    __tablename__ = "rollup_drops"
+
+    last_tree: Mapped[str | None] = mapped_column(String(100))
+    last_node: Mapped[str] = mapped_column(String(100))
+    drop_offs: Mapped[int] = mapped_column(Integer)
+
+
+class RollupState(Base):
+    """The compaction's watermark and its lock: one row per rollup family (``analytics``)."""
+
+    __tablename__ = "rollup_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    as_of: Mapped[datetime | None] = mapped_column()
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class RollupDirty(Base):
+    """Start days whose sessions changed without touching updated_at (outcome truth, closure, deletion).
+
+    Filled by database triggers (migration 0015), so no write path has to remember it.
+    """
+
+    __tablename__ = "rollup_dirty"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column()
+
+
+# the compaction finds the sessions changed since its last run by this (migration 0015)
+Index("ix_sessions_updated", SessionRow.updated_at)

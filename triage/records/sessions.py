@@ -3,6 +3,10 @@
 * **Sessions.** Every event is written, in its own transaction, before the session moves on; a session is
   resumable by id after the process dies. A session pins the versions of its tree and of every procedure it
   may call, and always replays against those.
+* **Write path.** A step is the hot path: it writes on a bare connection (:meth:`SessionRecords.step_tx`), with
+  statements built once, its event row and only the summary columns that changed, and reads nothing back. On
+  PostgreSQL the event rides along as a CTE of the summary update (one statement); listeners get an ORM session
+  joined to the step's transaction only when there is a decision to tell them about.
 * **Outcome truth.** A new contact from the same customer about the same problem within the repeat window
   marks an earlier "resolved" as not resolved, and tells the policy how many contacts there were.
 * **Decisions.** When a session with a decision (or one that just lost its decision) is written, the store
@@ -25,18 +29,20 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
 from triage.errors import NotFound, Refused, SessionConflict, SessionError, StoreError
 from triage.limits import check_length, limits
 from triage.records.refs import new_reference
-from triage.records.schema import EventRow, SessionRow, utcnow
+from triage.records.schema import EventRow, SessionRow, TreeVersion, utcnow
 from triage.records.versions import TreeVersions
 from triage.trees.model import Audience, OutcomeKind
 from triage.walk.policy import Decision, Policy
@@ -82,6 +88,10 @@ class SessionRecords(TreeVersions):
     policy: Policy
     repeat_window: timedelta
     decision_listeners: list[DecisionListener]
+
+    def step_tx(self) -> AbstractContextManager[Connection]:
+        """One transaction on a bare connection; :class:`~triage.records.store.Store` provides it."""
+        raise NotImplementedError
 
     def on_decision(self, listener: DecisionListener) -> None:
         """Tell ``listener`` about every decision this store writes (once, however often subscribed)."""
@@ -164,7 +174,9 @@ class SessionRecords(TreeVersions):
                     id=session.id,
                     reference=stored.reference,
                     tree_id=tree_id,
-                    root_version=self._version_number(db, pins[tree_id]),
+                    root_version=db.scalar(
+                        select(TreeVersion.version).where(TreeVersion.id == pins[tree_id])
+                    ),
                     pins=pins,
                     mode=session.mode.value,
                     locale=locale,
@@ -176,8 +188,7 @@ class SessionRecords(TreeVersions):
                 )
             )
             db.flush()
-            stored._flush_pending(db)
-            stored._summarize(db)
+            stored._write(db.connection(), db)
             stored.db = None
         return stored
 
@@ -298,6 +309,19 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
+# Built once: a statement object made afresh for every step costs more than the database's work for it
+_INSERT_EVENT = insert(_table(EventRow))
+_SESSIONS = _table(SessionRow)
+_UPDATE_SUMMARY = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session_key"))
+_EVENTS = _table(EventRow)
+# PostgreSQL: a step's one event and its summary update in one statement (one round trip, one snapshot)
+_STEP_PG = _UPDATE_SUMMARY.add_cte(
+    insert(_EVENTS)
+    .values({c.name: bindparam(f"e_{c.name}", type_=c.type) for c in _EVENTS.columns})
+    .cte("new_event")
+)
+
+
 def _key(tree_id: str | None, node_id: str | None) -> str | None:
     return f"{tree_id}:{node_id}" if tree_id and node_id else None
 
@@ -369,8 +393,10 @@ class StoredSession:
         self.session: Session = None  # type: ignore[assignment]
         self.reference: str | None = None
         """What people read out for this session (``K7P-4QX``); the long :attr:`id` stays internal."""
-        self.db: DBSession | None = None
+        self.db: DBSession | Connection | None = None
+        self._writing = False  # inside _do: events wait in _pending for its transaction
         self._pending: list[Event] = []
+        self._summary: dict[str, Any] | None = None  # the summary columns as last written, None when unknown
         self._stale = False
         self._written = False  # whether this object has written the session (its last kind is known)
         self._last_kind: OutcomeKind | None = None  # decision kind at the last write
@@ -412,35 +438,49 @@ class StoredSession:
         raise SessionConflict(conflict_message(theirs), theirs)
 
     def _write_event(self, ev: Event) -> None:
-        if self.db is None:
+        if self.db is None and not self._writing:
             raise SessionError("a stored session changes only through its own methods")
         self._pending.append(ev)
 
-    def _flush_pending(self, db: DBSession) -> None:
-        rows = []
-        for ev in self._pending:
-            tree_id, _, node_id = (ev.node or "").partition(":")
-            rows.append(
-                {
-                    "session_id": self.session.id,
-                    "seq": ev.seq,
-                    "at": ev.at,
-                    "type": ev.type,
-                    "tree_id": tree_id or None,
-                    "node_id": node_id or None,
-                    "value": _jsonable(ev.value),
-                }
-            )
-        if rows:
-            # Core, not the ORM unit of work: this is the hot path of every step
-            db.connection().execute(insert(_table(EventRow)), rows)
+    def _write(self, conn: Connection, db: DBSession | None = None) -> None:
+        """Write what the last operation did: its events and the summary columns it changed; then tell the
+        listeners about a decision. Listeners get ``db``, or an ORM session joined to ``conn``'s transaction,
+        made only when one is told (most steps tell nobody)."""
+        rows = [self._event_row(ev) for ev in self._pending]
         self._pending.clear()
+        values = self._summary_values()
+        last = self._summary
+        changed = values if last is None else {k: v for k, v in values.items() if last.get(k) != v}
+        changed["updated_at"] = values["updated_at"]  # never an empty SET, even for two steps in one instant
+        params = {"session_key": self.session.id, **changed}
+        if len(rows) == 1 and conn.dialect.name == "postgresql":
+            # one statement, one round trip: the event rides along as a CTE of the summary update
+            conn.execute(_STEP_PG, {**{f"e_{k}": v for k, v in rows[0].items()}, **params})
+        else:
+            if rows:
+                conn.execute(_INSERT_EVENT, rows)
+            conn.execute(_UPDATE_SUMMARY, params)
+        self._summary = values
+        self._tell(conn, db)
 
-    def _summarize(self, db: DBSession) -> None:
+    def _event_row(self, ev: Event) -> dict[str, Any]:
+        tree_id, _, node_id = (ev.node or "").partition(":")
+        return {
+            "session_id": self.session.id,
+            "seq": ev.seq,
+            "at": ev.at,
+            "type": ev.type,
+            "tree_id": tree_id or None,
+            "node_id": node_id or None,
+            "value": _jsonable(ev.value),
+        }
+
+    def _summary_values(self) -> dict[str, Any]:
+        """The session's summary columns as they are now."""
         s = self.session
         d = s.decision
         pos = s.pos
-        values: dict[str, Any] = {
+        return {
             "updated_at": s.events[-1].at,
             "steps": sum(1 for st in s.path if not st.auto),
             "last_tree": pos.tree_id if pos else None,
@@ -453,12 +493,20 @@ class StoredSession:
             "decision": d.model_dump(mode="json") if d else None,
             "decided_at": s.events[-1].at if d else None,
         }
-        table = _table(SessionRow)
-        db.connection().execute(update(table).where(table.c.id == s.id).values(**values))
+
+    def _tell(self, conn: Connection, db: DBSession | None) -> None:
+        """Tell the store's listeners about a decision that came, stayed or went, in this transaction."""
+        d = self.session.decision
         kind = d.kind if d else None
         if not self._written or kind is not None or self._last_kind is not None:
             # an open session that was open at the last write has no decision to tell: most steps end here
-            self.store._announce(DecisionWritten(db, s, self._last_kind, first=not self._written))
+            news_db = db if db is not None else DBSession(bind=conn, join_transaction_mode="rollback_only")
+            self.store._announce(
+                DecisionWritten(news_db, self.session, self._last_kind, first=not self._written)
+            )
+            if db is None:
+                news_db.flush()  # what listeners added goes into the step's transaction, committed with it
+                news_db.close()
         self._written, self._last_kind = True, kind
 
     def _do(self, op: str | Callable[[], Any], *args: Any) -> Any:
@@ -467,16 +515,20 @@ class StoredSession:
             self._reload()
         before = len(self.session.events)
         try:
-            with self.store.tx() as db:
-                self.db = db
-                result = op() if callable(op) else getattr(self.session, op)(*args)
-                self._flush_pending(db)
-                self._summarize(db)
+            # the operation first, with no connection held (a remote check may take its whole timeout); its
+            # events wait in `_pending` and go in the one short transaction after it
+            self._writing = True
+            result = op() if callable(op) else getattr(self.session, op)(*args)
+            with self.store.step_tx() as conn:
+                self.db = conn
+                self._write(conn)
         except IntegrityError as exc:  # event number `before` is taken: another writer got there first
             self._pending.clear()
+            self._summary = None
             raise self._lost_race(before, exc) from exc
         except BaseException:
             self._pending.clear()
+            self._summary = None  # the summary row is what was stored before this call
             if len(self.session.events) != before:
                 # the session moved but the store did not: go back to what is stored
                 self._stale = True
@@ -485,6 +537,7 @@ class StoredSession:
             raise
         finally:
             self.db = None
+            self._writing = False
         return result
 
     def _lost_race(self, before: int, exc: IntegrityError) -> StoreError | SessionConflict:
@@ -501,6 +554,7 @@ class StoredSession:
         self.session = self.store.load_session(self.session.id).session
         self.session.listeners = [self._write_event]
         self._stale = False
+        self._summary = None
         # the session is exactly what is stored: its decision is the one the next write changes from
         self._written, self._last_kind = True, (self.session.decision.kind if self.session.decision else None)
 

@@ -21,17 +21,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session as DBSession
 from sqlalchemy.orm import sessionmaker
 
 from triage.errors import StoreError, StoreUnavailable
+from triage.records.pool import engine_options
 from triage.records.schema import configure_sqlite, database_url
 from triage.records.sessions import DecisionListener, DecisionWritten, SessionRecords, StoredSession
 from triage.records.versions import VersionInfo
@@ -77,12 +78,8 @@ class Store(SessionRecords):
         listeners: Iterable[DecisionListener] | None = None,
     ) -> None:
         self.url = database_url(url)
-        kwargs: dict[str, Any] = {"future": True}
-        if self.url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
-        else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
-        self.engine: Engine = create_engine(self.url, **kwargs)
+        # the pool (sized by TRIAGE_DB_* settings) and PgBouncer's needs: triage.records.pool
+        self.engine: Engine = create_engine(self.url, future=True, **engine_options(self.url))
         configure_sqlite(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.policy = policy or Policy()
@@ -119,24 +116,22 @@ class Store(SessionRecords):
         """One transaction: committed at the end, rolled back on any error. Database faults become clear errors."""
         db = self.sessions()
         try:
-            yield db
-            db.commit()
-        except IntegrityError:
-            db.rollback()
-            raise
-        except (OperationalError, InterfaceError) as exc:
-            db.rollback()
-            raise StoreUnavailable(
-                f"the database did not accept the change: {_short(exc)}; nothing was saved"
-            ) from exc
-        except DBAPIError as exc:  # bad data, not a passing fault: retrying would not help
-            db.rollback()
-            raise StoreError(f"the database refused the change: {_short(exc)}; nothing was saved") from exc
-        except BaseException:
-            db.rollback()
-            raise
+            with _clear_faults():
+                try:
+                    yield db
+                    db.commit()
+                except BaseException:
+                    db.rollback()
+                    raise
         finally:
             db.close()
+
+    @contextmanager
+    def step_tx(self) -> Iterator[Connection]:
+        """One transaction on a bare connection, for the hot path of a step: no ORM unit of work to set up,
+        flush and tear down. Committed at the end, rolled back on any error, with the errors of :meth:`tx`."""
+        with _clear_faults(), self.engine.begin() as conn:
+            yield conn
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -147,6 +142,22 @@ class Store(SessionRecords):
 
     def __exit__(self, *exc: object) -> None:
         self.dispose()
+
+
+@contextmanager
+def _clear_faults() -> Iterator[None]:
+    """Database faults as clear errors: a passing fault is :class:`StoreUnavailable`, bad data :class:`StoreError`;
+    an :class:`IntegrityError` passes unchanged (callers read a lost race from it)."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailable(
+            f"the database did not accept the change: {_short(exc)}; nothing was saved"
+        ) from exc
+    except DBAPIError as exc:  # bad data, not a passing fault: retrying would not help
+        raise StoreError(f"the database refused the change: {_short(exc)}; nothing was saved") from exc
 
 
 def _short(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ from triage.trees.loader import LoadedTree, find_tree_files, gc_paused, load_tre
 from triage.trees.media import find_media_folder
 from triage.trees.model import CallNode, Category, Tree, localize
 from triage.trees.search import search_trees
+from triage.trees.translations import translation_findings
 
 __all__ = [
     "DEFAULT_TREES",
@@ -179,6 +180,7 @@ def _build_library(
         assert f.tree is not None
         media = _media_folder(f, roots)
         f.add(check_tree(f.tree, all_trees, media_folder=media, systems=systems))
+        f.add(translation_findings(f.tree, f.path))
     good = _without_broken_calls(by_id)
     if scenarios is not None:
         valid = {tid: f.tree for tid, f in good.items() if f.tree is not None}

@@ -16,11 +16,11 @@ from streamlit.util import calc_hash
 
 from triage.desk import staff
 from triage.desk.staff import PUBLIC_PAGES, pages_for
-from triage.i18n import LANGUAGES
 from triage.ui import sso
 from triage.ui.common import (
     boot,
     identity_via,
+    language_picker,
     refresh_identity,
     store,
     tr,
@@ -92,22 +92,6 @@ def _asked_for() -> set[str]:
     return {name} | by_hash if name else by_hash
 
 
-def _language() -> None:
-    current = ui_locale()
-    names = list(LANGUAGES)
-    choice = st.selectbox(
-        tr("ui.language"),
-        names,
-        index=names.index(current),
-        format_func=lambda code: LANGUAGES[code],
-        key="locale_select",
-    )
-    if choice != current:
-        st.session_state["locale"] = choice
-        st.query_params["lang"] = choice
-        st.rerun()
-
-
 def _sign_out_buttons(username: str) -> None:
     """Sign out of this browser, or of every browser; through the server when it holds the cookie."""
     if identity_via() == "cookie":  # the server's route ends the sign-in and clears the cookie
@@ -151,7 +135,8 @@ def main() -> None:
         sections[tr("ui.nav.staff")] = staff_pages
     nav = st.navigation(sections)
     with st.sidebar:
-        _language()
+        if nav.url_path != URL_PATHS["self_service"]:  # self-service draws its own, where a phone shows it
+            language_picker("locale_select")
         if ident is not None:
             st.caption(tr("ui.signed_in_as", name=ident.display_name, roles=", ".join(ident.roles)))
             _sign_out_buttons(ident.username)

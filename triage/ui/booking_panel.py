@@ -20,10 +20,11 @@ from triage.desk import booking as visits
 from triage.desk.booking import BookingView, DayChoice, SlotChoice
 from triage.desk.sessions import StoredSession
 from triage.errors import TriageError
+from triage.i18n.formats import date_input_format
 from triage.limits import limits as size_limits
 from triage.trees.markdown import escape
 from triage.trees.model import Audience, OutcomeKind
-from triage.ui.common import store, tr, ui_locale
+from triage.ui.common import format_locale, store, tr, ui_locale
 from triage.ui.contact_form import contact_form
 from triage.ui.walk import error_key, run_op
 from triage.walk.policy import Decision
@@ -184,7 +185,7 @@ def _pick_time(prefix: str, sid: str, days: list[DayChoice]) -> DayChoice | None
         value=first,
         min_value=first,
         max_value=last,
-        format="DD.MM.YYYY" if ui_locale() == "de" else "YYYY-MM-DD",
+        format=date_input_format(format_locale()),  # the reader's day order: 08.12.2025, 2025-12-08, ...
         key=_day_key(prefix, sid),
         help=tr("ui.booking.day_help", days=len(days)),
     )

@@ -25,7 +25,8 @@ from triage.desk import staff
 from triage.desk.sessions import Store
 from triage.desk.staff import Identity
 from triage.errors import StoreError, TriageError
-from triage.i18n import LANGUAGES, t
+from triage.i18n import LANGUAGES, language_name, t
+from triage.i18n.choice import Chosen, negotiate_locale
 from triage.trees.library import Library
 from triage.trees.markdown import escape
 
@@ -33,10 +34,14 @@ __all__ = [
     "boot",
     "client_address",
     "cookie_token",
+    "fallback_note",
     "flash",
+    "format_locale",
     "identity",
     "identity_via",
+    "language_picker",
     "library",
+    "locale_choice",
     "page_guard",
     "refresh_identity",
     "require",
@@ -167,9 +172,59 @@ def client_address() -> str | None:
     return address if isinstance(address, str) and address else None  # AppTest's context gives a mock
 
 
+_PICKED = "locale"  # the language this browser picked with a language picker, for the rest of its visit
+
+
+def locale_choice() -> Chosen:
+    """The language this page speaks (:func:`triage.i18n.choice.negotiate_locale`): the one picked with the
+    picker, else the address's ``?lang=``, else the browser's language, else ``TRIAGE_DEFAULT_LOCALE``."""
+    picked = st.session_state.get(_PICKED)
+    if isinstance(picked, str) and picked in LANGUAGES:
+        return Chosen(picked, None, picked)
+    browser = st.context.locale
+    return negotiate_locale(st.query_params.get("lang"), browser if isinstance(browser, str) else None)
+
+
 def ui_locale() -> str:
-    loc = st.session_state.get("locale") or st.query_params.get("lang") or "en"
-    return loc if loc in LANGUAGES else "en"
+    """The locale of this page's interface strings: a catalog's (``pl``)."""
+    return locale_choice().locale
+
+
+def format_locale() -> str:
+    """The tag dates and numbers are written for: the browser's own when it is this language (``de-AT``)."""
+    return locale_choice().format_locale or ui_locale()
+
+
+def _picked(key: str) -> None:
+    choice = st.session_state.get(key)
+    if isinstance(choice, str) and choice in LANGUAGES:
+        st.session_state[_PICKED] = choice
+        st.query_params["lang"] = choice  # a link copied from here opens in the same language
+
+
+def language_picker(key: str) -> None:
+    """A language menu (every language with a catalog, each named in itself); a pick holds for the visit."""
+    current = ui_locale()
+    names = list(LANGUAGES)
+    st.selectbox(
+        f":material/language: {tr('ui.language')}",
+        names,
+        index=names.index(current),
+        format_func=LANGUAGES.__getitem__,
+        key=key,
+        on_change=_picked,
+        args=(key,),
+    )
+
+
+def fallback_note() -> None:
+    """Say so when the page speaks another language than the one asked for (``?lang=fr``, a French browser)."""
+    chosen = locale_choice()
+    if chosen.fallback_from is None:
+        return
+    shown = language_name(chosen.locale, chosen.locale, capitalise=False)
+    asked = language_name(chosen.fallback_from, chosen.locale, capitalise=False)
+    st.caption(tr("ui.language.fallback", shown=escape(shown), asked=escape(asked)))
 
 
 def tr(key: str, **params: Any) -> str:

@@ -6,7 +6,8 @@ app.py`` finds it and serves it (with every ``--flag`` it is given).
 * :func:`lifespan` checks the sign-in settings (a bad value stops the server with a message naming it),
   then starts up (:func:`triage.ui.common.boot`: store, trees, the first admin, whose generated password is
   in the log and ``var/admin-password.txt`` before anyone asks; demo history in the background) and loads
-  the pages, so the first visitor does not wait for any of it.
+  the pages, so the first visitor does not wait for any of it; the analytics rollups are brought up to date
+  in a background thread (:func:`triage.desk.analytics.compact_in_background`).
 * ``POST /staff/sign-in`` (:data:`~triage.ui.views.sign_in.SIGN_IN_PATH`) takes the form of the sign-in
   page, from this site only (its ``Origin`` must be this host), checks the password (throttled), and
   answers with the signed sign-in cookie (HttpOnly, SameSite=Lax, Secure over HTTPS) and a 303 to the page
@@ -35,6 +36,7 @@ from starlette.routing import BaseRoute, Route
 
 from triage.bootstrap import Bootstrap
 from triage.desk import staff
+from triage.desk.analytics import compact_in_background, stop_background
 from triage.desk.staff import Identity
 from triage.errors import AuthError, Refused, SignInThrottled, StoreError
 from triage.i18n import LANGUAGES, t
@@ -74,7 +76,10 @@ async def lifespan(app: object) -> AsyncIterator[None]:
         log.error("cannot start: %s", exc)
         raise
     started = await asyncio.to_thread(_start_up)
+    if started is not None:  # a first build over a large history takes minutes: nobody waits for it
+        compact_in_background(started.store)
     yield
+    await asyncio.to_thread(stop_background)
     if started is not None and started.demo is not None:
         started.demo.stop()
 

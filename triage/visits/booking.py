@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session as DBSession
 
-from triage.errors import BookingError, NoFreeSlot, NotFound, SlotTaken, StoreUnavailable
+from triage.errors import BookingError, NoFreeSlot, NotFound, SlotTaken
 from triage.limits import check_length, limits
 from triage.records.outages import Outages, until_text
 from triage.records.refs import normalize
@@ -52,9 +52,11 @@ from triage.trees.model import OutcomeKind, Urgency
 from triage.visits._checks import aware, fits, instant_text, name_list, visit_minutes, whole, word
 from triage.visits.claims import (
     Request,
+    attempt_once,
     booking_row,
     check_slot,
     claim,
+    count_lost,
     must_be_booked,
     release,
     try_hold,
@@ -69,7 +71,6 @@ if TYPE_CHECKING:
 __all__ = ["STATUSES", "BookingView", "Scheduler"]
 
 STATUSES = ("booked", "cancelled", "closed")
-_MAX_LOST = 1000  # an automatic booking gives up after losing this many slots to others
 _BATCH = 16  # candidate slots read at once by an automatic booking
 
 
@@ -181,16 +182,13 @@ class Scheduler(Technicians, FreeSlots):
         if slot is not None:
             with self.store.tx() as db:
                 tech = check_slot(db, req, slot, now)
-                row = claim(db, req, tech, slot.start, now)
-                row.outage_override = override
+                row = claim(db, req, tech, slot.start, now, outage_override=override)
                 return _view(row, tech, _contact(db, row.session_id))
         whole("horizon_days", horizon_days, 1, 366, "days")
         until = now + timedelta(days=horizon_days)
 
         def attempt(db: DBSession, tech: Technician, start: datetime) -> Booking:
-            row = claim(db, req, tech, start, now)
-            row.outage_override = override
-            return row
+            return claim(db, req, tech, start, now, outage_override=override)
 
         return self._auto(req, now, until, attempt, set())
 
@@ -249,22 +247,44 @@ class Scheduler(Technicians, FreeSlots):
                     f"{req.region!r} until {instant_text(until)} ({len(techs)} technician(s) checked); book further "
                     "ahead or add technicians"
                 )
-            for slot in candidates:
-                exclude.add((slot.technician_id, slot.start))
-                try:
-                    with self.store.tx() as db:
+            booked, lost = self._try_slots(req, now, candidates, attempt, exclude, lost)
+            if booked is not None:
+                return booked
+
+    def _try_slots(
+        self,
+        req: Request,
+        now: datetime,
+        candidates: list[Slot],
+        attempt: Callable[[DBSession, Technician, datetime], Booking],
+        exclude: set[tuple[int, datetime]],
+        lost: int,
+    ) -> tuple[BookingView | None, int]:
+        """Try ``candidates`` in order; the booking made, or ``None`` when every one was lost to others.
+
+        On PostgreSQL one transaction tries them all, each attempt in a savepoint: a slot held or taken by
+        another booking costs a statement or two, not a transaction. SQLite serializes writers (and its
+        driver's savepoints are unreliable), so there each attempt is a transaction of its own.
+        """
+        pending = list(candidates)
+        while pending:
+            try:
+                with self.store.tx() as db:
+                    many = db.get_bind().dialect.name == "postgresql"
+                    while pending:
+                        slot = pending.pop(0)
+                        exclude.add((slot.technician_id, slot.start))
                         tech = check_slot(db, req, slot, now)
-                        if not try_hold(db, tech.id, slot.start):
-                            raise SlotTaken(tech.name, slot.start, slot.end)
-                        row = attempt(db, tech, slot.start)
-                        return _view(row, tech, _contact(db, row.session_id))
-                except SlotTaken:
-                    lost += 1
-                    if lost >= _MAX_LOST:
-                        raise StoreUnavailable(
-                            f"gave up after losing {lost} slots in a row to other bookings; nothing was booked, "
-                            "try again"
-                        ) from None
+                        if try_hold(db, tech.id, slot.start):
+                            row = attempt_once(db, tech, slot, attempt, many)
+                            if row is not None:
+                                return _view(row, tech, _contact(db, row.session_id)), lost
+                        lost = count_lost(lost)
+                        if not many:
+                            break
+            except SlotTaken:
+                lost = count_lost(lost)
+        return None, lost
 
     def book_for_session(
         self,
@@ -377,9 +397,16 @@ class Scheduler(Technicians, FreeSlots):
             release(db, row, now, "rescheduled")
             sequence = (row.sequence or 0) + 1
             new = claim(
-                db, req, tech, start, now, rescheduled_from=row.id, reference=reference, sequence=sequence
+                db,
+                req,
+                tech,
+                start,
+                now,
+                rescheduled_from=row.id,
+                reference=reference,
+                sequence=sequence,
+                outage_override=override,
             )
-            new.outage_override = override
             row.cancel_reason = f"rescheduled as booking {new.id}"
             return new
 

@@ -4,11 +4,13 @@ The database decides races: a partial unique index admits one live booking per t
 race becomes :class:`~triage.errors.SlotTaken`. A new visit gets a fresh reference (:func:`fresh_reference`); a
 reschedule's row carries its visit's reference on with the next calendar ``sequence``. On PostgreSQL an automatic booking first tries a
 transaction-scoped advisory lock on the slot (:func:`try_hold`), so it skips a slot another transaction is
-booking instead of waiting for it. A session has at most one booked visit at a time.
+booking instead of waiting for it, and tries the next slot in the same transaction from a savepoint
+(:func:`attempt_once`). A session has at most one booked visit at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -27,6 +29,7 @@ from triage.visits.technicians import get_technician, region_as_kept
 
 __all__ = ["count_double_bookings", "fresh_reference"]
 
+_MAX_LOST = 1000  # an automatic booking gives up after losing this many slots to others
 _REFERENCE_TRIES = 20  # a clash among a billion references is rare; twenty in a row means something is wrong
 
 
@@ -124,6 +127,7 @@ def claim(
     rescheduled_from: int | None = None,
     reference: str | None = None,
     sequence: int = 0,
+    outage_override: str | None = None,
 ) -> Booking:
     """Insert the booking; the partial unique index turns a lost race into :class:`SlotTaken`. A new visit
     (no ``reference``) gets a fresh one; a reschedule passes its visit's reference and next ``sequence``."""
@@ -161,6 +165,7 @@ def claim(
         rescheduled_from=rescheduled_from,
         reference=reference or fresh_reference(db),
         sequence=sequence,
+        outage_override=outage_override,  # in the INSERT: setting it afterwards costs an UPDATE per booking
     )
     name = tech.name  # a failed flush expires every loaded object: read what the error needs first
     db.add(row)
@@ -173,6 +178,33 @@ def claim(
     if req.session_id is not None:
         _one_per_session(db, req.session_id, exclude=row.id)  # seen inside the write lock on SQLite
     return row
+
+
+def attempt_once(
+    db: DBSession,
+    tech: Technician,
+    slot: Slot,
+    attempt: Callable[[DBSession, Technician, datetime], Booking],
+    savepoint: bool,
+) -> Booking | None:
+    """One attempt at a slot: the booking row, or ``None`` when another booking took it first."""
+    if not savepoint:
+        return attempt(db, tech, slot.start)  # SlotTaken ends the attempt's transaction
+    try:
+        with db.begin_nested():  # a lost race rolls back to here; the transaction goes on
+            return attempt(db, tech, slot.start)
+    except SlotTaken:
+        return None
+
+
+def count_lost(lost: int) -> int:
+    """One more slot lost to another booking; past ``_MAX_LOST`` in a row, give up."""
+    lost += 1
+    if lost >= _MAX_LOST:
+        raise StoreUnavailable(
+            f"gave up after losing {lost} slots in a row to other bookings; nothing was booked, try again"
+        )
+    return lost
 
 
 def fresh_reference(db: DBSession) -> str:

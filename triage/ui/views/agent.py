@@ -553,7 +553,7 @@ _DETAILS = {
 
 
 def _handoff(stored: StoredSession) -> None:
-    files = console.handoff_files(stored)
+    files = console.handoff_files(stored, ui_locale())  # in the agent's language, whatever the customer's
     with st.container(border=True):  # read as a page, under this page's own headings
         st.markdown(headings_from(files.markdown, 4))
     copy_button(

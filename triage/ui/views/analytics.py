@@ -6,13 +6,15 @@ shortened to fit a phone's width; a chart's tooltip and a table cell's tooltip g
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
 
 from triage import analytics
-from triage.desk.clock import days_ago
+from triage.desk.analytics import FRESH_FOR, period_start, refresh
+from triage.i18n.formats import format_decimal
 from triage.trees.export import funnel_dot
 from triage.trees.library import Library
 from triage.trees.model import Tree, localize
@@ -85,7 +87,13 @@ def render() -> None:
     st.title(tr("an.title"))
     lib, locale = library(), ui_locale()
     tree_id, filters = _filters(lib, locale)
-    s = analytics.summary(store(), **filters)
+    # compacted less than a minute ago: read as is; else a few changed days at most, more in the background
+    fresh = refresh(store(), max_age=FRESH_FOR)
+    if fresh.updating:  # the figures are exact either way: as of the last compaction, or from the raw tables
+        at = fresh.as_of
+        st.caption(tr("an.updating", time=f"{at.astimezone(UTC):%H:%M}") if at else tr("an.preparing"))
+    key = tuple(sorted(filters.items()))
+    s = _summary(fresh.key, key) if fresh.key else analytics.summary(store(), **filters)
     if s.overall.sessions == 0:
         st.info(tr("an.empty"))
         return
@@ -108,19 +116,40 @@ def render() -> None:
     )
     st.subheader(tr("an.per_tree"))
     _table(_tree_rows(s.trees, lib, locale))
-    st.download_button(
-        tr("an.download", table="trees"),
-        analytics.to_csv(s.trees),
-        "triage-trees.csv",
-        "text/csv",
-        key="an_dl_trees",
-    )
+    _download("trees", s.trees)
     if tree_id:
-        _one_tree(lib[tree_id], filters, locale)
+        _one_tree(lib[tree_id], fresh.key, key, locale)
     else:
         st.caption(tr("an.funnel_hint"))
     _breakdowns(s)
     _endings(s, lib, locale)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _summary(rows: datetime, filters: tuple[tuple[str, Any], ...]) -> analytics.Summary:
+    """The figures of the rollups' rows (``Freshness.key``): a rerun with nothing new reads nothing again."""
+    return analytics.summary(store(), **dict(filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _tree_figures(
+    rows: datetime, filters: tuple[tuple[str, Any], ...]
+) -> tuple[list[analytics.TreeStats], list[analytics.NodeStats]]:
+    """One tree's versions and its funnel, read once per rollup state and filters (the funnel reads steps)."""
+    f = dict(filters)
+    return analytics.tree_stats(store(), by_version=True, **f), analytics.node_stats(store(), **f)
+
+
+def _download(name: str, rows: Sequence[Any]) -> None:
+    """A CSV download of ``rows``, written when it is clicked rather than on every rerun."""
+    st.download_button(
+        tr("an.download", table=name),
+        lambda: analytics.to_csv(rows),
+        f"triage-{name}.csv",
+        "text/csv",
+        key=f"an_dl_{name}",
+        on_click="ignore",
+    )
 
 
 def _filters(lib: Library, locale: str) -> tuple[str, dict[str, Any]]:
@@ -150,7 +179,7 @@ def _filters(lib: Library, locale: str) -> tuple[str, dict[str, Any]]:
     )
     filters = {
         "tree_id": tree_id or None,
-        "since": days_ago(days),
+        "since": period_start(days),  # whole days: the rollups answer them
         "mode": mode or None,
         "locale": lang or None,
     }
@@ -165,7 +194,10 @@ def _headline(o: analytics.TreeStats) -> None:
         (tr("an.visits"), _pct(o.visit_rate)),
         (tr("an.fcr"), _pct(o.fcr_rate)),
         (tr("an.median_steps"), "–" if o.median_steps is None else f"{o.median_steps:g}"),
-        (tr("an.median_minutes"), "–" if o.median_minutes is None else f"{o.median_minutes:.1f}"),
+        (
+            tr("an.median_minutes"),
+            "–" if o.median_minutes is None else format_decimal(o.median_minutes, ui_locale()),
+        ),
     ]
     # each figure as wide as its label: they flow onto a second line rather than cut the label short
     with st.container(horizontal=True, gap="large"):
@@ -215,13 +247,16 @@ def _problems(problems: Iterable[analytics.ProblemCount], lib: Mapping[str, Tree
     st.vega_lite_chart(rows, spec, width="stretch")
 
 
-def _one_tree(tree: Tree, filters: dict[str, Any], locale: str) -> None:
+def _one_tree(tree: Tree, rows: datetime | None, filters: tuple[tuple[str, Any], ...], locale: str) -> None:
     title = localize(tree.title, locale)
+    if rows is None:  # the raw tables answer (no rollups yet): nothing to key a cache by
+        versions = analytics.tree_stats(store(), by_version=True, **dict(filters))
+        nodes = analytics.node_stats(store(), **dict(filters))
+    else:
+        versions, nodes = _tree_figures(rows, filters)
     st.subheader(tr("an.per_version", tree=title))
-    versions = analytics.tree_stats(store(), by_version=True, **filters)
     _table(_tree_rows(versions, library(), locale))
     st.subheader(tr("an.funnel", tree=title))
-    nodes = analytics.node_stats(store(), **filters)
     visits: dict[str, int] = {}
     lost: dict[str, int] = {}
     for n in nodes:  # one row per version: add them up
@@ -285,13 +320,7 @@ def _endings(s: analytics.Summary, lib: Mapping[str, Tree], locale: str) -> None
     )
     for name, rows in s.tables().items():
         if name != "trees" and rows:
-            st.download_button(
-                tr("an.download", table=name),
-                analytics.to_csv(rows),
-                f"triage-{name}.csv",
-                "text/csv",
-                key=f"an_dl_{name}",
-            )
+            _download(name, rows)
 
 
 def _tree_rows(

@@ -21,7 +21,7 @@ from triage.trees.markdown import escape, safe_markdown
 from triage.trees.model import Audience, OutcomeKind
 from triage.ui import remote_step, walk
 from triage.ui.booking_panel import booking_panel
-from triage.ui.common import library, page_guard, store, tr, ui_locale
+from triage.ui.common import fallback_note, language_picker, library, page_guard, store, tr, ui_locale
 from triage.ui.contact_form import contact_confirmation, contact_form
 from triage.ui.views.outage_notice import notice_offer, notice_panel
 from triage.ui.views.shipment_panel import shipment_panel
@@ -60,12 +60,27 @@ def _on_leave() -> None:
 
 @page_guard
 def render() -> None:
+    language_picker("ss-language")  # on the page itself: a phone hides the sidebar
     st.title(tr("ui.self.title"))
+    fallback_note()
     sid = st.query_params.get("s")
     if sid:
-        _session(sid)
+        _walk(sid)
     else:
         _start()
+
+
+@st.fragment
+@page_guard
+def _walk(sid: str) -> None:
+    """The walk, alone: a click on a step redraws only this, not the title, the menu and the sidebar.
+
+    A click that leaves the session (start over, continue with another guide) changes ``?s=``: then the whole
+    page runs again, for the page that follows is another one.
+    """
+    if st.query_params.get("s") != sid:
+        st.rerun(scope="app")
+    _session(sid)
 
 
 # -- choosing the problem -------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from triage.bootstrap import trees_dir
 from triage.desk import flags as step_flags
 from triage.desk import studio
 from triage.desk.flags import FlagView
+from triage.desk.translations import draft_coverage
 from triage.errors import Diagnostic, DraftConflict, StoreError, TreeError
 from triage.trees.markdown import escape
+from triage.trees.translations import TextState
 from triage.ui.common import identity, page_guard, require, staff_action, store, tr, ui_locale
 from triage.ui.views import studio_figures, studio_preview, studio_review
 from triage.ui.views.studio_state import (
@@ -268,6 +270,7 @@ def _editor(
     """The YAML editor and the node form; returns the selected node id."""
     with st.expander(tr("ui.studio.checks"), expanded=True):
         _messages(check)
+    _translations(draft, check)
     left, right = st.columns([3, 2])
     with left:
         key = yaml_key(rel)
@@ -287,6 +290,29 @@ def _editor(
             _add_media(rel, selected)
         _add_node(rel)
     return selected
+
+
+def _translations(draft: studio.Draft, check: studio.DraftCheck) -> None:
+    """Per locale: texts translated, stale (the English changed since), unstamped and missing."""
+    rows = draft_coverage(check.tree, draft.path)
+    with st.expander(tr("ui.studio.translations")):
+        if not rows:
+            st.caption(tr("ui.studio.translations_none"))
+            return
+        names = {
+            TextState.TRANSLATED: tr("ui.studio.translations_translated"),
+            TextState.STALE: tr("ui.studio.translations_stale"),
+            TextState.UNSTAMPED: tr("ui.studio.translations_unstamped"),
+            TextState.MISSING: tr("ui.studio.translations_missing"),
+        }
+        st.dataframe(
+            [
+                {tr("ui.studio.translations_locale"): c.locale} | {names[s]: c.counts[s] for s in names}
+                for c in rows
+            ],
+            hide_index=True,
+            key="studio.translations",
+        )
 
 
 def _add_node(rel: str) -> None:
