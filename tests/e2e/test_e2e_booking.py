@@ -1,4 +1,5 @@
-"""In a real browser: a customer walks to a home visit on a phone, gives contact and address, picks a day other
+"""In a real browser: a customer walks to a home visit on a phone (no-display: a desktop PC with nothing to
+test the monitor with), gives contact and address, picks a day other
 than the first and a time, books and sees the visit's reference; a dispatcher sees name, phone and address and
 moves the visit to another day; the customer's page keeps the reference and the calendar file moves the same
 event (same UID, SEQUENCE:1). Screenshots go to the ``screenshots`` folder."""
@@ -30,43 +31,43 @@ from triage.visits import Scheduler
 PHONE = {"width": 390, "height": 844}
 TALL = {"width": 1280, "height": 1600}
 EVERY_DAY = {day: ["00:00", "24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-FIRST = "Is the internet down on every device (phones on Wi-Fi, laptops, TV)?"
-LIGHTS = "Look at the router. Is any light on?"
-DSL = "What colour is the DSL / fibre (broadband) light?"
-SMELL = "Is the router very hot, or is there a burning smell?"
-UNPLUG = "Unplug the router's power cable (at the back of the router, not at the wall)."
-DRAIN = "Leave the router (and the modem or fibre box, if you have one) unplugged for 30 seconds."
-LIGHTS_OFF = "Are all the lights on the router off now?"
-PLUG_IN = re.compile(r"^If you have a separate modem or fibre box, plug it in first")
-SETTLED = re.compile(r"^Are the router's lights steady now")
-TRY_AGAIN = "Now try the internet again on the device that had the problem."
-CABLES = re.compile(r"^Check the grey/white line cable from the wall socket")
-LINE_FAULT = (
-    "We could not bring the line back remotely. A technician will visit to test the line and the wall socket."
+# no-internet books a line visit only after two remote line tests, and an anonymous customer has no remote
+# status in this app (the checks are skipped), so the walk to a visit is no-display's "nothing to test with"
+FIRST = "Is the computer itself on: is its power light lit, or can you hear the fans?"
+KIND = "Is it a desktop PC with a separate monitor, or a laptop's own screen?"
+MONITOR = "Look at the monitor's own power light and screen. What do you see?"
+INPUTS = "Does the picture appear on one of the inputs?"
+PICTURE = "Does the picture appear now?"
+UNPLUG = re.compile(r"^Switch the computer off\. Pull out its power cable or charger")
+HOLD = re.compile(r"^With nothing plugged in, press and hold the power button")
+HELD = "Did you keep the button pressed until the countdown ended?"
+GONE = "Is the original problem gone now?"
+SWAP = re.compile(r"^If you have another computer, laptop or games console, connect it to this monitor")
+PC_VISIT = re.compile(
+    r"^We cannot yet tell whether the monitor or the computer is at fault\. A technician will visit"
 )
 NAME, PHONE_NUMBER, STREET, POSTCODE, TOWN = "Jana Weiß", "+49 30 1234567", "Ring 1, Hof", "10115", "Berlin"
 
 
-def walk_to_a_line_visit(page: Page, app_url: str) -> str:
-    """A customer on a phone: red line light, a router restart and the cables do not help; the line test gives
-    no result (no status for an anonymous customer), so the tree decides a line visit. The session id."""
+def walk_to_a_visit(page: Page, app_url: str) -> str:
+    """A customer on a phone: a desktop whose monitor says "No signal"; the inputs, the video cable and a
+    power-drain reset do not help and there is nothing to test with, so the tree decides a technician's visit.
+    The session id."""
     page.set_viewport_size(PHONE)
     page.goto(app_url)
     wait_for_app(page)
-    fill(page, "What's the problem?", "internet")
-    click(page, "No internet connection", then=FIRST)
-    click(page, "Yes, every device", then=LIGHTS)
-    click(page, "Yes", then=SMELL)
-    click(page, "No", then=DSL)
-    rerun(page, page.get_by_text("Red", exact=True).click)
-    click(page, "Next", then=UNPLUG)
-    click(page, "Done", then=DRAIN)
-    skip_wait(page, LIGHTS_OFF)
-    click(page, READY, then=PLUG_IN)
-    skip_wait(page, SETTLED)
-    click(page, READY, then=TRY_AGAIN)
-    click(page, "No", then=CABLES)
-    click(page, "No", then=LINE_FAULT)
+    fill(page, "What's the problem?", "black screen")
+    click(page, "Computer on but no picture", then=FIRST)
+    click(page, "Yes, it is on", then=KIND)
+    click(page, "Desktop with a monitor", then=MONITOR)
+    click(page, "A message such as 'No signal' or 'No input' appears", then=INPUTS)
+    click(page, "No", then=PICTURE)
+    click(page, "No", then=UNPLUG)
+    click(page, "Done", then=HOLD)
+    skip_wait(page, HELD)
+    click(page, READY, then=GONE)
+    click(page, "No", then=SWAP)
+    click(page, "I have nothing to test with", then=PC_VISIT)
     return session_id(page)
 
 
@@ -117,10 +118,10 @@ def test_customer_books_a_later_day_and_a_dispatcher_moves_it_keeping_the_refere
     tech = f"Tech {uuid.uuid4().hex[:8]}"
     store = Store(app_db)
     try:
-        Scheduler(store).add_technician(tech, ["broadband-line"], ["berlin"], hours=EVERY_DAY, timezone="UTC")
+        Scheduler(store).add_technician(tech, ["pc-hardware"], ["berlin"], hours=EVERY_DAY, timezone="UTC")
     finally:
         store.dispose()
-    sid = walk_to_a_line_visit(page, app_url)
+    sid = walk_to_a_visit(page, app_url)
     give_contact_and_address(page)
     first = shown_day(page, "Day of the visit")
     second = date.fromordinal(first.toordinal() + 1)

@@ -17,7 +17,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 FIRST = "Is the internet down on every device (phones on Wi-Fi, laptops, TV)?"
 LIGHTS = "Look at the router. Is any light on?"
-SMELL = "Is the router very hot, or is there a burning smell?"
+SMELL = "Before you touch anything: is the router or its power adapter very hot, or is there a burning smell?"
 CONSENT = "You may contact me about this problem with these details."
 STOP = "Stop now, for your safety."
 
@@ -53,7 +53,9 @@ def test_an_escalated_customer_leaves_a_contact_staff_can_read(
 ) -> None:
     """Get me a person: the form; a refusal keeps what was typed; the call is promised; the desk reads it."""
     sid = _start(page, app_url, PHONE)
-    click(page, "Yes, every device", then=LIGHTS)
+    # no account status for an anonymous customer: the walk goes on past the account check by itself
+    click(page, "Yes, every device", then=SMELL)
+    click(page, "No", then=LIGHTS)
     click(page, "This did not help — get me a person", then="How can we reach you?")
     _type(page, "Your name", "Ana Lopez")
     _type(page, "Phone number", "+49 30 1234567")
@@ -80,11 +82,12 @@ def test_an_escalated_customer_leaves_a_contact_staff_can_read(
 def test_the_safety_stop_on_a_phone(page: Page, app_url: str, app_db: str, screenshots: Path) -> None:
     """Burning smell at the router: stop once, the number asked for right there, the call promised, no booking."""
     sid = _start(page, app_url, PHONE)
-    click(page, "Yes, every device", then=LIGHTS)
-    click(page, "Yes", then=SMELL)
+    click(page, "Yes, every device", then=SMELL)  # the account check goes by itself (no status)
     click(page, "Yes", then=STOP)
     stop = page.get_by_test_id("stAlertContentError").first
-    expect(stop).to_contain_text("Please unplug the router at the wall now and do not use it.")
+    expect(stop).to_contain_text(
+        "Please unplug the router at the wall now, if you can reach the plug safely, and do not use it."
+    )
     expect(page.get_by_text("A specialist will contact you")).to_have_count(0)
     expect(page.get_by_text("unplug the router at the wall", exact=False)).to_have_count(1)
     expect(page.get_by_role("button", name="Book", exact=True)).to_have_count(0)
