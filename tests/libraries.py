@@ -16,6 +16,15 @@ from triage.walk.scenarios import load_library
 TESTS = Path(__file__).parent
 MINI = TESTS / "data" / "mini"
 
+NO_INTERNET_LINE_FAULT = (
+    *("all", "active", "no", "yes"),  # every device, account active, no burning smell, lights on
+    "fault",  # the remote line test finds a fault
+    *("done", "ready", "ready", "not_fixed"),  # the router restart (power-cycle-router) does not help
+    *("dsl", "not_fixed", "not_fixed"),  # the DSL cables, then the remote line re-profile, do not help
+    "fault",  # the second line test still finds it
+)
+"""The answers that walk the shipped no-internet tree to its one technician visit (broadband-line, normal)."""
+
 
 @functools.cache
 def shipped() -> Library:

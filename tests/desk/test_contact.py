@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from libraries import NO_INTERNET_LINE_FAULT
 
 from triage.desk import contact as console
 from triage.errors import InvalidAnswer, NotFound
@@ -17,23 +18,9 @@ from triage.records.store import Store
 from triage.trees.library import Library
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
-# no-internet: red line light, router restart, cables, then the remote line test finds a fault:
-# a normal broadband-line visit
-LINE_FAULT = [
-    "all",
-    "active",
-    "no",
-    "yes",
-    "fault",
-    "done",
-    "ready",
-    "ready",
-    "not_fixed",
-    "dsl",
-    "not_fixed",
-    "not_fixed",
-    "fault",
-]
+# no-internet to its broadband-line visit (normal urgency): two line tests find a fault around a restart,
+# the cables and a remote re-profile
+LINE_FAULT = list(NO_INTERNET_LINE_FAULT)
 WIFI_ONLY = [
     *["all", "active", "no", "yes", "ok", "online", "not_fixed", "done", "ready", "ready", "not_fixed"],
     *["wired_ok", "ok", "not_fixed", "not_fixed"],

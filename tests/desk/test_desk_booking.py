@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from libraries import NO_INTERNET_LINE_FAULT
 
 from triage.desk import booking as visits
 from triage.desk.customers import save_contact
@@ -18,23 +19,9 @@ from triage.trees.library import Library
 from triage.visits import Scheduler, Slot
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
-# no-internet: red line light, router restart, cables, then the remote line test finds a fault:
-# a normal broadband-line visit
-LINE_FAULT = [
-    "all",
-    "active",
-    "no",
-    "yes",
-    "fault",
-    "done",
-    "ready",
-    "ready",
-    "not_fixed",
-    "dsl",
-    "not_fixed",
-    "not_fixed",
-    "fault",
-]
+# no-internet to its broadband-line visit (normal urgency): two line tests find a fault around a restart,
+# the cables and a remote re-profile
+LINE_FAULT = list(NO_INTERNET_LINE_FAULT)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from libraries import NO_INTERNET_LINE_FAULT
 
 from triage.desk.clock import waiting
 from triage.desk.dispatch import (
@@ -54,22 +55,8 @@ WIFI_ONLY = [
     "not_fixed",
 ]  # tier 2, home-networking, normal
 DNS_ONLY = [*RESTART, "not_fixed", "wired_fails", "dns_only"]  # self-service: tier 1
-# visit, broadband-line, normal: red line light, restart, cables, then the remote line test finds a fault
-LINE_FAULT = [
-    "all",
-    "active",
-    "no",
-    "yes",
-    "fault",
-    "done",
-    "ready",
-    "ready",
-    "not_fixed",
-    "dsl",
-    "not_fixed",
-    "not_fixed",
-    "fault",
-]
+# visit, broadband-line, normal: two line tests find a fault around a restart, the cables and a re-profile
+LINE_FAULT = list(NO_INTERNET_LINE_FAULT)
 WET = ["online", "many", "yes", "wet"]  # tv-picture-freezing: visit, cable-tv, urgent (safety)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from libraries import NO_INTERNET_LINE_FAULT
 
 from triage.errors import BookingError, NotFound
 from triage.records.refs import normalize
@@ -17,21 +18,7 @@ from triage.visits import BOOKING_DAYS_ENV, Scheduler, Slot, booking_days, claim
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday 07:00 in Berlin
 MON = date(2025, 3, 3)
-LINE_FAULT = [
-    "all",
-    "active",
-    "no",
-    "yes",
-    "fault",
-    "done",
-    "ready",
-    "ready",
-    "not_fixed",
-    "dsl",
-    "not_fixed",
-    "not_fixed",
-    "fault",
-]  # visit
+LINE_FAULT = list(NO_INTERNET_LINE_FAULT)
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from dbfixtures import BACKENDS, fresh_database
+from libraries import NO_INTERNET_LINE_FAULT
 from sqlalchemy import func, select
 
 from triage.errors import BookingError, LimitExceeded, NoFreeSlot, NotFound, SlotTaken
@@ -21,21 +22,7 @@ from triage.visits import Scheduler, Slot, count_double_bookings, fold_line, ics
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # Monday, 07:00 in Berlin
 MON = date(2025, 3, 3)
-LINE_FAULT = [
-    "all",
-    "active",
-    "no",
-    "yes",
-    "fault",
-    "done",
-    "ready",
-    "ready",
-    "not_fixed",
-    "dsl",
-    "not_fixed",
-    "not_fixed",
-    "fault",
-]  # visit
+LINE_FAULT = list(NO_INTERNET_LINE_FAULT)
 
 
 def utc(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
