@@ -49,13 +49,14 @@ _ORDER = ("en", "nl", "de", "pl", "lt")  # the languages we serve, the source la
 
 def locales() -> tuple[str, ...]:
     """The locales with a catalog, English first: ``('en', 'nl', 'de', 'pl', 'lt')``."""
-    found = {path.stem for path in CATALOGS.glob("*.po")}
-    return tuple(sorted(found, key=lambda loc: (_ORDER.index(loc) if loc in _ORDER else len(_ORDER), loc)))
+    return tuple(_catalogs())  # read once per process (pages ask many times a run), like the catalogs
 
 
 @functools.cache
 def _catalogs() -> dict[str, dict[str, str]]:
-    return {loc: read_catalog(CATALOGS / f"{loc}.po") for loc in locales()}
+    found = {path.stem for path in CATALOGS.glob("*.po")}
+    ordered = sorted(found, key=lambda loc: (_ORDER.index(loc) if loc in _ORDER else len(_ORDER), loc))
+    return {loc: read_catalog(CATALOGS / f"{loc}.po") for loc in ordered}
 
 
 def reload_catalogs() -> None:
